@@ -1,0 +1,71 @@
+"""Vigil: the application factory. Reads as a table of contents; nothing runs at import."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, ProductionConfig, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    config = config or config_from_env()
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.json.sort_keys = False  # keep fields in the order the schemas declare them
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - the mapper registry and Alembic need every model
+    from app.extensions import api, babel, db, limiter, migrate
+    from app.i18n import select_locale
+
+    os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    from app.db_events import register_db_events
+
+    register_db_events(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import auth, centers, docs, me, patients
+    from app.extensions import api
+
+    for module in (auth, centers, patients, me):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(docs.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.api.errors_handlers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,92 @@
+"""One error shape for every 4xx/5xx: {"error": {"code", "message", "fields"}} (CONTRACT §3)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("vigil.errors")
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(HTTPException):
+    """Raised by views and services to answer with a specific status, code and field messages."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None,
+                 fields: dict | None = None, headers: dict | None = None) -> None:
+        super().__init__(description=message)
+        self.code = status
+        self.error_code = code or CODES.get(status, "error")
+        self.fields = fields or {}
+        self.extra_headers = headers or {}
+
+
+def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into dotted field names: {"vitals.spo2": [...]}."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_messages(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    if isinstance(messages, list):
+        flat = {}
+        for i, value in enumerate(messages):
+            flat.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
+        return flat
+    return {prefix or "_schema": [str(messages)]}
+
+
+def _fields_from_webargs(error: HTTPException) -> dict[str, list[str]]:
+    messages = (getattr(error, "data", None) or {}).get("messages") or {}
+    fields: dict[str, list[str]] = {}
+    for location, by_field in messages.items():
+        # Body fields are named bare ("vitals.spo2"); query/path ones keep their location.
+        fields.update(flatten_messages(by_field, "" if location == "json" else location))
+    return fields
+
+
+def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:
+    body = {"code": code or CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def error_response(error: HTTPException):
+    status = error.code or 500
+    if isinstance(error, ApiError):
+        body = error_body(status, error.description, error.error_code, error.fields)
+        headers = error.extra_headers
+    else:
+        fields = _fields_from_webargs(error) if status == 422 else {}
+        message = error.description or ""
+        if status == 400 and request.is_json and message.startswith("The browser (or proxy)"):
+            message = "The request body is not valid JSON."
+        if status == 422 and fields:
+            message = "Not valid: " + ", ".join(sorted(fields))
+        body = error_body(status, message, fields=fields)
+        # Keep Allow on 405 and Retry-After on 429; smorest would drop them (RECIPES §4).
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers)
+    return response

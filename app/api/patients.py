@@ -1,0 +1,110 @@
+"""Patients (staff side)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.api.security import current_staff, load_patient_for_staff, requires
+from app.extensions import db
+from app.models import Center, Patient, Protocol
+from app.schemas.patient import (
+    PatientCreatedSchema,
+    PatientCreateSchema,
+    PatientListArgs,
+    PatientOutSchema,
+    PatientPatchSchema,
+)
+from app.schemas.enroll_code import EnrollmentCodeSchema
+from app.services import audit
+from app.services.enrollment import issue_code
+from app.services.patients import create_patient, patient_view
+
+blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")
+
+
+@blp.route("")
+class Patients(MethodView):
+    @requires("staff")
+    @blp.arguments(PatientListArgs, location="query")
+    @blp.response(200, PatientOutSchema(many=True))
+    def get(self, args):
+        """Patients of the caller's centre (admins: every centre, or `center_id`)."""
+        staff = current_staff()
+        query = select(Patient).order_by(Patient.id)
+        if staff.role != "admin":
+            query = query.where(Patient.center_id == staff.center_id)
+        if "center_id" in args:
+            query = query.where(Patient.center_id == args["center_id"])
+        if "status" in args:
+            query = query.where(Patient.status == args["status"])
+        patients = db.session.scalars(query).all()
+        audit.record("patient.list", details={"count": len(patients)})
+        db.session.commit()
+        return [patient_view(p) for p in patients]
+
+    @requires("clinician", "nurse")
+    @blp.arguments(PatientCreateSchema)
+    @blp.response(201, PatientCreatedSchema)
+    def post(self, data):
+        """Enroll a patient; the answer carries the one-time enrollment code and restriction dates."""
+        center = db.session.get(Center, data["center_id"])
+        if center is None or not current_staff().can_see_center(center.id):
+            raise ApiError(422, "Unknown centre.", fields={"center_id": ["No such centre, or not yours."]})
+        patient, code = create_patient(data, center)
+        db.session.commit()
+        return {**patient_view(patient), "enrollment_code": code.code,
+                "enrollment_code_expires_at": code.expires_at}
+
+
+@blp.route("/<int(max=2147483647):patient_id>")
+class PatientItem(MethodView):
+    @requires("staff")
+    @blp.response(200, PatientOutSchema)
+    def get(self, patient_id):
+        """One patient."""
+        patient = load_patient_for_staff(patient_id)
+        audit.record("patient.read", patient_id=patient.id, target_type="patient", target_id=patient.id)
+        db.session.commit()
+        return patient_view(patient)
+
+    @requires("clinician", "nurse", "admin")
+    @blp.arguments(PatientPatchSchema)
+    @blp.response(200, PatientOutSchema)
+    def patch(self, data, patient_id):
+        """Change protocol (applies from now on), status, language, channel, caregiver or baseline."""
+        patient = load_patient_for_staff(patient_id)
+        if "protocol_id" in data:
+            _check_protocol_fits(patient, data["protocol_id"])
+        changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
+        for key, value in changed.items():
+            setattr(patient, key, value)
+        audit.record("patient.update", patient_id=patient.id, target_type="patient",
+                     target_id=patient.id, details={"fields": sorted(changed)})
+        db.session.commit()
+        return patient_view(patient)
+
+
+def _check_protocol_fits(patient: Patient, protocol_id: int) -> None:
+    protocol = db.session.get(Protocol, protocol_id)
+    if protocol is None:
+        raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
+    if patient.product not in protocol.products or protocol.jurisdiction != patient.center.jurisdiction:
+        raise ApiError(422, "Protocol does not fit.", fields={
+            "protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]})
+
+
+@blp.route("/<int(max=2147483647):patient_id>/enrollment-code")
+class EnrollmentCode(MethodView):
+    @requires("clinician", "nurse")
+    @blp.response(201, EnrollmentCodeSchema)
+    def post(self, patient_id):
+        """Issue a new enrollment code (a new or lost phone); earlier codes stop working."""
+        patient = load_patient_for_staff(patient_id)
+        code = issue_code(patient)
+        audit.record("patient.enrollment_code", patient_id=patient.id, target_type="patient",
+                     target_id=patient.id)
+        db.session.commit()
+        return {"enrollment_code": code.code, "expires_at": code.expires_at}

@@ -1,0 +1,102 @@
+"""Who is calling: bearer-token authentication and per-endpoint role checks.
+
+Views declare who may call them with `@requires("clinician", "nurse")` or `@requires("patient")`.
+A missing, unknown, expired or revoked token is 401; a valid token of the wrong kind is 403.
+Centre scoping is the views' job through `visible_center_ids()` and `load_patient_for_staff()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import g, request
+
+from app.api.errors import ApiError
+from app.extensions import db
+from app.models import ApiToken, Patient, StaffUser
+from app.services.tokens import find_live_token
+
+STAFF_ROLES = ("admin", "clinician", "nurse")
+
+
+@dataclass
+class Actor:
+    token: ApiToken
+    staff: StaffUser | None = None
+    patient: Patient | None = None
+
+    @property
+    def kind(self) -> str:
+        return "patient" if self.patient is not None else self.staff.role
+
+    @property
+    def audit_type(self) -> str:
+        return "patient" if self.patient is not None else "staff"
+
+    @property
+    def id(self) -> int:
+        return self.patient.id if self.patient is not None else self.staff.id
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate() -> Actor:
+    raw = _bearer()
+    row = find_live_token(raw) if raw else None
+    if row is None:
+        raise ApiError(401, "A valid bearer token is required.",
+                       headers={"WWW-Authenticate": 'Bearer realm="vigil"'})
+    if row.staff_id is not None:
+        staff = db.session.get(StaffUser, row.staff_id)
+        if staff is None or not staff.active:
+            raise ApiError(401, "This account is disabled.")
+        return Actor(token=row, staff=staff)
+    patient = db.session.get(Patient, row.patient_id)
+    if patient is None or patient.status == "withdrawn":
+        raise ApiError(401, "This enrollment is no longer active.")
+    return Actor(token=row, patient=patient)
+
+
+def requires(*kinds: str):
+    """Allow only these actor kinds: "patient", "admin", "clinician", "nurse", or "staff" (all three)."""
+    allowed = set(STAFF_ROLES if "staff" in kinds else ()) | set(kinds) - {"staff"}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = authenticate()
+            if actor.kind not in allowed:
+                raise ApiError(403, "Your role may not use this endpoint.")
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        apidoc = dict(getattr(wrapper, "_apidoc", {}))
+        manual = dict(apidoc.get("manual_doc", {}))
+        manual["security"] = [{"bearerAuth": []}]
+        apidoc["manual_doc"] = manual
+        wrapper._apidoc = apidoc
+        return wrapper
+
+    return decorator
+
+
+def current_actor() -> Actor:
+    return g.actor
+
+
+def current_staff() -> StaffUser:
+    return g.actor.staff
+
+
+def load_patient_for_staff(patient_id: int) -> Patient:
+    """The patient if the calling staff member may see its centre; 404 otherwise, so a centre
+    never learns that another centre's patient id exists."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or not current_staff().can_see_center(patient.center_id):
+        raise ApiError(404, "Patient not found.")
+    return patient

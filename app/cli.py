@@ -1,0 +1,61 @@
+"""Flask commands: users, demo (CONTRACT §1)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ROLES, Center, StaffUser
+from app.schemas.common import normalise_phone
+
+users = AppGroup("users", help="Manage staff users.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--center", "center_id", type=int, default=None, help="Centre id (required for clinicians and nurses).")
+@click.option("--phone", default=None, help="E.164 phone for pages, e.g. +16175550100.")
+@click.option("--name", default="")
+def create_user(email: str, password: str, role: str, center_id: int | None, phone: str | None, name: str) -> None:
+    """Create a staff user."""
+    from app.services.staff import PasswordPolicyError, create_staff
+
+    if role != "admin" and center_id is None:
+        raise click.BadParameter("clinicians and nurses belong to a centre", param_hint="--center")
+    if center_id is not None and db.session.get(Center, center_id) is None:
+        raise click.BadParameter(f"no centre {center_id}", param_hint="--center")
+    try:
+        phone = normalise_phone(phone) if phone else None
+    except ValidationError as exc:
+        raise click.BadParameter(" ".join(exc.messages), param_hint="--phone") from exc
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email.lower())):
+        raise click.ClickException(f"a user with email {email} exists")
+    try:
+        user = create_staff(email=email, password=password, role=role, center_id=center_id, phone=phone, name=name)
+    except PasswordPolicyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from exc
+    db.session.commit()
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo centre, staff, protocols, patients, reports and alerts (idempotent)."""
+    from app.demo import load_demo
+
+    for line in load_demo():
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo_command)
+    from app.scheduling.cli import scheduler
+
+    app.cli.add_command(scheduler)

@@ -1,0 +1,129 @@
+"""Demo data: one US centre, its staff and on-call nurse, patients at different days after
+infusion, with reports that open alerts. Idempotent: everything is found by a natural key
+(email, MRN, enrollment lookup, report client_id) before it is created.
+
+Phone numbers are in the 555-01xx range reserved for fiction; passwords are for the demo only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.services.enrollment import _hash_secret
+from app.services.patients import create_patient
+from app.services.protocols import sync_default_protocols
+from app.services.staff import create_staff
+
+DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105 - printed by the demo, never used in production
+CENTER = {"name": "Riverside CAR T Center (demo)", "timezone": "America/New_York", "jurisdiction": "US",
+          "phone": "+16175550100"}
+STAFF = [
+    ("admin@vigil.demo", "admin", "Alex Admin", "+16175550101"),
+    ("clinician@vigil.demo", "clinician", "Dr Casey Clinician", "+16175550102"),
+    ("nurse@vigil.demo", "nurse", "Nico Nurse", "+16175550103"),
+]
+# (mrn, name, product, days since infusion, language, demo code)
+PATIENTS = [
+    ("DEMO-1001", "Maria Lopez", "yescarta", 2, "es", "DEMOA-100001"),
+    ("DEMO-1002", "John Carter", "kymriah", 9, "en", "DEMOB-100002"),
+    ("DEMO-1003", "Grace Kim", "carvykti", 20, "en", "DEMOC-100003"),
+    ("DEMO-1004", "Samuel Okafor", "abecma", 45, "en", "DEMOD-100004"),
+]
+
+
+def _center() -> Center:
+    center = db.session.scalar(select(Center).where(Center.name == CENTER["name"]))
+    if center is None:
+        center = Center(**CENTER)
+        db.session.add(center)
+        db.session.flush()
+    return center
+
+
+def _staff(center: Center) -> dict[str, StaffUser]:
+    users = {}
+    for email, role, name, phone in STAFF:
+        user = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
+        if user is None:
+            user = create_staff(email=email, password=DEMO_PASSWORD, role=role, center_id=center.id,
+                                phone=phone, name=name)
+        users[role] = user
+    return users
+
+
+def _on_call(center: Center, nurse: StaffUser) -> None:
+    exists = db.session.scalar(select(OnCallShift.id).where(OnCallShift.center_id == center.id))
+    if exists is None:
+        db.session.add(OnCallShift(center_id=center.id, staff_id=nurse.id,
+                                   starts_at=utcnow() - timedelta(days=1), ends_at=None))
+
+
+def _patient(center: Center, index: int, spec: tuple) -> Patient:
+    mrn, name, product, days, language, code = spec
+    patient = db.session.scalar(select(Patient).where(Patient.center_id == center.id, Patient.mrn == mrn))
+    if patient is None:
+        data = {"mrn": mrn, "name": name, "phone": f"+1617555{150 + index:04d}", "language": language,
+                "product": product, "infused_at": utcnow() - timedelta(days=days, hours=3),
+                "caregiver_name": f"Caregiver of {name.split()[0]}", "caregiver_phone": f"+1617555{170 + index:04d}",
+                "channel": "app", "baseline": {"systolic_bp": 122, "heart_rate": 78, "spo2": 98, "ice_score": 10,
+                                               "weight_kg": 72}}
+        patient, _random_code = create_patient(data, center)
+        _set_demo_code(patient, code)
+    _refresh_demo_code(code)
+    return patient
+
+
+def _set_demo_code(patient: Patient, code: str) -> None:
+    """Replace the random code with a fixed one so the demo prints the same code every run."""
+    lookup, secret = code.split("-")
+    row = db.session.scalar(select(EnrollmentCode).where(EnrollmentCode.patient_id == patient.id,
+                                                         EnrollmentCode.used_at.is_(None)))
+    row.lookup, row.secret_hash = lookup, _hash_secret(lookup, secret)
+
+
+def _refresh_demo_code(code: str) -> None:
+    """An unused demo code that expired (the demo was loaded days ago) works again."""
+    row = db.session.scalar(select(EnrollmentCode).where(EnrollmentCode.lookup == code.split("-")[0]))
+    if row is not None and row.used_at is None and row.expires_at <= utcnow():
+        row.expires_at = utcnow() + timedelta(hours=72)
+        row.wrong_tries = 0
+
+
+def _code_state(code: str) -> str:
+    row = db.session.scalar(select(EnrollmentCode).where(EnrollmentCode.lookup == code.split("-")[0]))
+    if row is None:
+        return "missing"
+    if row.used_at is not None:
+        return "already used"
+    return "valid until " + row.expires_at.strftime("%Y-%m-%d %H:%M UTC") if row.expires_at > utcnow() else "expired"
+
+
+def demo_client_id(mrn: str, label: str) -> str:
+    """A stable client_id so demo reports are found, not duplicated, on a second run."""
+    return hashlib.sha256(f"demo:{mrn}:{label}".encode()).hexdigest()[:32]
+
+
+def load_demo() -> list[str]:
+    sync_default_protocols()
+    center = _center()
+    staff = _staff(center)
+    _on_call(center, staff["nurse"])
+    patients = [_patient(center, i, spec) for i, spec in enumerate(PATIENTS)]
+    db.session.commit()
+    from app.demo_reports import add_demo_reports
+
+    add_demo_reports(patients)
+    db.session.commit()
+    lines = [f"Demo centre: {center.name} (id {center.id}), care-team phone {center.phone}",
+             f"Staff logins (password: {DEMO_PASSWORD}):"]
+    lines += [f"  {role:9} {user.email}" for role, user in staff.items()]
+    lines.append("Patient enrollment codes (POST /api/v1/auth/enroll {\"code\": ...}):")
+    for patient, spec in zip(patients, PATIENTS, strict=True):
+        lines.append(f"  {spec[0]} {patient.product:9} day {spec[3]:>3}  {spec[5]}  ({_code_state(spec[5])})")
+    return lines

@@ -1,0 +1,30 @@
+"""Every model, imported here so the mapper registry and Alembic see them all."""
+
+from app.models.alert import ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertEvent
+from app.models.audit import AuditEvent
+from app.models.center import JURISDICTIONS, Center
+from app.models.checkin import CHECK_IN_STATES, CheckIn
+from app.models.escalation import EscalationPolicy, OnCallShift
+from app.models.notification import NOTIFICATION_STATES, DeliveryAttempt, Notification
+from app.models.patient import (
+    CHANNELS,
+    LANGUAGES,
+    PATIENT_STATUSES,
+    PRODUCT_DISPLAY,
+    PRODUCT_TARGET,
+    PRODUCTS,
+    EnrollmentCode,
+    Patient,
+)
+from app.models.protocol import Protocol
+from app.models.report import Report
+from app.models.staff import ROLES, StaffUser
+from app.models.token import ApiToken
+
+__all__ = [
+    "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
+    "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PRODUCTS", "PRODUCT_DISPLAY",
+    "PRODUCT_TARGET", "ROLES", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
+    "CheckIn", "DeliveryAttempt", "EnrollmentCode", "EscalationPolicy", "Notification",
+    "OnCallShift", "Patient", "Protocol", "Report", "StaffUser",
+]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who read or changed what, when and from where. Never updated."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_patient_at", "patient_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_type: Mapped[str] = mapped_column(String(16))  # staff, patient, system, anonymous
+    actor_id: Mapped[int | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(64))  # e.g. patient.read, patient.create
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column()
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

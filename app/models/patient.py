@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models.center import Center
+from app.models.types import UTCDateTime
+
+PRODUCTS = ("kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl")
+PRODUCT_TARGET = {  # REFERENCE §1.2 per-product table
+    "kymriah": "CD19",
+    "yescarta": "CD19",
+    "tecartus": "CD19",
+    "breyanzi": "CD19",
+    "aucatzyl": "CD19",
+    "abecma": "BCMA",
+    "carvykti": "BCMA",
+}
+PRODUCT_DISPLAY = {p: p.capitalize() for p in PRODUCTS}
+LANGUAGES = ("en", "es")
+PATIENT_STATUSES = ("active", "completed", "withdrawn")
+CHANNELS = ("app", "sms")
+
+
+class Patient(db.Model):
+    __tablename__ = "patients"
+    __table_args__ = (UniqueConstraint("center_id", "mrn", name="uq_patients_center_mrn"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), index=True)
+    mrn: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str] = mapped_column(String(16))
+    infused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caregiver_name: Mapped[str | None] = mapped_column(String(200))
+    caregiver_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    channel: Mapped[str] = mapped_column(String(8), default="app")  # "sms": no smartphone
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    # Day-0 baseline values (REFERENCE §6 R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.
+    baseline: Mapped[dict] = mapped_column(JSON, default=dict)
+    sms_opted_out: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    center: Mapped[Center] = relationship()
+    protocol: Mapped["Protocol"] = relationship()  # noqa: F821 - resolved by the registry
+
+    @property
+    def target(self) -> str:
+        return PRODUCT_TARGET[self.product]
+
+
+class EnrollmentCode(db.Model):
+    """A one-time code a patient's phone trades for a token.
+
+    The code reads `LOOKUP-SECRET`: the lookup part finds the row, so wrong secrets can be counted
+    against it and the row locks after too many (issue 2); only a hash of the secret is stored.
+    """
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wrong_tries: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient: Mapped[Patient] = relationship()

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class Protocol(db.Model):
+    """One immutable version of a monitoring protocol; a change is a new row with version + 1.
+
+    `family` groups the versions ("us-cd19"); `content` holds restrictions, phases and thresholds.
+    """
+
+    __tablename__ = "protocols"
+    __table_args__ = (UniqueConstraint("family", "version", name="uq_protocols_family_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(2))
+    products: Mapped[list] = mapped_column(JSON, default=list)
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Shipped defaults are what a new patient gets for its product and jurisdiction.
+    is_default: Mapped[bool] = mapped_column(default=False)
+    # Retired versions stay for history (alerts point at them) but are not offered any more.
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

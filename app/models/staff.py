@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models.center import Center
+from app.models.types import UTCDateTime
+
+ROLES = ("admin", "clinician", "nurse")
+
+
+class StaffUser(db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    # An admin may have a home centre (they are paged for it) but sees every centre.
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164, for pages and ACK
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    center: Mapped[Center | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def can_see_center(self, center_id: int | None) -> bool:
+        # Admins oversee every centre (issue 2); others only their own.
+        return self.role == "admin" or (center_id is not None and self.center_id == center_id)

@@ -1,0 +1,1 @@
+"""Monitoring protocols: the shipped defaults and how they reach the database."""

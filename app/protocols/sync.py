@@ -1,0 +1,59 @@
+"""Bring the shipped default protocols into a database, with SQLAlchemy Core only.
+
+Core and a hand-written table shape (not the ORM model) because migrations call this too, and a
+migration must keep working when the model later grows columns. Idempotent: a family gets its
+first version, or a new version when the shipped content changed; stored versions are never edited.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from app.protocols.defaults import SHIPPED
+
+protocols = sa.table(
+    "protocols",
+    sa.column("id", sa.Integer),
+    sa.column("family", sa.String),
+    sa.column("version", sa.Integer),
+    sa.column("name", sa.String),
+    sa.column("jurisdiction", sa.String),
+    sa.column("products", sa.JSON),
+    sa.column("content", sa.JSON),
+    sa.column("is_default", sa.Boolean),
+    sa.column("superseded_by_id", sa.Integer),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+
+
+def _latest(connection: sa.Connection, family: str):
+    query = (sa.select(protocols.c.id, protocols.c.version, protocols.c.products, protocols.c.content)
+             .where(protocols.c.family == family).order_by(protocols.c.version.desc()).limit(1))
+    return connection.execute(query).first()
+
+
+def _now_for(connection: sa.Connection) -> datetime:
+    now = datetime.now(UTC)
+    # SQLite keeps naive UTC (see app.models.types.UTCDateTime); PostgreSQL keeps the zone.
+    return now.replace(tzinfo=None) if connection.dialect.name == "sqlite" else now
+
+
+def sync_shipped_protocols(connection: sa.Connection, shipped: list[dict] = SHIPPED) -> list[str]:
+    created = []
+    for item in shipped:
+        latest = _latest(connection, item["family"])
+        if latest is not None and latest.content == item["content"] and latest.products == item["products"]:
+            continue
+        version = latest.version + 1 if latest else 1
+        new_id = connection.execute(protocols.insert().values(
+            family=item["family"], version=version, name=item["name"], jurisdiction=item["jurisdiction"],
+            products=item["products"], content=item["content"], is_default=True,
+            created_at=_now_for(connection),
+        ).returning(protocols.c.id)).scalar_one()
+        if latest is not None:
+            connection.execute(protocols.update().where(protocols.c.id == latest.id)
+                               .values(is_default=False, superseded_by_id=new_id))
+        created.append(f"{item['family']} v{version}")
+    return created

@@ -1,0 +1,1 @@
+"""The clock: check-in schedules, the periodic sweeps and the APScheduler runner."""

@@ -1,0 +1,37 @@
+"""`flask --app wsgi scheduler run|tick` (CONTRACT §1): one code path for both."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from flask.cli import AppGroup
+
+scheduler = AppGroup("scheduler", help="The clock process.")
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-11-22T14:05:00Z", param_hint="--now")
+    return parsed
+
+
+@scheduler.command("tick")
+@click.option("--now", "now_text", default=None, help="Run the sweeps as of this ISO-8601 time.")
+def tick_command(now_text: str | None) -> None:
+    """Run every sweep once and print what it did."""
+    from app.scheduling.sweeps import run_all_sweeps
+
+    for name, result in run_all_sweeps(_parse_now(now_text)).items():
+        click.echo(f"{name}: {result}")
+
+
+@scheduler.command("run")
+def run_command() -> None:
+    """Run the sweeps periodically until SIGTERM, then drain."""
+    from app.scheduling.runner import run_forever
+
+    run_forever()

@@ -1,0 +1,1 @@
+"""Importing this module registers every sweep with `app.scheduling.sweeps`."""

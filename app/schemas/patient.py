@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
+
+from app.clock import utcnow
+from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
+from app.schemas.common import Id, Phone, StrictSchema, validate_timezone
+
+# Follow-up runs for years (REFERENCE §5), so enrolling someone infused long ago is allowed.
+MAX_PAST_INFUSION = timedelta(days=5 * 365)
+
+
+class BaselineSchema(StrictSchema):
+    """Day-0 baseline (REFERENCE §6 R20); enables the relative rules R6a, R10a and R14."""
+
+    systolic_bp = fields.Float(validate=validate.Range(min=40, max=300), allow_none=True)
+    heart_rate = fields.Float(validate=validate.Range(min=20, max=250), allow_none=True)
+    spo2 = fields.Float(validate=validate.Range(min=50, max=100), allow_none=True)
+    ice_score = fields.Integer(strict=True, validate=validate.Range(min=0, max=10), allow_none=True)
+    weight_kg = fields.Float(validate=validate.Range(min=2, max=400), allow_none=True)
+
+
+class PatientCreateSchema(StrictSchema):
+    mrn = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = Phone(required=True)
+    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
+    product = fields.String(required=True, validate=validate.OneOf(PRODUCTS))
+    infused_at = fields.AwareDateTime(required=True)
+    center_id = Id(required=True)
+    caregiver_name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    caregiver_phone = Phone(allow_none=True)
+    protocol_id = Id(allow_none=True)
+    timezone = fields.String(validate=[validate.Length(max=64), validate_timezone], allow_none=True)
+    channel = fields.String(load_default="app", validate=validate.OneOf(CHANNELS))
+    baseline = fields.Nested(BaselineSchema, load_default=dict)
+
+    @validates("infused_at")
+    def _infusion_not_in_future(self, value, **kwargs) -> None:
+        now = utcnow()
+        if value > now + timedelta(days=1):
+            raise ValidationError("Infusion time may not be more than a day in the future.")
+        if value < now - MAX_PAST_INFUSION:
+            raise ValidationError("Infusion time is more than 5 years ago.")
+
+    @validates_schema
+    def _caregiver_differs(self, data, **kwargs) -> None:
+        if data.get("caregiver_phone") and data.get("caregiver_phone") == data.get("phone"):
+            raise ValidationError("The caregiver needs a phone of their own.", "caregiver_phone")
+
+
+class PatientPatchSchema(StrictSchema):
+    protocol_id = Id()
+    status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    caregiver_name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    caregiver_phone = Phone(allow_none=True)
+    baseline = fields.Nested(BaselineSchema)
+
+
+class RestrictionsSchema(StrictSchema):
+    stay_near_center_until = fields.Date()
+    no_driving_until = fields.Date()
+    caregiver_until = fields.Date()
+    monitoring_ends_at = fields.AwareDateTime()
+
+
+class ProtocolRefSchema(StrictSchema):
+    id = fields.Integer()
+    family = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+
+
+class PatientOutSchema(StrictSchema):
+    id = fields.Integer()
+    center_id = fields.Integer()
+    mrn = fields.String()
+    name = fields.String()
+    phone = fields.String()
+    language = fields.String()
+    timezone = fields.String()
+    product = fields.String()
+    infused_at = fields.AwareDateTime()
+    day_after_infusion = fields.Integer()
+    caregiver_name = fields.String(allow_none=True)
+    caregiver_phone = fields.String(allow_none=True)
+    status = fields.String()
+    channel = fields.String()
+    baseline = fields.Dict()
+    protocol = fields.Nested(ProtocolRefSchema)
+    stay_near_center_until = fields.Date()
+    no_driving_until = fields.Date()
+    caregiver_until = fields.Date()
+    monitoring_ends_at = fields.AwareDateTime()
+    created_at = fields.AwareDateTime()
+
+
+class PatientCreatedSchema(PatientOutSchema):
+    enrollment_code = fields.String()
+    enrollment_code_expires_at = fields.AwareDateTime()
+
+
+class PatientListArgs(StrictSchema):
+    status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
+    center_id = Id()

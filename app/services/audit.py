@@ -1,0 +1,23 @@
+"""Append-only audit trail (who, what, when, from where). Details never carry health values."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+
+from app.extensions import db
+from app.models import AuditEvent
+
+
+def record(action: str, *, patient_id: int | None = None, target_type: str | None = None,
+           target_id: int | None = None, details: dict | None = None) -> None:
+    actor = g.get("actor") if has_request_context() else None
+    db.session.add(AuditEvent(
+        actor_type=actor.audit_type if actor else ("anonymous" if has_request_context() else "system"),
+        actor_id=actor.id if actor else None,
+        action=action,
+        patient_id=patient_id,
+        target_type=target_type,
+        target_id=target_id,
+        remote_addr=request.remote_addr if has_request_context() else None,
+        details=details or {},
+    ))

@@ -1,0 +1,66 @@
+"""Enrolling patients and presenting them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Center, Patient, Protocol
+from app.services import audit
+from app.services.enrollment import IssuedCode, issue_code
+from app.services.protocols import default_protocol_for
+from app.services.restrictions import compute_restrictions, day_after_infusion
+
+
+def _choose_protocol(data: dict, center: Center) -> Protocol:
+    if data.get("protocol_id"):
+        protocol = db.session.get(Protocol, data["protocol_id"])
+        if protocol is None:
+            raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
+        if data["product"] not in protocol.products or protocol.jurisdiction != center.jurisdiction:
+            raise ApiError(422, "Protocol does not fit.", fields={
+                "protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]})
+        return protocol
+    protocol = default_protocol_for(data["product"], center.jurisdiction)
+    if protocol is None:
+        raise ApiError(422, "No default protocol.", fields={
+            "product": [f"No default protocol for {data['product']} in {center.jurisdiction}."]})
+    return protocol
+
+
+def create_patient(data: dict, center: Center) -> tuple[Patient, IssuedCode]:
+    duplicate = db.session.scalar(
+        select(Patient.id).where(Patient.center_id == center.id, Patient.mrn == data["mrn"]))
+    if duplicate is not None:
+        raise ApiError(409, "A patient with this MRN is already enrolled at this centre.",
+                       code="duplicate_mrn", fields={"mrn": ["Already enrolled at this centre."]})
+    protocol = _choose_protocol(data, center)
+    patient = Patient(
+        center_id=center.id, mrn=data["mrn"], name=data["name"], phone=data["phone"],
+        language=data["language"], timezone=data.get("timezone") or center.timezone,
+        product=data["product"], infused_at=data["infused_at"],
+        caregiver_name=data.get("caregiver_name"), caregiver_phone=data.get("caregiver_phone"),
+        channel=data["channel"], protocol_id=protocol.id, baseline=data.get("baseline") or {},
+    )
+    db.session.add(patient)
+    db.session.flush()
+    code = issue_code(patient)
+    audit.record("patient.create", patient_id=patient.id, target_type="patient", target_id=patient.id)
+    return patient, code
+
+
+def patient_view(patient: Patient) -> dict:
+    """The patient as the API shows it, with computed day and restriction dates."""
+    protocol = patient.protocol
+    restrictions = compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
+    return {
+        **{c: getattr(patient, c) for c in (
+            "id", "center_id", "mrn", "name", "phone", "language", "timezone", "product", "infused_at",
+            "caregiver_name", "caregiver_phone", "status", "channel", "baseline", "created_at")},
+        "day_after_infusion": day_after_infusion(patient.infused_at, utcnow(), patient.timezone),
+        "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version,
+                     "name": protocol.name},
+        **vars(restrictions),
+    }

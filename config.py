@@ -1,0 +1,116 @@
+"""Configuration read from the environment (and `.env` when present).
+
+Names follow ../shared/design/CONTRACT.md section 2. Pick a class with VIGIL_CONFIG
+(development, testing, production); FLASK_ENV=production also selects production.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _default_sms_backend() -> str:
+    has_sender = _env("TWILIO_FROM_NUMBER") or _env("TWILIO_MESSAGING_SERVICE_SID")
+    if _env("TWILIO_ACCOUNT_SID") and _env("TWILIO_AUTH_TOKEN") and has_sender:
+        return "twilio"
+    return "log"
+
+
+def _database_url() -> str:
+    url = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'vigil.db'}")
+    # Heroku-style URLs name the driver-less scheme; psycopg 3 is the driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+
+    # SMS (CONTRACT §2)
+    SMS_BACKEND = _env("SMS_BACKEND", _default_sms_backend())
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+    TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+    TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://localhost:5000")
+
+    # Tokens: staff work in shifts; a patient's phone stays signed in for the monitoring window.
+    STAFF_TOKEN_HOURS = _int("STAFF_TOKEN_HOURS", 12)
+    PATIENT_TOKEN_DAYS = _int("PATIENT_TOKEN_DAYS", 120)
+    ENROLLMENT_CODE_HOURS = _int("ENROLLMENT_CODE_HOURS", 72)
+    ENROLLMENT_MAX_WRONG_TRIES = 5
+
+    # Rate limits (Flask-Limiter). memory:// is per process; set redis://... in production.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", "1") == "1"
+    AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10/minute;100/hour")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # OpenAPI (flask-smorest); the docs page is served from local assets, no CDN.
+    API_TITLE = "Vigil"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en", "es")
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    AUTH_RATE_LIMIT = "1000/minute"  # the rate-limit test lowers it for itself
+    SMS_BACKEND = "log"
+
+
+class ProductionConfig(Config):
+    @classmethod
+    def check(cls) -> None:
+        if not _env("SECRET_KEY") or cls.SECRET_KEY == DEV_SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = _env("VIGIL_CONFIG") or ("production" if _env("FLASK_ENV") == "production" else "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"VIGIL_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

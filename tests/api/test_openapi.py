@@ -1,0 +1,21 @@
+"""The API description and its offline docs page (issue 2 point 5)."""
+
+from __future__ import annotations
+
+
+def test_openapi_describes_the_contract_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/auth/login", "/api/v1/auth/enroll", "/api/v1/auth/logout", "/api/v1/centers",
+                 "/api/v1/patients", "/api/v1/patients/{patient_id}", "/api/v1/me"):
+        assert path in spec["paths"], path
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]
+
+
+def test_docs_page_uses_only_local_assets(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower() and "https://" not in page
+    assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/v1/docs/assets/swagger-ui.css").status_code == 200
