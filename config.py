@@ -57,6 +57,9 @@ class Config:
     TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
     TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://localhost:5000")
+    # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
+    PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
+    CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)
 
     # Tokens: staff work in shifts; a patient's phone stays signed in for the monitoring window.
     STAFF_TOKEN_HOURS = _int("STAFF_TOKEN_HOURS", 12)

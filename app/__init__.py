@@ -53,12 +53,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.api import auth, centers, docs, me, patients
+    from app.api import alerts, auth, centers, docs, escalation, me, patients, reports, webhooks
     from app.extensions import api
 
-    for module in (auth, centers, patients, me):
+    for module in (auth, centers, patients, me, reports, alerts, escalation):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(webhooks.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

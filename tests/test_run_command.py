@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import free_port, http_json, stop_group, wait_for
+from tests.support.processes import free_port, http_json, stop_group, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def test_make_run_serves_the_api_with_demo_logins(tmp_path):
             except OSError:
                 return None
 
-        status, spec = wait_for(spec_served, timeout=120)
+        status, spec = wait_until(spec_served, timeout=120, interval=0.2, what="the web process")
         assert status == 200 and "/api/v1/patients" in spec["paths"]
         for email in ("admin@vigil.demo", "clinician@vigil.demo", "nurse@vigil.demo"):
             status, body = http_json("POST", f"{base}/auth/login", {"email": email, "password": "vigil-demo-password"})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -25,6 +25,9 @@ class Alert(db.Model):
         Index("ix_alerts_center_status", "center_id", "status"),
         Index("ix_alerts_patient_status", "patient_id", "status"),
         Index("ix_alerts_escalation_due", "escalation_state", "next_step_at"),
+        # The database itself keeps "one active alert per patient", even for concurrent reports.
+        Index("uq_alerts_one_active_per_patient", "patient_id", unique=True,
+              sqlite_where=text("status != 'resolved'"), postgresql_where=text("status != 'resolved'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.types import UTCDateTime
 
 # pending -> sending -> sent -> delivered | undelivered | failed; cancelled before sending.
-NOTIFICATION_STATES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "cancelled")
+NOTIFICATION_STATES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "unconfirmed", "cancelled")
 
 
 class Notification(db.Model):
@@ -32,6 +32,9 @@ class Notification(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set with each claim; finishing a send must present it, so a worker whose lease expired
+    # (and whose row another worker re-claimed) cannot overwrite the newer attempt's outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(default=0)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     provider_status: Mapped[str | None] = mapped_column(String(24))

@@ -1,1 +1,34 @@
-"""Importing this module registers every sweep with `app.scheduling.sweeps`."""
+"""The sweeps a tick runs, in order. Each takes `now` and returns what it did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.scheduling.sweeps import sweep
+from app.scheduling.watchdog import run_watchdog
+from app.services import escalation, outbox
+
+
+@sweep("leases")
+def release_leases(now: datetime) -> int:
+    return outbox.release_stale_leases(now)
+
+
+@sweep("escalation")
+def escalation_steps(now: datetime) -> int:
+    return escalation.run_due_steps(now)
+
+
+@sweep("unconfirmed_pages")
+def unconfirmed_pages(now: datetime) -> int:
+    return escalation.unconfirmed_pages(now)
+
+
+@sweep("watchdog")
+def watchdog(now: datetime) -> dict:
+    return run_watchdog(now)
+
+
+@sweep("dispatch")
+def dispatch(now: datetime) -> str:
+    return str(outbox.dispatch_due(now))

@@ -1,4 +1,5 @@
-"""The clock process: APScheduler in one process, driving the sweeps until SIGTERM.
+"""The clock process: APScheduler in one process, driving the sweeps until SIGTERM, plus a
+dispatcher thread that sends pages as soon as they are queued.
 
 APScheduler never holds the schedule itself: the database does (ARCHITECTURE principle 1). One
 interval job runs a tick; coalesce/max_instances/misfire grace are set explicitly (RECIPES §2).
@@ -8,36 +9,71 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import current_app
+from flask import Flask, current_app
 
+from app.clock import utcnow
+from app.extensions import db
 from app.scheduling.sweeps import run_all_sweeps
+from app.scheduling.wakeup import Wakeup
+from app.services.outbox import dispatch_due
 
 log = logging.getLogger("vigil.clock")
 
 TICK_SECONDS = 15
 
 
+def dispatch_loop(app: Flask, stop: threading.Event) -> None:
+    """Send due messages, then wait for a wake-up; until told to stop."""
+    with app.app_context():
+        wakeup = Wakeup(db.engine)
+        try:
+            while not stop.is_set():
+                try:
+                    result = dispatch_due(utcnow())
+                    if result.sent or result.failed or result.retrying:
+                        log.info("dispatch: %s", result)
+                except Exception:  # noqa: BLE001 - keep the loop alive through outages
+                    db.session.rollback()
+                    log.exception("dispatch failed; retrying")
+                    stop.wait(1.0)
+                finally:
+                    db.session.remove()
+                wakeup.wait(stop)
+        finally:
+            wakeup.close()
+
+
 def run_forever() -> None:
     app = current_app._get_current_object()
+    stop = threading.Event()
     scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 
     def tick() -> None:
         with app.app_context():
-            run_all_sweeps()
+            try:
+                run_all_sweeps()
+            finally:
+                db.session.remove()
 
+    seconds = app.config.get("CLOCK_TICK_SECONDS", TICK_SECONDS)
     # First tick at once: after a restart, whatever fell due meanwhile is handled without delay.
-    scheduler.add_job(tick, "interval", seconds=app.config.get("CLOCK_TICK_SECONDS", TICK_SECONDS),
-                      id="tick", replace_existing=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(tick, "interval", seconds=seconds, id="tick", replace_existing=True,
+                      next_run_time=datetime.now(UTC))
+    dispatcher = threading.Thread(target=dispatch_loop, args=(app, stop), name="dispatcher", daemon=True)
 
-    def stop(signum, _frame) -> None:  # noqa: ANN001
-        log.info("signal %s: finishing the running tick, then stopping", signum)
+    def shutdown(signum, _frame) -> None:  # noqa: ANN001
+        log.info("signal %s: finishing the running tick and send, then stopping", signum)
+        stop.set()
         scheduler.shutdown(wait=True)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("clock started: a tick every %ss", TICK_SECONDS)
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    dispatcher.start()
+    log.info("clock started: a tick every %ss, dispatcher listening", seconds)
     scheduler.start()
+    dispatcher.join(timeout=15)
     log.info("clock stopped")

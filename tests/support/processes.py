@@ -5,32 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from typing import TypeVar
 
-T = TypeVar("T")
+from tests.support.polling import wait_until
+from tests.support.sockets import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.1) -> T:
-    """Poll `probe` until it returns something truthy, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(interval)  # polling a real process; nothing to patch
-    raise TimeoutError(f"gave up after {timeout} s")
+__all__ = ["free_port", "http_json", "stop_group", "wait_until"]
 
 
 def http_json(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:

@@ -1,0 +1,81 @@
+"""Reports: the patient's own (mobile app) and staff taking one by phone."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
+from app.extensions import db
+from app.models import Report
+from app.schemas.report import PageArgs, ReportOutSchema, ReportResultSchema, ReportSchema
+from app.services import audit
+from app.services.reports import record_report
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Symptom and vitals reports")
+
+
+def _answer(recorded):
+    return recorded.body, 201 if recorded.created else 200
+
+
+def _history(patient_id: int, args: dict) -> list[dict]:
+    reports = db.session.scalars(select(Report).where(Report.patient_id == patient_id)
+                                 .order_by(Report.recorded_at.desc(), Report.id.desc())
+                                 .limit(args["limit"]).offset(args["offset"]))
+    return [report_view(r) for r in reports]
+
+
+def report_view(report: Report) -> dict:
+    vitals = {c: getattr(report, c) for c in ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2",
+                                              "respiratory_rate", "weight_kg") if getattr(report, c) is not None}
+    if report.temperature_unit:
+        vitals.update(temperature_raw=report.temperature_raw, temperature_unit=report.temperature_unit)
+    return {**{c: getattr(report, c) for c in (
+        "id", "client_id", "recorded_at", "received_at", "reported_by", "source", "check_in_id", "symptoms",
+        "neuro", "signs", "ice_score", "antipyretic_in_last_6h", "note", "level", "graded", "assessment",
+        "alert_id")}, "vitals": vitals}
+
+
+@blp.route("/me/reports")
+class MyReports(MethodView):
+    @requires("patient")
+    @blp.arguments(ReportSchema)
+    @blp.response(201, ReportResultSchema)
+    @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
+    def post(self, data):
+        """Log symptoms and vitals; graded within the request. Retries with the same client_id are safe."""
+        return _answer(record_report(current_actor().patient, data, source="app"))
+
+    @requires("patient")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ReportOutSchema(many=True))
+    def get(self, args):
+        """The patient's own reports, newest first."""
+        patient = current_actor().patient
+        audit.record("report.list_self", patient_id=patient.id)
+        db.session.commit()
+        return _history(patient.id, args)
+
+
+@blp.route("/patients/<int(max=2147483647):patient_id>/reports")
+class PatientReports(MethodView):
+    @requires("staff")
+    @blp.arguments(ReportSchema)
+    @blp.response(201, ReportResultSchema)
+    @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
+    def post(self, data, patient_id):
+        """A report taken by phone by the care team; graded like the patient's own."""
+        patient = load_patient_for_staff(patient_id)
+        return _answer(record_report(patient, data, source="staff", staff=current_staff()))
+
+    @requires("staff")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ReportOutSchema(many=True))
+    def get(self, args, patient_id):
+        """A patient's reports, newest first."""
+        patient = load_patient_for_staff(patient_id)
+        audit.record("report.list", patient_id=patient.id)
+        db.session.commit()
+        return _history(patient.id, args)

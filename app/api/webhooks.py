@@ -1,0 +1,70 @@
+"""Twilio webhooks (CONTRACT §4): form-encoded, signed with X-Twilio-Signature.
+
+The signature is checked against PUBLIC_BASE_URL + the path and query Twilio called, because
+behind a proxy `request.url` is not the URL Twilio signed (RECIPES §1).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Notification
+from app.notify.twilio_sms import twiml_message, validate_twilio_signature
+from app.services.inbound import UNKNOWN_SENDER, handle_staff_sms, staff_by_phone
+from app.services.outbox import apply_status
+
+log = logging.getLogger("vigil.webhooks")
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+
+
+def signed_by_twilio(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = current_app.config.get("TWILIO_AUTH_TOKEN")
+        url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.full_path.rstrip("?")
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not token or not validate_twilio_signature(url, request.form.to_dict(), signature, token):
+            log.warning("refused a webhook call with a bad or missing signature")
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def twiml(text: str | None) -> Response:
+    return Response(twiml_message(text), mimetype="application/xml")
+
+
+@bp.post("/status")
+@signed_by_twilio
+def status():
+    """Delivery status of a message we sent, found by the unguessable token in its callback URL."""
+    token = request.args.get("n", "")
+    row = db.session.scalar(select(Notification).where(Notification.callback_token == token)) if token else None
+    if row is None:
+        sid = request.form.get("MessageSid", "")
+        row = db.session.scalar(select(Notification).where(Notification.provider_sid == sid)) if sid else None
+    if row is None:
+        return Response(status=204)  # not ours (or already purged): nothing to update, no retry wanted
+    apply_status(row, request.form.get("MessageStatus", ""), request.form.get("ErrorCode") or None, utcnow())
+    db.session.commit()
+    return Response(status=204)
+
+
+@bp.post("/inbound")
+@signed_by_twilio
+def inbound():
+    """An SMS to our number: staff acknowledging pages (patients' check-in answers come later)."""
+    sender, body = request.form.get("From", ""), request.form.get("Body", "")
+    staff = staff_by_phone(sender)
+    if not staff:
+        return twiml(UNKNOWN_SENDER)
+    reply = handle_staff_sms(staff, body, utcnow())
+    db.session.commit()
+    return twiml(reply)

@@ -1,0 +1,1 @@
+"""Escalation chains as data: the policy format, its defaults and the pure step decisions."""

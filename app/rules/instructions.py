@@ -1,0 +1,94 @@
+"""Patient-facing instructions for an assessment, in the patient's language.
+
+Source strings are English msgids marked with gettext so `pybabel extract -F babel.cfg`
+finds them; the catalogs live in app/translations (Flask-Babel's default folder), so the web
+app and this package share one set of translations. No Flask here: babel.support loads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+from app.rules.types import Assessment, Level
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+DEFAULT_LANGUAGE = "en"
+_PRIMARY_SUBTAG = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionContext:
+    language: str
+    center_phone: str
+    product_display: str
+    infusion_date: str  # already formatted for the patient's locale
+
+
+@lru_cache(maxsize=1)
+def available_languages() -> frozenset[str]:
+    return frozenset(p.parents[1].name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.mo"))
+
+
+def normalize_language(language: str) -> str:
+    """'es-MX' / 'es_US' / 'ES' → 'es'; anything without a catalog → English."""
+    primary = language.strip().replace("_", "-").split("-")[0].lower()
+    if _PRIMARY_SUBTAG.match(primary) and primary in available_languages():
+        return primary
+    return DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=None)  # keys are normalized, so at most one entry per shipped catalog
+def translations_for(language: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [language])
+
+
+def render_instructions(assessment: Assessment, ictx: InstructionContext) -> str:
+    tr = translations_for(normalize_language(ictx.language))
+    params = {"phone": ictx.center_phone, "product": ictx.product_display, "date": ictx.infusion_date}
+    lines = [line % params for line in _level_lines(assessment.level, tr.gettext)]
+    if assessment.recheck_in_minutes is not None:
+        lines.append(_recheck_line(assessment.recheck_in_minutes, tr.ngettext))
+    if assessment.fever_may_be_masked:
+        lines.append(tr.gettext(
+            "You took fever medicine in the last 6 hours. Fever medicine may hide a fever, "
+            "so keep checking your temperature."
+        ))
+    if assessment.level is Level.EMERGENCY:
+        # REFERENCE §6 implementation notes: the wallet-card message in every emergency prompt.
+        wallet_card = tr.gettext(
+            "Show this to the emergency team: I received CAR T cell therapy (%(product)s) "
+            "on %(date)s. My CAR T team: %(phone)s."
+        )
+        lines.append(wallet_card % params)
+    return "\n".join(lines)
+
+
+def _level_lines(level: Level, _: Callable[[str], str]) -> list[str]:
+    # REFERENCE §6 action levels, in the words a patient needs at that moment.
+    if level is Level.EMERGENCY:
+        return [
+            _("This may be an emergency. Call emergency services (911/999/112) now."),
+            _("Also call your CAR T team at %(phone)s. We are alerting them too."),
+        ]
+    if level is Level.URGENT:
+        return [_("Call your CAR T team now at %(phone)s. Do not wait to see if it gets better. "
+                  "Do not drive yourself.")]
+    if level is Level.SAME_DAY:
+        return [_("Your care team will call you today. If you feel worse before then, "
+                  "call %(phone)s.")]
+    return [_("Thank you. Keep doing your check-ins and call %(phone)s if anything changes.")]
+
+
+def _recheck_line(minutes: int, ngettext: Callable[[str, str, int], str]) -> str:
+    text = ngettext(
+        "Please measure again in %(num)d minute.",
+        "Please measure again in %(num)d minutes.",
+        minutes,
+    )
+    return text % {"num": minutes}

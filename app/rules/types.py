@@ -1,0 +1,225 @@
+"""Value types that go in and out of the rules engine.
+
+Everything is a frozen dataclass so an assessment can be replayed from a stored snapshot and
+nothing in the engine can mutate the caller's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from enum import IntEnum
+from typing import Any
+
+_LABELS = ("routine", "same_day", "urgent", "emergency")
+
+
+class Level(IntEnum):
+    """Action levels of REFERENCE §6, ordered so that max() gives the most serious."""
+
+    ROUTINE = 0
+    SAME_DAY = 1
+    URGENT = 2
+    EMERGENCY = 3
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self.value]
+
+    @classmethod
+    def from_label(cls, label: str) -> Level:
+        try:
+            return cls(_LABELS.index(label))
+        except ValueError:
+            raise ValueError(f"unknown level {label!r}; expected one of {', '.join(_LABELS)}") from None
+
+
+def fahrenheit_to_celsius(temperature_f: float) -> float:
+    """The engine works in °C only (REFERENCE §6 implementation notes: convert before rules)."""
+    return (temperature_f - 32.0) * 5.0 / 9.0
+
+
+@dataclass(frozen=True, slots=True)
+class Vitals:
+    temperature_c: float | None = None
+    heart_rate: float | None = None
+    systolic_bp: float | None = None
+    diastolic_bp: float | None = None
+    spo2: float | None = None
+    respiratory_rate: float | None = None
+    weight_kg: float | None = None
+
+
+# REFERENCE §2.2: maximum points per ICE domain.
+ICE_MAXIMA = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class IceParts:
+    """A caregiver-administered ICE test (REFERENCE §2.2), 0–10 in total."""
+
+    orientation: int
+    naming: int
+    commands: int
+    writing: int
+    attention: int
+
+    def __post_init__(self) -> None:
+        # A bad part would silently shift the score across an ICANS band, so refuse it.
+        for name, maximum in ICE_MAXIMA.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+                raise ValueError(f"ICE {name} must be an integer 0–{maximum}, got {value!r}")
+
+    @property
+    def score(self) -> int:
+        return self.orientation + self.naming + self.commands + self.writing + self.attention
+
+
+@dataclass(frozen=True, slots=True)
+class Neuro:
+    """Caregiver neuro checklist; None = not asked, False = asked and absent."""
+
+    confusion: bool | None = None
+    word_finding_difficulty: bool | None = None
+    handwriting_changed: bool | None = None
+    tremor: bool | None = None
+    excessive_sleepiness: bool | None = None
+    severe_headache: bool | None = None
+    seizure: bool | None = None
+    hard_to_wake: bool | None = None
+    facial_droop_or_weakness: bool | None = None
+    fainted: bool | None = None
+    agitation: bool | None = None
+    slowness_or_shuffling: bool | None = None
+    reduced_facial_expression: bool | None = None
+    personality_change: bool | None = None
+    limb_numbness_or_weakness: bool | None = None
+    ice: IceParts | None = None
+    # "Could not do the test": ASTCT scores such a patient 0 (REFERENCE §2.3 grade 4 row).
+    ice_unable: bool | None = None
+
+    @property
+    def ice_score(self) -> int | None:
+        if self.ice_unable:
+            return 0
+        return self.ice.score if self.ice is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Signs:
+    """Observed danger signs (report block "signs")."""
+
+    breathless_at_rest: bool | None = None
+    blue_lips: bool | None = None
+    cannot_speak_full_sentences: bool | None = None
+    unable_to_stand: bool | None = None
+    heavy_bleeding: bool | None = None
+    blood_in_stool: bool | None = None
+
+
+SYMPTOM_KEYS = (
+    "chills",
+    "headache",
+    "dizziness",
+    "shortness_of_breath",
+    "nausea",
+    "diarrhea",
+    "abdominal_pain",
+    "fatigue",
+    "bleeding_or_bruising",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    """One report; symptom answers are 0–4 (none … very severe, REFERENCE §4.1)."""
+
+    recorded_at: datetime
+    vitals: Vitals = field(default_factory=Vitals)
+    symptoms: Mapping[str, int] = field(default_factory=dict)
+    neuro: Neuro = field(default_factory=Neuro)
+    signs: Signs = field(default_factory=Signs)
+    antipyretic_in_last_6h: bool = False
+
+    def symptom(self, key: str) -> int:
+        """Unanswered counts as 0: a missing answer must not raise and cannot fire a rule."""
+        return self.symptoms.get(key) or 0
+
+
+# An earlier report carries exactly the same data as the current one.
+PriorReading = ReportInput
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Day-0 baseline (REFERENCE §6 R20); any part may be missing."""
+
+    systolic_bp: float | None = None
+    heart_rate: float | None = None
+    spo2: float | None = None
+    ice_score: int | None = None
+    weight_kg: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    """What the engine knows about the patient; the caller computes every clock-derived value."""
+
+    product: str
+    target: str
+    day_after_infusion: int
+    jurisdiction: str
+    baseline: Baseline = field(default_factory=Baseline)
+    # Newest first; reports recorded at or after the current one are ignored.
+    recent: Sequence[ReportInput] = ()
+    received_at: datetime | None = None
+    # Zone that defines a calendar day for "on N distinct days" (R14); None = the zone of each
+    # report's own recorded_at.
+    local_tz: tzinfo | None = None
+
+    @property
+    def is_bcma(self) -> bool:
+        return self.target.strip().upper() == "BCMA"
+
+    @property
+    def product_key(self) -> str:
+        return self.product.strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    level: Level
+    summary: str
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    # Set by rules that ask the patient to measure again before deciding (R2, R5a).
+    recheck_in_minutes: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "level": self.level.label,
+            "summary": self.summary,
+            "thresholds": dict(self.thresholds),
+            "recheck_in_minutes": self.recheck_in_minutes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    level: Level
+    findings: tuple[Finding, ...]
+    ice_score: int | None
+    recheck_in_minutes: int | None
+    fever_may_be_masked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level.label,
+            "findings": [f.to_dict() for f in self.findings],
+            "ice_score": self.ice_score,
+            "recheck_in_minutes": self.recheck_in_minutes,
+            "fever_may_be_masked": self.fever_may_be_masked,
+        }

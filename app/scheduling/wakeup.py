@@ -1,0 +1,59 @@
+"""How the dispatcher learns that a page was queued without waiting for a tick.
+
+On PostgreSQL the web process's transaction sends NOTIFY (delivered at commit) and the clock
+LISTENs; on SQLite the dispatcher polls a cheap indexed query. Polling remains the safety net on
+PostgreSQL too: a lost notification delays a page by at most one poll interval.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.engine import Engine
+
+from app.services.outbox import NOTIFY_CHANNEL
+
+log = logging.getLogger("vigil.clock")
+
+SQLITE_POLL_SECONDS = 0.25
+POSTGRES_POLL_SECONDS = 2.0
+
+
+class Wakeup:
+    """wait(stop) returns when a page may be due, after the poll interval, or when stopping."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._url = engine.url
+        self._postgres = engine.dialect.name == "postgresql"
+        self._conn = None
+
+    def wait(self, stop: threading.Event) -> None:
+        if not self._postgres:
+            stop.wait(SQLITE_POLL_SECONDS)
+            return
+        try:
+            conn = self._connection()
+            for _ in conn.notifies(timeout=POSTGRES_POLL_SECONDS, stop_after=1):
+                break
+        except Exception as exc:  # noqa: BLE001 - the database may be restarting; poll meanwhile
+            log.warning("LISTEN connection lost (%s); polling until it is back", type(exc).__name__)
+            self.close()
+            stop.wait(POSTGRES_POLL_SECONDS)
+
+    def _connection(self):
+        if self._conn is None or self._conn.closed:
+            import psycopg
+
+            dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._conn = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
+                log.debug("closing the LISTEN connection failed")
+            self._conn = None

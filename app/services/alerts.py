@@ -1,0 +1,124 @@
+"""Opening and growing alerts, acknowledging and resolving them.
+
+One active (not resolved) alert per patient: new findings are appended, the level only goes up
+and an upgrade is recorded as such. Every change goes to `app.services.escalation` in the same
+transaction, which queues the pages there: the transactional outbox.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.extensions import db
+from app.models import Alert, AlertEvent, Patient, Protocol, Report, StaffUser
+from app.services import escalation
+
+LEVEL_RANK = {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}
+ALERTING_LEVELS = ("same_day", "urgent", "emergency")
+
+
+@dataclass
+class AlertChange:
+    alert: Alert
+    change: str  # opened, upgraded, grown
+
+
+def active_alert(patient_id: int, *, lock: bool = False) -> Alert | None:
+    query = select(Alert).where(Alert.patient_id == patient_id, Alert.status != "resolved")
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def _new_ack_code(center_id: int) -> str:
+    """Four digits, unique among the centre's active alerts, short enough to text back."""
+    taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.center_id == center_id,
+                                                                 Alert.status != "resolved")))
+    while True:
+        code = f"{secrets.randbelow(9000) + 1000}"
+        if code not in taken:
+            return code
+
+
+def _finding_entries(findings: list[dict], report: Report | None, now: datetime) -> list[dict]:
+    return [{**f, "report_id": report.id if report else None,
+             "recorded_at": (report.recorded_at if report else now).isoformat()} for f in findings]
+
+
+def raise_alert(patient: Patient, level: str, findings: list[dict], *, now: datetime, kind: str = "report",
+                report: Report | None = None, assessment: dict | None = None,
+                protocol: Protocol | None = None, thresholds: dict | None = None) -> AlertChange | None:
+    """Open the patient's alert at `level`, or add to the active one. Routine opens nothing."""
+    if level not in ALERTING_LEVELS:
+        return None
+    entries = _finding_entries([f for f in findings if f.get("level") != "routine"] or findings, report, now)
+    alert = active_alert(patient.id, lock=True)
+    if alert is None:
+        return _open(patient, level, entries, now=now, kind=kind, report=report, assessment=assessment,
+                     protocol=protocol, thresholds=thresholds)
+    return _grow(alert, level, entries, now=now, report=report)
+
+
+def _open(patient: Patient, level: str, entries: list[dict], *, now: datetime, kind: str, report: Report | None,
+          assessment: dict | None, protocol: Protocol | None, thresholds: dict | None) -> AlertChange:
+    alert = Alert(
+        patient_id=patient.id, center_id=patient.center_id, kind=kind, status="open", level=level,
+        findings=entries, assessment=assessment or {}, thresholds_snapshot=thresholds or {},
+        protocol_id=protocol.id if protocol else None, protocol_version=protocol.version if protocol else None,
+        opening_report_id=report.id if report else None, ack_code=_new_ack_code(patient.center_id),
+        opened_at=now, updated_at=now,
+    )
+    db.session.add(alert)
+    db.session.flush()
+    _event(alert, "opened", now, report=report, data={"level": level, "kind": kind})
+    escalation.start_or_restart(alert, "opened", now)
+    return AlertChange(alert, "opened")
+
+
+def _grow(alert: Alert, level: str, entries: list[dict], *, now: datetime, report: Report | None) -> AlertChange:
+    alert.findings = [*alert.findings, *entries]  # a new list so the JSON column sees the change
+    alert.updated_at = now
+    if LEVEL_RANK[level] <= LEVEL_RANK[alert.level]:
+        _event(alert, "findings_added", now, report=report, data={"count": len(entries)})
+        return AlertChange(alert, "grown")
+    previous = alert.level
+    alert.level, alert.upgraded_at, alert.upgrade_count = level, now, alert.upgrade_count + 1
+    if alert.status == "acknowledged":
+        # Worse news than what was acknowledged: it needs a person again.
+        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "open", None, None
+    _event(alert, "upgraded", now, report=report, data={"from": previous, "to": level})
+    escalation.start_or_restart(alert, "upgraded", now)
+    return AlertChange(alert, "upgraded")
+
+
+def _event(alert: Alert, kind: str, now: datetime, *, report: Report | None = None,
+           staff: StaffUser | None = None, data: dict | None = None) -> None:
+    db.session.add(AlertEvent(alert_id=alert.id, at=now, kind=kind, report_id=report.id if report else None,
+                              staff_id=staff.id if staff else None, data=data or {}))
+
+
+def acknowledge(alert: Alert, staff: StaffUser, now: datetime, *, via: str = "web") -> bool:
+    """Acknowledge an open alert: the escalation stops. False when it was not open."""
+    if alert.status != "open":
+        return False
+    alert.status, alert.acknowledged_at, alert.acknowledged_by_id, alert.updated_at = (
+        "acknowledged", now, staff.id, now)
+    _event(alert, "acknowledged", now, staff=staff, data={"via": via})
+    escalation.stop_for_ack(alert, staff, now)
+    return True
+
+
+def resolve(alert: Alert, staff: StaffUser, disposition: str, note: str | None, now: datetime) -> None:
+    if alert.status == "resolved":
+        raise ApiError(409, "This alert is already resolved.", code="already_resolved")
+    if alert.status == "open":
+        acknowledge(alert, staff, now, via="resolve")
+    alert.status, alert.resolved_at, alert.resolved_by_id = "resolved", now, staff.id
+    alert.disposition, alert.resolution_note, alert.updated_at = disposition, note, now
+    _event(alert, "resolved", now, staff=staff, data={"disposition": disposition})
+    escalation.stop_for_resolve(alert, now)

@@ -1,0 +1,283 @@
+"""The escalation executor: freezes the chain onto an alert, turns each step's decision into
+pages in the outbox, and moves the alert along under a fence (compare-and-set on `fence`), so
+two clock processes can never run one step twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.escalation.policy import ROLE_GROUPS, default_policy
+from app.escalation.steps import Decision, first_decision, next_decision, same_day_decision
+from app.extensions import db
+from app.models import Alert, AlertEvent, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
+from app.notify.pages import ack_notice, no_on_call_prefix, page_text, patient_label
+from app.notify.texts import team_notified
+from app.services import outbox
+from app.services.restrictions import day_after_infusion
+
+log = logging.getLogger("vigil.escalation")
+
+PAGED_LEVELS = ("urgent", "emergency")
+NOT_REACHED = ("failed", "undelivered", "unconfirmed")
+
+
+# ---- snapshot and targets -------------------------------------------------------------------
+
+def policy_for(center_id: int) -> tuple[dict, str]:
+    row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center_id))
+    return (row.content, "centre policy") if row else (default_policy(), "default policy")
+
+
+def freeze_policy(alert: Alert, now: datetime) -> None:
+    policy, source = policy_for(alert.center_id)
+    alert.escalation_snapshot = {"policy": policy, "source": source, "taken_at": now.isoformat()}
+
+
+def on_call_staff(center_id: int, now: datetime) -> list[StaffUser]:
+    query = (select(StaffUser).join(OnCallShift, OnCallShift.staff_id == StaffUser.id)
+             .where(OnCallShift.center_id == center_id, OnCallShift.starts_at <= now,
+                    (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now), StaffUser.active.is_(True))
+             .order_by(OnCallShift.starts_at.desc()))
+    return list(dict.fromkeys(db.session.scalars(query)))
+
+
+def centre_staff(center_id: int, role: str) -> list[StaffUser]:
+    return list(db.session.scalars(select(StaffUser).where(
+        StaffUser.center_id == center_id, StaffUser.role == role, StaffUser.active.is_(True)).order_by(StaffUser.id)))
+
+
+def centre_admins(center_id: int) -> list[StaffUser]:
+    """The centre's own admins, or every admin without a centre when it has none."""
+    admins = centre_staff(center_id, "admin")
+    if admins:
+        return admins
+    return list(db.session.scalars(select(StaffUser).where(
+        StaffUser.role == "admin", StaffUser.center_id.is_(None), StaffUser.active.is_(True))))
+
+
+def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[StaffUser], bool]:
+    """The people a step names, in order, once each; and whether "on_call" found no one."""
+    people: list[StaffUser] = []
+    nobody_on_call = False
+    for target in targets:
+        if target == "on_call":
+            found = on_call_staff(center_id, now)
+            nobody_on_call = nobody_on_call or not found
+            people += found
+        elif target in ROLE_GROUPS:
+            people += centre_staff(center_id, ROLE_GROUPS[target])
+        else:
+            user = db.session.get(StaffUser, target)
+            if user is not None and user.active and user.center_id in (center_id, None):
+                people.append(user)
+    return list(dict.fromkeys(people)), nobody_on_call
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+def _page_body(alert: Alert, prefix: str = "") -> str:
+    patient = db.session.get(Patient, alert.patient_id)
+    findings = [f["summary"] for f in sorted(alert.findings, key=_severity, reverse=True)
+                if f.get("level") != "routine"]
+    label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
+    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/alerts/{alert.id}"
+    day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
+    return page_text(level=alert.level, label=label, day=day, findings=list(dict.fromkeys(findings)),
+                     ack_code=alert.ack_code, link=link, prefix=prefix)
+
+
+def _severity(finding: dict) -> int:
+    return {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}.get(finding.get("level"), 0)
+
+
+def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, prefix: str = "") -> list[str]:
+    body = _page_body(alert, prefix)
+    paged = []
+    for person in people:
+        if not person.phone:
+            continue
+        queued = outbox.queue(
+            dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="page", to_phone=person.phone,
+            body=body, now=now, alert_id=alert.id, staff_id=person.id, escalation_step=step,
+            escalation_round=alert.escalation_round, extra={"fence": alert.fence})
+        if queued is not None:
+            paged.append(person.name or person.email)
+    return paged
+
+
+def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> list[str]:
+    people, nobody_on_call = resolve_targets(chain["steps"][step_index]["notify"], alert.center_id, now)
+    paged = _page(alert, people, now, step=step_index)
+    if nobody_on_call:
+        center = db.session.get(Center, alert.center_id)
+        paged += _page(alert, centre_admins(alert.center_id), now, step=step_index,
+                       prefix=no_on_call_prefix(center.name))
+        _event(alert, "no_one_on_call", now, {"step": step_index + 1})
+    return paged
+
+
+def _event(alert: Alert, kind: str, now: datetime, data: dict) -> None:
+    db.session.add(AlertEvent(alert_id=alert.id, at=now, kind=kind, data=data))
+
+
+# ---- applying decisions --------------------------------------------------------------------
+
+def _chain(alert: Alert) -> dict:
+    return alert.escalation_snapshot["policy"][alert.level]
+
+
+def _apply(alert: Alert, decision: Decision, now: datetime) -> None:
+    alert.fence += 1  # every move gets a new fence: stale workers' updates no longer match
+    alert.escalation_step, alert.escalation_round = decision.step, decision.round
+    alert.escalation_state, alert.next_step_at = decision.state, decision.next_at
+    if alert.level in PAGED_LEVELS:
+        chain = _chain(alert)
+        paged = [name for i in decision.page_steps for name in _page_step(alert, i, chain, now)]
+    else:
+        paged = _page_same_day(alert, now) if decision.page_steps else []
+    _event(alert, "escalation", now, {"reason": decision.reason, "step": decision.step + 1,
+                                      "round": decision.round + 1, "paged": paged, "state": decision.state})
+    if decision.state == "exhausted":
+        log.warning("alert %s unacknowledged after the full chain", alert.id)
+
+
+def _page_same_day(alert: Alert, now: datetime) -> list[str]:
+    on_call = on_call_staff(alert.center_id, now)
+    nurses = [p for p in on_call if p.role == "nurse"] or on_call
+    if not nurses:
+        center = db.session.get(Center, alert.center_id)
+        _event(alert, "no_one_on_call", now, {"step": 1})
+        return _page(alert, centre_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
+    return _page(alert, nurses[:1], now, step=0)
+
+
+def start_or_restart(alert: Alert, change: str, now: datetime) -> None:
+    """An alert opened or was upgraded: page at once from the first step of its level's chain."""
+    if not alert.escalation_snapshot:
+        freeze_policy(alert, now)
+    if alert.level in PAGED_LEVELS:
+        _apply(alert, first_decision(_chain(alert), alert.level, now), now)
+        _tell_patient(alert, now)
+    else:
+        center = db.session.get(Center, alert.center_id)
+        _apply(alert, same_day_decision(now, center.timezone, center.day_starts, center.day_ends), now)
+
+
+def _tell_patient(alert: Alert, now: datetime) -> None:
+    patient = db.session.get(Patient, alert.patient_id)
+    if patient.sms_opted_out or patient.status != "active":
+        return
+    center = db.session.get(Center, patient.center_id)
+    outbox.queue(dedupe_key=f"notified:{alert.id}", purpose="patient_notice", to_phone=patient.phone,
+                 body=team_notified(patient.language, center.phone or ""), now=now, alert_id=alert.id,
+                 patient_id=patient.id)
+
+
+def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
+    """Run the alert's next step if its fence is still `expected_fence` (compare-and-set)."""
+    claimed = db.session.execute(
+        update(Alert).where(Alert.id == alert_id, Alert.fence == expected_fence)
+        .values(fence=Alert.fence + 1).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        return False
+    alert = db.session.get(Alert, alert_id)
+    db.session.refresh(alert)
+    if alert.status != "open" or alert.escalation_state not in ("running", "waiting_daytime"):
+        return False
+    if alert.escalation_state == "waiting_daytime":
+        center = db.session.get(Center, alert.center_id)
+        decision = same_day_decision(now, center.timezone, center.day_starts, center.day_ends)
+    else:
+        decision = next_decision(_chain(alert), alert.escalation_step, alert.escalation_round, now)
+    _apply(alert, decision, now)
+    return True
+
+
+def due_alerts(now: datetime, limit: int = 200) -> list[tuple[int, int]]:
+    query = (select(Alert.id, Alert.fence)
+             .where(Alert.escalation_state.in_(("running", "waiting_daytime")), Alert.next_step_at <= now)
+             .order_by(Alert.next_step_at).limit(limit))
+    return [(row.id, row.fence) for row in db.session.execute(query)]
+
+
+def run_due_steps(now: datetime) -> int:
+    moved = 0
+    for alert_id, fence in due_alerts(now):
+        if advance(alert_id, fence, now):
+            moved += 1
+        db.session.commit()
+    return moved
+
+
+# ---- stopping ------------------------------------------------------------------------------
+
+def _stop(alert: Alert, now: datetime, state: str) -> None:
+    alert.fence += 1
+    alert.escalation_state, alert.next_step_at = state, None
+    outbox.cancel_pending(alert.id, now)
+
+
+def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
+    _stop(alert, now, "stopped")
+    patient = db.session.get(Patient, alert.patient_id)
+    label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
+    paged = db.session.scalars(select(Notification).where(
+        Notification.alert_id == alert.id, Notification.purpose == "page",
+        Notification.state.in_(("sent", "delivered", "sending")))).all()
+    for person_id, phone in dict.fromkeys((n.staff_id, n.to_phone) for n in paged if n.staff_id != staff.id):
+        outbox.queue(dedupe_key=f"ack:{alert.id}:{alert.acknowledged_at.isoformat()}:{person_id}",
+                     purpose="ack_notice", to_phone=phone, body=ack_notice(alert.ack_code, label,
+                                                                             staff.name or staff.email),
+                     now=now, alert_id=alert.id, staff_id=person_id)
+
+
+def stop_for_resolve(alert: Alert, now: datetime) -> None:
+    _stop(alert, now, "stopped")
+
+
+# ---- pages that did not reach anyone -------------------------------------------------------
+
+def page_not_reached(notification: Notification, now: datetime) -> None:
+    """A page failed, bounced or went unconfirmed. When no one of the current step was reached,
+    the chain's next step runs now instead of after the wait (ARCHITECTURE §5)."""
+    if notification.purpose != "page" or notification.alert_id is None:
+        return
+    alert = db.session.get(Alert, notification.alert_id)
+    if alert.status != "open" or alert.escalation_state != "running":
+        return
+    current = db.session.scalars(select(Notification).where(
+        Notification.alert_id == alert.id, Notification.purpose == "page")).all()
+    current = [n for n in current if n.extra.get("fence") == alert.fence]
+    if current and all(n.state in NOT_REACHED for n in current):
+        _event(alert, "step_not_reached", now, {"step": alert.escalation_step + 1})
+        advance(alert.id, alert.fence, now)
+
+
+DEFAULT_CONFIRM_MINUTES = 10  # issue 4: no final status after 10 minutes counts as not reached
+
+
+def confirm_minutes(alert_id: int | None) -> int:
+    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else 10."""
+    from app.models import Protocol
+
+    alert = db.session.get(Alert, alert_id) if alert_id else None
+    protocol = db.session.get(Protocol, alert.protocol_id) if alert and alert.protocol_id else None
+    return int(((protocol.content if protocol else {}).get("paging") or {}).get("confirm_minutes",
+                                                                               DEFAULT_CONFIRM_MINUTES))
+
+
+def unconfirmed_pages(now: datetime) -> int:
+    """Pages with no final delivery status after the protocol's minutes count as not reached."""
+    candidates = db.session.scalars(select(Notification).where(
+        Notification.purpose == "page", Notification.state == "sent",
+        Notification.sent_at < now - timedelta(minutes=1))).all()
+    stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
+    for row in stale:
+        row.state, row.final_at = "unconfirmed", now
+        page_not_reached(row, now)
+    return len(stale)

@@ -1,0 +1,95 @@
+"""Between stored reports and the pure rules engine: build its inputs, render its outputs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import PRODUCT_DISPLAY, PRODUCT_TARGET, Patient, Protocol, Report
+from app.rules import (
+    Assessment,
+    Baseline,
+    IceParts,
+    InstructionContext,
+    Neuro,
+    PatientContext,
+    ReportInput,
+    Signs,
+    Thresholds,
+    Vitals,
+    assess,
+    render_instructions,
+)
+from app.services.restrictions import day_after_infusion, local_infusion_date
+
+# The longest look-back any rule needs: R14 counts diarrhoea days over the past week.
+HISTORY_WINDOW = timedelta(days=7)
+HISTORY_LIMIT = 60
+VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate",
+                 "weight_kg")
+
+
+@lru_cache(maxsize=256)
+def _thresholds_for(protocol_id: int, frozen_overrides: tuple) -> Thresholds:
+    # Protocol versions are immutable, so their parsed thresholds can be cached by id.
+    return Thresholds.from_dict(dict(frozen_overrides))
+
+
+def thresholds_of(protocol: Protocol) -> Thresholds:
+    overrides = protocol.content.get("thresholds") or {}
+    return _thresholds_for(protocol.id, tuple(sorted(overrides.items())))
+
+
+def report_input(report: Report) -> ReportInput:
+    neuro = dict(report.neuro or {})
+    ice = neuro.pop("ice", None)
+    return ReportInput(
+        recorded_at=report.recorded_at,
+        vitals=Vitals(**{c: getattr(report, c) for c in VITAL_COLUMNS}),
+        symptoms={k: v for k, v in (report.symptoms or {}).items() if v is not None},
+        neuro=Neuro(**neuro, ice=IceParts(**ice) if ice else None),
+        signs=Signs(**(report.signs or {})),
+        antipyretic_in_last_6h=bool(report.antipyretic_in_last_6h),
+    )
+
+
+def recent_inputs(patient_id: int, before: datetime, exclude_id: int | None = None) -> list[ReportInput]:
+    query = (select(Report).where(Report.patient_id == patient_id, Report.recorded_at < before,
+                                  Report.recorded_at >= before - HISTORY_WINDOW)
+             .order_by(Report.recorded_at.desc()).limit(HISTORY_LIMIT))
+    return [report_input(r) for r in db.session.scalars(query) if r.id != exclude_id]
+
+
+def patient_context(patient: Patient, report: Report, recent: list[ReportInput]) -> PatientContext:
+    base = patient.baseline or {}
+    return PatientContext(
+        product=patient.product,
+        target=PRODUCT_TARGET[patient.product],
+        day_after_infusion=day_after_infusion(patient.infused_at, report.recorded_at, patient.timezone),
+        jurisdiction=patient.center.jurisdiction,
+        baseline=Baseline(**{k: base.get(k) for k in ("systolic_bp", "heart_rate", "spo2", "ice_score",
+                                                      "weight_kg")}),
+        recent=tuple(recent),
+        received_at=report.received_at,
+        local_tz=ZoneInfo(patient.timezone),
+    )
+
+
+def grade(patient: Patient, report: Report, protocol: Protocol) -> Assessment:
+    recent = recent_inputs(patient.id, report.recorded_at, exclude_id=report.id)
+    return assess(report_input(report), patient_context(patient, report, recent), thresholds_of(protocol))
+
+
+def instruction_context(patient: Patient) -> InstructionContext:
+    infusion_day = local_infusion_date(patient.infused_at, patient.timezone)
+    return InstructionContext(language=patient.language, center_phone=patient.center.phone or "",
+                              product_display=PRODUCT_DISPLAY[patient.product],
+                              infusion_date=infusion_day.isoformat())
+
+
+def instructions_for(patient: Patient, assessment: Assessment) -> str:
+    return render_instructions(assessment, instruction_context(patient))

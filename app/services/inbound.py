@@ -1,0 +1,64 @@
+"""Inbound SMS from staff: `ACK <code>` acknowledges an alert; STOP/START/HELP per Twilio's
+conventions. Each handler returns the reply text (or None for no reply)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Alert, StaffUser
+from app.services.alerts import acknowledge
+
+ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4})\s*$", re.IGNORECASE)
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
+START_WORDS = {"start", "yes", "unstop"}
+HELP_WORDS = {"help", "info"}
+
+HELP_TEXT = "Vigil CAR T paging. Reply ACK and the 4-digit code in a page to acknowledge it. Reply STOP to stop."
+UNKNOWN_SENDER = "This number is not registered with Vigil. Call the CAR T team directly if you need them."
+UNKNOWN_COMMAND = "Vigil did not understand. To acknowledge a page reply ACK and its 4-digit code, e.g. ACK 4821."
+
+
+def staff_by_phone(phone: str) -> list[StaffUser]:
+    return list(db.session.scalars(select(StaffUser).where(StaffUser.phone == phone, StaffUser.active.is_(True))))
+
+
+def handle_staff_sms(sender: list[StaffUser], body: str, now: datetime) -> str | None:
+    word = body.strip().lower()
+    if word in STOP_WORDS:
+        for person in sender:
+            person.sms_opted_out = True
+        return None  # Twilio answers STOP itself; a reply would be refused
+    if word in START_WORDS:
+        for person in sender:
+            person.sms_opted_out = False
+        return None
+    if word in HELP_WORDS:
+        return HELP_TEXT
+    match = ACK.match(body)
+    if not match:
+        return UNKNOWN_COMMAND
+    return _ack(sender, match.group(1), now)
+
+
+def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
+    centers = {p.center_id for p in sender if p.center_id is not None}
+    admins = [p for p in sender if p.role == "admin"]
+    query = select(Alert).where(Alert.ack_code == code).order_by(Alert.id.desc())
+    if not admins:  # the phone must belong to staff of the alert's centre (admins: any centre)
+        query = query.where(Alert.center_id.in_(centers))
+    alerts = db.session.scalars(query).all()
+    active = [a for a in alerts if a.status != "resolved"]
+    if not active:
+        if alerts:
+            return f"Alert {code} is already closed. Nothing changed."
+        return f"No alert with code {code} for your centre. Check the code in the page."
+    alert = active[0]
+    person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
+    if alert.status == "acknowledged":
+        return f"Alert {code} was already acknowledged. Nothing changed."
+    acknowledge(alert, person, now, via="sms")
+    return f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."

@@ -1,0 +1,217 @@
+"""The transactional outbox: queue messages with the change that causes them, and send them.
+
+Claims are compare-and-set (`UPDATE ... WHERE state = 'pending'`, with `FOR UPDATE SKIP LOCKED`
+on PostgreSQL) under a lease, so several dispatchers never send one row at once, and a
+dispatcher killed between claim and send loses nothing: the lease expires and the row is
+claimed again. Every attempt is recorded. Transient failures retry with exponential backoff and
+jitter; permanent ones stop the message and tell the escalation (ARCHITECTURE §2).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, select, text, update
+
+from app.extensions import db
+from app.models import DeliveryAttempt, Notification
+from app.notify import build_sender
+from app.notify.base import PermanentSendError, SendError, SmsSender
+
+log = logging.getLogger("vigil.outbox")
+
+LEASE = timedelta(minutes=2)  # longer than any send (10 s timeout) takes
+CLAIM_BATCH = 200
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_CAP_SECONDS = 600
+MAX_ATTEMPTS_NON_PAGE = 8  # a reminder can give up; a clinical page never does while it matters
+NOTIFY_CHANNEL = "vigil_outbox"
+
+
+def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datetime, alert_id: int | None = None,
+          patient_id: int | None = None, staff_id: int | None = None, extra: dict | None = None,
+          escalation_step: int | None = None, escalation_round: int | None = None) -> Notification | None:
+    """Add a message to the outbox in the caller's transaction; None if that key is queued already."""
+    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
+        return None
+    row = Notification(dedupe_key=dedupe_key, purpose=purpose, to_phone=to_phone, body=body, due_at=now,
+                       alert_id=alert_id, patient_id=patient_id, staff_id=staff_id, extra=extra or {},
+                       escalation_step=escalation_step, escalation_round=escalation_round,
+                       callback_token=secrets.token_urlsafe(24), created_at=now)
+    db.session.add(row)
+    _wake_dispatchers()
+    return row
+
+
+def _wake_dispatchers() -> None:
+    # PostgreSQL delivers NOTIFY at commit, so the clock wakes only once the row is visible.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+def backoff(attempts: int) -> timedelta:
+    seconds = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # jitter spreads retry storms
+
+
+def claim_due(now: datetime, limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
+    """Claim up to `limit` due messages in one statement; returns (id, claim token) pairs."""
+    token = secrets.token_hex(16)
+    due = (select(Notification.id).where(Notification.state == "pending", Notification.due_at <= now)
+           .order_by(Notification.due_at).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        update(Notification).where(Notification.id.in_(due.scalar_subquery()), Notification.state == "pending")
+        .values(state="sending", claim_token=token, lease_expires_at=now + LEASE,
+                attempts=Notification.attempts + 1)
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    db.session.commit()
+    return [(i, token) for i in sorted(claimed)]
+
+
+def release_stale_leases(now: datetime) -> int:
+    """Messages whose sender died mid-send go back to pending (at-least-once: for a page, a rare
+    duplicate is better than a lost one)."""
+    released = db.session.execute(
+        update(Notification).where(Notification.state == "sending", Notification.lease_expires_at < now)
+        .values(state="pending", claim_token=None, due_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if released:
+        log.warning("released %d message(s) whose lease expired", released)
+    return released
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"sent={self.sent} retrying={self.retrying} failed={self.failed} skipped={self.skipped}"
+
+
+def sender() -> SmsSender:
+    """One sender per process, built from the app's configuration."""
+    if "vigil_sms_sender" not in current_app.extensions:
+        current_app.extensions["vigil_sms_sender"] = build_sender(current_app.config)
+    return current_app.extensions["vigil_sms_sender"]
+
+
+def status_callback_url(row: Notification) -> str | None:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return f"{base.rstrip('/')}/webhooks/twilio/status?n={row.callback_token}" if base else None
+
+
+def dispatch_due(now: datetime, limit: int = CLAIM_BATCH) -> DispatchResult:
+    result = DispatchResult()
+    for notification_id, token in claim_due(now, limit):
+        outcome = send_claimed(notification_id, token, now)
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def send_claimed(notification_id: int, token: str, now: datetime) -> str:
+    """Send one claimed message (outside any lock) and record the outcome. Returns the outcome."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.state != "sending" or row.claim_token != token:
+        return "skipped"
+    to, body, callback = row.to_phone, row.body, status_callback_url(row)
+    db.session.commit()  # hold no transaction open across the network call
+    try:
+        sent = sender().send(to, body, status_callback=callback)
+    except SendError as exc:
+        return _record_failure(notification_id, token, exc, now)
+    return _record_sent(notification_id, token, sent.sid, sent.status, now)
+
+
+def _finish(notification_id: int, token: str, **values) -> bool:
+    """Store an attempt's outcome if this worker still holds the claim (its token matches)."""
+    changed = db.session.execute(
+        update(Notification).where(Notification.id == notification_id, Notification.claim_token == token)
+        .values(claim_token=None, lease_expires_at=None, **values).execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def _record_sent(notification_id: int, token: str, sid: str | None, status: str, now: datetime) -> str:
+    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid))
+    # A status callback may have landed before this commit (Twilio is fast); keep what it said.
+    still_sending = Notification.state == "sending"
+    if _finish(notification_id, token, provider_sid=sid, sent_at=now,
+               state=case((still_sending, "sent"), else_=Notification.state),
+               provider_status=case((still_sending, status), else_=Notification.provider_status)):
+        db.session.commit()
+        return "sent"
+    db.session.rollback()
+    return "skipped"
+
+
+def _record_failure(notification_id: int, token: str, exc: SendError, now: datetime) -> str:
+    permanent = isinstance(exc, PermanentSendError)
+    code = str(exc.code) if exc.code is not None else None
+    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now,
+                                   result="permanent_error" if permanent else "transient_error",
+                                   error_code=code, error_message=str(exc)[:500]))
+    row = db.session.get(Notification, notification_id)
+    gives_up = permanent or (row.purpose != "page" and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
+    if gives_up:
+        done = _finish(notification_id, token, state="failed", error_code=code, final_at=now)
+    else:
+        done = _finish(notification_id, token, state="pending", error_code=code, due_at=now + backoff(row.attempts))
+    if not done:
+        db.session.rollback()
+        return "skipped"
+    log.warning("message %s %s: %s", notification_id, "failed" if gives_up else "will retry", exc)
+    if gives_up:
+        from app.services.escalation import page_not_reached
+
+        db.session.refresh(row)
+        page_not_reached(row, now)
+    db.session.commit()
+    return "failed" if gives_up else "retrying"
+
+
+# Twilio's message states in order; a callback never moves a message backwards (RECIPES §1).
+STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
+                "undelivered": 4, "failed": 4, "read": 5}
+FINAL_FAILURES = ("undelivered", "failed")
+FINAL_STATES = ("delivered", "undelivered", "failed", "cancelled")
+
+
+def apply_status(row: Notification, status: str, error_code: str | None, now: datetime) -> bool:
+    """Apply a delivery status callback: idempotent and monotonic (repeats, stragglers and
+    out-of-order callbacks change nothing once a later or final state is known)."""
+    rank = STATUS_ORDER.get(status.lower())
+    if rank is None or row.state in FINAL_STATES:
+        return False
+    if rank <= STATUS_ORDER.get(row.provider_status or "", -1):
+        return False
+    status = status.lower()
+    row.provider_status = status
+    if status == "delivered":
+        row.state, row.final_at = "delivered", now
+    elif status in FINAL_FAILURES:
+        row.state, row.final_at, row.error_code = status, now, error_code or row.error_code
+        from app.services.escalation import page_not_reached
+
+        page_not_reached(row, now)
+    return True
+
+
+def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:
+    return db.session.execute(
+        update(Notification).where(Notification.alert_id == alert_id, Notification.state == "pending",
+                                   Notification.purpose.in_(purposes))
+        .values(state="cancelled", final_at=now).execution_options(synchronize_session=False)
+    ).rowcount

@@ -1,0 +1,209 @@
+"""Property: making a report worse never lowers its level.
+
+"Worse" = temperature higher (from ≥36.0 °C, below which R3 makes a colder reading worse),
+heart rate higher, systolic BP lower, SpO2 lower, weight lower, ICE lower or "could not do the
+test", any symptom higher, any neuro or danger-sign flag from unset/false to true, antipyretic
+taken. The patient context (product, day, baseline, recent reports, lateness) is random too
+and stays fixed across the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.rules import Baseline, IceParts, Neuro, ReportInput, Signs, Thresholds, Vitals, assess
+from app.rules.types import ICE_MAXIMA, SYMPTOM_KEYS
+
+from .builders import T0, TARGETS, context
+
+NEURO_FLAGS = [f.name for f in fields(Neuro) if f.name not in ("ice", "ice_unable")]
+SIGN_FLAGS = [f.name for f in fields(Signs)]
+THRESHOLDS = Thresholds()
+
+
+def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    # Half the time absent: sparse reports let one changed value decide the level.
+    return st.one_of(st.none(), strategy)
+
+
+def reading(lo: float, hi: float, normal: tuple[float, float], *edges: float) -> st.SearchStrategy[float]:
+    """A reading to one decimal: usually normal, often right at or beside a rule's boundary.
+
+    Mostly-normal reports matter: a wrongly lowered level only shows when nothing else in
+    the report is already urgent.
+    """
+    def one_decimal(a: float, b: float) -> st.SearchStrategy[float]:
+        return st.floats(a, b).map(lambda x: round(x, 1))
+
+    near = sorted({round(e + d, 1) for e in edges for d in (-0.1, 0.0, 0.1) if lo <= e + d <= hi})
+    options = [one_decimal(*normal), one_decimal(*normal), one_decimal(lo, hi)]
+    return st.one_of(*options, st.sampled_from(near)) if near else st.one_of(*options)
+
+
+def mostly_low(high: int) -> st.SearchStrategy[int]:
+    # Quiet reports are where a wrongly lowered level would show, so keep most answers low.
+    return st.one_of(st.just(0), st.just(0), st.integers(0, high))
+
+
+ice_parts = st.one_of(
+    st.just(dict(ICE_MAXIMA)),  # a perfect 10 is the usual answer
+    st.just(dict(ICE_MAXIMA)),
+    st.just(dict(ICE_MAXIMA)),
+    st.fixed_dictionaries({k: st.integers(max(0, m - 1), m) for k, m in ICE_MAXIMA.items()}),
+    st.fixed_dictionaries({k: st.integers(0, m) for k, m in ICE_MAXIMA.items()}),
+)
+few_flags = st.sampled_from([False, False, False, None, True])
+
+raw_report = st.fixed_dictionaries(
+    {
+        "temp": optional(reading(36.0, 41.5, (36.0, 37.4), 36.0, 37.5, 38.0)),
+        "hr": optional(reading(40, 200, (55, 99), 100, 130)),
+        "sbp": optional(reading(60, 200, (100, 150), 80, 90, 100)),
+        "spo2": optional(reading(80, 100, (94, 100), 90, 92)),
+        "weight": optional(reading(35, 150, (60, 90), 70, 71.2)),
+        "ice": optional(ice_parts),
+        "ice_unable": st.sampled_from([None] * 10 + [False] * 9 + [True]),
+        "symptoms": st.dictionaries(st.sampled_from(SYMPTOM_KEYS), mostly_low(4), max_size=3),
+        "neuro": st.dictionaries(st.sampled_from(NEURO_FLAGS), few_flags, max_size=2),
+        "signs": st.dictionaries(st.sampled_from(SIGN_FLAGS), few_flags, max_size=2),
+        "antipyretic": st.booleans(),
+    }
+)
+
+
+def build(raw: dict[str, Any], minutes_before: int = 0) -> ReportInput:
+    return ReportInput(
+        recorded_at=T0 - timedelta(minutes=minutes_before),
+        vitals=Vitals(
+            temperature_c=raw["temp"],
+            heart_rate=raw["hr"],
+            systolic_bp=raw["sbp"],
+            spo2=raw["spo2"],
+            weight_kg=raw["weight"],
+        ),
+        symptoms=raw["symptoms"],
+        neuro=Neuro(
+            ice=IceParts(**raw["ice"]) if raw["ice"] else None,
+            ice_unable=raw["ice_unable"],
+            **raw["neuro"],
+        ),
+        signs=Signs(**raw["signs"]),
+        antipyretic_in_last_6h=raw["antipyretic"],
+    )
+
+
+recent_reports = st.lists(
+    st.tuples(raw_report, st.integers(-30, 10 * 24 * 60)).map(lambda rm: build(*rm)), max_size=4
+)
+baselines = st.builds(
+    Baseline,
+    systolic_bp=optional(reading(90, 170, (110, 140), 112.5, 125)),
+    ice_score=optional(st.integers(7, 10)),
+    weight_kg=optional(reading(40, 140, (60, 90), 75)),
+)
+contexts = st.builds(
+    lambda product, day, baseline, recent, late: context(
+        product, day, baseline=baseline, recent=recent,
+        received_at=None if late is None else T0 + timedelta(minutes=late),
+    ),
+    st.sampled_from(sorted(TARGETS)),
+    st.integers(-5, 400),
+    baselines,
+    recent_reports,
+    # Usually on time: a stale report is capped at same-day and would hide most changes.
+    st.one_of(st.none(), st.none(), st.none(), st.integers(0, 3 * 24 * 60)),
+)
+
+
+# name: (lowest, highest, +1 when higher is worse / -1 when lower is worse, rule boundaries)
+VITALS = {
+    "temp": (36.0, 42.0, +1, (36.0, 37.5, 38.0)),
+    "hr": (30.0, 250.0, +1, (100.0, 130.0)),
+    "sbp": (50.0, 220.0, -1, (80.0, 90.0, 100.0)),
+    "spo2": (70.0, 100.0, -1, (90.0, 92.0)),
+    "weight": (30.0, 160.0, -1, (71.2, 71.3)),
+}
+KINDS = [*VITALS, "ice", "ice_unable", "symptom", "neuro", "sign", "antipyretic"]
+
+
+def _copy(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+
+
+def _worse_reading(draw: st.DrawFn, name: str, old: float) -> float:
+    """Any value on the worse side of `old` (not just a small step), boundaries included."""
+    lo, hi, direction, edges = VITALS[name]
+    lo, hi = (old, hi) if direction > 0 else (lo, old)
+    near = [e for e in edges if lo <= e <= hi]
+    anywhere = st.floats(lo, hi).map(lambda x: round(x, 1)).filter(lambda x: lo <= x <= hi)
+    return draw(st.one_of(st.sampled_from(near), anywhere) if near else anywhere)
+
+
+@st.composite
+def filled(draw: st.DrawFn, raw: dict[str, Any], kinds: list[str]) -> dict[str, Any]:
+    """`raw` with a value for each vital or ICE that is about to be made worse."""
+    out = _copy(raw)
+    for kind in kinds:
+        if kind in VITALS and out[kind] is None:
+            lo, hi, _, edges = VITALS[kind]
+            out[kind] = draw(reading(lo, hi, (lo, hi), *edges))
+        elif kind == "ice" and not out["ice"]:
+            out["ice"] = dict(ICE_MAXIMA)
+    return out
+
+
+@st.composite
+def worsened(draw: st.DrawFn, raw: dict[str, Any], kind: str) -> dict[str, Any]:
+    """`raw` with `kind` made clinically worse (never better; equal where nothing is worse)."""
+    worse = _copy(raw)
+    if kind in VITALS:
+        worse[kind] = _worse_reading(draw, kind, raw[kind])
+    elif kind == "ice":
+        part = draw(st.sampled_from(sorted(ICE_MAXIMA)))
+        worse["ice"][part] = draw(st.integers(0, raw["ice"][part]))
+    elif kind == "ice_unable":
+        worse["ice_unable"] = True
+    elif kind == "symptom":
+        key = draw(st.sampled_from(SYMPTOM_KEYS))
+        worse["symptoms"][key] = draw(st.integers(raw["symptoms"].get(key, 0), 4))
+    elif kind == "neuro":
+        worse["neuro"][draw(st.sampled_from(NEURO_FLAGS))] = True
+    elif kind == "sign":
+        worse["signs"][draw(st.sampled_from(SIGN_FLAGS))] = True
+    elif kind == "antipyretic":
+        worse["antipyretic"] = True
+    return worse
+
+
+def _assert_not_lower(base: dict[str, Any], worse: dict[str, Any], ctx: Any) -> None:
+    before = assess(build(base), ctx, THRESHOLDS)
+    after = assess(build(worse), ctx, THRESHOLDS)
+    assert after.level >= before.level, (before.to_dict(), after.to_dict())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@settings(max_examples=200, deadline=None)
+@given(raw=raw_report, ctx=contexts, data=st.data())
+def test_making_one_thing_worse_never_lowers_the_level(
+    kind: str, raw: dict[str, Any], ctx: Any, data: st.DataObject
+) -> None:
+    base = data.draw(filled(raw, [kind]), label="base")
+    _assert_not_lower(base, data.draw(worsened(base, kind), label="worse"), ctx)
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=raw_report, ctx=contexts, data=st.data())
+def test_making_several_things_worse_never_lowers_the_level(
+    raw: dict[str, Any], ctx: Any, data: st.DataObject
+) -> None:
+    kinds = data.draw(st.lists(st.sampled_from(KINDS), min_size=2, max_size=4), label="kinds")
+    base = worse = data.draw(filled(raw, kinds), label="base")
+    for kind in kinds:
+        worse = data.draw(worsened(worse, kind), label=f"worse {kind}")
+    _assert_not_lower(base, worse, ctx)
