@@ -96,4 +96,4 @@ def frozen_clock() -> Iterator[Clock]:
     clock.set_fixed(None)
 
 
-pytest_plugins = ["tests.personas"]
+pytest_plugins = ["tests.personas", "tests.support.fixtures"]

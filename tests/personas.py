@@ -91,3 +91,26 @@ def make_patient(client, login, make_staff):
         return EnrolledPatient(db.session.get(Patient, created.json["id"]), bearer(enrolled.json["access_token"]))
 
     return make
+
+
+def report_body(recorded_at=None, **blocks) -> dict:
+    """A report body (CONTRACT §3) with a fresh client_id; blocks override vitals, neuro, ..."""
+    import uuid
+
+    body = {"client_id": str(uuid.uuid4()), "recorded_at": (recorded_at or utcnow()).isoformat()}
+    body.update(blocks)
+    return body
+
+
+@pytest.fixture
+def on_call(make_staff):
+    """Put a (new) nurse of the centre on call from now on; returns the nurse."""
+    from app.models import OnCallShift
+
+    def make(center: Center, person: StaffUser | None = None) -> StaffUser:
+        person = person or make_staff("nurse", center)
+        db.session.add(OnCallShift(center_id=center.id, staff_id=person.id, starts_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        return person
+
+    return make

@@ -70,10 +70,10 @@ def _as_utc(value: datetime, tz: str) -> datetime:
 
 def _roster_view(center: Center) -> dict:
     now = utcnow()
-    shifts = db.session.execute(select(OnCallShift, StaffUser.name).join(StaffUser, StaffUser.id == OnCallShift.staff_id)
-                                .where(OnCallShift.center_id == center.id,
-                                       (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))
-                                .order_by(OnCallShift.starts_at)).all()
+    query = (select(OnCallShift, StaffUser.name).join(StaffUser, StaffUser.id == OnCallShift.staff_id)
+             .where(OnCallShift.center_id == center.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))
+             .order_by(OnCallShift.starts_at))
+    shifts = db.session.execute(query).all()
     return {"center_id": center.id, "on_call_now": [s.id for s in on_call_staff(center.id, now)],
             "shifts": [{"staff_id": s.staff_id, "staff_name": name, "starts_at": s.starts_at, "ends_at": s.ends_at}
                        for s, name in shifts]}

@@ -10,6 +10,7 @@ from app.api.errors import ApiError
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Patient, Protocol
+from app.schemas.enroll_code import EnrollmentCodeSchema
 from app.schemas.patient import (
     PatientCreatedSchema,
     PatientCreateSchema,
@@ -17,7 +18,6 @@ from app.schemas.patient import (
     PatientOutSchema,
     PatientPatchSchema,
 )
-from app.schemas.enroll_code import EnrollmentCodeSchema
 from app.services import audit
 from app.services.enrollment import issue_code
 from app.services.patients import create_patient, patient_view

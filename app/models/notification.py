@@ -36,7 +36,8 @@ class Notification(db.Model):
     # (and whose row another worker re-claimed) cannot overwrite the newer attempt's outcome.
     claim_token: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(default=0)
-    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Indexed, not unique: Twilio's SIDs are unique, but a stand-in may answer with one example SID.
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     provider_status: Mapped[str | None] = mapped_column(String(24))
     error_code: Mapped[str | None] = mapped_column(String(16))
     escalation_step: Mapped[int | None] = mapped_column()

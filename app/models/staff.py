@@ -26,7 +26,8 @@ class StaffUser(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164, for pages and ACK
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())  # replied STOP; Twilio will refuse sends
+    # Replied STOP: Twilio will refuse sends to this phone until START.
+    sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.rules.engine import assess
 from app.rules.instructions import InstructionContext, render_instructions
-from app.rules.thresholds import THRESHOLD_SPECS, ThresholdSpec, Thresholds, validate_thresholds
+from app.rules.thresholds import THRESHOLD_SPECS, Thresholds, ThresholdSpec, validate_thresholds
 from app.rules.types import (
     Assessment,
     Baseline,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -43,7 +43,7 @@ def normalize_language(language: str) -> str:
     return DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)  # keys are normalized, so at most one entry per shipped catalog
+@cache  # keys are normalized, so at most one entry per shipped catalog
 def translations_for(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [language])
 

@@ -39,7 +39,7 @@ class VitalsSchema(StrictSchema):
     respiratory_rate = Number(validate=_range(4, 80), allow_none=True)
     weight_kg = Number(validate=_range(2, 400), allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # name every problem at once, not in rounds
     def _consistent(self, data, **kwargs) -> None:
         if data.get("temperature_c") is not None and data.get("temperature_f") is not None:
             raise ValidationError("Give temperature_c or temperature_f, not both.", "temperature_f")

@@ -325,13 +325,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], name=op.f('fk_notifications_staff_id_staff_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('callback_token', name=op.f('uq_notifications_callback_token')),
-    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notifications_dedupe_key')),
-    sa.UniqueConstraint('provider_sid', name=op.f('uq_notifications_provider_sid'))
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notifications_dedupe_key'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_alert_id'), ['alert_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index('ix_notifications_state_due', ['state', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_provider_sid'), ['provider_sid'], unique=False)
 
     op.create_table('delivery_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -357,6 +357,7 @@ def downgrade():
 
     op.drop_table('delivery_attempts')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_provider_sid'))
         batch_op.drop_index('ix_notifications_state_due')
         batch_op.drop_index(batch_op.f('ix_notifications_patient_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_alert_id'))

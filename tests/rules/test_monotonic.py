@@ -27,38 +27,43 @@ SIGN_FLAGS = [f.name for f in fields(Signs)]
 THRESHOLDS = Thresholds()
 
 
+def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """Pick a strategy with the given odds (st.one_of does not promise any odds)."""
+    pool = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.sampled_from(pool).flatmap(lambda strategy: strategy)
+
+
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     # Half the time absent: sparse reports let one changed value decide the level.
-    return st.one_of(st.none(), strategy)
+    return weighted((1, st.none()), (1, strategy))
+
+
+def one_decimal(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi).map(lambda x: round(x, 1)).filter(lambda x: lo <= x <= hi)
 
 
 def reading(lo: float, hi: float, normal: tuple[float, float], *edges: float) -> st.SearchStrategy[float]:
-    """A reading to one decimal: usually normal, often right at or beside a rule's boundary.
+    """A reading to one decimal: mostly normal, sometimes anywhere, sometimes at a boundary.
 
     Mostly-normal reports matter: a wrongly lowered level only shows when nothing else in
     the report is already urgent.
     """
-    def one_decimal(a: float, b: float) -> st.SearchStrategy[float]:
-        return st.floats(a, b).map(lambda x: round(x, 1))
-
     near = sorted({round(e + d, 1) for e in edges for d in (-0.1, 0.0, 0.1) if lo <= e + d <= hi})
-    options = [one_decimal(*normal), one_decimal(*normal), one_decimal(lo, hi)]
-    return st.one_of(*options, st.sampled_from(near)) if near else st.one_of(*options)
+    choices = [(5, one_decimal(*normal)), (2, one_decimal(lo, hi))]
+    return weighted(*choices, (2, st.sampled_from(near))) if near else weighted(*choices)
 
 
-def mostly_low(high: int) -> st.SearchStrategy[int]:
-    # Quiet reports are where a wrongly lowered level would show, so keep most answers low.
-    return st.one_of(st.just(0), st.just(0), st.integers(0, high))
+def mostly(common: Any, *rare: Any, odds: int = 8) -> st.SearchStrategy[Any]:
+    return weighted((odds, st.just(common)), (1, st.sampled_from(rare)))
 
 
-ice_parts = st.one_of(
-    st.just(dict(ICE_MAXIMA)),  # a perfect 10 is the usual answer
-    st.just(dict(ICE_MAXIMA)),
-    st.just(dict(ICE_MAXIMA)),
-    st.fixed_dictionaries({k: st.integers(max(0, m - 1), m) for k, m in ICE_MAXIMA.items()}),
-    st.fixed_dictionaries({k: st.integers(0, m) for k, m in ICE_MAXIMA.items()}),
+ice_parts = weighted(
+    (6, st.just(dict(ICE_MAXIMA))),  # a perfect 10 is the usual answer
+    (1, st.fixed_dictionaries({k: st.integers(max(0, m - 1), m) for k, m in ICE_MAXIMA.items()})),
+    (1, st.fixed_dictionaries({k: st.integers(0, m) for k, m in ICE_MAXIMA.items()})),
 )
-few_flags = st.sampled_from([False, False, False, None, True])
+# Each flag is usually answered "no"; a report has at most a couple of them set at all.
+flag = mostly(False, None, True, odds=4)
 
 raw_report = st.fixed_dictionaries(
     {
@@ -68,10 +73,10 @@ raw_report = st.fixed_dictionaries(
         "spo2": optional(reading(80, 100, (94, 100), 90, 92)),
         "weight": optional(reading(35, 150, (60, 90), 70, 71.2)),
         "ice": optional(ice_parts),
-        "ice_unable": st.sampled_from([None] * 10 + [False] * 9 + [True]),
-        "symptoms": st.dictionaries(st.sampled_from(SYMPTOM_KEYS), mostly_low(4), max_size=3),
-        "neuro": st.dictionaries(st.sampled_from(NEURO_FLAGS), few_flags, max_size=2),
-        "signs": st.dictionaries(st.sampled_from(SIGN_FLAGS), few_flags, max_size=2),
+        "ice_unable": mostly(None, False, True),
+        "symptoms": st.dictionaries(st.sampled_from(SYMPTOM_KEYS), mostly(0, 1, 2, 3, 4, odds=3), max_size=3),
+        "neuro": st.dictionaries(st.sampled_from(NEURO_FLAGS), flag, max_size=2),
+        "signs": st.dictionaries(st.sampled_from(SIGN_FLAGS), flag, max_size=2),
         "antipyretic": st.booleans(),
     }
 )
@@ -98,8 +103,28 @@ def build(raw: dict[str, Any], minutes_before: int = 0) -> ReportInput:
     )
 
 
+# Earlier reports only matter through what the rules look back at (temperature, heart rate,
+# blood pressure, dizziness, diarrhoea), so they carry just that: generation stays cheap.
+recent_raw = st.fixed_dictionaries(
+    {
+        "temp": optional(reading(36.0, 41.5, (36.0, 37.4), 37.5)),
+        "hr": optional(reading(40, 200, (55, 99), 100)),
+        "sbp": optional(reading(60, 200, (100, 150), 90)),
+        "symptoms": st.dictionaries(st.sampled_from(["dizziness", "diarrhea"]), st.integers(0, 4)),
+    }
+)
 recent_reports = st.lists(
-    st.tuples(raw_report, st.integers(-30, 10 * 24 * 60)).map(lambda rm: build(*rm)), max_size=4
+    st.builds(
+        lambda r, minutes: ReportInput(
+            recorded_at=T0 - timedelta(minutes=minutes),
+            vitals=Vitals(temperature_c=r["temp"], heart_rate=r["hr"], systolic_bp=r["sbp"]),
+            symptoms=r["symptoms"],
+        ),
+        recent_raw,
+        # Mostly within the look-back windows (2 h, 24 h, 7 d); a few after the current one.
+        st.one_of(st.integers(-30, 180), st.integers(0, 10 * 24 * 60)),
+    ),
+    max_size=4,
 )
 baselines = st.builds(
     Baseline,

@@ -1,0 +1,79 @@
+"""Shared FHIR vocabulary: code systems, ids, references, instants and `meta`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+# Vigil's own namespace. No LOINC code exists for the ICE score nor for Vigil's items
+# (REFERENCE §4.2), so they live in one local CodeSystem; identifiers use `sid/...`.
+VIGIL = "https://vigil.example/fhir"
+VIGIL_CS = f"{VIGIL}/CodeSystem/vigil"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+
+
+def instant(value: datetime) -> str:
+    """An R4 instant/dateTime in UTC with a Z, to the second (FHIR readers vary on fractions)."""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def last_updated(resource: dict) -> datetime:
+    return datetime.fromisoformat(resource["meta"]["lastUpdated"].replace("Z", "+00:00"))
+
+
+def meta(updated: datetime, *profiles: str) -> dict:
+    """`meta.lastUpdated` comes from the row's own times, so `_since` filters on real changes."""
+    body: dict = {"lastUpdated": instant(updated)}
+    if profiles:
+        body["profile"] = list(profiles)
+    return body
+
+
+def ref(resource_type: str, resource_id: str, display: str | None = None) -> dict:
+    reference = {"reference": f"{resource_type}/{resource_id}"}
+    if display:
+        reference["display"] = display
+    return reference
+
+
+def ref_to(resource: dict) -> dict:
+    return ref(resource["resourceType"], resource["id"])
+
+
+def vigil_coding(code: str, display: str | None = None) -> dict:
+    coding = {"system": VIGIL_CS, "code": code}
+    if display:
+        coding["display"] = display
+    return coding
+
+
+def concept(*codings: dict, text: str | None = None) -> dict:
+    body: dict = {"coding": list(codings)} if codings else {}
+    if text:
+        body["text"] = text
+    return body
+
+
+def staff_ref(staff_id: int | None, name: str | None) -> dict:
+    """A logical reference to a staff member: identifier and name, no Practitioner resource.
+
+    A Practitioner created long ago would be left out of every `_since` export, leaving a
+    dangling literal reference; an identifier needs no target and carries no more about staff.
+    """
+    reference: dict = {"type": "Practitioner", "display": name or "Care team member"}
+    if staff_id is not None:
+        reference["identifier"] = {"system": f"{VIGIL}/sid/staff", "value": str(staff_id)}
+    return reference
+
+
+PATIENT_PREFIX = "patient"
+
+
+def patient_id(patient_pk: int) -> str:
+    return f"{PATIENT_PREFIX}-{patient_pk}"
+
+
+def patient_ref(patient_pk: int) -> dict:
+    return ref("Patient", patient_id(patient_pk))
