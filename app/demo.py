@@ -7,7 +7,6 @@ Phone numbers are in the 555-01xx range reserved for fiction; passwords are for 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -102,11 +101,6 @@ def _code_state(code: str) -> str:
     if row.used_at is not None:
         return "already used"
     return "valid until " + row.expires_at.strftime("%Y-%m-%d %H:%M UTC") if row.expires_at > utcnow() else "expired"
-
-
-def demo_client_id(mrn: str, label: str) -> str:
-    """A stable client_id so demo reports are found, not duplicated, on a second run."""
-    return hashlib.sha256(f"demo:{mrn}:{label}".encode()).hexdigest()[:32]
 
 
 def load_demo() -> list[str]:

@@ -1,0 +1,59 @@
+"""Pages (outbox rows with purpose "page") as Communications about their DetectedIssue."""
+
+from __future__ import annotations
+
+from app.fhir.common import concept, instant, meta, patient_ref, ref, staff_ref
+from app.fhir.detected_issue import issue_id
+from app.models import Notification
+
+COMMUNICATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-category"
+# Outbox state -> R4 EventStatus. "sent" is out of our hands but not confirmed delivered;
+# "unconfirmed" means no delivery report came in time (the escalation treated it as not reached).
+STATUS = {"pending": "preparation", "sending": "in-progress", "sent": "in-progress", "delivered": "completed",
+          "undelivered": "stopped", "failed": "stopped", "unconfirmed": "unknown", "cancelled": "not-done"}
+REASON = {"undelivered": "Carrier could not deliver the SMS", "failed": "The SMS could not be sent",
+          "unconfirmed": "No delivery report in time; treated as not reached",
+          "cancelled": "Not sent: the alert was acknowledged or resolved first"}
+
+
+def communication_id(notification_id: int) -> str:
+    return f"comm-{notification_id}"
+
+
+def _last_change(notification: Notification):
+    # No updated_at on the outbox: the latest of its own timestamps is when its state last moved.
+    return max(t for t in (notification.created_at, notification.sent_at, notification.final_at) if t is not None)
+
+
+def _status_reason(notification: Notification) -> dict | None:
+    reason = REASON.get(notification.state)
+    if reason is None:
+        return None
+    return concept(text=f"{reason} (error {notification.error_code})" if notification.error_code else reason)
+
+
+def page_communication(notification: Notification, patient_pk: int, staff_names: dict[int, str]) -> dict:
+    """One page; pages carry no patient id of their own, so the alert's patient is passed in."""
+    communication = {
+        "resourceType": "Communication",
+        "id": communication_id(notification.id),
+        "meta": meta(_last_change(notification)),
+        "status": STATUS.get(notification.state, "unknown"),
+        "category": [concept({"system": COMMUNICATION_CATEGORY, "code": "alert", "display": "Alert"})],
+        "medium": [{"text": "SMS"}],
+        "subject": patient_ref(patient_pk),
+        "about": [ref("DetectedIssue", issue_id(notification.alert_id))],
+        "recipient": [staff_ref(notification.staff_id, staff_names.get(notification.staff_id))],
+        "sender": {"display": "Vigil"},
+        "payload": [{"contentString": notification.body}],
+    }
+    if notification.escalation_step is not None:
+        communication["note"] = [{"text": f"Escalation step {notification.escalation_step + 1}, "
+                                          f"round {(notification.escalation_round or 0) + 1}"}]
+    if notification.sent_at is not None:
+        communication["sent"] = instant(notification.sent_at)
+    if notification.state == "delivered" and notification.final_at is not None:
+        communication["received"] = instant(notification.final_at)
+    if reason := _status_reason(notification):
+        communication["statusReason"] = reason
+    return communication

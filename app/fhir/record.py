@@ -1,0 +1,51 @@
+"""Gathering one patient's rows for the builders (the only module here that reads the database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Alert, Center, Notification, Patient, Protocol, Report, StaffUser
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient: Patient
+    center: Center
+    protocol: Protocol
+    reports: list[Report]  # oldest first
+    alerts: list[Alert]  # oldest first
+    pages: list[Notification]  # purpose "page", oldest first
+    staff_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def reports_by_id(self) -> dict[int, Report]:
+        return {r.id: r for r in self.reports}
+
+    def pages_of(self, alert: Alert) -> list[Notification]:
+        return [n for n in self.pages if n.alert_id == alert.id]
+
+
+def _staff_names(alerts: list[Alert], pages: list[Notification]) -> dict[int, str]:
+    ids = {n.staff_id for n in pages} | {e.staff_id for a in alerts for e in a.events}
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(StaffUser).where(StaffUser.id.in_(ids))).all()
+    return {u.id: u.name or u.email for u in rows}
+
+
+def load_record(patient: Patient) -> PatientRecord:
+    reports = db.session.scalars(select(Report).where(Report.patient_id == patient.id)
+                                 .order_by(Report.recorded_at, Report.id)).all()
+    alerts = db.session.scalars(select(Alert).where(Alert.patient_id == patient.id)
+                                .order_by(Alert.opened_at, Alert.id)).all()
+    alert_ids = [a.id for a in alerts]
+    pages = db.session.scalars(select(Notification).where(
+        Notification.alert_id.in_(alert_ids), Notification.purpose == "page").order_by(Notification.id)).all() \
+        if alert_ids else []
+    return PatientRecord(patient=patient, center=db.session.get(Center, patient.center_id),
+                         protocol=db.session.get(Protocol, patient.protocol_id), reports=list(reports),
+                         alerts=list(alerts), pages=list(pages), staff_names=_staff_names(list(alerts), list(pages)))
