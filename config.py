@@ -66,6 +66,7 @@ class Config:
     PATIENT_TOKEN_DAYS = _int("PATIENT_TOKEN_DAYS", 120)
     ENROLLMENT_CODE_HOURS = _int("ENROLLMENT_CODE_HOURS", 72)
     ENROLLMENT_MAX_WRONG_TRIES = 5
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default: memory-hard, slow on purpose
 
     # Rate limits (Flask-Limiter). memory:// is per process; set redis://... in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
@@ -95,6 +96,7 @@ class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     AUTH_RATE_LIMIT = "1000/minute"  # the rate-limit test lowers it for itself
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # thousands of test logins; never in production
     SMS_BACKEND = "log"
 
 

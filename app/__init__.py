@@ -53,10 +53,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.api import alerts, auth, centers, docs, escalation, me, patients, reports, webhooks
+    from app.api import alerts, auth, centers, docs, escalation, fhir, me, patients, reports, webhooks
     from app.extensions import api
 
-    for module in (auth, centers, patients, me, reports, alerts, escalation):
+    for module in (auth, centers, patients, me, reports, alerts, escalation, fhir):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)

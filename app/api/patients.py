@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.security import current_staff, load_patient_for_staff, requires
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Patient, Protocol
 from app.schemas.enroll_code import EnrollmentCodeSchema
@@ -20,7 +21,7 @@ from app.schemas.patient import (
 )
 from app.services import audit
 from app.services.enrollment import issue_code
-from app.services.patients import create_patient, patient_view
+from app.services.patients import create_patient, patient_view, update_patient
 
 blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")
 
@@ -78,11 +79,10 @@ class PatientItem(MethodView):
         patient = load_patient_for_staff(patient_id)
         if "protocol_id" in data:
             _check_protocol_fits(patient, data["protocol_id"])
-        changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
-        for key, value in changed.items():
-            setattr(patient, key, value)
-        audit.record("patient.update", patient_id=patient.id, target_type="patient",
-                     target_id=patient.id, details={"fields": sorted(changed)})
+        changed = update_patient(patient, data, utcnow())
+        audit.record("patient.update", patient_id=patient.id, target_type="patient", target_id=patient.id,
+                     details={"fields": sorted(changed), **({"protocol_id": data["protocol_id"]}
+                                                          if "protocol_id" in changed else {})})
         db.session.commit()
         return patient_view(patient)
 

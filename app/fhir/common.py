@@ -15,8 +15,9 @@ DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
 
 def instant(value: datetime) -> str:
-    """An R4 instant/dateTime in UTC with a Z, to the second (FHIR readers vary on fractions)."""
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """An R4 instant in UTC with a Z. Fractions are kept: truncating them would let a row
+    changed later within the same second as an export slip past the next `_since`."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def last_updated(resource: dict) -> datetime:

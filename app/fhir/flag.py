@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.fhir.common import concept, instant, meta, patient_ref, ref, vigil_coding
@@ -21,10 +21,15 @@ def window_of(patient: Patient, protocol: Protocol) -> Restrictions:
     return compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
 
 
+def last_monitored_day(patient: Patient, window: Restrictions) -> date:
+    """The last local day of the window (monitoring_ends_at is the midnight after it)."""
+    return window.monitoring_ends_at.astimezone(ZoneInfo(patient.timezone)).date() - timedelta(days=1)
+
+
 def _text(patient: Patient, window: Restrictions) -> str:
     # No "day N" here: the text would change daily without any row changing (and so `_since`).
     infused = local_infusion_date(patient.infused_at, patient.timezone)
-    last_day = window.monitoring_ends_at.astimezone(ZoneInfo(patient.timezone)).date() - timedelta(days=1)
+    last_day = last_monitored_day(patient, window)
     return (f"CAR T-cell therapy: {PRODUCT_DISPLAY[patient.product]} ({patient.target}) infused "
             f"{infused.isoformat()}; home monitoring through {last_day.isoformat()}")
 

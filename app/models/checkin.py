@@ -29,6 +29,7 @@ class CheckIn(db.Model):
     window_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phase: Mapped[str] = mapped_column(String(64), default="")
     asks: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["vitals", "neuro", "symptoms"]
+    missed_level: Mapped[str] = mapped_column(String(16), default="urgent", server_default="urgent")  # phase's
     state: Mapped[str] = mapped_column(String(16), default="pending")
     ladder_step: Mapped[int] = mapped_column(default=0)  # 0 none, 1 reminded, 2 second, 3 alerted
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

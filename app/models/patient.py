@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -28,7 +28,11 @@ CHANNELS = ("app", "sms")
 
 class Patient(db.Model):
     __tablename__ = "patients"
-    __table_args__ = (UniqueConstraint("center_id", "mrn", name="uq_patients_center_mrn"),)
+    __table_args__ = (
+        UniqueConstraint("center_id", "mrn", name="uq_patients_center_mrn"),
+        # The schedule sweep reads only patients whose materialised horizon runs short.
+        Index("ix_patients_status_schedule_until", "status", "schedule_until"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"), index=True)
@@ -47,6 +51,11 @@ class Patient(db.Model):
     # Day-0 baseline values (REFERENCE §6 R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.
     baseline: Mapped[dict] = mapped_column(JSON, default=dict)
     sms_opted_out: Mapped[bool] = mapped_column(default=False)
+    # Check-ins exist as rows up to here (a rolling horizon, not months of rows).
+    schedule_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the next restriction ends (the patient is told that day); milestones already told.
+    next_milestone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    milestones_done: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     center: Mapped[Center] = relationship()

@@ -16,3 +16,35 @@ def team_notified(language: str, center_phone: str) -> str:
         "%(phone)s now. In an emergency call emergency services."
     )
     return to_gsm7(text % {"phone": center_phone})
+
+
+def check_in_reminder(language: str, link: str | None) -> str:
+    tr = _tr(language)
+    text = tr.gettext("Vigil: it is time for your CAR T check-in. Please answer in the app")
+    if link:
+        text += " " + tr.gettext("or here: %(link)s") % {"link": link}
+    return to_gsm7(text + ".")
+
+
+def second_reminder(language: str, patient_first_name: str, link: str | None) -> str:
+    tr = _tr(language)
+    text = tr.gettext("Vigil: %(name)s has not done the CAR T check-in yet. If they cannot answer or feel unwell, "
+                      "call the care team now. Check-in") % {"name": patient_first_name}
+    return to_gsm7(text + (f": {link}" if link else "."))
+
+
+def milestone(language: str, which: str, center_phone: str) -> str:
+    tr = _tr(language)
+    # Each text is written out for the extractor; the dict keeps the choice in one place.
+    texts = {
+        "stay_near_center": tr.gettext(
+            "Vigil: from today you no longer need to stay near your CAR T centre. Keep doing your "
+            "check-ins and call %(phone)s if anything changes."),
+        "no_driving": tr.gettext(
+            "Vigil: from today your CAR T team's no-driving period has ended. Do not drive if you feel "
+            "confused, sleepy or shaky; call %(phone)s."),
+        "monitoring": tr.gettext(
+            "Vigil: your daily CAR T monitoring window has ended. Vigil will keep asking for less frequent "
+            "check-ins; call %(phone)s if anything changes."),
+    }
+    return to_gsm7(texts[which] % {"phone": center_phone})

@@ -3,6 +3,10 @@
 Core and a hand-written table shape (not the ORM model) because migrations call this too, and a
 migration must keep working when the model later grows columns. Idempotent: a family gets its
 first version, or a new version when the shipped content changed; stored versions are never edited.
+
+Shipped versions have no author (`created_by_id` is null). A new shipped version becomes the
+family's default only while the default is a shipped one: a version a centre's clinicians made
+and adopted is never displaced by a deploy.
 """
 
 from __future__ import annotations
@@ -24,14 +28,24 @@ protocols = sa.table(
     sa.column("content", sa.JSON),
     sa.column("is_default", sa.Boolean),
     sa.column("superseded_by_id", sa.Integer),
+    sa.column("created_by_id", sa.Integer),
     sa.column("created_at", sa.DateTime(timezone=True)),
 )
 
 
-def _latest(connection: sa.Connection, family: str):
+def _latest_shipped(connection: sa.Connection, family: str):
     query = (sa.select(protocols.c.id, protocols.c.version, protocols.c.products, protocols.c.content)
-             .where(protocols.c.family == family).order_by(protocols.c.version.desc()).limit(1))
+             .where(protocols.c.family == family, protocols.c.created_by_id.is_(None))
+             .order_by(protocols.c.version.desc()).limit(1))
     return connection.execute(query).first()
+
+
+def _family_state(connection: sa.Connection, family: str) -> tuple[int, object]:
+    """The family's highest version number and its current default row (id, created_by_id)."""
+    top = connection.execute(sa.select(sa.func.max(protocols.c.version)).where(protocols.c.family == family)).scalar()
+    default = connection.execute(sa.select(protocols.c.id, protocols.c.created_by_id).where(
+        protocols.c.family == family, protocols.c.is_default.is_(True))).first()
+    return top or 0, default
 
 
 def _now_for(connection: sa.Connection) -> datetime:
@@ -43,17 +57,19 @@ def _now_for(connection: sa.Connection) -> datetime:
 def sync_shipped_protocols(connection: sa.Connection, shipped: list[dict] = SHIPPED) -> list[str]:
     created = []
     for item in shipped:
-        latest = _latest(connection, item["family"])
+        latest = _latest_shipped(connection, item["family"])
         if latest is not None and latest.content == item["content"] and latest.products == item["products"]:
             continue
-        version = latest.version + 1 if latest else 1
+        top, default = _family_state(connection, item["family"])
+        becomes_default = default is None or default.created_by_id is None
         new_id = connection.execute(protocols.insert().values(
-            family=item["family"], version=version, name=item["name"], jurisdiction=item["jurisdiction"],
-            products=item["products"], content=item["content"], is_default=True,
+            family=item["family"], version=top + 1, name=item["name"], jurisdiction=item["jurisdiction"],
+            products=item["products"], content=item["content"], is_default=becomes_default,
             created_at=_now_for(connection),
         ).returning(protocols.c.id)).scalar_one()
         if latest is not None:
-            connection.execute(protocols.update().where(protocols.c.id == latest.id)
-                               .values(is_default=False, superseded_by_id=new_id))
-        created.append(f"{item['family']} v{version}")
+            connection.execute(protocols.update().where(protocols.c.id == latest.id).values(superseded_by_id=new_id))
+        if becomes_default and default is not None:
+            connection.execute(protocols.update().where(protocols.c.id == default.id).values(is_default=False))
+        created.append(f"{item['family']} v{top + 1}")
     return created

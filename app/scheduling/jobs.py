@@ -6,7 +6,22 @@ from datetime import datetime
 
 from app.scheduling.sweeps import sweep
 from app.scheduling.watchdog import run_watchdog
-from app.services import escalation, outbox
+from app.services import checkins, escalation, milestones, outbox
+
+
+@sweep("schedule")
+def schedule(now: datetime) -> int:
+    return checkins.schedule_sweep(now)
+
+
+@sweep("check_ins")
+def check_ins(now: datetime) -> int:
+    return checkins.ladder_sweep(now)
+
+
+@sweep("milestones")
+def restriction_milestones(now: datetime) -> int:
+    return milestones.milestone_sweep(now)
 
 
 @sweep("leases")

@@ -75,6 +75,22 @@ class ProtocolRefSchema(StrictSchema):
     name = fields.String()
 
 
+class CheckInOutSchema(StrictSchema):
+    id = fields.Integer()
+    due_at = fields.AwareDateTime()
+    window_ends_at = fields.AwareDateTime()
+    phase = fields.String()
+    asks = fields.List(fields.String())
+    state = fields.String()
+    completed_report_id = fields.Integer(allow_none=True)
+    missed_level = fields.String()
+
+
+class CheckInListArgs(StrictSchema):
+    state = fields.String(validate=validate.OneOf(("pending", "completed", "missed", "excused", "cancelled")))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
 class PatientOutSchema(StrictSchema):
     id = fields.Integer()
     center_id = fields.Integer()
@@ -86,6 +102,8 @@ class PatientOutSchema(StrictSchema):
     product = fields.String()
     infused_at = fields.AwareDateTime()
     day_after_infusion = fields.Integer()
+    phase = fields.String()
+    next_check_in = fields.Nested(CheckInOutSchema, allow_none=True)
     caregiver_name = fields.String(allow_none=True)
     caregiver_phone = fields.String(allow_none=True)
     status = fields.String()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, Patient, Protocol
+from app.models import Center, CheckIn, Patient, Protocol
+from app.scheduling.schedule import monitoring_phase_label
 from app.services import audit
+from app.services.checkins import cancel_future, extend_schedule, regenerate_future
 from app.services.enrollment import IssuedCode, issue_code
+from app.services.milestones import plan_next
 from app.services.protocols import default_protocol_for
 from app.services.restrictions import compute_restrictions, day_after_infusion
 
@@ -46,20 +51,56 @@ def create_patient(data: dict, center: Center) -> tuple[Patient, IssuedCode]:
     )
     db.session.add(patient)
     db.session.flush()
+    extend_schedule(patient, utcnow())
+    plan_next(patient)
     code = issue_code(patient)
     audit.record("patient.create", patient_id=patient.id, target_type="patient", target_id=patient.id)
     return patient, code
+
+
+def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
+    """Apply a staff change. A new protocol applies from now on (future check-ins regenerated,
+    past ones untouched); leaving active stops the schedule."""
+    changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
+    for key, value in changed.items():
+        setattr(patient, key, value)
+    if "protocol_id" in changed:
+        db.session.flush()
+        db.session.refresh(patient, ["protocol"])
+        regenerate_future(patient, now)
+    if changed.get("status") in ("completed", "withdrawn"):
+        cancel_future(patient, now)
+    elif changed.get("status") == "active":
+        extend_schedule(patient, now)
+    plan_next(patient)
+    return changed
+
+
+def next_check_in(patient: Patient, now: datetime) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending",
+                                                   CheckIn.window_ends_at > now).order_by(CheckIn.due_at).limit(1))
+
+
+def check_in_view(check_in: CheckIn | None) -> dict | None:
+    if check_in is None:
+        return None
+    return {c: getattr(check_in, c) for c in ("id", "due_at", "window_ends_at", "phase", "asks", "state",
+                                              "completed_report_id", "missed_level")}
 
 
 def patient_view(patient: Patient) -> dict:
     """The patient as the API shows it, with computed day and restriction dates."""
     protocol = patient.protocol
     restrictions = compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
+    now = utcnow()
+    day = day_after_infusion(patient.infused_at, now, patient.timezone)
     return {
         **{c: getattr(patient, c) for c in (
             "id", "center_id", "mrn", "name", "phone", "language", "timezone", "product", "infused_at",
             "caregiver_name", "caregiver_phone", "status", "channel", "baseline", "created_at")},
-        "day_after_infusion": day_after_infusion(patient.infused_at, utcnow(), patient.timezone),
+        "day_after_infusion": day,
+        "phase": monitoring_phase_label(protocol.content, day),
+        "next_check_in": check_in_view(next_check_in(patient, now)),
         "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version,
                      "name": protocol.name},
         **vars(restrictions),

@@ -23,6 +23,7 @@ from app.models import Patient, Protocol, Report, StaffUser
 from app.rules import Assessment, Finding, Level, fahrenheit_to_celsius
 from app.services import audit
 from app.services.alerts import raise_alert
+from app.services.checkins import complete_for_report
 from app.services.grading import grade, instructions_for, thresholds_of
 
 log = logging.getLogger("vigil.reports")
@@ -149,6 +150,7 @@ def _store_and_grade(patient: Patient, data: dict, digest: str, *, source: str, 
                     "fired": {f["rule"]: f["thresholds"] for f in stored["findings"] if f.get("thresholds")}},
     )
     report.alert_id = change.alert.id if change else None
+    complete_for_report(patient, report, report.received_at)
     audit.record("report.create", patient_id=patient.id, target_type="report", target_id=report.id,
                  details={"source": source})
     return result_body(report)

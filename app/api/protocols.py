@@ -1,0 +1,98 @@
+"""Monitoring protocols: versioned, immutable once stored; dry-run before adopting."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.api.security import current_staff, load_patient_for_staff, requires
+from app.extensions import db
+from app.models import Center, Protocol
+from app.schemas.protocol import (
+    DryRunResultSchema,
+    DryRunSchema,
+    ProtocolCreateSchema,
+    ProtocolListArgs,
+    ProtocolOutSchema,
+)
+from app.services.protocol_admin import create_version, dry_run
+
+blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
+
+
+def load_protocol(protocol_id: int) -> Protocol:
+    protocol = db.session.get(Protocol, protocol_id)
+    if protocol is None:
+        raise ApiError(404, "Protocol not found.")
+    return protocol
+
+
+@blp.route("")
+class Protocols(MethodView):
+    @requires("staff")
+    @blp.arguments(ProtocolListArgs, location="query")
+    @blp.response(200, ProtocolOutSchema(many=True))
+    def get(self, args):
+        """Every protocol version, newest first within a family."""
+        query = select(Protocol).order_by(Protocol.family, Protocol.version.desc())
+        if "family" in args:
+            query = query.where(Protocol.family == args["family"])
+        if args.get("current"):
+            query = query.where(Protocol.superseded_by_id.is_(None))
+        return db.session.scalars(query).all()
+
+    @requires("clinician", "admin")
+    @blp.arguments(ProtocolCreateSchema)
+    @blp.response(201, ProtocolOutSchema)
+    def post(self, data):
+        """A new version of a protocol (`base_id`) or a new protocol (`family`); validated, every problem named."""
+        base = load_protocol(data["base_id"]) if "base_id" in data else None
+        protocol = create_version(base, data["content"], data.get("name"), current_staff(),
+                                  family=data.get("family"), jurisdiction=data.get("jurisdiction"),
+                                  products=data.get("products"), make_default=data["make_default"])
+        db.session.commit()
+        return protocol
+
+
+@blp.route("/<int(max=2147483647):protocol_id>")
+class ProtocolItem(MethodView):
+    @requires("staff")
+    @blp.response(200, ProtocolOutSchema)
+    def get(self, protocol_id):
+        """One protocol version with its full content."""
+        return load_protocol(protocol_id)
+
+
+@blp.route("/<int(max=2147483647):protocol_id>/dry-run")
+class ProtocolDryRun(MethodView):
+    @requires("clinician", "admin")
+    @blp.arguments(DryRunSchema)
+    @blp.response(200, DryRunResultSchema)
+    def post(self, data, protocol_id):
+        """Replay stored reports of a period (a centre's, or one patient's) through this version, or through
+        proposed `content`, and compare per level with what was raised. Changes nothing."""
+        protocol = load_protocol(protocol_id)
+        content = data.get("content", protocol.content)
+        from app.protocols.content import validate_content
+
+        problems = validate_content(content)
+        if problems:
+            raise ApiError(422, "The proposed content is not valid.", fields={f"content.{k}": v
+                                                                              for k, v in problems.items()})
+        center_id, patient_id = _scope(data)
+        result = dry_run(content, center_id=center_id, patient_id=patient_id, since=data["since"],
+                         until=data["until"])
+        db.session.rollback()  # a dry run leaves no trace but its answer
+        return result
+
+
+def _scope(data: dict) -> tuple[int | None, int | None]:
+    staff = current_staff()
+    if "patient_id" in data:
+        return None, load_patient_for_staff(data["patient_id"]).id
+    center_id = data.get("center_id", staff.center_id)
+    if center_id is None or db.session.get(Center, center_id) is None or not staff.can_see_center(center_id):
+        raise ApiError(422, "Not valid: center_id", fields={"center_id": ["No such centre, or not yours."]})
+    return center_id, None

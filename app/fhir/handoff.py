@@ -1,0 +1,160 @@
+"""What an emergency department needs on one page, computed once for both the FHIR document
+and the printable HTML so the two can never disagree (issue 7 part 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.fhir.communication import REASON
+from app.fhir.detected_issue import DISPOSITION_LABEL, LEVEL_LABEL
+from app.fhir.flag import last_monitored_day, window_of
+from app.fhir.observations import observation_id
+from app.fhir.record import PatientRecord
+from app.models import PRODUCT_DISPLAY, Alert, AlertEvent, Report
+from app.rules.text import num
+from app.services.restrictions import day_after_infusion, local_infusion_date
+
+# REFERENCE §6: R1-R8 and R16 are fever, haemodynamic and oxygen signals (CRS); R9-R11, R13 and
+# the movement/mood item are neuro signals (ICANS and delayed neurotoxicity).
+CRS_RULES = {"R1", "R2", "R3", "R4", "R5a", "R5b", "R6a", "R6b", "R7", "R8a", "R8b", "R16"}
+ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}
+MAX_TIMELINE = 30  # most recent rows; the page must still print on one sheet
+PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
+              "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
+              "unconfirmed": "no delivery report", "cancelled": "cancelled"}
+
+
+def local(value: datetime | None, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+
+
+def track(rule: str) -> str:
+    head = rule.split("_", 1)[0]
+    return "CRS" if head in CRS_RULES else "ICANS" if head in ICANS_RULES else "Other"
+
+
+def _temperature(r: Report) -> str:
+    text = f"{r.temperature_c:.1f} °C"
+    if r.temperature_unit == "F" and r.temperature_raw is not None:
+        text += f" (entered {r.temperature_raw:g} °F)"
+    return text + (" — antipyretic in the last 6 h" if r.antipyretic_in_last_6h else "")
+
+
+def _bp(r: Report) -> str:
+    parts = (num(v) if v is not None else "?" for v in (r.systolic_bp, r.diastolic_bp))
+    return "/".join(parts) + " mmHg"
+
+
+def _ice(r: Report) -> str:
+    return f"{r.ice_score}/10" if r.ice_score is not None else "could not do the test"
+
+
+# (label, Observation key, has it, how it reads)
+MEASURES: tuple[tuple[str, str, Callable[[Report], bool], Callable[[Report], str]], ...] = (
+    ("Temperature", "temp", lambda r: r.temperature_c is not None, _temperature),
+    ("Heart rate", "hr", lambda r: r.heart_rate is not None, lambda r: f"{num(r.heart_rate)} /min"),
+    ("Blood pressure", "bp", lambda r: r.systolic_bp is not None or r.diastolic_bp is not None, _bp),
+    ("SpO2", "spo2", lambda r: r.spo2 is not None, lambda r: f"{num(r.spo2)} %"),
+    ("Respiratory rate", "rr", lambda r: r.respiratory_rate is not None, lambda r: f"{num(r.respiratory_rate)} /min"),
+    ("Weight", "weight", lambda r: r.weight_kg is not None, lambda r: f"{num(r.weight_kg)} kg"),
+    ("ICE score", "ice", lambda r: r.ice_score is not None or bool((r.neuro or {}).get("ice_unable")), _ice),
+)
+
+
+def latest_vitals(record: PatientRecord) -> list[dict]:
+    """The newest value of each measure (they may come from different reports), with its time."""
+    tz, rows = record.patient.timezone, []
+    newest_first = sorted(record.reports, key=lambda r: (r.recorded_at, r.id), reverse=True)
+    for label, key, has, show in MEASURES:
+        report = next((r for r in newest_first if has(r)), None)
+        if report is not None:
+            rows.append({"label": label, "value": show(report), "at": local(report.recorded_at, tz),
+                         "day": day_after_infusion(record.patient.infused_at, report.recorded_at, tz),
+                         "observation": observation_id(key, report.id), "by": report.reported_by})
+    return rows
+
+
+def _finding_rows(record: PatientRecord) -> list[tuple[datetime, dict]]:
+    rows = []
+    for report in record.reports:
+        for finding in (report.assessment or {}).get("findings", []):
+            if finding.get("level") == "routine":
+                continue
+            rows.append((report.recorded_at, {"track": track(finding.get("rule", "")),
+                                              "level": LEVEL_LABEL.get(finding.get("level"), ""),
+                                              "text": finding.get("summary", "")}))
+    return rows
+
+
+def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
+    data, who = event.data or {}, names.get(event.staff_id, "care team")
+    texts = {
+        "opened": f"Alert opened ({LEVEL_LABEL.get(data.get('level'), '')})",
+        "upgraded": f"Alert upgraded: {LEVEL_LABEL.get(data.get('from'), '')} to {LEVEL_LABEL.get(data.get('to'), '')}",
+        "acknowledged": f"Acknowledged by {who}",
+        "resolved": f"Resolved by {who}: {DISPOSITION_LABEL.get(data.get('disposition'), data.get('disposition'))}",
+        "no_one_on_call": f"No one on call at step {data.get('step')}: centre admins paged",
+        "step_not_reached": f"Escalation step {data.get('step')} not reached",
+    }
+    if event.kind == "escalation" and data.get("paged"):
+        return f"Paged {', '.join(data['paged'])} (step {data.get('step')}, round {data.get('round')})"
+    return texts.get(event.kind)
+
+
+def _event_rows(alert: Alert, names: dict[int, str]) -> list[tuple[datetime, dict]]:
+    rows = []
+    for event in alert.events:
+        if text := _event_text(event, names):
+            rows.append((event.at, {"track": "Alert", "level": "", "text": text}))
+    return rows
+
+
+def timeline(record: PatientRecord, alert: Alert) -> tuple[list[dict], int]:
+    """CRS/ICANS findings since infusion and this alert's course, oldest first; the count left out."""
+    tz, infused = record.patient.timezone, record.patient.infused_at
+    rows = sorted(_finding_rows(record) + _event_rows(alert, record.staff_names), key=lambda pair: pair[0])
+    kept = rows[-MAX_TIMELINE:]
+    return ([{**row, "at": local(at, tz), "day": day_after_infusion(infused, at, tz)} for at, row in kept],
+            len(rows) - len(kept))
+
+
+def _pages(record: PatientRecord, alert: Alert) -> list[dict]:
+    tz = record.patient.timezone
+    return [{"at": local(n.sent_at or n.created_at, tz), "to": record.staff_names.get(n.staff_id, "care team"),
+             "step": (n.escalation_step or 0) + 1, "status": PAGE_STATE.get(n.state, n.state),
+             "reason": REASON.get(n.state, "")} for n in record.pages_of(alert)]
+
+
+def _alert(record: PatientRecord, alert: Alert) -> dict:
+    tz, names = record.patient.timezone, record.staff_names
+    acknowledged = (f"{names.get(alert.acknowledged_by_id, 'care team')} at {local(alert.acknowledged_at, tz)}"
+                    if alert.acknowledged_at else None)
+    return {"id": alert.id, "level": LEVEL_LABEL.get(alert.level, alert.level), "level_code": alert.level,
+            "status": alert.status, "opened_at": local(alert.opened_at, tz), "acknowledged": acknowledged,
+            "disposition": DISPOSITION_LABEL.get(alert.disposition) if alert.disposition else None,
+            "findings": list(dict.fromkeys(f["summary"] for f in alert.findings if f.get("summary"))),
+            "paged_texts": list(dict.fromkeys(n.body for n in record.pages_of(alert)))}
+
+
+def handoff_summary(record: PatientRecord, alert: Alert, now: datetime) -> dict:
+    patient, center, tz = record.patient, record.center, record.patient.timezone
+    window = window_of(patient, record.protocol)
+    rows, omitted = timeline(record, alert)
+    return {
+        "generated_at": local(now, tz),
+        "patient": {"name": patient.name, "mrn": patient.mrn, "caregiver_name": patient.caregiver_name,
+                    "caregiver_phone": patient.caregiver_phone},
+        "therapy": {"product": PRODUCT_DISPLAY[patient.product], "target": patient.target,
+                    "infusion_date": local_infusion_date(patient.infused_at, tz).isoformat(),
+                    "day": day_after_infusion(patient.infused_at, now, tz),
+                    "monitoring_through": last_monitored_day(patient, window).isoformat(),
+                    "in_window": now < window.monitoring_ends_at},
+        "center": {"name": center.name, "phone": center.phone or "not recorded"},
+        "alert": _alert(record, alert),
+        "vitals": latest_vitals(record),
+        "timeline": rows,
+        "timeline_omitted": omitted,
+        "pages": _pages(record, alert),
+    }

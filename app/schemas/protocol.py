@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from app.models import PRODUCTS
+from app.schemas.common import Id, StrictSchema
+
+
+class ProtocolOutSchema(StrictSchema):
+    id = fields.Integer()
+    family = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    jurisdiction = fields.String()
+    products = fields.List(fields.String())
+    is_default = fields.Boolean()
+    superseded_by_id = fields.Integer(allow_none=True)
+    created_by_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+    content = fields.Dict()
+
+
+class ProtocolListArgs(StrictSchema):
+    family = fields.String(validate=validate.Length(max=64))
+    current = fields.Boolean(metadata={"description": "only versions not superseded"})
+
+
+class ProtocolCreateSchema(StrictSchema):
+    base_id = Id(metadata={"description": "the version this one derives from (a new version of its family)"})
+    family = fields.String(validate=[validate.Length(min=3, max=64),
+                                     validate.Regexp(r"^[a-z0-9][a-z0-9-]+$", error="Use a-z, 0-9 and -.")],
+                           metadata={"description": "a new family's name (version 1); omit with base_id"})
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    jurisdiction = fields.String(validate=validate.OneOf(("US", "EU", "UK")))
+    products = fields.List(fields.String(validate=validate.OneOf(PRODUCTS)), validate=validate.Length(min=1))
+    content = fields.Dict(required=True)
+    make_default = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _base_or_family(self, data, **kwargs) -> None:
+        if ("base_id" in data) == ("family" in data):
+            raise ValidationError("Give base_id (a new version) or family (a new protocol), not both.", "_schema")
+        if "family" in data and not {"jurisdiction", "products"} <= set(data):
+            raise ValidationError("A new protocol needs jurisdiction and products.", "_schema")
+
+
+class DryRunSchema(StrictSchema):
+    content = fields.Dict(metadata={"description": "proposed content (default: this version's own)"})
+    center_id = Id()
+    patient_id = Id()
+    since = fields.AwareDateTime(required=True)
+    until = fields.AwareDateTime(required=True)
+
+    @validates_schema
+    def _period(self, data, **kwargs) -> None:
+        if "since" in data and "until" in data and data["until"] <= data["since"]:
+            raise ValidationError("Must be after since.", "until")
+
+
+class LevelCountSchema(StrictSchema):
+    raised = fields.Integer()
+    would_raise = fields.Integer()
+    difference = fields.Integer()
+
+
+class DryRunExampleSchema(StrictSchema):
+    report_id = fields.Integer()
+    patient_id = fields.Integer()
+    recorded_at = fields.AwareDateTime()
+    was = fields.String()
+    would_be = fields.String()
+
+
+class DryRunResultSchema(StrictSchema):
+    reports = fields.Integer()
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    per_level = fields.Dict(keys=fields.String(), values=fields.Nested(LevelCountSchema))
+    pages = fields.Nested(LevelCountSchema(partial=True))
+    examples = fields.List(fields.Nested(DryRunExampleSchema))

@@ -1,0 +1,196 @@
+"""Check-ins: the materialised schedule, completing them with reports, and the missed ladder.
+
+Only a rolling horizon of check-ins exists as rows (HORIZON ahead), so the table stays small;
+the schedule sweep extends patients whose horizon runs short, and the ladder sweep reads only
+check-ins whose next action is due (index on state, next_action_at): both grow with what is
+due, not with the number of patients (issue 5).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+
+from app.extensions import db
+from app.models import CheckIn, Notification, Patient, Report
+from app.notify.texts import check_in_reminder, second_reminder
+from app.scheduling.schedule import ladder_times, planned_check_ins
+from app.services import outbox
+from app.services.alerts import raise_alert
+
+log = logging.getLogger("vigil.checkins")
+
+HORIZON = timedelta(hours=48)
+EXTEND_WHEN_LEFT = timedelta(hours=24)
+EARLY_COMPLETION = timedelta(minutes=60)  # a report up to an hour early still counts for the check-in
+LATE_COMPLETION = timedelta(hours=24)  # a report this long after a missed check-in closes its ladder
+BATCH = 1000
+
+
+# ---- the schedule --------------------------------------------------------------------------
+
+def extend_schedule(patient: Patient, now: datetime) -> int:
+    """Materialise the patient's check-ins up to now + HORIZON. Returns how many were added."""
+    start = max(patient.schedule_until or now, now)
+    end = now + HORIZON
+    if start >= end or patient.status != "active":
+        return 0
+    content = patient.protocol.content
+    planned = planned_check_ins(content, patient.infused_at, patient.timezone, start, end)
+    existing = set(db.session.scalars(select(CheckIn.due_at).where(
+        CheckIn.patient_id == patient.id, CheckIn.due_at >= start, CheckIn.due_at < end)))
+    rows = [CheckIn(patient_id=patient.id, protocol_id=patient.protocol_id, due_at=p.due_at,
+                    window_ends_at=p.window_ends_at, phase=p.phase, asks=list(p.asks), state="pending",
+                    ladder_step=0, next_action_at=ladder_times(content, p.due_at).reminder_at,
+                    missed_level=p.missed_level)
+            for p in planned if p.due_at not in existing]
+    db.session.add_all(rows)
+    patient.schedule_until = end
+    return len(rows)
+
+
+def regenerate_future(patient: Patient, now: datetime) -> int:
+    """A protocol change applies from now on: future pending check-ins are replaced; past ones stay."""
+    db.session.execute(delete(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending",
+                                             CheckIn.due_at > now))
+    patient.schedule_until = now
+    return extend_schedule(patient, now)
+
+
+def cancel_future(patient: Patient, now: datetime) -> None:
+    """A patient who completed or withdrew is asked nothing more."""
+    db.session.execute(update(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending")
+                       .values(state="cancelled", next_action_at=None).execution_options(synchronize_session=False))
+    patient.schedule_until = None
+
+
+def schedule_sweep(now: datetime, limit: int = 500) -> int:
+    due = db.session.scalars(select(Patient).where(
+        Patient.status == "active",
+        (Patient.schedule_until.is_(None)) | (Patient.schedule_until < now + EXTEND_WHEN_LEFT))
+        .order_by(Patient.schedule_until).limit(limit)).all()
+    return sum(extend_schedule(p, now) for p in due)
+
+
+# ---- completing ----------------------------------------------------------------------------
+
+def _candidate(patient_id: int, recorded_at: datetime) -> CheckIn | None:
+    rows = db.session.scalars(select(CheckIn).where(
+        CheckIn.patient_id == patient_id, CheckIn.state.in_(("pending", "missed")),
+        CheckIn.due_at <= recorded_at + EARLY_COMPLETION,
+        CheckIn.window_ends_at >= recorded_at - LATE_COMPLETION)).all()
+    fitting = [c for c in rows if c.state == "pending" and recorded_at <= c.window_ends_at
+               or c.state == "missed" and recorded_at >= c.due_at]
+    return min(fitting, key=lambda c: abs((c.due_at - recorded_at).total_seconds()), default=None)
+
+
+def complete_for_report(patient: Patient, report: Report, now: datetime) -> CheckIn | None:
+    """Complete the check-in the report names, or the nearest open one in its window; stop its
+    reminders. A missed one answered late closes its ladder and says so on its alert."""
+    check_in = db.session.get(CheckIn, report.check_in_id) if report.check_in_id else None
+    if check_in is None or check_in.state not in ("pending", "missed"):
+        check_in = _candidate(patient.id, report.recorded_at)
+    if check_in is None:
+        return None
+    was_missed = check_in.state == "missed"
+    check_in.state, check_in.completed_report_id, check_in.next_action_at = "completed", report.id, None
+    report.check_in_id = check_in.id
+    db.session.execute(update(Notification).where(
+        Notification.patient_id == patient.id, Notification.state == "pending",
+        Notification.purpose.in_(("reminder", "second_reminder")), Notification.dedupe_key.like(f"ci:{check_in.id}:%"))
+        .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
+    if was_missed:
+        _note_late_answer(patient, check_in, report, now)
+    return check_in
+
+
+def _note_late_answer(patient: Patient, check_in: CheckIn, report: Report, now: datetime) -> None:
+    from app.models import Alert, AlertEvent
+
+    alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved",
+                                                  Alert.kind == "missed_check_in"))
+    if alert is None:
+        return
+    local = report.recorded_at.astimezone(ZoneInfo(patient.timezone)).strftime("%H:%M")
+    alert.findings = [*alert.findings, {"rule": "R12_check_in_answered_late", "level": "routine",
+                                        "summary": f"The missed check-in was answered late, at {local} local time",
+                                        "thresholds": {}, "report_id": report.id,
+                                        "recorded_at": report.recorded_at.isoformat()}]
+    db.session.add(AlertEvent(alert_id=alert.id, at=now, kind="check_in_answered_late", report_id=report.id,
+                              data={"check_in_id": check_in.id}))
+
+
+# ---- the missed ladder ---------------------------------------------------------------------
+
+def _in_quiet_hours(patient: Patient, now: datetime) -> bool:
+    """Reminders (only reminders) respect the protocol's waking hours in the patient's time."""
+    hours = patient.protocol.content.get("waking_hours") or {"start": "07:00", "end": "22:00"}
+    local = now.astimezone(ZoneInfo(patient.timezone)).time()
+    return not (time.fromisoformat(hours["start"]) <= local < time.fromisoformat(hours["end"]))
+
+
+def _link(check_in: CheckIn) -> str | None:
+    from app.services.checkin_links import make_link
+
+    return make_link(check_in)
+
+
+def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) -> None:
+    if patient.sms_opted_out or _in_quiet_hours(patient, now):
+        return
+    link = _link(check_in)
+    if not second:
+        outbox.queue(dedupe_key=f"ci:{check_in.id}:reminder", purpose="reminder", to_phone=patient.phone,
+                     body=check_in_reminder(patient.language, link), now=now, patient_id=patient.id)
+        return
+    first_name = patient.name.split()[0] if patient.name else ""
+    for who, phone in (("patient", patient.phone), ("caregiver", patient.caregiver_phone)):
+        if phone:
+            outbox.queue(dedupe_key=f"ci:{check_in.id}:second:{who}", purpose="second_reminder", to_phone=phone,
+                         body=second_reminder(patient.language, first_name, link), now=now, patient_id=patient.id)
+
+
+def _missed(check_in: CheckIn, patient: Patient, now: datetime) -> None:
+    check_in.state, check_in.next_action_at = "missed", None
+    local_due = check_in.due_at.astimezone(ZoneInfo(patient.timezone)).strftime("%a %H:%M")
+    finding = {"rule": "R12_missed_check_in", "level": check_in.missed_level,
+               "summary": f"Check-in due {local_due} ({check_in.phase}) not answered by the end of its window; "
+                          "silence can mean the patient cannot answer", "thresholds": {}}
+    raise_alert(patient, check_in.missed_level, [finding], now=now, kind="missed_check_in",
+                protocol=patient.protocol)
+
+
+def _step(check_in: CheckIn, now: datetime) -> None:
+    patient = db.session.get(Patient, check_in.patient_id)
+    ladder = ladder_times(patient.protocol.content, check_in.due_at)
+    if patient.status != "active":
+        check_in.state, check_in.next_action_at = "cancelled", None
+    elif check_in.ladder_step == 0:
+        if now < ladder.second_reminder_at:  # after a clock outage, a stale reminder is noise: skip it
+            _remind(check_in, patient, now, second=False)
+        check_in.ladder_step, check_in.next_action_at = 1, ladder.second_reminder_at
+    elif check_in.ladder_step == 1:
+        if now < ladder.missed_at:
+            _remind(check_in, patient, now, second=True)
+        check_in.ladder_step, check_in.next_action_at = 2, ladder.missed_at
+    else:
+        check_in.ladder_step = 3
+        _missed(check_in, patient, now)
+
+
+def ladder_sweep(now: datetime, limit: int = BATCH) -> int:
+    """Move every check-in whose next action is due one rung up the ladder (catching up when a
+    clock outage left several rungs due)."""
+    query = (select(CheckIn).where(CheckIn.state == "pending", CheckIn.next_action_at <= now)
+             .order_by(CheckIn.next_action_at).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    moved = 0
+    for check_in in db.session.scalars(query).all():
+        while check_in.state == "pending" and check_in.next_action_at is not None and check_in.next_action_at <= now:
+            _step(check_in, now)
+            moved += 1
+    return moved

@@ -1,0 +1,64 @@
+"""The days restrictions end: the patient is told on the day (issue 5 point 7), and at the end of
+the monitoring window the patient moves to the protocol's late phase or is completed."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Patient
+from app.notify.texts import milestone
+from app.services import outbox
+from app.services.checkins import cancel_future
+from app.services.restrictions import compute_restrictions
+
+TELL_AT = time(9, 0)  # local morning: a restriction's last day, told when the patient is awake
+
+
+def milestone_times(patient: Patient) -> dict[str, datetime]:
+    r = compute_restrictions(patient.infused_at, patient.timezone, patient.protocol.content["restrictions"])
+    zone = ZoneInfo(patient.timezone)
+
+    def morning(day) -> datetime:
+        return datetime.combine(day, TELL_AT, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+    return {"stay_near_center": morning(r.stay_near_center_until), "no_driving": morning(r.no_driving_until),
+            "monitoring": r.monitoring_ends_at}
+
+
+def plan_next(patient: Patient) -> None:
+    pending = [at for name, at in milestone_times(patient).items() if name not in (patient.milestones_done or [])]
+    patient.next_milestone_at = min(pending) if pending and patient.status == "active" else None
+
+
+def _has_late_phase(patient: Patient) -> bool:
+    content = patient.protocol.content
+    monitoring_days = content["restrictions"]["monitoring_days"]
+    return any(p.get("to_day") is None or p["to_day"] > monitoring_days for p in content.get("phases", []))
+
+
+def _reach(patient: Patient, name: str, now: datetime) -> None:
+    patient.milestones_done = [*(patient.milestones_done or []), name]
+    if not patient.sms_opted_out:
+        outbox.queue(dedupe_key=f"milestone:{patient.id}:{name}", purpose="milestone", to_phone=patient.phone,
+                     body=milestone(patient.language, name, patient.center.phone or ""), now=now,
+                     patient_id=patient.id)
+    if name == "monitoring" and not _has_late_phase(patient):
+        patient.status = "completed"
+        cancel_future(patient, now)
+
+
+def milestone_sweep(now: datetime, limit: int = 500) -> int:
+    due = db.session.scalars(select(Patient).where(Patient.next_milestone_at <= now)
+                             .order_by(Patient.next_milestone_at).limit(limit)).all()
+    told = 0
+    for patient in due:
+        for name, at in sorted(milestone_times(patient).items(), key=lambda item: item[1]):
+            if at <= now and name not in (patient.milestones_done or []):
+                _reach(patient, name, now)
+                told += 1
+        plan_next(patient)
+    return told

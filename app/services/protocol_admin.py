@@ -1,0 +1,110 @@
+"""Clinicians adjust protocols: new versions (validated, immutable once stored) and dry-runs
+that replay stored reports through a proposed version before anyone adopts it (issue 5)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.clock import utcnow
+from app.extensions import db
+from app.models import PRODUCTS, Patient, Protocol, Report, StaffUser
+from app.protocols.content import ProtocolContentSchema, validate_content
+from app.rules import Thresholds, assess
+from app.services import audit
+from app.services.grading import HISTORY_WINDOW, patient_context, report_input
+
+LEVELS = ("routine", "same_day", "urgent", "emergency")
+EXAMPLES = 20
+
+
+def _check(content: dict, products: list[str], jurisdiction: str) -> dict:
+    problems = {f"content.{k}": v for k, v in validate_content(content).items()}
+    unknown = sorted(set(products) - set(PRODUCTS))
+    if unknown or not products:
+        problems["products"] = [f"Unknown products: {unknown}." if unknown else "Name at least one product."]
+    if jurisdiction not in ("US", "EU", "UK"):
+        problems["jurisdiction"] = ["Must be US, EU or UK."]
+    if problems:
+        raise ApiError(422, "This protocol is not valid: " + ", ".join(sorted(problems)), fields=problems)
+    return ProtocolContentSchema().load(content)
+
+
+def create_version(base: Protocol | None, content: dict, name: str | None, staff: StaffUser, *,
+                   family: str | None = None, jurisdiction: str | None = None, products: list[str] | None = None,
+                   make_default: bool = False) -> Protocol:
+    """A new version of `base`'s family (or version 1 of a new `family`). Never edits a stored row."""
+    family = base.family if base is not None else family
+    jurisdiction = jurisdiction or (base.jurisdiction if base else "")
+    products = list(products if products is not None else (base.products if base else []))
+    loaded = _check(content, products, jurisdiction)
+    top = db.session.scalar(select(Protocol.version).where(Protocol.family == family)
+                            .order_by(Protocol.version.desc()).limit(1)) or 0
+    if base is None and top:
+        raise ApiError(409, "This family exists; derive a version from it with base_id.", code="family_exists",
+                       fields={"family": ["Already exists."]})
+    new = Protocol(family=family, version=top + 1, name=name or (base.name if base else family),
+                   jurisdiction=jurisdiction, products=products, content=loaded, created_by_id=staff.id,
+                   created_at=utcnow(), is_default=False)
+    db.session.add(new)
+    db.session.flush()
+    if base is not None:
+        base.superseded_by_id = new.id
+    if make_default:
+        _make_default(new)
+    audit.record("protocol.create", target_type="protocol", target_id=new.id,
+                 details={"family": family, "version": new.version, "base_id": base.id if base else None})
+    return new
+
+
+def _make_default(protocol: Protocol) -> None:
+    for other in db.session.scalars(select(Protocol).where(Protocol.family == protocol.family,
+                                                           Protocol.is_default.is_(True))):
+        other.is_default = False
+    protocol.is_default = True
+
+
+def _reports_in_scope(center_id: int | None, patient_id: int | None, since: datetime,
+                      until: datetime) -> dict[int, list[Report]]:
+    """Per patient, its reports from a week before `since` (history the rules look back on)."""
+    query = select(Report).join(Patient, Patient.id == Report.patient_id).where(
+        Report.recorded_at >= since - HISTORY_WINDOW, Report.recorded_at < until)
+    if patient_id is not None:
+        query = query.where(Report.patient_id == patient_id)
+    if center_id is not None:
+        query = query.where(Patient.center_id == center_id)
+    grouped: dict[int, list[Report]] = defaultdict(list)
+    for report in db.session.scalars(query.order_by(Report.patient_id, Report.recorded_at)):
+        grouped[report.patient_id].append(report)
+    return grouped
+
+
+def dry_run(content: dict, *, center_id: int | None, patient_id: int | None, since: datetime,
+            until: datetime) -> dict:
+    """Replay stored reports through `content`'s thresholds; compare with what was raised.
+    Read-only: nothing is stored, paged or changed."""
+    thresholds = Thresholds.from_dict(content.get("thresholds") or {})
+    current, proposed, examples, replayed = Counter(), Counter(), [], 0
+    for pid, reports in _reports_in_scope(center_id, patient_id, since, until).items():
+        patient = db.session.get(Patient, pid)
+        inputs = [report_input(r) for r in reports]
+        for i, report in enumerate(reports):
+            if report.recorded_at < since:
+                continue
+            recent = [x for x in reversed(inputs[:i]) if x.recorded_at >= report.recorded_at - HISTORY_WINDOW]
+            level = assess(inputs[i], patient_context(patient, report, recent), thresholds).level.label
+            replayed += 1
+            current[report.level] += 1
+            proposed[level] += 1
+            if level != report.level and len(examples) < EXAMPLES:
+                examples.append({"report_id": report.id, "patient_id": pid, "recorded_at": report.recorded_at,
+                                 "was": report.level, "would_be": level})
+    return {"reports": replayed, "since": since, "until": until,
+            "per_level": {lvl: {"raised": current[lvl], "would_raise": proposed[lvl],
+                                "difference": proposed[lvl] - current[lvl]} for lvl in LEVELS},
+            "pages": {"raised": current["urgent"] + current["emergency"],
+                      "would_raise": proposed["urgent"] + proposed["emergency"]},
+            "examples": examples}

@@ -1,0 +1,47 @@
+"""One alert: its findings, the assessment and thresholds that fired, every page, the report."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+
+from app.api.reports import report_view
+from app.clock import utcnow
+from app.extensions import db
+from app.models import PRODUCT_DISPLAY, Notification, Report, StaffUser
+from app.rules import THRESHOLD_SPECS
+from app.services import audit
+from app.services.restrictions import day_after_infusion
+from app.web.alert_timeline import timeline
+from app.web.blueprints import staff_bp
+from app.web.forms import DISPOSITION_LABELS, ActionForm, ResolveForm
+from app.web.queue import load_alert
+from app.web.session import staff_required
+
+
+def _names(ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.name or u.email for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
+
+
+@staff_bp.route("/alerts/<int(max=2147483647):alert_id>")
+@staff_required()
+def alert(alert_id: int):
+    alert = load_alert(alert_id)
+    patient = alert.patient
+    notifications = list(db.session.scalars(select(Notification).where(Notification.alert_id == alert.id)
+                                            .order_by(Notification.id)))
+    names = _names({n.staff_id for n in notifications} | {e.staff_id for e in alert.events}
+                   | {alert.acknowledged_by_id, alert.resolved_by_id})
+    report = db.session.get(Report, alert.opening_report_id) if alert.opening_report_id else None
+    audit.record("alert.read", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
+    db.session.commit()
+    return render_template(
+        "web/alert.html", alert=alert, patient=patient, names=names,
+        day=day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone),
+        product=PRODUCT_DISPLAY.get(patient.product, patient.product),
+        timeline=timeline(list(alert.events), notifications, names),
+        report=report_view(report) if report else None, specs=THRESHOLD_SPECS, now=utcnow(),
+        dispositions=DISPOSITION_LABELS, action_form=ActionForm(), resolve_form=ResolveForm())

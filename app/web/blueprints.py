@@ -1,0 +1,53 @@
+"""The two blueprints: the care team's pages and the patients' check-in page.
+
+Errors on these pages answer with HTML, not the API's JSON error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.web.security import add_security_headers
+
+log = logging.getLogger("vigil.web")
+
+staff_bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                     static_url_path="/web/static")
+checkin_bp = Blueprint("checkin", __name__, template_folder="templates")
+
+TITLES = {400: "The request was not understood", 401: "Please sign in", 403: "Not allowed",
+          404: "Not found", 405: "Not allowed", 409: "Already done", 413: "Too large",
+          429: "Too many attempts", 500: "Something went wrong"}
+
+
+def _page(status: int, message: str):
+    return render_template("web/error.html", status=status, title=TITLES.get(status, "Error"),
+                           message=message), status
+
+
+def _csrf_refused(error: CSRFError):
+    return _page(400, "This form was refused because its security token was missing or had expired. "
+                      "Go back, reload the page and try again.")
+
+
+def _http_error(error: HTTPException):
+    db.session.rollback()
+    return _page(error.code or 500, error.description or "")
+
+
+def _unexpected(error: Exception):
+    db.session.rollback()
+    log.exception("unhandled error on a web page")
+    return _page(500, "Something went wrong on our side; it has been logged.")
+
+
+for _bp in (staff_bp, checkin_bp):
+    _bp.after_request(add_security_headers)
+    _bp.register_error_handler(CSRFError, _csrf_refused)
+    _bp.register_error_handler(HTTPException, _http_error)
+    _bp.register_error_handler(Exception, _unexpected)

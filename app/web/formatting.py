@@ -1,0 +1,46 @@
+"""How times, durations and levels read on the care team's pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LEVEL_LABELS = {"emergency": "Emergency", "urgent": "Urgent", "same_day": "Same day", "routine": "Routine"}
+LEVEL_RANK = {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}
+
+
+def local_time(value: datetime | None, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
+    """A UTC instant in the centre's or patient's zone, with the zone's abbreviation."""
+    if value is None:
+        return "—"
+    local = value.astimezone(ZoneInfo(tz))
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def duration(delta: timedelta) -> str:
+    """'4 min', '2 h 05 min', '3 d 4 h': precise where it matters (the first hours)."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def top_findings(findings: list[dict], limit: int = 3) -> list[dict]:
+    """The most serious findings first, each summary once; routine notes only if nothing else."""
+    ranked = sorted(findings, key=lambda f: LEVEL_RANK.get(f.get("level"), 0), reverse=True)
+    serious = [f for f in ranked if f.get("level") != "routine"] or ranked
+    seen: set[str] = set()
+    unique = []
+    for finding in serious:
+        if finding.get("summary") not in seen:
+            seen.add(finding.get("summary"))
+            unique.append(finding)
+    return unique[:limit]
+
+
+def masked_phone(phone: str | None) -> str:
+    return f"…{phone[-4:]}" if phone else "—"

@@ -1,0 +1,73 @@
+"""The alert queue (the care team's home page), and acknowledging and resolving from it."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+
+from app.api.errors import ApiError
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Alert
+from app.services import audit
+from app.services.alerts import acknowledge, resolve
+from app.web.blueprints import staff_bp
+from app.web.forms import ActionForm, ResolveForm
+from app.web.queue_data import queue_rows
+from app.web.session import current_staff, safe_next, staff_required
+
+
+def load_alert(alert_id: int) -> Alert:
+    """404 for another centre's alert too, so its id does not leak (as the API)."""
+    alert = db.session.get(Alert, alert_id)
+    if alert is None or not current_staff().can_see_center(alert.center_id):
+        raise ApiError(404, "There is no such alert in your centre.")
+    return alert
+
+
+@staff_bp.route("/")
+@staff_required()
+def queue():
+    return render_template("web/queue.html", rows=queue_rows(current_staff(), utcnow()), resolve_form=ResolveForm())
+
+
+@staff_bp.route("/queue/rows")
+@staff_required(fragment=True)
+def queue_fragment():
+    """The queue's rows alone; queue.js fetches them every few seconds."""
+    return render_template("web/_queue_rows.html", rows=queue_rows(current_staff(), utcnow()),
+                           resolve_form=ResolveForm())
+
+
+@staff_bp.route("/alerts/<int(max=2147483647):alert_id>/ack", methods=["POST"])
+@staff_required()
+def ack(alert_id: int):
+    form = ActionForm()
+    alert = load_alert(alert_id)
+    if alert.status == "resolved":
+        flash("This alert was already resolved.", "info")
+    elif acknowledge(alert, current_staff(), utcnow(), via="web"):
+        audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
+        db.session.commit()
+        flash(f"Alert {alert.id} acknowledged: the escalation has stopped.", "success")
+    else:
+        flash("This alert was already acknowledged.", "info")
+    return redirect(safe_next(form.next.data))
+
+
+@staff_bp.route("/alerts/<int(max=2147483647):alert_id>/resolve", methods=["POST"])
+@staff_required()
+def resolve_alert(alert_id: int):
+    form = ResolveForm()
+    alert = load_alert(alert_id)
+    if not form.validate():
+        flash(" ".join(m for messages in form.errors.values() for m in messages), "error")
+        return redirect(url_for("web.alert", alert_id=alert.id))
+    if alert.status == "resolved":
+        flash("This alert was already resolved.", "info")
+        return redirect(safe_next(form.next.data))
+    resolve(alert, current_staff(), form.disposition.data, form.note.data or None, utcnow())
+    audit.record("alert.resolve", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
+                 details={"disposition": form.disposition.data})
+    db.session.commit()
+    flash(f"Alert {alert.id} resolved.", "success")
+    return redirect(safe_next(form.next.data))

@@ -1,0 +1,103 @@
+"""Staff sign-in for the web pages: a session cookie holding an API token.
+
+The cookie carries one of the same opaque tokens the API issues, so the web and the API share one
+rule set: tokens expire after a shift, signing out revokes the token server-side (a copied cookie
+dies with it), and a disabled account stops working at its next request. Roles and centre scoping
+are the API's too (`StaffUser.can_see_center`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from app.api.auth import LOCKOUT, MAX_FAILED_LOGINS
+from app.api.security import STAFF_ROLES, Actor
+from app.clock import utcnow
+from app.extensions import db
+from app.models import StaffUser
+from app.services.tokens import find_live_token, issue_token, revoke
+
+SESSION_TOKEN = "staff_token"
+WRONG_CREDENTIALS = "Email or password is wrong."
+LOCKED = "Too many failed sign-ins; try again in 15 minutes."
+
+
+def check_credentials(email: str, password: str) -> tuple[StaffUser | None, str | None]:
+    """The user, or None and why; counts failures and locks like POST /api/v1/auth/login."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is not None and user.locked_until and user.locked_until > utcnow():
+        return None, LOCKED
+    if user is None or not user.active or not user.check_password(password):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until, user.failed_logins = utcnow() + LOCKOUT, 0
+            db.session.commit()
+        return None, WRONG_CREDENTIALS
+    user.failed_logins = 0
+    return user, None
+
+
+def start_session(user: StaffUser) -> None:
+    raw, _ = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
+    session.clear()  # nothing from before sign-in carries over (session fixation)
+    session[SESSION_TOKEN] = raw
+    session.permanent = True
+
+
+def end_session() -> None:
+    row = find_live_token(session.get(SESSION_TOKEN) or "")
+    if row is not None:
+        revoke(row)
+        db.session.commit()
+    session.clear()
+
+
+def signed_in() -> Actor | None:
+    raw = session.get(SESSION_TOKEN)
+    row = find_live_token(raw) if isinstance(raw, str) else None
+    if row is None or row.staff_id is None:
+        return None
+    staff = db.session.get(StaffUser, row.staff_id)
+    if staff is None or not staff.active:
+        return None
+    return Actor(token=row, staff=staff)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: `next` must not send a signed-in nurse to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("web.queue")
+
+
+def staff_required(*roles: str, fragment: bool = False):
+    """Signed-in staff of these roles (default: every staff role). Pages send strangers to the
+    sign-in page; fragments fetched by scripts answer 401 so the script can reload the page."""
+    allowed = set(roles or STAFF_ROLES)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = signed_in()
+            if actor is None:
+                if fragment:
+                    abort(401)
+                return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+            if actor.staff.role not in allowed:
+                abort(403, "Your role may not use this page.")
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def current_staff() -> StaffUser:
+    return g.actor.staff
