@@ -66,7 +66,8 @@ def test_a_dated_roster_in_the_centres_time_decides_who_on_call_means(client, lo
         {"staff_id": day.id, "starts_at": "2026-11-22T08:00:00", "ends_at": "2026-11-22T20:00:00"},
         {"staff_id": night.id, "starts_at": "2026-11-22T20:00:00", "ends_at": "2026-11-23T08:00:00"},
     ]}
-    response = client.put(f"/api/v1/centers/{center.id}/on-call", json=roster, headers=login(make_staff("nurse", center)))
+    nurse = login(make_staff("nurse", center))
+    response = client.put(f"/api/v1/centers/{center.id}/on-call", json=roster, headers=nurse)
     assert response.status_code == 200, response.json
     # 08:00-20:00 in New York is 13:00-01:00 UTC in November.
     assert [p.id for p in on_call_staff(center.id, datetime(2026, 11, 22, 15, 0, tzinfo=UTC))] == [day.id]
