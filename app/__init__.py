@@ -53,10 +53,23 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.api import alerts, auth, centers, docs, escalation, fhir, me, patients, reports, webhooks
+    from app.api import (
+        alerts,
+        auth,
+        centers,
+        checkins,
+        docs,
+        escalation,
+        fhir,
+        me,
+        patients,
+        protocols,
+        reports,
+        webhooks,
+    )
     from app.extensions import api
 
-    for module in (auth, centers, patients, me, reports, alerts, escalation, fhir):
+    for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)

@@ -20,7 +20,7 @@ from app.services.restrictions import day_after_infusion, local_infusion_date
 # the movement/mood item are neuro signals (ICANS and delayed neurotoxicity).
 CRS_RULES = {"R1", "R2", "R3", "R4", "R5a", "R5b", "R6a", "R6b", "R7", "R8a", "R8b", "R16"}
 ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}
-MAX_TIMELINE = 30  # most recent rows; the page must still print on one sheet
+MAX_TIMELINE = 20  # most recent rows: the page must still print on one sheet
 PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
               "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
               "unconfirmed": "no delivery report", "cancelled": "cancelled"}

@@ -21,8 +21,8 @@ clock and the rules need is in this one JSON document:
          "missed_level": "urgent"},             # alert level when a check-in is missed
         ...],
       "check_in": {"window_minutes": 120,                   # due_at → window_ends_at = missed
-                   "reminder_after_minutes": 30,             # first reminder to the patient
-                   "second_reminder_after_minutes": 90},     # patient and caregiver (R12)
+                   "reminder_after_minutes": 0,              # first reminder: at the due time
+                   "second_reminder_after_minutes": 60},     # patient and caregiver (R12)
       "paging": {"confirm_minutes": 10},        # page with no final status = not reached
       "thresholds": {"fever_c": 37.5},          # overrides of app.rules THRESHOLD_SPECS
       "dose_days": [0, 10]                      # Aucatzyl split dose; each later dose starts a phase
@@ -71,7 +71,7 @@ PHASE_ASKS = tuple(a for a in ASKS if a not in RESTRICTION_ASKS)
 MISSED_LEVELS = ("routine", "same_day", "urgent", "emergency")  # REFERENCE §6 action levels
 RESTRICTION_KEYS = ("stay_near_center_days", "no_driving_days", "caregiver_days", "monitoring_days")
 
-DEFAULT_CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 30, "second_reminder_after_minutes": 90}
+DEFAULT_CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
 DEFAULT_PAGING = {"confirm_minutes": 10}  # issue 4: no final status after 10 minutes = not reached
 MAX_DAY = 3650  # ten years: a day counter beyond that is a typo
 
@@ -158,7 +158,7 @@ class PhaseSchema(StrictSchema):
 class CheckInSchema(StrictSchema):
     # Bounds [DESIGN]: under 15 min nobody can find the thermometer; over 12 h silence is not noticed.
     window_minutes = Int(required=True, validate=validate.Range(15, 720))
-    reminder_after_minutes = Int(required=True, validate=validate.Range(1, 719))
+    reminder_after_minutes = Int(required=True, validate=validate.Range(0, 719))
     second_reminder_after_minutes = Int(required=True, validate=validate.Range(1, 719))
 
 

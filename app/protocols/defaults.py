@@ -44,9 +44,10 @@ AUCATZYL_RESTRICTIONS = _restrictions(near=28, driving=56, caregiver=28, monitor
 # Waking hours [DESIGN]: §6 asks for vitals "while awake"; 07:00–22:00 leaves the 20:00 check-in
 # its whole two-hour window before bedtime.
 WAKING_HOURS = {"start": "07:00", "end": "22:00"}
-# Ladder [DESIGN], REFERENCE §6 R12: reminder at 30 min, then patient and caregiver at 90 min;
-# unanswered 30 min after that (120 min) the check-in is missed and the team is alerted.
-CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 30, "second_reminder_after_minutes": 90}
+# Ladder [DESIGN], REFERENCE §6 R12 and issue 5: a reminder at the due time, then patient and
+# caregiver after a 60-minute grace; unanswered 60 minutes after that (120 min) the check-in is
+# missed and the team is alerted.
+CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
 # Issue 4 / REFERENCE §6 action levels: a page with no final status after 10 min is "not reached".
 PAGING = {"confirm_minutes": 10}
 

@@ -47,9 +47,7 @@ def _recheck(findings: Iterable[Finding], level: Level) -> int | None:
     return min(minutes, default=None)
 
 
-def _apply_lateness(
-    findings: list[Finding], report: ReportInput, ctx: PatientContext, t: Thresholds
-) -> list[Finding]:
+def _apply_lateness(findings: list[Finding], report: ReportInput, ctx: PatientContext, t: Thresholds) -> list[Finding]:
     """Say when a report arrived late; cap stale ones at SAME_DAY (review, not a page)."""
     if ctx.received_at is None or not findings:
         return findings

@@ -59,9 +59,7 @@ def r2_low_grade(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Fin
         return Finding("R2_low_grade_temperature", Level.SAME_DAY, summary, values)
     values["low_grade_recheck_minutes"] = t.low_grade_recheck_minutes
     summary = f"{head}: recheck in {t.low_grade_recheck_minutes} min"
-    return Finding(
-        "R2_low_grade_temperature", Level.ROUTINE, summary, values, t.low_grade_recheck_minutes
-    )
+    return Finding("R2_low_grade_temperature", Level.ROUTINE, summary, values, t.low_grade_recheck_minutes)
 
 
 def _earlier_low_grade(report: ReportInput, ctx: PatientContext, t: Thresholds) -> str | None:
@@ -89,13 +87,8 @@ def x1_rigors(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Findin
     chills = report.symptom("chills")
     if chills < t.rigors_chills_min_score:
         return None
-    summary = (
-        f"Chills {text.score(chills)} (at or above {text.score(t.rigors_chills_min_score)}): "
-        "possible rigors"
-    )
-    return Finding(
-        "X1_rigors", Level.SAME_DAY, summary, {"rigors_chills_min_score": t.rigors_chills_min_score}
-    )
+    summary = f"Chills {text.score(chills)} (at or above {text.score(t.rigors_chills_min_score)}): possible rigors"
+    return Finding("X1_rigors", Level.SAME_DAY, summary, {"rigors_chills_min_score": t.rigors_chills_min_score})
 
 
 RULES = (r1_fever, r16_late_fever, r2_low_grade, r3_low_temperature, x1_rigors)

@@ -35,6 +35,7 @@ def available_languages() -> frozenset[str]:
     return frozenset(p.parents[1].name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.mo"))
 
 
+@lru_cache(maxsize=64)  # a handful of distinct values in practice; keeps rendering cheap
 def normalize_language(language: str) -> str:
     """'es-MX' / 'es_US' / 'ES' → 'es'; anything without a catalog → English."""
     primary = language.strip().replace("_", "-").split("-")[0].lower()
@@ -55,10 +56,12 @@ def render_instructions(assessment: Assessment, ictx: InstructionContext) -> str
     if assessment.recheck_in_minutes is not None:
         lines.append(_recheck_line(assessment.recheck_in_minutes, tr.ngettext))
     if assessment.fever_may_be_masked:
-        lines.append(tr.gettext(
-            "You took fever medicine in the last 6 hours. Fever medicine may hide a fever, "
-            "so keep checking your temperature."
-        ))
+        lines.append(
+            tr.gettext(
+                "You took fever medicine in the last 6 hours. Fever medicine may hide a fever, "
+                "so keep checking your temperature."
+            )
+        )
     if assessment.level is Level.EMERGENCY:
         # REFERENCE §6 implementation notes: the wallet-card message in every emergency prompt.
         wallet_card = tr.gettext(
@@ -77,11 +80,11 @@ def _level_lines(level: Level, _: Callable[[str], str]) -> list[str]:
             _("Also call your CAR T team at %(phone)s. We are alerting them too."),
         ]
     if level is Level.URGENT:
-        return [_("Call your CAR T team now at %(phone)s. Do not wait to see if it gets better. "
-                  "Do not drive yourself.")]
+        return [
+            _("Call your CAR T team now at %(phone)s. Do not wait to see if it gets better. Do not drive yourself.")
+        ]
     if level is Level.SAME_DAY:
-        return [_("Your care team will call you today. If you feel worse before then, "
-                  "call %(phone)s.")]
+        return [_("Your care team will call you today. If you feel worse before then, call %(phone)s.")]
     return [_("Thank you. Keep doing your check-ins and call %(phone)s if anything changes.")]
 
 

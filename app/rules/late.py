@@ -47,9 +47,7 @@ def r13_delayed_neurotoxicity(report: ReportInput, ctx: PatientContext, t: Thres
     signs = present(report.neuro, R13_SIGNS)
     if not signs:
         return None
-    summary = (
-        f"Possible delayed BCMA neurotoxicity on day {ctx.day_after_infusion}: {text.join(signs)}"
-    )
+    summary = f"Possible delayed BCMA neurotoxicity on day {ctx.day_after_infusion}: {text.join(signs)}"
     values = {"bcma_late_from_day": t.bcma_late_from_day, "bcma_late_to_day": t.bcma_late_to_day}
     return Finding("R13_delayed_neurotoxicity", Level.URGENT, summary, values)
 
@@ -69,8 +67,9 @@ def r14_enterocolitis(report: ReportInput, ctx: PatientContext, t: Thresholds) -
     # REFERENCE §6 R14; §1.2 IEC-EC: severe/prolonged diarrhoea, abdominal pain, weight loss.
     if ctx.product_key not in IEC_PRODUCTS:
         return None
-    reasons = [r for r in (_diarrhea_days(report, ctx, t), _weight_loss(report, ctx, t),
-                           _diarrhea_with_pain(report, t)) if r]
+    reasons = [
+        r for r in (_diarrhea_days(report, ctx, t), _weight_loss(report, ctx, t), _diarrhea_with_pain(report, t)) if r
+    ]
     if not reasons:
         return None
     level = Level.SAME_DAY
@@ -105,10 +104,7 @@ def _diarrhea_days(report: ReportInput, ctx: PatientContext, t: Thresholds) -> s
     }
     if len(days) < t.iec_diarrhea_min_days:
         return None
-    return (
-        f"diarrhoea ≥{text.score(t.iec_diarrhea_min_score)} on {len(days)} days "
-        f"in {t.iec_diarrhea_window_days} days"
-    )
+    return f"diarrhoea ≥{text.score(t.iec_diarrhea_min_score)} on {len(days)} days in {t.iec_diarrhea_window_days} days"
 
 
 def _local_day(report: ReportInput, ctx: PatientContext) -> date:
@@ -149,8 +145,9 @@ def r15_bleeding(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Fin
     if not reasons:
         return None
     level = Level.URGENT if report.signs.heavy_bleeding else Level.SAME_DAY
-    return Finding("R15_bleeding", level, f"Bleeding: {text.join(reasons)}",
-                   {"bleeding_min_score": t.bleeding_min_score})
+    return Finding(
+        "R15_bleeding", level, f"Bleeding: {text.join(reasons)}", {"bleeding_min_score": t.bleeding_min_score}
+    )
 
 
 RULES = (r13_delayed_neurotoxicity, x2_movement_or_mood, r14_enterocolitis, r15_bleeding)

@@ -34,6 +34,8 @@ class ThresholdSpec:
 
 _S = ThresholdSpec
 
+# One row per threshold: default, plausible minimum and maximum, unit, source, tag, description.
+# fmt: off
 THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # --- temperature -------------------------------------------------------------------------
     # REFERENCE §6 R1; §2.1 ASTCT fever ≥38.0 °C; §3.2 site may lower to 37.5 °C (CUH).
@@ -86,7 +88,7 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     "severe_hypotension_sbp": _S(80, 60, 100, "mmHg", "REFERENCE §6 R6b", "DESIGN",
                                  "Very low systolic pressure: below this is an emergency."),
     # --- dizziness ---------------------------------------------------------------------------
-    # REFERENCE §6 R7: PRO-CTCAE 40 ≥ moderate (2 on the 0–4 scale, §4.1).
+    # REFERENCE §6 R7: PRO-CTCAE 40 ≥ moderate (2 on the 0–4 scale, §4.1); no evidence tag.
     "dizziness_min_score": _S(2, 1, 4, "score 0–4", "REFERENCE §6 R7; §4.1", "UNVERIFIED",
                               "Dizziness at or above this severity, new or worse, is urgent."),
     # REFERENCE §6 R7 "new or worse": compared with answers from this far back.
@@ -106,7 +108,7 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # REFERENCE §6 R10a; §2.3 ICE 7–9 = ICANS grade 1.
     "ice_urgent_at_or_below": _S(9, 7, 9, "points", "REFERENCE §6 R10a; §2.3", "VERIFIED",
                                  "ICE score at or below this is urgent."),
-    # REFERENCE §6 R10b; §2.3 ICE 3–6 = ICANS grade 2 (emergency action is [DESIGN]).
+    # REFERENCE §6 R10b; §2.3 ICE 3–6 = ICANS grade 2 (the emergency action is [DESIGN]).
     "ice_emergency_at_or_below": _S(6, 2, 8, "points", "REFERENCE §6 R10b; §2.3", "VERIFIED",
                                     "ICE score at or below this is an emergency."),
     # REFERENCE §6 R10a "any drop from own baseline"; home ICE not validated.
@@ -144,6 +146,7 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     "late_report_relevance_hours": _S(24, 2, 168, "h", "REFERENCE §6 R12", "DESIGN",
                                       "Older reports are capped at same-day review instead of paging."),
 }
+# fmt: on
 
 
 def _d(name: str) -> Any:

@@ -114,8 +114,10 @@ def r5a_tachycardia(report: ReportInput, ctx: PatientContext, t: Thresholds) -> 
     head = f"Heart rate {text.num(hr)}/min is at or above {t.tachycardia_hr}/min without fever"
     earlier = _earlier_fast(report, ctx, t)
     if earlier is not None:
-        values = {"tachycardia_hr": t.tachycardia_hr,
-                  "tachycardia_repeat_window_minutes": t.tachycardia_repeat_window_minutes}
+        values = {
+            "tachycardia_hr": t.tachycardia_hr,
+            "tachycardia_repeat_window_minutes": t.tachycardia_repeat_window_minutes,
+        }
         return Finding("R5a_tachycardia", Level.SAME_DAY, f"{head}, sustained ({earlier} earlier)", values)
     values = {"tachycardia_hr": t.tachycardia_hr, "tachycardia_recheck_minutes": t.tachycardia_recheck_minutes}
     summary = f"{head}: recheck in {t.tachycardia_recheck_minutes} min"
@@ -142,10 +144,7 @@ def r5b_tachycardia_urgent(report: ReportInput, ctx: PatientContext, t: Threshol
         return Finding("R5b_tachycardia_urgent", Level.URGENT, summary, values)
     temp = fever_temperature(report, t)
     if temp is not None and at_least(hr, t.tachycardia_hr):
-        summary = (
-            f"Heart rate {text.num(hr)}/min is at or above {t.tachycardia_hr}/min "
-            f"with fever {text.temp(temp)}"
-        )
+        summary = f"Heart rate {text.num(hr)}/min is at or above {t.tachycardia_hr}/min with fever {text.temp(temp)}"
         return Finding("R5b_tachycardia_urgent", Level.URGENT, summary, values | {"fever_c": t.fever_c})
     return None
 
@@ -161,8 +160,7 @@ def r6a_low_blood_pressure(report: ReportInput, ctx: PatientContext, t: Threshol
         summary += f"; also {earlier} earlier"
     values = {"hypotension_sbp": t.hypotension_sbp}
     if ctx.baseline.systolic_bp is not None:
-        values |= {"baseline_sbp_fraction": t.baseline_sbp_fraction,
-                   "baseline_sbp_ceiling": t.baseline_sbp_ceiling}
+        values |= {"baseline_sbp_fraction": t.baseline_sbp_fraction, "baseline_sbp_ceiling": t.baseline_sbp_ceiling}
     return Finding("R6a_low_blood_pressure", Level.URGENT, summary, values)
 
 
@@ -181,8 +179,7 @@ def r6b_shock_signs(report: ReportInput, ctx: PatientContext, t: Thresholds) -> 
     if not reasons:
         return None
     summary = f"Signs of shock: {text.join(reasons)}"
-    return Finding("R6b_shock_signs", Level.EMERGENCY, summary,
-                   {"severe_hypotension_sbp": t.severe_hypotension_sbp})
+    return Finding("R6b_shock_signs", Level.EMERGENCY, summary, {"severe_hypotension_sbp": t.severe_hypotension_sbp})
 
 
 def r7_dizziness(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
@@ -193,8 +190,7 @@ def r7_dizziness(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Fin
         return None
     window = timedelta(hours=t.dizziness_lookback_hours)
     answers = [p.symptom("dizziness") for p in earlier_within(report, ctx, window) if "dizziness" in p.symptoms]
-    values = {"dizziness_min_score": t.dizziness_min_score,
-              "dizziness_lookback_hours": t.dizziness_lookback_hours}
+    values = {"dizziness_min_score": t.dizziness_min_score, "dizziness_lookback_hours": t.dizziness_lookback_hours}
     hours = f"{t.dizziness_lookback_hours} h"
     if not answers:
         summary = f"Dizziness {text.score(dizzy)} is new (no earlier answer in {hours})"
@@ -221,8 +217,12 @@ def r8b_severe_low_oxygen(report: ReportInput, ctx: PatientContext, t: Threshold
     reasons = severe_hypoxia_reasons(report, t)
     if not reasons:
         return None
-    return Finding("R8b_severe_low_oxygen", Level.EMERGENCY, f"Breathing: {text.join(reasons)}",
-                   {"severe_hypoxia_spo2": t.severe_hypoxia_spo2})
+    return Finding(
+        "R8b_severe_low_oxygen",
+        Level.EMERGENCY,
+        f"Breathing: {text.join(reasons)}",
+        {"severe_hypoxia_spo2": t.severe_hypoxia_spo2},
+    )
 
 
 RULES = (

@@ -63,6 +63,11 @@ class LevelCountSchema(StrictSchema):
     difference = fields.Integer()
 
 
+class PageCountSchema(StrictSchema):
+    raised = fields.Integer()
+    would_raise = fields.Integer()
+
+
 class DryRunExampleSchema(StrictSchema):
     report_id = fields.Integer()
     patient_id = fields.Integer()
@@ -76,5 +81,5 @@ class DryRunResultSchema(StrictSchema):
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
     per_level = fields.Dict(keys=fields.String(), values=fields.Nested(LevelCountSchema))
-    pages = fields.Nested(LevelCountSchema(partial=True))
+    pages = fields.Nested(PageCountSchema)
     examples = fields.List(fields.Nested(DryRunExampleSchema))

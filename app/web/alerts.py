@@ -14,7 +14,7 @@ from app.services import audit
 from app.services.restrictions import day_after_infusion
 from app.web.alert_timeline import timeline
 from app.web.blueprints import staff_bp
-from app.web.forms import DISPOSITION_LABELS, ActionForm, ResolveForm
+from app.web.forms import DISPOSITION_LABELS
 from app.web.queue import load_alert
 from app.web.session import staff_required
 
@@ -44,4 +44,4 @@ def alert(alert_id: int):
         product=PRODUCT_DISPLAY.get(patient.product, patient.product),
         timeline=timeline(list(alert.events), notifications, names),
         report=report_view(report) if report else None, specs=THRESHOLD_SPECS, now=utcnow(),
-        dispositions=DISPOSITION_LABELS, action_form=ActionForm(), resolve_form=ResolveForm())
+        dispositions=DISPOSITION_LABELS)

@@ -6,12 +6,15 @@ Errors on these pages answer with HTML, not the API's JSON error shape.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.web.formatting import local_time
+from app.web.forms import DISPOSITION_LABELS
 from app.web.security import add_security_headers
 
 log = logging.getLogger("vigil.web")
@@ -44,6 +47,21 @@ def _unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on a web page")
     return _page(500, "Something went wrong on our side; it has been logged.")
+
+
+@staff_bp.app_template_filter("local_time")
+def _local_time(value, tz: str, fmt: str = "%a %d %b %H:%M") -> str:  # noqa: ANN001 - a datetime or None
+    return local_time(value, tz, fmt)
+
+
+@staff_bp.app_template_filter("fromiso")
+def _fromiso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@staff_bp.context_processor
+def _choices() -> dict:
+    return {"disposition_choices": [("", "Choose…"), *DISPOSITION_LABELS.items()]}
 
 
 for _bp in (staff_bp, checkin_bp):

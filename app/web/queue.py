@@ -27,15 +27,14 @@ def load_alert(alert_id: int) -> Alert:
 @staff_bp.route("/")
 @staff_required()
 def queue():
-    return render_template("web/queue.html", rows=queue_rows(current_staff(), utcnow()), resolve_form=ResolveForm())
+    return render_template("web/queue.html", rows=queue_rows(current_staff(), utcnow()))
 
 
 @staff_bp.route("/queue/rows")
 @staff_required(fragment=True)
 def queue_fragment():
     """The queue's rows alone; queue.js fetches them every few seconds."""
-    return render_template("web/_queue_rows.html", rows=queue_rows(current_staff(), utcnow()),
-                           resolve_form=ResolveForm())
+    return render_template("web/_queue_rows.html", rows=queue_rows(current_staff(), utcnow()))
 
 
 @staff_bp.route("/alerts/<int(max=2147483647):alert_id>/ack", methods=["POST"])

@@ -17,9 +17,7 @@ R, S, U, E = Level.ROUTINE, Level.SAME_DAY, Level.URGENT, Level.EMERGENCY
 
 def test_a_quiet_report_is_routine_with_no_findings() -> None:
     result = assess(report(temp=36.8, hr=78, sbp=122, spo2=98, ice_score=10), context(), Thresholds())
-    assert result == Assessment(
-        level=R, findings=(), ice_score=10, recheck_in_minutes=None, fever_may_be_masked=False
-    )
+    assert result == Assessment(level=R, findings=(), ice_score=10, recheck_in_minutes=None, fever_may_be_masked=False)
 
 
 def test_an_empty_report_does_not_crash() -> None:
@@ -128,9 +126,7 @@ def test_to_dict_is_json_ready_with_labels() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("level", "label"), [(R, "routine"), (S, "same_day"), (U, "urgent"), (E, "emergency")]
-)
+@pytest.mark.parametrize(("level", "label"), [(R, "routine"), (S, "same_day"), (U, "urgent"), (E, "emergency")])
 def test_level_labels_round_trip(level: Level, label: str) -> None:
     assert level.label == label
     assert Level.from_label(label) is level

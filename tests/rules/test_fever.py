@@ -87,9 +87,7 @@ def test_r2_low_grade_temperature(
 def test_r2_persisting_summary_names_the_earlier_reading() -> None:
     recent = [report(temp=37.7, minutes_before=55)]
     result = assess(report(temp=37.6), context(recent=recent), Thresholds())
-    assert result.findings[0].summary == (
-        "Temperature 37.6 °C is at or above 37.5 °C and was 37.7 °C 55 min earlier"
-    )
+    assert result.findings[0].summary == ("Temperature 37.6 °C is at or above 37.5 °C and was 37.7 °C 55 min earlier")
 
 
 @pytest.mark.parametrize(("temp", "expected"), [(36.0, None), (35.9, U), (34.0, U), (36.5, None)])

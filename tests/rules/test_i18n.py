@@ -41,10 +41,7 @@ def _strings(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]
 
 
 def test_the_template_holds_every_string_marked_in_the_rules_package() -> None:
-    marked = {
-        msgid
-        for _file, _line, msgid, _comments, _context in extract_from_dir(str(ROOT / "app" / "rules"))
-    }
+    marked = {msgid for _file, _line, msgid, _comments, _context in extract_from_dir(str(ROOT / "app" / "rules"))}
     in_pot = {m.id for m in _pot() if m.id}
     assert marked, "no marked strings found"
     assert marked <= in_pot, "run pybabel extract/update: messages.pot is stale"
@@ -89,9 +86,7 @@ def test_english_instructions_per_level() -> None:
     emergency = _render(Level.EMERGENCY)
     assert "Call emergency services (911/999/112) now." in emergency
     assert f"call your CAR T team at {PHONE}" in emergency
-    assert emergency.endswith(
-        f"I received CAR T cell therapy (Carvykti) on 2 Nov 2026. My CAR T team: {PHONE}."
-    )
+    assert emergency.endswith(f"I received CAR T cell therapy (Carvykti) on 2 Nov 2026. My CAR T team: {PHONE}.")
     assert _render(Level.URGENT) == (
         f"Call your CAR T team now at {PHONE}. Do not wait to see if it gets better. Do not drive yourself."
     )

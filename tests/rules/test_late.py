@@ -87,7 +87,13 @@ def _days(*diarrhea_days_ago: int, score: int = 3) -> list[Any]:
         ("carvykti", {"symptoms": {"diarrhea": 3}}, _days(1, 2, score=2), None, None),
         ("carvykti", {"symptoms": {"diarrhea": 2}}, _days(1, 2), None, None),  # today is not a diarrhoea day
         # several reports on one day count once
-        ("carvykti", {"symptoms": {"diarrhea": 3}}, [report(symptoms={"diarrhea": 3}, minutes_before=m) for m in (60, 120)], None, None),
+        (
+            "carvykti",
+            {"symptoms": {"diarrhea": 3}},
+            [report(symptoms={"diarrhea": 3}, minutes_before=m) for m in (60, 120)],
+            None,
+            None,
+        ),
         ("carvykti", {"weight": 71.25}, [], 75.0, S),  # exactly 5% below baseline
         ("carvykti", {"weight": 71.3}, [], 75.0, None),
         ("carvykti", {"weight": 60.0}, [], None, None),  # no baseline weight (R20)
@@ -113,9 +119,7 @@ def test_r14_counts_days_in_the_patients_time_zone() -> None:
     # 03:30 and 05:30 UTC are the same UTC day but 21:30 and 23:30 the day before in Chicago;
     # 07:00 UTC is 01:00 the next Chicago day. Only the local calendar gives 3 days here.
     now = T0.replace(hour=7, minute=0)
-    recent = [
-        report(at=now, symptoms={"diarrhea": 3}, minutes_before=m) for m in (90, 210, 24 * 60 + 210)
-    ]
+    recent = [report(at=now, symptoms={"diarrhea": 3}, minutes_before=m) for m in (90, 210, 24 * 60 + 210)]
     current = report(at=now, symptoms={"diarrhea": 3})
     chicago = ZoneInfo("America/Chicago")
     assert fired(current, context("carvykti", 40, recent=recent)).get("R14_enterocolitis") is None

@@ -133,7 +133,10 @@ baselines = st.builds(
 )
 contexts = st.builds(
     lambda product, day, baseline, recent, late: context(
-        product, day, baseline=baseline, recent=recent,
+        product,
+        day,
+        baseline=baseline,
+        recent=recent,
         received_at=None if late is None else T0 + timedelta(minutes=late),
     ),
     st.sampled_from(sorted(TARGETS)),
@@ -223,9 +226,7 @@ def test_making_one_thing_worse_never_lowers_the_level(
 
 @settings(max_examples=300, deadline=None)
 @given(raw=raw_report, ctx=contexts, data=st.data())
-def test_making_several_things_worse_never_lowers_the_level(
-    raw: dict[str, Any], ctx: Any, data: st.DataObject
-) -> None:
+def test_making_several_things_worse_never_lowers_the_level(raw: dict[str, Any], ctx: Any, data: st.DataObject) -> None:
     kinds = data.draw(st.lists(st.sampled_from(KINDS), min_size=2, max_size=4), label="kinds")
     base = worse = data.draw(filled(raw, kinds), label="base")
     for kind in kinds:
@@ -326,8 +327,17 @@ def test_sweeping_the_ice_score_from_10_to_0_never_lowers_the_level() -> None:
 
 def _blank() -> dict[str, Any]:
     return {
-        "temp": None, "hr": None, "sbp": None, "spo2": None, "weight": None, "ice": None,
-        "ice_unable": None, "symptoms": {}, "neuro": {}, "signs": {}, "antipyretic": False,
+        "temp": None,
+        "hr": None,
+        "sbp": None,
+        "spo2": None,
+        "weight": None,
+        "ice": None,
+        "ice_unable": None,
+        "symptoms": {},
+        "neuro": {},
+        "signs": {},
+        "antipyretic": False,
     }
 
 

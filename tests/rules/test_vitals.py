@@ -62,8 +62,12 @@ def test_r4_summary_says_possible_crs_grade_2() -> None:
     ],
 )
 def test_r5_heart_rate(
-    hr: float, temp: float | None, earlier: list[tuple[float, int]],
-    r5a: Level | None, r5b: Level | None, recheck: int | None,
+    hr: float,
+    temp: float | None,
+    earlier: list[tuple[float, int]],
+    r5a: Level | None,
+    r5b: Level | None,
+    recheck: int | None,
 ) -> None:
     recent = [report(hr=h, minutes_before=m) for h, m in earlier]
     result = assess(report(hr=hr, temp=temp), context(recent=recent), Thresholds())
@@ -90,7 +94,9 @@ def test_r5_heart_rate(
         ({"unable_to_stand": False, "fainted": False, "sbp": 120}, 120, None, None),
     ],
 )
-def test_r6_blood_pressure(flags: dict[str, Any], baseline_sbp: float | None, r6a: Level | None, r6b: Level | None) -> None:
+def test_r6_blood_pressure(
+    flags: dict[str, Any], baseline_sbp: float | None, r6a: Level | None, r6b: Level | None
+) -> None:
     result = fired(report(**flags), context(baseline=Baseline(systolic_bp=baseline_sbp)))
     assert result.get("R6a_low_blood_pressure") == r6a
     assert result.get("R6b_shock_signs") == r6b
@@ -99,9 +105,7 @@ def test_r6_blood_pressure(flags: dict[str, Any], baseline_sbp: float | None, r6
 def test_r6a_summary_mentions_an_earlier_low_reading() -> None:
     recent = [report(sbp=86, minutes_before=30)]
     result = assess(report(sbp=88), context(recent=recent), Thresholds())
-    assert result.findings[0].summary == (
-        "Systolic BP 88 mmHg (<90); also systolic BP 86 mmHg (<90) 30 min earlier"
-    )
+    assert result.findings[0].summary == ("Systolic BP 88 mmHg (<90); also systolic BP 86 mmHg (<90) 30 min earlier")
 
 
 def test_r6a_baseline_summary_gives_the_baseline() -> None:
@@ -123,9 +127,7 @@ def test_r6a_baseline_summary_gives_the_baseline() -> None:
     ],
 )
 def test_r7_dizziness(dizziness: int, earlier: list[tuple[int | None, int]], expected: Level | None) -> None:
-    recent = [
-        report(symptoms={} if d is None else {"dizziness": d}, minutes_before=m) for d, m in earlier
-    ]
+    recent = [report(symptoms={} if d is None else {"dizziness": d}, minutes_before=m) for d, m in earlier]
     result = fired(report(symptoms={"dizziness": dizziness}), context(recent=recent))
     assert result.get("R7_dizziness") == expected
 

@@ -313,7 +313,7 @@ def test_ladder_reminds_then_asks_the_caregiver_then_counts_the_check_in_missed(
     due = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)  # 01:00 EDT: the ladder runs across the DST change
     ladder = ladder_times(US_CD19, due)
     assert (ladder.reminder_at - due, ladder.second_reminder_at - due, ladder.missed_at - due) == (
-        timedelta(minutes=30), timedelta(minutes=90), timedelta(minutes=120))
+        timedelta(minutes=0), timedelta(minutes=60), timedelta(minutes=120))
 
 
 def test_next_check_in_finds_a_monthly_one_weeks_ahead_and_none_after_the_last_phase() -> None:

@@ -1,0 +1,204 @@
+"""Check-ins from the protocol: schedule, completion, reminders, the missed ladder, protocol
+switches and the end of the window (issue 5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Alert, AuditEvent, CheckIn, Notification, Patient, Protocol
+from app.scheduling.sweeps import run_all_sweeps
+from tests.personas import report_body
+
+NY = ZoneInfo("America/New_York")
+INFUSED = datetime(2026, 11, 22, 13, 0, tzinfo=UTC)  # 08:00 in New York, day 0
+
+
+@pytest.fixture
+def center(make_center):
+    return make_center("US", "America/New_York")
+
+
+@pytest.fixture
+def nurse(center, on_call):
+    return on_call(center)
+
+
+def tick(now):
+    return run_all_sweeps(now)
+
+
+def check_ins(patient_id: int, *states: str) -> list[CheckIn]:
+    query = select(CheckIn).where(CheckIn.patient_id == patient_id).order_by(CheckIn.due_at)
+    if states:
+        query = query.where(CheckIn.state.in_(states))
+    return list(db.session.scalars(query))
+
+
+def texts(patient: Patient, purpose: str) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.patient_id == patient.id,
+                                                              Notification.purpose == purpose)))
+
+
+def enroll(make_patient, center, frozen_clock, **kw):
+    frozen_clock.set(INFUSED)
+    return make_patient(center, infused_at=INFUSED.isoformat(), **kw)
+
+
+def test_a_us_yescarta_patient_gets_daily_check_ins_for_days_0_to_7(make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock, product="yescarta")
+    for day in range(0, 9):
+        tick(INFUSED + timedelta(days=day))
+    local = [(c.due_at.astimezone(NY).date() - INFUSED.astimezone(NY).date()).days for c in check_ins(enrolled.id)]
+    days = sorted(set(local))
+    assert set(range(0, 8)) <= set(days)
+    times = {c.due_at.astimezone(NY).strftime("%H:%M") for c in check_ins(enrolled.id)
+             if (c.due_at.astimezone(NY).date() - INFUSED.astimezone(NY).date()).days in range(1, 8)}
+    assert times == {"08:00", "12:00", "16:00", "20:00"}  # the us-cd19 protocol's times
+
+
+def test_the_schedule_is_a_rolling_horizon_not_months_of_rows(make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    rows = check_ins(enrolled.id)
+    assert rows and max(c.due_at for c in rows) <= INFUSED + timedelta(hours=48)
+
+
+def test_new_york_check_ins_keep_local_times_across_the_november_dst_change(make_patient, center, nurse,
+                                                                           frozen_clock):
+    start = datetime(2026, 10, 29, 12, 0, tzinfo=UTC)
+    frozen_clock.set(start)
+    enrolled = make_patient(center, infused_at=start.isoformat(), product="kymriah")
+    for hours in range(0, 24 * 6, 12):
+        tick(start + timedelta(hours=hours))
+    rows = check_ins(enrolled.id)
+    before = [c for c in rows if c.due_at < datetime(2026, 11, 1, 6, tzinfo=UTC)]
+    after = [c for c in rows if c.due_at > datetime(2026, 11, 1, 12, tzinfo=UTC)]
+    assert {c.due_at.astimezone(NY).strftime("%H:%M") for c in before} <= {"08:00", "12:00", "16:00", "20:00"}
+    assert {c.due_at.astimezone(NY).strftime("%H:%M") for c in after} <= {"08:00", "12:00", "16:00", "20:00"}
+    assert {c.due_at.hour for c in before if c.due_at.astimezone(NY).hour == 8} == {12}  # EDT, UTC-4
+    assert {c.due_at.hour for c in after if c.due_at.astimezone(NY).hour == 8} == {13}  # EST, UTC-5
+
+
+def test_the_missed_ladder_reminds_then_asks_the_caregiver_then_alerts(make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock, language="es")
+    patient = enrolled.patient
+    first = next(c for c in check_ins(enrolled.id) if c.due_at > INFUSED + timedelta(hours=1))  # 12:00 local
+    tick(first.due_at + timedelta(minutes=1))
+    reminders = [n for n in texts(patient, "reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
+    assert [n.to_phone for n in reminders] == [patient.phone]
+    assert "check-in" in reminders[0].body.lower() or "control" in reminders[0].body.lower()
+    tick(first.due_at + timedelta(minutes=61))
+    second = [n.to_phone for n in texts(patient, "second_reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
+    assert sorted(second) == sorted([patient.phone, patient.caregiver_phone])
+    assert db.session.scalar(select(func.count()).select_from(Alert)) == 0
+    tick(first.due_at + timedelta(minutes=121))
+    db.session.refresh(first)
+    assert first.state == "missed"
+    alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id))
+    assert (alert.kind, alert.level) == ("missed_check_in", "urgent")  # day 0: silence may mean trouble
+    assert alert.findings[0]["rule"] == "R12_missed_check_in"
+    page = db.session.scalar(select(Notification).where(Notification.alert_id == alert.id,
+                                                        Notification.purpose == "page"))
+    assert page.to_phone == nurse.phone
+
+
+def test_a_report_in_between_stops_the_ladder(client, make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    first = next(c for c in check_ins(enrolled.id) if c.due_at > INFUSED + timedelta(hours=1))
+    tick(first.due_at + timedelta(minutes=1))
+    frozen_clock.set(first.due_at + timedelta(minutes=20))
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.9}), headers=enrolled.headers)
+    db.session.refresh(first)
+    assert first.state == "completed" and first.completed_report_id is not None
+    tick(first.due_at + timedelta(minutes=130))
+    assert texts(enrolled.patient, "second_reminder") == []
+    assert db.session.scalar(select(func.count()).select_from(Alert)) == 0
+
+
+def test_a_late_report_closes_the_ladder_and_says_so_on_the_alert(client, make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    first = next(c for c in check_ins(enrolled.id) if c.due_at > INFUSED + timedelta(hours=1))
+    tick(first.due_at + timedelta(minutes=121))
+    frozen_clock.set(first.due_at + timedelta(minutes=150))
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.9}), headers=enrolled.headers)
+    db.session.refresh(first)
+    assert first.state == "completed"
+    alert = db.session.scalar(select(Alert).where(Alert.patient_id == enrolled.id))
+    assert any(f["rule"] == "R12_check_in_answered_late" for f in alert.findings)
+    assert any(e.kind == "check_in_answered_late" for e in alert.events)
+
+
+def test_a_report_naming_its_check_in_completes_that_one(client, make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    target = check_ins(enrolled.id)[1]
+    frozen_clock.set(target.due_at + timedelta(minutes=5))
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.9}, check_in_id=target.id),
+                headers=enrolled.headers)
+    db.session.refresh(target)
+    assert target.state == "completed"
+
+
+def test_me_shows_the_next_check_in_and_what_it_asks(client, make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    me = client.get("/api/v1/me", headers=enrolled.headers).json
+    assert me["next_check_in"]["due_at"] is not None
+    assert "vitals" in me["next_check_in"]["asks"] or "temperature" in me["next_check_in"]["asks"]
+    assert me["phase"] == "days-0-7"
+    listed = client.get("/api/v1/me/check-ins", headers=enrolled.headers).json
+    assert listed[0]["state"] == "pending"
+
+
+def test_switching_protocol_regenerates_only_future_check_ins_and_is_audited(client, login, make_patient, center,
+                                                                            nurse, frozen_clock, make_staff):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    tick(INFUSED + timedelta(hours=5))  # the 12:00 check-in is past
+    past = [c.id for c in check_ins(enrolled.id) if c.due_at < INFUSED + timedelta(hours=5)]
+    us = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
+    clinician = make_staff("clinician", center)
+    created = client.post("/api/v1/protocols", headers=login(clinician), json={
+        "base_id": us.id, "name": "Twice a day", "content": {**us.content, "phases": [
+            {**us.content["phases"][0], "times": ["09:00", "19:00"], "asks_at": {}}, *us.content["phases"][1:]]}})
+    assert created.status_code == 201, created.json
+    frozen_clock.set(INFUSED + timedelta(hours=5))
+    response = client.patch(f"/api/v1/patients/{enrolled.id}", json={"protocol_id": created.json["id"]},
+                            headers=login(clinician))
+    assert response.status_code == 200
+    rows = check_ins(enrolled.id)
+    assert [c.id for c in rows if c.id in past] == past  # untouched
+    future = [c for c in rows if c.due_at > frozen_clock.now]
+    assert future and {c.due_at.astimezone(NY).strftime("%H:%M") for c in future} <= {"09:00", "19:00"}
+    audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "patient.update"))
+    assert (audit.actor_id, audit.details["protocol_id"]) == (clinician.id, created.json["id"])
+
+
+def test_withdrawing_a_patient_cancels_pending_check_ins(client, login, make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    client.patch(f"/api/v1/patients/{enrolled.id}", json={"status": "withdrawn"}, headers=login(nurse))
+    assert check_ins(enrolled.id, "pending") == []
+
+
+def test_the_patient_is_told_on_the_day_restrictions_end(make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    patient = enrolled.patient
+    tick(INFUSED + timedelta(days=13, hours=20))  # the day before: nothing yet
+    assert texts(patient, "milestone") == []
+    last_day = datetime(2026, 12, 6, 14, 1, tzinfo=UTC)  # 09:01 in New York on day 14
+    tick(last_day)
+    assert {n.dedupe_key.split(":")[-1] for n in texts(patient, "milestone")} == {"stay_near_center", "no_driving"}
+    tick(datetime(2026, 12, 7, 5, 1, tzinfo=UTC))  # midnight after day 14: monitoring ends
+    db.session.refresh(patient)
+    assert "monitoring" in patient.milestones_done
+    assert patient.status == "active"  # us-cd19 continues with its late phase
+    assert db.session.get(Patient, patient.id).next_milestone_at is None
+
+
+def test_the_schedule_sweep_reads_only_patients_whose_horizon_runs_short(make_patient, center, nurse, frozen_clock):
+    from app.services.checkins import schedule_sweep
+
+    enroll(make_patient, center, frozen_clock)
+    assert schedule_sweep(INFUSED + timedelta(hours=1)) == 0  # horizon is 48 h ahead: nothing to do
+    assert schedule_sweep(INFUSED + timedelta(hours=30)) > 0
