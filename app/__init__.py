@@ -73,6 +73,9 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)
+    from app.web import register_web  # care-team pages and the patients' check-in page (issue 6)
+
+    register_web(app)
 
 
 def register_error_handlers(app: Flask) -> None:

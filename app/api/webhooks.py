@@ -16,7 +16,8 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.notify.twilio_sms import twiml_message, validate_twilio_signature
-from app.services.inbound import UNKNOWN_SENDER, handle_staff_sms, staff_by_phone
+from app.services.inbound import UNKNOWN_SENDER, handle_patient_sms, handle_staff_sms, staff_by_phone
+from app.services.sms_checkin import patient_by_phone
 from app.services.outbox import apply_status
 
 log = logging.getLogger("vigil.webhooks")
@@ -60,11 +61,13 @@ def status():
 @bp.post("/inbound")
 @signed_by_twilio
 def inbound():
-    """An SMS to our number: staff acknowledging pages (patients' check-in answers come later)."""
+    """An SMS to our number: staff acknowledging pages, or a patient answering a check-in."""
     sender, body = request.form.get("From", ""), request.form.get("Body", "")
     staff = staff_by_phone(sender)
-    if not staff:
-        return twiml(UNKNOWN_SENDER)
-    reply = handle_staff_sms(staff, body, utcnow())
+    if staff:
+        reply = handle_staff_sms(staff, body, utcnow())
+    else:
+        patient = patient_by_phone(sender)
+        reply = handle_patient_sms(patient, body, utcnow()) if patient else UNKNOWN_SENDER
     db.session.commit()
-    return twiml(reply)
+    return twiml(reply or None)

@@ -104,11 +104,16 @@ def _vitals_section(summary: dict, observations: list[dict]) -> dict:
     return _section("Latest vital signs and ICE", text, [ref_to(o) for o in observations], code)
 
 
+TIMELINE_HEAD = ("When", "Day", "Level", "Temp °C", "HR /min", "BP mmHg", "SpO2 %", "ICE", "Neuro and danger signs",
+                 "New findings and alert course")
+
+
 def _timeline_section(summary: dict) -> dict:
-    rows = [(r["at"], r["day"], r["track"], r["level"], r["text"]) for r in summary["timeline"]]
-    parts = [_table(("When", "Day", "Track", "Level", "What"), rows) if rows else _p("Nothing recorded.")]
+    rows = [(r["at"], r["day"], r["level"], r["temp"], r["hr"], r["bp"], r["spo2"], r["ice"], "; ".join(r["neuro"]),
+             "; ".join(r["notes"])) for r in summary["timeline"]]
+    parts = [_table(TIMELINE_HEAD, rows) if rows else _p("Nothing recorded.")]
     if summary["timeline_omitted"]:
-        parts.append(_p(f"{summary['timeline_omitted']} earlier entries not shown."))
+        parts.append(_p(f"{summary['timeline_omitted']} rows between the onset and the latest not shown."))
     return _section("CRS/ICANS timeline", _div(*parts))
 
 

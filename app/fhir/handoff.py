@@ -11,16 +11,18 @@ from app.fhir.communication import REASON
 from app.fhir.detected_issue import DISPOSITION_LABEL, LEVEL_LABEL
 from app.fhir.flag import last_monitored_day, window_of
 from app.fhir.observations import observation_id
+from app.fhir.questionnaire import label as item_label
 from app.fhir.record import PatientRecord
-from app.models import PRODUCT_DISPLAY, Alert, AlertEvent, Report
+from app.models import LEVELS, PRODUCT_DISPLAY, Alert, AlertEvent, Report
 from app.rules.text import num
+from app.schemas.report import NEURO_FLAGS, SIGNS
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
 # REFERENCE §6: R1-R8 and R16 are fever, haemodynamic and oxygen signals (CRS); R9-R11, R13 and
 # the movement/mood item are neuro signals (ICANS and delayed neurotoxicity).
 CRS_RULES = {"R1", "R2", "R3", "R4", "R5a", "R5b", "R6a", "R6b", "R7", "R8a", "R8b", "R16"}
 ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}
-MAX_TIMELINE = 20  # most recent rows: the page must still print on one sheet
+MAX_TIMELINE = 12  # rows: the page must still print on one sheet
 PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
               "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
               "unconfirmed": "no delivery report", "cancelled": "cancelled"}
@@ -42,9 +44,20 @@ def _temperature(r: Report) -> str:
     return text + (" — antipyretic in the last 6 h" if r.antipyretic_in_last_6h else "")
 
 
+def _has_bp(r: Report) -> bool:
+    return r.systolic_bp is not None or r.diastolic_bp is not None
+
+
+def _pressure(r: Report) -> str:
+    return "/".join(num(v) if v is not None else "?" for v in (r.systolic_bp, r.diastolic_bp))
+
+
 def _bp(r: Report) -> str:
-    parts = (num(v) if v is not None else "?" for v in (r.systolic_bp, r.diastolic_bp))
-    return "/".join(parts) + " mmHg"
+    return _pressure(r) + " mmHg"
+
+
+def _has_ice(r: Report) -> bool:
+    return r.ice_score is not None or bool((r.neuro or {}).get("ice_unable"))
 
 
 def _ice(r: Report) -> str:
@@ -55,11 +68,11 @@ def _ice(r: Report) -> str:
 MEASURES: tuple[tuple[str, str, Callable[[Report], bool], Callable[[Report], str]], ...] = (
     ("Temperature", "temp", lambda r: r.temperature_c is not None, _temperature),
     ("Heart rate", "hr", lambda r: r.heart_rate is not None, lambda r: f"{num(r.heart_rate)} /min"),
-    ("Blood pressure", "bp", lambda r: r.systolic_bp is not None or r.diastolic_bp is not None, _bp),
+    ("Blood pressure", "bp", _has_bp, _bp),
     ("SpO2", "spo2", lambda r: r.spo2 is not None, lambda r: f"{num(r.spo2)} %"),
     ("Respiratory rate", "rr", lambda r: r.respiratory_rate is not None, lambda r: f"{num(r.respiratory_rate)} /min"),
     ("Weight", "weight", lambda r: r.weight_kg is not None, lambda r: f"{num(r.weight_kg)} kg"),
-    ("ICE score", "ice", lambda r: r.ice_score is not None or bool((r.neuro or {}).get("ice_unable")), _ice),
+    ("ICE score", "ice", _has_ice, _ice),
 )
 
 
@@ -76,46 +89,84 @@ def latest_vitals(record: PatientRecord) -> list[dict]:
     return rows
 
 
-def _finding_rows(record: PatientRecord) -> list[tuple[datetime, dict]]:
-    rows = []
-    for report in record.reports:
-        for finding in (report.assessment or {}).get("findings", []):
-            if finding.get("level") == "routine":
-                continue
-            rows.append((report.recorded_at, {"track": track(finding.get("rule", "")),
-                                              "level": LEVEL_LABEL.get(finding.get("level"), ""),
-                                              "text": finding.get("summary", "")}))
-    return rows
+def _flags(report: Report) -> list[str]:
+    """Neuro and danger signs answered "yes", in the Questionnaire's words."""
+    answers = {**(report.neuro or {}), **(report.signs or {})}
+    return [item_label(name) for name in (*NEURO_FLAGS, *SIGNS) if answers.get(name) is True]
+
+
+def _findings(report: Report) -> dict[str, str]:
+    return {f.get("rule", ""): f.get("summary", "") for f in (report.assessment or {}).get("findings", [])
+            if f.get("level") != "routine"}
+
+
+def _report_row(report: Report, earlier: dict[str, str]) -> dict:
+    """A flowsheet row: CRS signals (T, HR, BP, SpO2), ICANS signals (ICE, neuro signs), and the
+    findings that are new since the previous report (a persisting fever is not repeated)."""
+    fresh = [f"{track(rule)}: {text}" for rule, text in _findings(report).items() if rule not in earlier]
+    return {"level": LEVEL_LABEL.get(report.level, report.level),
+            "temp": f"{report.temperature_c:.1f}" if report.temperature_c is not None else "",
+            "hr": num(report.heart_rate) if report.heart_rate is not None else "",
+            "bp": _pressure(report) if _has_bp(report) else "",
+            "spo2": num(report.spo2) if report.spo2 is not None else "",
+            "ice": _ice(report) if _has_ice(report) else "",
+            "neuro": _flags(report), "notes": fresh}
 
 
 def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
     data, who = event.data or {}, names.get(event.staff_id, "care team")
+    if event.kind == "escalation":
+        paged = data.get("paged")
+        return f"Paged {', '.join(paged)} (step {data.get('step')}, round {data.get('round')})" if paged else None
     texts = {
-        "opened": f"Alert opened ({LEVEL_LABEL.get(data.get('level'), '')})",
-        "upgraded": f"Alert upgraded: {LEVEL_LABEL.get(data.get('from'), '')} to {LEVEL_LABEL.get(data.get('to'), '')}",
-        "acknowledged": f"Acknowledged by {who}",
-        "resolved": f"Resolved by {who}: {DISPOSITION_LABEL.get(data.get('disposition'), data.get('disposition'))}",
-        "no_one_on_call": f"No one on call at step {data.get('step')}: centre admins paged",
-        "step_not_reached": f"Escalation step {data.get('step')} not reached",
+        "opened": lambda: f"Alert opened ({LEVEL_LABEL.get(data.get('level'), '')})",
+        "upgraded": lambda: f"Alert upgraded: {LEVEL_LABEL.get(data.get('from'))} to {LEVEL_LABEL.get(data.get('to'))}",
+        "acknowledged": lambda: f"Acknowledged by {who}",
+        "resolved": lambda: f"Resolved by {who}: {DISPOSITION_LABEL.get(data.get('disposition'), 'other')}",
+        "no_one_on_call": lambda: f"No one on call at step {data.get('step')}: centre admins paged",
+        "step_not_reached": lambda: f"Escalation step {data.get('step')} not reached",
     }
-    if event.kind == "escalation" and data.get("paged"):
-        return f"Paged {', '.join(data['paged'])} (step {data.get('step')}, round {data.get('round')})"
-    return texts.get(event.kind)
+    text = texts.get(event.kind)
+    return text() if text else None
 
 
-def _event_rows(alert: Alert, names: dict[int, str]) -> list[tuple[datetime, dict]]:
-    rows = []
+def _event_row(text: str) -> dict:
+    return {"level": "", "temp": "", "hr": "", "bp": "", "spo2": "", "ice": "", "neuro": [], "notes": [text]}
+
+
+def _rows(record: PatientRecord, alert: Alert) -> tuple[list[tuple[datetime, dict]], int | None]:
+    """All rows oldest first, and the index of the onset (the first report with a finding)."""
+    rows, by_receipt, earlier, onset = [], {}, {}, None
+    for report in record.reports:
+        row = _report_row(report, earlier)
+        earlier = _findings(report)
+        if earlier and onset is None:
+            onset = len(rows)
+        rows.append((report.recorded_at, row))
+        by_receipt[report.received_at] = row
     for event in alert.events:
-        if text := _event_text(event, names):
-            rows.append((event.at, {"track": "Alert", "level": "", "text": text}))
-    return rows
+        if text := _event_text(event, record.staff_names):
+            # Events made by a report's own request (opened, paged, upgraded) join that report's row.
+            if event.at in by_receipt:
+                by_receipt[event.at]["notes"].append(text)
+            else:
+                rows.append((event.at, _event_row(text)))
+    ordered = sorted(range(len(rows)), key=lambda i: rows[i][0])
+    return [rows[i] for i in ordered], ordered.index(onset) if onset is not None else None
 
 
 def timeline(record: PatientRecord, alert: Alert) -> tuple[list[dict], int]:
-    """CRS/ICANS findings since infusion and this alert's course, oldest first; the count left out."""
+    """The flowsheet since infusion with this alert's course, oldest first, and how many rows
+    were left out: too long for one sheet, it keeps the baseline before the onset, the onset,
+    and the most recent rows."""
     tz, infused = record.patient.timezone, record.patient.infused_at
-    rows = sorted(_finding_rows(record) + _event_rows(alert, record.staff_names), key=lambda pair: pair[0])
-    kept = rows[-MAX_TIMELINE:]
+    rows, onset = _rows(record, alert)
+    if len(rows) <= MAX_TIMELINE:
+        kept = rows
+    else:
+        head = rows[max(0, onset - 1):onset + 1] if onset is not None else []
+        tail_start = max(len(rows) - (MAX_TIMELINE - len(head)), (onset + 1) if onset is not None else 0)
+        kept = head + rows[tail_start:]
     return ([{**row, "at": local(at, tz), "day": day_after_infusion(infused, at, tz)} for at, row in kept],
             len(rows) - len(kept))
 
@@ -127,6 +178,13 @@ def _pages(record: PatientRecord, alert: Alert) -> list[dict]:
              "reason": REASON.get(n.state, "")} for n in record.pages_of(alert)]
 
 
+def current_findings(alert: Alert) -> list[str]:
+    """The latest summary of each rule that fired, most severe first: a repeated fever is one line."""
+    latest = {f.get("rule"): f for f in alert.findings if f.get("summary")}
+    ranked = sorted(latest.values(), key=lambda f: -LEVELS.index(f["level"]) if f.get("level") in LEVELS else 0)
+    return [f["summary"] for f in ranked]
+
+
 def _alert(record: PatientRecord, alert: Alert) -> dict:
     tz, names = record.patient.timezone, record.staff_names
     acknowledged = (f"{names.get(alert.acknowledged_by_id, 'care team')} at {local(alert.acknowledged_at, tz)}"
@@ -134,7 +192,7 @@ def _alert(record: PatientRecord, alert: Alert) -> dict:
     return {"id": alert.id, "level": LEVEL_LABEL.get(alert.level, alert.level), "level_code": alert.level,
             "status": alert.status, "opened_at": local(alert.opened_at, tz), "acknowledged": acknowledged,
             "disposition": DISPOSITION_LABEL.get(alert.disposition) if alert.disposition else None,
-            "findings": list(dict.fromkeys(f["summary"] for f in alert.findings if f.get("summary"))),
+            "findings": current_findings(alert),
             "paged_texts": list(dict.fromkeys(n.body for n in record.pages_of(alert)))}
 
 

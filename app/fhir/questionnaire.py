@@ -43,7 +43,7 @@ ICE_PARTS = {"orientation": ("Orientation: year, month, city, where we are", 4),
              "writing": ("Writing a standard sentence", 1), "attention": ("Counting back from 100 by 10", 1)}
 
 
-def _label(name: str) -> str:
+def label(name: str) -> str:
     return LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
@@ -62,13 +62,13 @@ def _group(link_id: str, text: str, items: list[dict]) -> dict:
 
 def _definition_items() -> list[dict]:
     ice = [_scored(f"neuro.ice.{n}", f"{text} (0-{m})", m) for n, (text, m) in ICE_PARTS.items()]
-    neuro = [_item(f"neuro.{n}", _label(n), "boolean") for n in NEURO_FLAGS]
+    neuro = [_item(f"neuro.{n}", label(n), "boolean") for n in NEURO_FLAGS]
     return [
-        _group("symptoms", f"Symptoms ({SEVERITY})", [_scored(f"symptoms.{n}", _label(n), 4) for n in SYMPTOMS]),
+        _group("symptoms", f"Symptoms ({SEVERITY})", [_scored(f"symptoms.{n}", label(n), 4) for n in SYMPTOMS]),
         _group("neuro", "Neuro checks (caregiver)", [
             *neuro, _group("neuro.ice", "ICE test, caregiver-administered", ice),
             _item("neuro.ice_unable", "The patient could not do the ICE test", "boolean")]),
-        _group("signs", "Danger signs", [_item(f"signs.{n}", _label(n), "boolean") for n in SIGNS]),
+        _group("signs", "Danger signs", [_item(f"signs.{n}", label(n), "boolean") for n in SIGNS]),
         _item("antipyretic_in_last_6h", "Took a fever-lowering medicine in the last 6 hours", "boolean"),
         _item("note", "Anything else", "text"),
     ]
@@ -111,7 +111,7 @@ def _answered_group(link_id: str, text: str, items: list[dict]) -> dict | None:
 
 
 def _neuro_items(neuro: dict) -> list[dict]:
-    items = [_answered(f"neuro.{n}", _label(n), neuro[n]) for n in NEURO_FLAGS if neuro.get(n) is not None]
+    items = [_answered(f"neuro.{n}", label(n), neuro[n]) for n in NEURO_FLAGS if neuro.get(n) is not None]
     parts = neuro.get("ice") or {}
     ice = [_answered(f"neuro.ice.{n}", ICE_PARTS[n][0], parts[n]) for n in ICE_PARTS if parts.get(n) is not None]
     if group := _answered_group("neuro.ice", "ICE test, caregiver-administered", ice):
@@ -124,10 +124,10 @@ def _neuro_items(neuro: dict) -> list[dict]:
 def _response_items(report: Report) -> list[dict]:
     symptoms, signs = report.symptoms or {}, report.signs or {}
     groups = [
-        _answered_group("symptoms", "Symptoms", [_answered(f"symptoms.{n}", _label(n), symptoms[n])
+        _answered_group("symptoms", "Symptoms", [_answered(f"symptoms.{n}", label(n), symptoms[n])
                                                  for n in SYMPTOMS if symptoms.get(n) is not None]),
         _answered_group("neuro", "Neuro checks", _neuro_items(report.neuro or {})),
-        _answered_group("signs", "Danger signs", [_answered(f"signs.{n}", _label(n), signs[n])
+        _answered_group("signs", "Danger signs", [_answered(f"signs.{n}", label(n), signs[n])
                                                   for n in SIGNS if signs.get(n) is not None]),
     ]
     items = [g for g in groups if g is not None]

@@ -4,6 +4,7 @@ from app.models.alert import ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertE
 from app.models.audit import AuditEvent
 from app.models.center import JURISDICTIONS, Center
 from app.models.checkin import CHECK_IN_STATES, CheckIn
+from app.models.conversation import SmsConversation
 from app.models.escalation import EscalationPolicy, OnCallShift
 from app.models.notification import NOTIFICATION_STATES, DeliveryAttempt, Notification
 from app.models.patient import (
@@ -26,5 +27,5 @@ __all__ = [
     "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PRODUCTS", "PRODUCT_DISPLAY",
     "PRODUCT_TARGET", "ROLES", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
     "CheckIn", "DeliveryAttempt", "EnrollmentCode", "EscalationPolicy", "Notification",
-    "OnCallShift", "Patient", "Protocol", "Report", "StaffUser",
+    "OnCallShift", "Patient", "Protocol", "Report", "SmsConversation", "StaffUser",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Tag = Literal["VERIFIED", "DESIGN", "UNVERIFIED"]
@@ -269,6 +269,3 @@ def _blame(values: Mapping[str, Any], a: str, b: str, message: str) -> list[tupl
     # Name the key(s) the protocol author actually set, so the form highlights their field.
     keys = [k for k in (a, b) if k in values] or [a, b]
     return [(k, message) for k in keys]
-
-
-THRESHOLD_NAMES = frozenset(f.name for f in fields(Thresholds))

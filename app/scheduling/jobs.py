@@ -6,7 +6,7 @@ from datetime import datetime
 
 from app.scheduling.sweeps import sweep
 from app.scheduling.watchdog import run_watchdog
-from app.services import checkins, escalation, milestones, outbox
+from app.services import checkins, escalation, milestones, outbox, sms_checkin
 
 
 @sweep("schedule")
@@ -17,6 +17,11 @@ def schedule(now: datetime) -> int:
 @sweep("check_ins")
 def check_ins(now: datetime) -> int:
     return checkins.ladder_sweep(now)
+
+
+@sweep("sms_check_ins")
+def sms_conversations(now: datetime) -> int:
+    return sms_checkin.timeout_sweep(now)
 
 
 @sweep("milestones")

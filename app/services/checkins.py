@@ -141,7 +141,12 @@ def _link(check_in: CheckIn) -> str | None:
 def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) -> None:
     if patient.sms_opted_out or _in_quiet_hours(patient, now):
         return
-    link = _link(check_in)
+    if patient.channel == "sms" and not second:
+        from app.services.sms_checkin import start
+
+        start(patient, now, check_in)  # no smartphone: the check-in itself comes by SMS
+        return
+    link = None if patient.channel == "sms" else _link(check_in)
     if not second:
         outbox.queue(dedupe_key=f"ci:{check_in.id}:reminder", purpose="reminder", to_phone=patient.phone,
                      body=check_in_reminder(patient.language, link), now=now, patient_id=patient.id)

@@ -1,5 +1,5 @@
-"""Inbound SMS from staff: `ACK <code>` acknowledges an alert; STOP/START/HELP per Twilio's
-conventions. Each handler returns the reply text (or None for no reply)."""
+"""Inbound SMS: staff acknowledge alerts with `ACK <code>`; patients answer check-ins; STOP,
+START and HELP follow Twilio's conventions. Each handler returns the reply text (or None)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Alert, StaffUser
-from app.services.alerts import acknowledge
+from app.models import Alert, Patient, StaffUser
+from app.services.alerts import acknowledge, raise_alert
+from app.services.restrictions import day_after_infusion
 
 ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4})\s*$", re.IGNORECASE)
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
@@ -62,3 +63,36 @@ def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
         return f"Alert {code} was already acknowledged. Nothing changed."
     acknowledge(alert, person, now, via="sms")
     return f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
+
+
+def handle_patient_sms(patient: Patient, body: str, now: datetime) -> str | None:
+    from app.services import sms_checkin
+    from app.sms.questions import text
+
+    word = body.strip().lower()
+    if word in STOP_WORDS:
+        _patient_opted_out(patient, now)
+        return None  # Twilio confirms STOP itself
+    if word in START_WORDS and patient.sms_opted_out:
+        patient.sms_opted_out = False
+        return None
+    if word in HELP_WORDS:
+        return text(patient.language, "help", phone=patient.center.phone or "")
+    return sms_checkin.handle_reply(patient, body, now)
+
+
+def _patient_opted_out(patient: Patient, now: datetime) -> None:
+    """STOP ends texting; losing a patient's only channel is something the team must act on, so it
+    is an alert: urgent within the monitoring window, same-day after it."""
+    from app.services.sms_checkin import active_conversation, finish_timed_out
+
+    patient.sms_opted_out = True
+    conversation = active_conversation(patient.id, lock=True)
+    if conversation is not None:
+        finish_timed_out(conversation, now)
+        conversation.state = "stopped"
+    monitoring_days = patient.protocol.content["restrictions"]["monitoring_days"]
+    level = "urgent" if day_after_infusion(patient.infused_at, now, patient.timezone) <= monitoring_days else "same_day"
+    raise_alert(patient, level, [{"rule": "sms_opt_out", "level": level, "thresholds": {},
+                                  "summary": "Patient replied STOP: Vigil can no longer text them; call the patient"}],
+                now=now, kind="sms_opt_out", protocol=patient.protocol)

@@ -44,7 +44,8 @@ def body_hash(data: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser | None = None) -> RecordedReport:
+def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser | None = None,
+                  partial: bool = False) -> RecordedReport:
     digest = body_hash(data)
     existing = _existing(patient.id, data["client_id"], digest)
     if existing is not None:
@@ -52,7 +53,7 @@ def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser
     _check_recorded_at(patient, data["recorded_at"])
     _check_check_in(patient, data.get("check_in_id"))
     try:
-        body = _store_and_grade(patient, data, digest, source=source, staff=staff)
+        body = _store_and_grade(patient, data, digest, source=source, staff=staff, partial=partial)
         db.session.commit()
     except IntegrityError:
         # A concurrent retry of the same report won the insert; answer with what it stored.
@@ -95,7 +96,7 @@ def _answers(block: dict | None) -> dict:
     return {k: v for k, v in (block or {}).items() if v is not None}
 
 
-def _new_report(patient: Patient, data: dict, digest: str, source: str, staff: StaffUser | None) -> Report:
+def new_report(patient: Patient, data: dict, digest: str, source: str, staff: StaffUser | None) -> Report:
     vitals = _answers(data.get("vitals"))
     raw_temperature, unit = _temperature(vitals)
     neuro = _answers(data.get("neuro"))
@@ -132,10 +133,12 @@ def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Prot
                           recheck_in_minutes=None, fever_may_be_masked=False), False
 
 
-def _store_and_grade(patient: Patient, data: dict, digest: str, *, source: str, staff: StaffUser | None) -> dict:
+def _store_and_grade(patient: Patient, data: dict, digest: str, *, source: str, staff: StaffUser | None,
+                     partial: bool) -> dict:
     db.session.scalar(select(Patient.id).where(Patient.id == patient.id).with_for_update())  # serialise per patient
     protocol = patient.protocol
-    report = _new_report(patient, data, digest, source, staff)
+    report = new_report(patient, data, digest, source, staff)
+    report.partial = partial
     db.session.add(report)
     db.session.flush()
     assessment, graded = _grade_or_fail_toward_human(patient, report, protocol)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import g, render_template, request
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
@@ -80,9 +82,13 @@ def _open(token: str) -> CheckIn:
 
 def _render(template: str, check_in: CheckIn, status: int = 200, **context):
     patient = g.actor.patient
+    # Weekday names in the patient's language, clock time in the patient's zone.
+    window_end = format_datetime(check_in.window_ends_at, "EEEE HH:mm", tzinfo=ZoneInfo(patient.timezone),
+                                 locale=patient.language)
     with force_locale(patient.language):
         page = render_template(
             template, check_in=check_in, patient=patient, lang=patient.language, q=questions_for(check_in.asks),
+            first_name=(patient.name.split() or [""])[0], window_end=window_end,
             symptom_labels=SYMPTOM_LABELS, severity=SEVERITY, neuro_labels=NEURO_LABELS, sign_labels=SIGN_LABELS,
             ice_parts=ICE_PARTS, vital_labels=VITAL_LABELS, phone=patient.center.phone,
             emergency_number=EMERGENCY_NUMBERS.get(patient.center.jurisdiction, "112"), **context)

@@ -177,3 +177,22 @@ def test_openapi_documents_both_endpoints(client):
     packet = spec["paths"]["/api/v1/alerts/{alert_id}/handoff"]["get"]
     assert {"application/fhir+json", "text/html"} <= set(packet["responses"]["200"]["content"])
     assert packet["security"] == [{"bearerAuth": []}]
+
+
+def test_long_timelines_keep_baseline_onset_and_latest_without_repeating_findings(client, demo, post_report,
+                                                                                  frozen_clock):
+    for _ in range(14):
+        post_report(demo.enrolled, vitals={"temperature_c": 38.9, "heart_rate": 131})
+        frozen_clock.advance(minutes=20)
+    document = handoff(client, demo).json
+    section = next(s for s in document["entry"][0]["resource"]["section"] if s["title"] == "CRS/ICANS timeline")
+    div = section["text"]["div"]
+    body = div.split("<tbody>")[1]
+    assert body.count("<tr>") == 12
+    first, onset = body.split("</tr>")[:2]
+    assert "Routine" in first and "36.8" in first
+    assert "CRS: Temperature 38.6 °C is at or above 38.0 °C" in onset and "Alert opened (Urgent)" in onset
+    assert "CRS: Temperature 38.9" not in div  # a persisting fever shows in the values, not as a new finding
+    assert "rows between the onset and the latest not shown" in div
+    page = handoff(client, demo, query_string={"format": "html"}).get_data(as_text=True)
+    assert "rows between the onset and the latest not shown" in page

@@ -72,6 +72,7 @@
     datasets.push(alertMarks());
     var y = Object.assign({ title: { display: true, text: series.unit } }, RANGES[key] || {});
     return new window.Chart(document.getElementById("chart-" + key), {
+      type: "line",
       data: { datasets: datasets },
       options: {
         animation: false, responsive: true, maintainAspectRatio: false,

@@ -1,0 +1,59 @@
+"""The SMS check-in's questions, in the order asked, and how each answer maps onto the report
+body the app would send (CONTRACT §3), so an SMS check-in and an app check-in grade the same.
+
+Texts are marked for Babel (catalogs in app/translations) and rendered in the patient's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.notify.gsm import to_gsm7
+from app.rules.instructions import normalize_language, translations_for
+
+SKIP_WORDS = {"skip", "saltar", "omitir", "pasar", "-"}
+NEURO_CHOICES = ("confusion", "word_finding_difficulty", "tremor", "excessive_sleepiness")
+DANGER_CHOICES = (("neuro", "seizure"), ("neuro", "fainted"), ("neuro", "hard_to_wake"),
+                  ("neuro", "facial_droop_or_weakness"))
+
+
+def _texts(_: Callable[[str], str]) -> dict[str, str]:
+    # Every text is written out as a gettext call so the extractor finds it.
+    return {
+        "temperature": _("Reply with your temperature, e.g. 37.2 or 99.0F"),
+        "blood_pressure": _("Reply with your blood pressure, e.g. 120/80 (or SKIP)"),
+        "heart_rate": _("Reply with your pulse in beats per minute, e.g. 80 (or SKIP)"),
+        "spo2": _("Reply with your oxygen level (SpO2 %), e.g. 97 (or SKIP)"),
+        "neuro": _("Any confusion, trouble speaking, new shaking or unusual sleepiness? Reply YES or NO"),
+        "neuro_which": _("Which? Reply with the numbers, e.g. 1 3: 1 confusion, 2 trouble speaking, "
+                         "3 new shaking, 4 unusual sleepiness"),
+        "danger": _("Any seizure, fainting, trouble waking up, or a drooping face? Reply YES or NO"),
+        "danger_which": _("Which? Reply with the numbers, e.g. 2: 1 seizure, 2 fainting, 3 trouble waking up, "
+                          "4 drooping face or weakness"),
+        "breathing": _("Are you short of breath while resting? Reply YES or NO"),
+        "again": _("Sorry, I did not understand."),
+        "skipped": _("I could not understand that either, so I skipped this question."),
+        "intro": _("Vigil CAR T check-in."),
+        "thanks": _("Thank you, your check-in is done."),
+        "paged": _("Your care team has been paged."),
+        "help": _("Vigil CAR T check-in: answer each question by SMS. Reply STOP to stop texts. If you feel "
+                  "unwell call %(phone)s."),
+        "stopped": _("You will get no more Vigil texts. Your care team has been told and will call you."),
+    }
+
+
+def text(language: str, key: str, **params: str) -> str:
+    tr = translations_for(normalize_language(language))
+    message = _texts(tr.gettext)[key]
+    return to_gsm7(message % params if params else message)
+
+
+def questions_for(asks: list[str]) -> list[str]:
+    """The questions for a check-in's asks (or an unscheduled check-in: everything)."""
+    wanted = set(asks or ("vitals", "neuro"))
+    keys = ["temperature"]
+    if "vitals" in wanted:
+        keys += ["blood_pressure", "heart_rate", "spo2"]
+    if wanted & {"neuro", "ice", "handwriting", "movement"}:
+        keys.append("neuro")
+    return [*keys, "danger", "breathing"]

@@ -1,0 +1,107 @@
+"""Protocol pages: the versions, one version in readable form, and a new version made from the
+current one in a form, with a dry-run whose result is shown before anything is saved."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Protocol, StaffUser
+from app.protocols.content import RESTRICTION_KEYS
+from app.rules import THRESHOLD_SPECS
+from app.services.protocol_admin import create_version, dry_run
+from app.web.blueprints import staff_bp
+from app.web.protocol_form import (
+    CHECK_IN_KEYS,
+    content_digest,
+    dry_run_period,
+    effective_thresholds,
+    field_of,
+    form_values,
+    proposed_content,
+)
+from app.web.session import current_staff, staff_required
+
+
+def load_protocol(protocol_id: int) -> Protocol:
+    protocol = db.session.get(Protocol, protocol_id)
+    if protocol is None:
+        raise ApiError(404, "There is no such protocol.")
+    return protocol
+
+
+@staff_bp.route("/protocols")
+@staff_required()
+def protocols():
+    rows = db.session.scalars(select(Protocol).order_by(Protocol.family, Protocol.version.desc())).all()
+    families: dict[str, list[Protocol]] = {}
+    for row in rows:
+        families.setdefault(row.family, []).append(row)
+    return render_template("web/protocols.html", families=families)
+
+
+@staff_bp.route("/protocols/<int(max=2147483647):protocol_id>")
+@staff_required()
+def protocol(protocol_id: int):
+    protocol = load_protocol(protocol_id)
+    versions = db.session.scalars(select(Protocol).where(Protocol.family == protocol.family)
+                                  .order_by(Protocol.version.desc())).all()
+    author = db.session.get(StaffUser, protocol.created_by_id) if protocol.created_by_id else None
+    return render_template("web/protocol.html", protocol=protocol, versions=versions, author=author,
+                           specs=THRESHOLD_SPECS, values=effective_thresholds(protocol.content),
+                           restriction_keys=RESTRICTION_KEYS, check_in_keys=CHECK_IN_KEYS)
+
+
+def _form_page(base: Protocol, values, problems=None, result=None, digest=None, status=200):
+    return render_template("web/protocol_new.html", base=base, values=values, problems=problems or {},
+                           result=result, digest=digest, specs=THRESHOLD_SPECS, restriction_keys=RESTRICTION_KEYS,
+                           check_in_keys=CHECK_IN_KEYS), status
+
+
+def _dry_run(content: dict, period) -> dict:
+    staff = current_staff()
+    # A clinician replays their centre's reports; an admin without a home centre, every centre's.
+    result = dry_run(content, center_id=staff.center_id, patient_id=None, since=period[0], until=period[1])
+    db.session.rollback()  # a dry-run leaves no trace but its answer
+    return result
+
+
+@staff_bp.route("/protocols/<int(max=2147483647):protocol_id>/new-version", methods=["GET", "POST"])
+@staff_required("clinician", "admin")
+def new_version(protocol_id: int):
+    base = load_protocol(protocol_id)
+    if base.superseded_by_id is not None:
+        flash(f"Version {base.version} has been replaced; start from the current version.", "info")
+        return redirect(url_for("web.protocol", protocol_id=base.superseded_by_id))
+    if request.method == "GET":
+        return _form_page(base, form_values(base.content, base.name, utcnow().date()))
+    form = request.form
+    content, problems = proposed_content(base.content, form)
+    period = dry_run_period(form, problems)
+    if problems:
+        return _form_page(base, form, problems, status=422)
+    digest = content_digest(content)
+    if form.get("action") == "save" and form.get("digest") == digest:
+        return _save(base, content, form)
+    if form.get("action") == "save":
+        flash("The content changed after the last dry-run. Here is the dry-run of what you would save; "
+              "check it and save again.", "info")
+    return _form_page(base, form, result=_dry_run(content, period), digest=digest)
+
+
+def _save(base: Protocol, content: dict, form):
+    try:
+        new = create_version(base, content, (form.get("name") or "").strip() or None, current_staff())
+    except ApiError as exc:
+        db.session.rollback()
+        problems: dict[str, list[str]] = {}
+        for path, messages in exc.fields.items():
+            problems.setdefault(field_of(path), []).extend(messages)
+        return _form_page(base, form, problems or {"_form": [exc.description]}, status=422)
+    db.session.commit()
+    flash(f"Saved as version {new.version}. Patients stay on their version until moved to this one; "
+          "alerts keep the version they were raised with.", "success")
+    return redirect(url_for("web.protocol", protocol_id=new.id))
