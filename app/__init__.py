@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.api import (
         alerts,
+        audit,
         auth,
         centers,
         checkins,
@@ -69,7 +70,7 @@ def register_blueprints(app: Flask) -> None:
     )
     from app.extensions import api
 
-    for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir):
+    for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir, audit):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)

@@ -73,6 +73,8 @@ class Alerts(MethodView):
         staff = current_staff()
         centers = None if staff.role == "admin" else [staff.center_id]
         alerts = db.session.scalars(_queue_query(args, centers)).all()
+        audit.record("alert.queue", details={"count": len(alerts)})
+        db.session.commit()
         return [alert_view(a) for a in alerts]
 
 

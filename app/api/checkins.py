@@ -29,7 +29,10 @@ class MyCheckIns(MethodView):
     @blp.response(200, CheckInOutSchema(many=True))
     def get(self, args):
         """Upcoming and past check-ins (the schedule ahead covers the next two days)."""
-        return _list(current_actor().patient.id, args)
+        patient = current_actor().patient
+        audit.record("check_in.list_self", patient_id=patient.id)
+        db.session.commit()
+        return _list(patient.id, args)
 
 
 @blp.route("/patients/<int(max=2147483647):patient_id>/check-ins")

@@ -33,19 +33,24 @@ def evidence_report_ids(alert: Alert) -> list[int]:
     return list(dict.fromkeys(i for i in ids if i is not None))
 
 
+def _evidence_entry(findings: dict[str, str | None], report: Report | None) -> dict | None:
+    entry: dict = {}
+    if findings:
+        entry["code"] = [concept(vigil_coding(rule), text=summary) for rule, summary in findings.items()]
+    if report is not None and (refs := report_resource_refs(report)):
+        entry["detail"] = refs
+    return entry or None
+
+
 def _evidence(alert: Alert, reports: dict[int, Report]) -> list[dict]:
-    evidence = []
-    for report_id in evidence_report_ids(alert):
-        report = reports.get(report_id)
-        findings = {f["rule"]: f.get("summary") for f in alert.findings if f.get("report_id") == report_id}
-        entry: dict = {}
-        if findings:
-            entry["code"] = [concept(vigil_coding(rule), text=summary) for rule, summary in findings.items()]
-        if report is not None and (refs := report_resource_refs(report)):
-            entry["detail"] = refs
-        if entry:
-            evidence.append(entry)
-    return evidence
+    """One entry per report (its findings' rules and what it became); findings without a report
+    (a missed check-in) are one entry of rules alone."""
+    def findings_of(report_id: int | None) -> dict[str, str | None]:
+        return {f["rule"]: f.get("summary") for f in alert.findings if f.get("report_id") == report_id}
+
+    entries = [_evidence_entry(findings_of(rid), reports.get(rid)) for rid in evidence_report_ids(alert)]
+    entries.append(_evidence_entry(findings_of(None), None))
+    return [e for e in entries if e is not None]
 
 
 def _mitigation(event: AlertEvent, staff_names: dict[int, str]) -> dict | None:

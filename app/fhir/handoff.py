@@ -4,10 +4,9 @@ and the printable HTML so the two can never disagree (issue 7 part 3)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.fhir.communication import REASON
 from app.fhir.detected_issue import DISPOSITION_LABEL, LEVEL_LABEL
 from app.fhir.flag import last_monitored_day, window_of
 from app.fhir.observations import observation_id
@@ -23,6 +22,8 @@ from app.services.restrictions import day_after_infusion, local_infusion_date
 CRS_RULES = {"R1", "R2", "R3", "R4", "R5a", "R5b", "R6a", "R6b", "R7", "R8a", "R8b", "R16"}
 ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}
 MAX_TIMELINE = 12  # rows: the page must still print on one sheet
+PAGING_EVENTS = ("escalation", "no_one_on_call")
+STILL_ACTIVE = timedelta(hours=24)  # a finding repeated within this is not listed as new again
 PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
               "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
               "unconfirmed": "no delivery report", "cancelled": "cancelled"}
@@ -85,7 +86,7 @@ def latest_vitals(record: PatientRecord) -> list[dict]:
         if report is not None:
             rows.append({"label": label, "value": show(report), "at": local(report.recorded_at, tz),
                          "day": day_after_infusion(record.patient.infused_at, report.recorded_at, tz),
-                         "observation": observation_id(key, report.id), "by": report.reported_by})
+                         "observation": observation_id(key, report.id)})
     return rows
 
 
@@ -100,10 +101,9 @@ def _findings(report: Report) -> dict[str, str]:
             if f.get("level") != "routine"}
 
 
-def _report_row(report: Report, earlier: dict[str, str]) -> dict:
+def _report_row(report: Report, fresh: list[str]) -> dict:
     """A flowsheet row: CRS signals (T, HR, BP, SpO2), ICANS signals (ICE, neuro signs), and the
-    findings that are new since the previous report (a persisting fever is not repeated)."""
-    fresh = [f"{track(rule)}: {text}" for rule, text in _findings(report).items() if rule not in earlier]
+    findings that are new (a persisting fever shows in the values, not as a new line each time)."""
     return {"level": LEVEL_LABEL.get(report.level, report.level),
             "temp": f"{report.temperature_c:.1f}" if report.temperature_c is not None else "",
             "hr": num(report.heart_rate) if report.heart_rate is not None else "",
@@ -135,22 +135,31 @@ def _event_row(text: str) -> dict:
 
 
 def _rows(record: PatientRecord, alert: Alert) -> tuple[list[tuple[datetime, dict]], int | None]:
-    """All rows oldest first, and the index of the onset (the first report with a finding)."""
-    rows, by_receipt, earlier, onset = [], {}, {}, None
+    """All rows oldest first, and the index of the onset: this alert's opening report, or else
+    the first report with a finding."""
+    rows, by_report, by_receipt, last_fired, onset = [], {}, {}, {}, None
     for report in record.reports:
-        row = _report_row(report, earlier)
-        earlier = _findings(report)
-        if earlier and onset is None:
+        if report.id == alert.opening_report_id:
             onset = len(rows)
+        findings = _findings(report)
+        # New: the rule had not fired within the day before (measurements are intermittent).
+        fresh = [f"{track(rule)}: {text}" for rule, text in findings.items()
+                 if rule not in last_fired or report.recorded_at - last_fired[rule] > STILL_ACTIVE]
+        last_fired |= dict.fromkeys(findings, report.recorded_at)
+        if findings and onset is None and alert.opening_report_id is None:
+            onset = len(rows)
+        row = _report_row(report, fresh)
         rows.append((report.recorded_at, row))
-        by_receipt[report.received_at] = row
+        by_report[report.id], by_receipt[report.received_at] = row, row
     for event in alert.events:
-        if text := _event_text(event, record.staff_names):
-            # Events made by a report's own request (opened, paged, upgraded) join that report's row.
-            if event.at in by_receipt:
-                by_receipt[event.at]["notes"].append(text)
-            else:
-                rows.append((event.at, _event_row(text)))
+        if not (text := _event_text(event, record.staff_names)):
+            continue
+        # What a report's own request did (opened or upgraded the alert, paged) joins its row.
+        caused = by_report.get(event.report_id) or (by_receipt.get(event.at) if event.kind in PAGING_EVENTS else None)
+        if caused is not None:
+            caused["notes"].append(text)
+        else:
+            rows.append((event.at, _event_row(text)))
     ordered = sorted(range(len(rows)), key=lambda i: rows[i][0])
     return [rows[i] for i in ordered], ordered.index(onset) if onset is not None else None
 
@@ -174,8 +183,8 @@ def timeline(record: PatientRecord, alert: Alert) -> tuple[list[dict], int]:
 def _pages(record: PatientRecord, alert: Alert) -> list[dict]:
     tz = record.patient.timezone
     return [{"at": local(n.sent_at or n.created_at, tz), "to": record.staff_names.get(n.staff_id, "care team"),
-             "step": (n.escalation_step or 0) + 1, "status": PAGE_STATE.get(n.state, n.state),
-             "reason": REASON.get(n.state, "")} for n in record.pages_of(alert)]
+             "step": (n.escalation_step or 0) + 1, "status": PAGE_STATE.get(n.state, n.state)}
+            for n in record.pages_of(alert)]
 
 
 def current_findings(alert: Alert) -> list[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -26,3 +26,9 @@ class AuditEvent(db.Model):
     target_id: Mapped[int | None] = mapped_column()
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _append_only(_mapper, _connection, target: AuditEvent) -> None:  # noqa: ANN001
+    raise ValueError(f"audit events are append-only (event {target.id})")

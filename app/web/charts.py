@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from app.models import Alert, CheckIn, Patient, Report
 from app.services.grading import thresholds_of
-from app.services.restrictions import compute_restrictions, local_infusion_date
+from app.services.restrictions import local_infusion_date
 
 # (key, report column, title, unit); the page draws one chart per series, in this order.
 SERIES = (
@@ -47,8 +47,8 @@ def _points(patient: Patient, reports: list[Report], column: str) -> list[dict]:
 
 
 def _x_range(patient: Patient, now: datetime, xs: list[float]) -> dict:
-    restrictions = compute_restrictions(patient.infused_at, patient.timezone, patient.protocol.content["restrictions"])
-    window_end = (restrictions.monitoring_ends_at.date() - local_infusion_date(patient.infused_at, patient.timezone)).days
+    # Monitoring covers days 0..monitoring_days inclusive: the axis ends at the next local midnight.
+    window_end = patient.protocol.content["restrictions"]["monitoring_days"] + 1
     # The monitoring window, widened to show any point outside it (a late report, day -1 baseline).
     return {"min": min([0, *[int(x // 1) for x in xs]]),
             "max": max([window_end, int(day_position(now, patient)) + 1, *[int(x // 1) + 1 for x in xs]])}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.models import DISPOSITIONS
 
@@ -32,7 +32,8 @@ class ActionForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    disposition = SelectField("Disposition", choices=[("", "Choose…"), *DISPOSITION_LABELS.items()],
-                              validators=[DataRequired(message="Choose a disposition.")])
+    # The template draws the <select> from DISPOSITION_LABELS (one per queue row, each with its own id).
+    disposition = StringField("Disposition", validators=[
+        DataRequired(message="Choose a disposition."), AnyOf(DISPOSITIONS, message="Choose a disposition from the list.")])
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
     next = HiddenField()

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import StaffUser
 from app.services.tokens import find_live_token, issue_token, revoke
 
-SESSION_TOKEN = "staff_token"
+SESSION_TOKEN = "staff_token"  # noqa: S105 - the session key's name, not a secret
 WRONG_CREDENTIALS = "Email or password is wrong."
 LOCKED = "Too many failed sign-ins; try again in 15 minutes."
 
@@ -45,7 +45,7 @@ def check_credentials(email: str, password: str) -> tuple[StaffUser | None, str 
 
 def start_session(user: StaffUser) -> None:
     raw, _ = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
-    session.clear()  # nothing from before sign-in carries over (session fixation)
+    _fresh_session()  # nothing from before sign-in carries over (session fixation)
     session[SESSION_TOKEN] = raw
     session.permanent = True
 
@@ -55,7 +55,13 @@ def end_session() -> None:
     if row is not None:
         revoke(row)
         db.session.commit()
+    _fresh_session()
+
+
+def _fresh_session() -> None:
     session.clear()
+    # flask-wtf caches this request's CSRF token in g; a form rendered after this must get a new one.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def signed_in() -> Actor | None:

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import AuditEvent
 from app.schemas.report import NEURO_FLAGS, SIGNS, SYMPTOMS
+from app.services.alerts import raise_alert
 from tests.fhir.r4 import by_id, references, validate, validate_bundle
 
 UCUM = "http://unitsofmeasure.org"
@@ -190,3 +192,42 @@ def test_export_is_deterministic_and_audited(client, demo):
                                                          AuditEvent.patient_id == demo.patient_id)).all()
     assert len(events) == 2
     assert events[0].actor_id == demo.nurse.id
+
+
+def test_partial_measurements_say_what_is_missing(client, make_center, make_staff, login, make_patient, post_report):
+    center = make_center()
+    enrolled = make_patient(center)
+    answer = post_report(enrolled, vitals={"systolic_bp": 84}, neuro={"ice_unable": True})
+    resources = by_id(client.get(f"/api/v1/patients/{enrolled.id}/fhir",
+                                 headers=login(make_staff("nurse", center))).json)
+    report_id = answer["report"]["id"]
+    bp, ice = resources[f"obs-bp-{report_id}"], resources[f"obs-ice-{report_id}"]
+    validate(bp)
+    validate(ice)
+    systolic, diastolic = bp["component"]
+    assert systolic["valueQuantity"]["value"] == 84
+    assert diastolic["dataAbsentReason"]["coding"][0]["code"] == "unknown" and "valueQuantity" not in diastolic
+    assert "valueInteger" not in ice
+    assert ice["dataAbsentReason"]["coding"][0] == {"system": VIGIL_CS, "code": "ice-unable",
+                                                    "display": "Could not do the ICE test"}
+
+
+def test_an_alert_without_a_report_keeps_its_findings_as_evidence(client, make_center, make_staff, login,
+                                                                   make_patient):
+    center = make_center()
+    enrolled = make_patient(center)
+    change = raise_alert(enrolled.patient, "urgent", [{"rule": "R12_no_check_in", "level": "urgent",
+                                                       "summary": "No check-in for 9 h"}],
+                         now=utcnow(), kind="missed_check_in")
+    db.session.commit()
+    headers = login(make_staff("nurse", center))
+    bundle = client.get(f"/api/v1/patients/{enrolled.id}/fhir", headers=headers).json
+    validate_bundle(bundle)
+    issue = by_id(bundle)[f"issue-{change.alert.id}"]
+    assert issue["code"]["coding"][0]["code"] == "alert-missed_check_in"
+    assert issue["evidence"] == [{"code": [{"coding": [{"system": VIGIL_CS, "code": "R12_no_check_in"}],
+                                            "text": "No check-in for 9 h"}]}]
+    document = client.get(f"/api/v1/alerts/{change.alert.id}/handoff", headers=headers)
+    validate_bundle(document.json)
+    page = client.get(f"/api/v1/alerts/{change.alert.id}/handoff?format=html", headers=headers)
+    assert "No check-in for 9 h" in page.get_data(as_text=True)
