@@ -115,32 +115,37 @@ def scenarios() -> list[tuple[ReportInput, PatientContext]]:
     ]
 
 
-def run(seconds: float) -> tuple[int, float, dict[Level, int]]:
+def run(seconds: float) -> tuple[int, float, float, dict[Level, int]]:
+    """Assess the mix for `seconds` of this process's CPU time: (count, cpu s, wall s, levels).
+
+    CPU time, not wall time, is the budget: on a shared machine other processes steal the core
+    and a wall-clock rate would measure them, not the engine.
+    """
     cases = scenarios()
     thresholds = Thresholds()
-    contexts = [
+    languages = [
         InstructionContext("en", "+1 555 0100", "Yescarta", "2 Nov 2026"),
         InstructionContext("es", "+1 555 0100", "Yescarta", "2 nov 2026"),
     ]
     levels = dict.fromkeys(Level, 0)
     done = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while time.perf_counter() < deadline:
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    while time.process_time() - cpu_start < seconds:
         for i, (report, ctx) in enumerate(cases):
             assessment = assess(report, ctx, thresholds)
-            render_instructions(assessment, contexts[i & 1])
+            render_instructions(assessment, languages[i & 1])
             levels[assessment.level] += 1
         done += len(cases)
-    return done, time.perf_counter() - start, levels
+    return done, time.process_time() - cpu_start, time.perf_counter() - wall_start, levels
 
 
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     run(0.2)  # warm the translation cache and the interpreter
-    done, elapsed, levels = run(seconds)
+    done, cpu, wall, levels = run(seconds)
     mix = ", ".join(f"{level.label} {count}" for level, count in levels.items())
-    print(f"{done / elapsed:,.0f} assessments/s ({done:,} in {elapsed:.2f} s; {mix})")
+    print(f"{done / cpu:,.0f} assessments/s of CPU time on one core ({done / wall:,.0f}/s wall clock)")
+    print(f"{done:,} assess + render_instructions in {cpu:.2f} s CPU; levels: {mix}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -16,6 +16,13 @@ log = logging.getLogger("vigil.errors")
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
+
+    @app.before_request
+    def refuse_nameless_query_parameters():
+        # "?=x" carries a value nobody asked for; webargs would silently drop it.
+        if "" in request.args:
+            return error_body(400, "A query parameter has no name."), 400
+        return None
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):

@@ -41,7 +41,8 @@ class HandoffArgs(StrictSchema):
 
 
 def _base() -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/fhir"
+    # fullUrls must be absolute; the configured public address, else the one this request used.
+    return f"{(current_app.config.get('PUBLIC_BASE_URL') or request.host_url).rstrip('/')}/fhir"
 
 
 def _private(response: Response) -> Response:

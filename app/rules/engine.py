@@ -19,10 +19,12 @@ def assess(report: ReportInput, ctx: PatientContext, thresholds: Thresholds) -> 
     findings = [f for rule in RULES if (f := rule(report, ctx, thresholds)) is not None]
     if report.antipyretic_in_last_6h:
         findings.append(_masked_fever_finding())
+    if not findings:  # the common quiet check-in
+        return Assessment(Level.ROUTINE, (), report.neuro.ice_score, None, False)
     findings = _apply_lateness(findings, report, ctx, thresholds)
     # Most serious first, rule order otherwise, so the alert reads top-down.
     findings.sort(key=lambda f: -f.level)
-    level = max((f.level for f in findings), default=Level.ROUTINE)
+    level = findings[0].level
     return Assessment(
         level=level,
         findings=tuple(findings),

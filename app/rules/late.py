@@ -37,7 +37,7 @@ IEC_PRODUCTS = frozenset({"carvykti"})
 
 def in_bcma_late_window(ctx: PatientContext, t: Thresholds) -> bool:
     # REFERENCE §6 window flag bcma_late: Abecma/Carvykti, day 15–180.
-    return ctx.is_bcma and t.bcma_late_from_day <= ctx.day_after_infusion <= t.bcma_late_to_day
+    return t.bcma_late_from_day <= ctx.day_after_infusion <= t.bcma_late_to_day and ctx.is_bcma
 
 
 def r13_delayed_neurotoxicity(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:

@@ -31,6 +31,7 @@ ICE_GRADE_3_AT_OR_BELOW = 2
 
 
 def present(neuro: Neuro, labels: dict[str, str]) -> list[str]:
+    """Labels of the flags answered "yes" (None and False both mean not reported)."""
     return [label for name, label in labels.items() if getattr(neuro, name)]
 
 

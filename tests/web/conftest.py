@@ -40,6 +40,14 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def unlabelled(html: str) -> list[str]:
+    """Form controls (not hidden ones) without a <label for=...> naming their id."""
+    controls = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html)
+    unnamed = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")(?![^>]*\bid=)[^>]*>', html)
+    labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
+    return [c for c in controls if c not in labelled] + unnamed
+
+
 @pytest.fixture(autouse=True)
 def _per_request_g(app: Flask) -> Iterator[None]:
     """In production every request has its own `g`; here the test's app context is shared by all

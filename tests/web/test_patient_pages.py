@@ -1,0 +1,53 @@
+"""The patient list and the patient page through the test client (the charts: test_browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from app.clock import utcnow
+from tests.personas import report_body
+from tests.web.conftest import unlabelled
+
+
+def test_the_list_shows_day_phase_restrictions_last_report_next_check_in_and_adherence(
+        client, make_center, make_staff, make_patient, make_check_in, web_sign_in):
+    center = make_center()
+    patient = make_patient(center)  # infused two days ago (America/New_York)
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.1}), headers=patient.headers)
+    now = utcnow()
+    for hours, state in ((30, "completed"), (26, "completed"), (22, "missed"), (18, "excused"), (14, "completed")):
+        make_check_in(patient.patient, due=now - timedelta(hours=hours), state=state)
+    make_check_in(patient.patient, due=now - timedelta(minutes=30))  # open: not due yet for adherence
+    make_check_in(patient.patient, due=now + timedelta(hours=4))
+    web_sign_in(make_staff("nurse", center))
+    html = client.get("/patients").get_data(as_text=True)
+    row = re.search(rf'<tr data-patient-id="{patient.id}">(.*?)</tr>', html, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[1] == ["2"]  # day after infusion
+    assert cells[2] == ["days-0-7"]
+    assert cells[3] == cells[4] == cells[5] == ["2026-12-04"]  # day 0 = 20 Nov local + 14 days (US)
+    assert "Sun" in cells[6] and "Routine" in cells[6]  # the last report, with its level
+    assert "10:00" in " ".join(cells[6])  # 15:00 UTC = 10:00 in New York
+    assert "09:30" in " ".join(cells[7])  # the open check-in is the next one to answer
+    assert 'data-done="3" data-due="4"' in row  # excused does not count; the open one is not due yet
+    assert "3/4 (75%)" in row
+
+
+def test_the_patient_page_has_its_facts_and_chart_data(client, make_center, make_staff, make_patient,
+                                                       web_sign_in):
+    center = make_center()
+    patient = make_patient(center)
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.2, "heart_rate": 96}),
+                headers=patient.headers)
+    web_sign_in(make_staff("clinician", center))
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html, re.S)
+                      .group(1))
+    assert [p["y"] for p in data["series"]["temperature"]["points"]] == [38.2]
+    assert [p["y"] for p in data["series"]["heart_rate"]["points"]] == [96]
+    assert data["x"] == {"min": 0, "max": 15} and data["fever_c"] == 38.0
+    assert len(data["alerts"]) == 1 and data["alerts"][0]["level"] == "urgent"
+    assert 'id="chart-temperature"' in html and "vendor/chart.umd.js" in html
+    assert unlabelled(html) == []
