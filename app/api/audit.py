@@ -10,15 +10,15 @@ from sqlalchemy import select
 from app.api.security import requires
 from app.extensions import db
 from app.models import AuditEvent
-from app.schemas.common import Id, StrictSchema
+from app.schemas.common import QueryId, StrictSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Who read or changed what")
 
 
 class AuditArgs(StrictSchema):
-    patient_id = Id()
+    patient_id = QueryId()
     actor_type = fields.String(validate=validate.OneOf(("staff", "patient", "system", "anonymous")))
-    actor_id = Id()
+    actor_id = QueryId()
     action = fields.String(validate=validate.Length(max=64))
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()

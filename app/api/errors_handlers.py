@@ -18,11 +18,25 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
 
     @app.before_request
-    def refuse_nameless_query_parameters():
+    def refuse_malformed_requests():
         # "?=x" carries a value nobody asked for; webargs would silently drop it.
         if "" in request.args:
             return error_body(400, "A query parameter has no name."), 400
+        # The API speaks JSON: a form or text body would otherwise read as "every field missing".
+        if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
+                and request.content_length and not request.is_json):
+            return error_body(415, "Send the body as JSON (Content-Type: application/json)."), 415
         return None
+
+    @app.after_request
+    def security_headers(response):
+        # Pages set their own, stricter policy; these hold for every response.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith("/api/") and not request.path.startswith("/api/v1/docs"):
+            response.headers.setdefault("Cache-Control", "no-store")  # health data stays out of caches
+        return response
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):

@@ -55,7 +55,13 @@ def validate_timezone(value: str) -> None:
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """An id in a JSON body: a real integer ("7" as a string is refused)."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_INT), **kwargs)
+
+
+def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """An id in a query string, where every value arrives as text."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
 
 
 class ErrorDetailSchema(Schema):

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from app.clock import utcnow
 from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
-from app.schemas.common import Id, Phone, StrictSchema, validate_timezone
+from app.schemas.common import Id, Phone, QueryId, StrictSchema, validate_timezone
 
 # Follow-up runs for years (REFERENCE §5), so enrolling someone infused long ago is allowed.
 MAX_PAST_INFUSION = timedelta(days=5 * 365)
@@ -124,4 +124,4 @@ class PatientCreatedSchema(PatientOutSchema):
 
 class PatientListArgs(StrictSchema):
     status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
-    center_id = Id()
+    center_id = QueryId()

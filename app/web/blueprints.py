@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
-from app.web.formatting import local_time
+from app.web.formatting import delivery_label, local_time
 from app.web.forms import DISPOSITION_LABELS
 from app.web.security import add_security_headers
 
@@ -54,14 +54,20 @@ def _local_time(value, tz: str, fmt: str = "%a %d %b %H:%M") -> str:  # noqa: AN
     return local_time(value, tz, fmt)
 
 
+@staff_bp.app_template_filter("delivery")
+def _delivery(state: str | None) -> str:
+    return delivery_label(state)
+
+
 @staff_bp.app_template_filter("fromiso")
 def _fromiso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-@staff_bp.context_processor
-def _choices() -> dict:
-    return {"disposition_choices": [("", "Choose…"), *DISPOSITION_LABELS.items()]}
+@staff_bp.app_template_global("disposition_choices")
+def _disposition_choices() -> list[tuple[str, str]]:
+    # A global, not a context variable: the macros that draw the resolve form are imported without context.
+    return [("", "Choose…"), *DISPOSITION_LABELS.items()]
 
 
 for _bp in (staff_bp, checkin_bp):

@@ -44,3 +44,15 @@ def top_findings(findings: list[dict], limit: int = 3) -> list[dict]:
 
 def masked_phone(phone: str | None) -> str:
     return f"…{phone[-4:]}" if phone else "—"
+
+
+# Whether the last page reached the phone, in the words a nurse scanning the queue needs.
+DELIVERY_LABELS = {
+    "pending": "queued", "sending": "sending", "sent": "sent, not yet confirmed", "delivered": "delivered",
+    "undelivered": "NOT delivered", "failed": "NOT delivered (failed)", "unconfirmed": "not confirmed in time",
+    "cancelled": "cancelled",
+}
+
+
+def delivery_label(state: str | None) -> str:
+    return DELIVERY_LABELS.get(state or "", state or "—")

@@ -181,3 +181,13 @@ def test_withdrawn_patients_tokens_stop_working(client, login, make_center, make
     client.patch(f"/api/v1/patients/{patient.id}", json={"status": "withdrawn"},
                  headers=login(make_staff("nurse", center)))
     assert client.get("/api/v1/me", headers=patient.headers).status_code == 401
+
+
+def test_admins_can_filter_patients_by_centre_in_the_query(client, login, make_center, make_staff, make_patient):
+    first, second = make_center(), make_center()
+    make_patient(first)
+    wanted = make_patient(second)
+    admin = login(make_staff("admin", None))
+    listed = client.get(f"/api/v1/patients?center_id={second.id}", headers=admin)
+    assert listed.status_code == 200
+    assert [p["id"] for p in listed.json] == [wanted.id]

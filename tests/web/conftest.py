@@ -8,6 +8,7 @@ cookies) and fails if the page logged an error, which is how a Content-Security-
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -93,6 +94,7 @@ def make_check_in():
 
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the failures
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -134,6 +136,23 @@ def new_page(browser, live_server):
 def _expected(text: str) -> bool:
     # Pages the test opens on purpose with an error status (404, 410, 422) log the status.
     return "Failed to load resource: the server responded with a status of" in text
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+  return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                        nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" "))}));
+}"""
+
+
+def assert_accessible(page) -> None:
+    """axe-core's WCAG 2.1 A and AA checks (labels, contrast, names, ...) find nothing on the page.
+    Injected through DevTools (page.evaluate), which the page's CSP does not govern."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.evaluate(AXE.read_text())
+    violations = page.evaluate(AXE_RUN)
+    assert violations == [], violations
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Alert, Report
 from app.services.checkin_links import make_token
 from tests.personas import PASSWORD, report_body
+from tests.web.conftest import assert_accessible
 
 # Reads what Chart.js holds and where it drew it: per chart, each dataset's points and, for the
 # first dataset, the value under each drawn point (the y pixel mapped back through the axis).
@@ -62,15 +63,17 @@ def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
     row = page.locator(f'tr[data-alert-id="{alert_id}"]')
     expect(row).to_be_visible()  # no reload: the queue polls
     assert time.monotonic() - posted < 8
-    for text in ("Urgent", patient.patient.name, "Day 2", "Yescarta", "38.6", "Step 1, round 1", "pending"):
+    for text in ("Urgent", patient.patient.name, "Day 2", "Yescarta", "38.6", "Step 1, round 1", "queued"):
         expect(row).to_contain_text(text)
     expect(page.locator("#queue-status")).to_have_text("1 open alert.")
     page.screenshot(path=artifacts / "queue.png", full_page=True)
+    assert_accessible(page)
 
     elsewhere = new_page(360, 720)  # a nurse of another centre, on a phone
     _sign_in(elsewhere, stranger)
     expect(elsewhere.locator("tr[data-alert-id]")).to_have_count(0)
     _no_sideways_scroll(elsewhere, 360)
+    assert_accessible(elsewhere)
     assert elsewhere.goto(f"/alerts/{alert_id}").status == 404
 
     row.get_by_role("link", name=patient.patient.name).click()
@@ -79,6 +82,7 @@ def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
     expect(page.locator("#fired-thresholds")).to_contain_text("REFERENCE §6 R1")
     expect(page.locator("#timeline")).to_contain_text(nurse.name)
     expect(page.locator("#opening-report")).to_have_attribute("data-report-id", str(response.json["report"]["id"]))
+    assert_accessible(page)
 
     page.locator('button[data-action="ack"]').focus()
     page.keyboard.press("Enter")
@@ -139,12 +143,13 @@ def test_the_patient_page_charts_exactly_the_stored_reports(
         assert [(m["id"], m["level"], m["x"]) for m in marks] == [
             (alert.id, "urgent", _position(alert.opened_at, tz, day0))], key
     fever_line = charts["temperature"]["datasets"][1]
-    assert fever_line["label"] == "Fever 38 °C" and {p["y"] for p in fever_line["points"]} == {38.0}
+    assert fever_line["label"] == "Fever 38.0 °C" and {p["y"] for p in fever_line["points"]} == {38.0}
     assert [p["y"] for p in charts["ice"]["datasets"][0]["points"]] == [10, 10, 10, 9, 9, 10]
     strip = charts["check-ins"]["datasets"][0]["points"]
     states = [p["y"] for p in strip if p["x"] < 2]
     assert states == ["completed", "completed", "missed", "excused", "completed"]
     page.screenshot(path=artifacts / "patient-page.png", full_page=True)
+    assert_accessible(page)
 
 
 def test_the_check_in_page_on_a_phone(new_page, frozen_clock, make_center, make_patient, make_check_in, artifacts):
@@ -161,12 +166,14 @@ def test_the_check_in_page_on_a_phone(new_page, frozen_clock, make_center, make_
     page.get_by_label("Your temperature").fill("38.6")
     page.get_by_label("Heart rate (beats per minute)").fill("102")
     page.screenshot(path=artifacts / "check-in-form-360.png", full_page=True)
+    assert_accessible(page)
     page.get_by_role("button", name="Send my check-in").click()
     banner = page.locator("#result-banner")
     expect(banner).to_have_attribute("data-level", "urgent")
     expect(banner).to_contain_text("Call your CAR T team now at +16175550100")
     _no_sideways_scroll(page, 360)
     page.screenshot(path=artifacts / "check-in-result-360.png", full_page=True)
+    assert_accessible(page)
     alert = db.session.query(Alert).filter_by(patient_id=patient.id).one()
     report = db.session.get(Report, alert.opening_report_id)
     assert (alert.level, report.source, report.temperature_c, report.heart_rate) == ("urgent", "web", 38.6, 102)
@@ -177,3 +184,4 @@ def test_the_check_in_page_on_a_phone(new_page, frozen_clock, make_center, make_
     assert page.goto(path).status == 410
     expect(page.locator("#refused")).to_have_attribute("data-reason", "expired")
     expect(page.get_by_role("heading")).to_have_text("This check-in link has expired")
+    assert_accessible(page)

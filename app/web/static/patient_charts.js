@@ -18,7 +18,8 @@
     heart_rate: { suggestedMin: 50, suggestedMax: 140 },
     systolic_bp: { suggestedMin: 70, suggestedMax: 160 },
     spo2: { suggestedMin: 85, max: 100 },
-    ice: { min: 0, max: 10, ticks: { stepSize: 1 } }
+    // Headroom above 10 keeps the alert triangles off the points of a perfect score; no "11" tick.
+    ice: { min: 0, max: 11, ticks: { stepSize: 1, callback: function (v) { return v <= 10 ? v : ""; } } }
   };
 
   function xAxis() {
@@ -64,7 +65,7 @@
     }];
     if (key === "temperature") {
       datasets.push({
-        type: "line", label: "Fever " + data.fever_c + " °C",
+        type: "line", label: "Fever " + data.fever_c.toFixed(1) + " °C",
         data: [{ x: data.x.min, y: data.fever_c }, { x: data.x.max, y: data.fever_c }],
         borderColor: LEVEL_COLOURS.emergency, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0
       });
