@@ -6,7 +6,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -43,3 +43,8 @@ class VigilApi(Api):
 
 
 api = VigilApi()
+
+# Query strings follow the schemas' own rule (unknown names refused by name), like bodies do:
+# a typo such as ?statuss=open must not silently return the unfiltered list.
+Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {
+    **Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}

@@ -140,7 +140,8 @@ def _expected(text: str) -> bool:
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 AXE_RUN = """async () => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+  const only = {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}};
+  const result = await axe.run(document, only);
   return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
                                         nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" "))}));
 }"""
