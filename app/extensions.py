@@ -34,7 +34,7 @@ babel = Babel()
 class VigilApi(Api):
     """flask-smorest Api whose HTTP errors use Vigil's single error shape, also in the description."""
 
-    from app.schemas.common import ErrorSchema as ERROR_SCHEMA  # noqa: N811 - smorest's attribute name
+    from app.schemas.common import ErrorSchema as ERROR_SCHEMA  # noqa: N811, N814 - smorest's attribute name
 
     def handle_http_exception(self, error):  # noqa: ANN001 - smorest's signature
         from app.api.errors import error_response

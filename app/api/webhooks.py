@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import Notification
 from app.notify.twilio_sms import twiml_message, validate_twilio_signature
 from app.services.inbound import UNKNOWN_SENDER, handle_patient_sms, handle_staff_sms, staff_by_phone
-from app.services.sms_checkin import patient_by_phone
 from app.services.outbox import apply_status
+from app.services.sms_checkin import patient_by_phone
 
 log = logging.getLogger("vigil.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")

@@ -85,9 +85,10 @@ def post(base_url: str, phone: Phone, body: dict) -> Answer:
 def test_a_database_restart_gives_clear_503s_writes_nothing_half_and_the_clock_resumes(
         web_workers, clocks, postgres, twilio_config, twilio_api, make_center, on_call, figures):
     center = make_center()
-    nurse = on_call(center)
+    nurse_phone = on_call(center).phone
     phones = make_phones(center, PATIENTS)
     late = make_phones(center, 1, first_number=PATIENTS)[0]  # reports only after the restart
+    db.session.close()  # the test's own connection goes back to the pool, to be pinged after the restart
     web = web_workers(twilio_config)
     clock = clocks.start()
     wait_until(lambda: "clock started" in clocks.logs(), timeout=30, interval=0.1, what="the clock to start")
@@ -108,7 +109,7 @@ def test_a_database_restart_gives_clear_503s_writes_nothing_half_and_the_clock_r
     retried = [_retry_until_stored(web.url, *load.sent[a.client_id]) for a in failed]
     # A new alert after the restart must be paged by the same clock process, with no help.
     fresh = post(web.url, late, report_body(FEVER))
-    page = twilio_api.wait_for(lambda r: r.accepted and r.form.get("To") == nurse.phone
+    page = twilio_api.wait_for(lambda r: r.accepted and r.form.get("To") == nurse_phone
                                and f"/alerts/{fresh.body['alert']['id']}" in r.form.get("Body", ""), timeout=60)
     resumed_after = time.monotonic() - up_at
     _wait_for_outbox_to_drain()

@@ -88,11 +88,20 @@ def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
     page.keyboard.press("Enter")
     expect(page.locator("#alert-status")).to_have_attribute("data-status", "acknowledged")
     expect(page.locator("#timeline")).to_contain_text("Acknowledged (via web)")
-    page.get_by_label("Disposition").select_option("sent_to_ed")
-    page.get_by_label("Note").fill("Fever 38.6, sent to the ED at 10:05")
-    page.locator('button[data-action="resolve"]').click()
-    expect(page.get_by_role("heading", name="Alert queue")).to_be_visible()
+
+    page.get_by_role("link", name="← Alert queue").click()  # resolve from the queue's row
+    row = page.locator(f'tr[data-alert-id="{alert_id}"]')
+    expect(row).to_contain_text("Acknowledged")
+    row.locator("summary").click()
+    row.get_by_label("Disposition").select_option("sent_to_ed")
+    row.get_by_label("Note").fill("Fever 38.6, sent to the ED at 10:05")
+    with page.expect_response("**/queue/rows"):
+        pass  # a refresh arrives while the form is open...
+    expect(row.get_by_label("Note")).to_have_value("Fever 38.6, sent to the ED at 10:05")  # ...and spares it
+    row.locator('button[data-action="resolve"]').click()
+    expect(page.locator(".flash")).to_contain_text(f"Alert {alert_id} resolved.")
     expect(page.locator(f'tr[data-alert-id="{alert_id}"]')).to_have_count(0)
+    expect(page.locator("#queue-status")).to_have_text("0 open alerts.")
     alert = db.session.get(Alert, alert_id)
     db.session.refresh(alert)
     assert (alert.status, alert.disposition, alert.acknowledged_by_id) == ("resolved", "sent_to_ed", nurse.id)

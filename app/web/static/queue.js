@@ -18,27 +18,31 @@
     return Boolean(active && active !== body && body.contains(active) && active.tagName !== "A");
   }
 
+  function announce(count, waiting) {
+    var text = count + " open alert" + (count === 1 ? "" : "s") + "." +
+      (waiting ? " The list will refresh when you close the open form." : "");
+    if (status.textContent !== text) { status.textContent = text; }
+  }
+
   function apply(html) {
     var fresh = document.createElement("tbody");
     fresh.innerHTML = html;
-    // Compare what a person sees; the forms' CSRF tokens differ on every render and do not count.
-    if (fresh.textContent === body.textContent && countOf(fresh) === countOf(body)) { return; }
-    var before = countOf(body);
-    body.innerHTML = html;
-    var after = countOf(body);
-    if (after !== before) {
-      status.textContent = after + " open alert" + (after === 1 ? "" : "s") + ".";
+    if (busy()) {  // keep the rows under the nurse's hands; still say how many there are now
+      announce(countOf(fresh), countOf(fresh) !== countOf(body));
+      return;
     }
+    // Compare what a person sees; the forms' CSRF tokens differ on every render and do not count.
+    if (fresh.textContent !== body.textContent) { body.innerHTML = html; }
+    announce(countOf(body), false);
   }
 
   function poll() {
-    if (busy()) { window.setTimeout(poll, INTERVAL_MS); return; }
     fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (response.status === 401) { window.location.reload(); return null; }
         return response.ok ? response.text() : null;
       })
-      .then(function (html) { if (html !== null && !busy()) { apply(html); } })
+      .then(function (html) { if (html !== null) { apply(html); } })
       .catch(function () { /* offline for a moment: try again at the next tick */ })
       .then(function () { window.setTimeout(poll, INTERVAL_MS); });
   }
