@@ -60,6 +60,7 @@ class Config:
     # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
     PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
     CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)
+    BENCH_ENDPOINTS = _env("VIGIL_BENCH") == "1"  # the benchmark's bare-insert yardstick; never in production
 
     # Tokens: staff work in shifts; a patient's phone stays signed in for the monitoring window.
     STAFF_TOKEN_HOURS = _int("STAFF_TOKEN_HOURS", 12)

@@ -74,6 +74,10 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)
+    if app.config.get("BENCH_ENDPOINTS"):
+        from app.api import bench
+
+        app.register_blueprint(bench.bp)
     from app.web import register_web  # care-team pages and the patients' check-in page (issue 6)
 
     register_web(app)

@@ -26,9 +26,12 @@ from app.rules import (
 )
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
-# The longest look-back any rule needs: R14 counts diarrhoea days over the past week.
-HISTORY_WINDOW = timedelta(days=7)
+# The longest look-back any rule can be configured to need (R14's diarrhoea window at most).
+HISTORY_WINDOW = timedelta(days=30)
 HISTORY_LIMIT = 60
+HISTORY_COLUMNS = ("recorded_at", *("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2",
+                                    "respiratory_rate", "weight_kg"), "symptoms", "neuro", "signs",
+                   "antipyretic_in_last_6h")
 VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate",
                  "weight_kg")
 
@@ -44,6 +47,18 @@ def thresholds_of(protocol: Protocol) -> Thresholds:
     return _thresholds_for(protocol.id, tuple(sorted(overrides.items())))
 
 
+def history_window(thresholds: Thresholds, product: str) -> timedelta:
+    """How far back this patient's rules look: hours for most, R14's days only for Carvykti.
+    Reading less history is most of what keeps grading cheap (issue 9)."""
+    window = max(timedelta(hours=thresholds.dizziness_lookback_hours),
+                 timedelta(minutes=max(thresholds.low_grade_recheck_window_minutes,
+                                       thresholds.tachycardia_repeat_window_minutes,
+                                       thresholds.hypotension_repeat_window_minutes)))
+    if product == "carvykti":
+        window = max(window, timedelta(days=thresholds.iec_diarrhea_window_days))
+    return window
+
+
 def report_input(report: Report) -> ReportInput:
     neuro = dict(report.neuro or {})
     ice = neuro.pop("ice", None)
@@ -57,11 +72,14 @@ def report_input(report: Report) -> ReportInput:
     )
 
 
-def recent_inputs(patient_id: int, before: datetime, exclude_id: int | None = None) -> list[ReportInput]:
-    query = (select(Report).where(Report.patient_id == patient_id, Report.recorded_at < before,
-                                  Report.recorded_at >= before - HISTORY_WINDOW)
+def recent_inputs(patient_id: int, before: datetime, exclude_id: int | None = None,
+                  window: timedelta = HISTORY_WINDOW) -> list[ReportInput]:
+    """The patient's earlier reports within `window`, newest first, read as plain rows."""
+    columns = [getattr(Report, c) for c in HISTORY_COLUMNS]
+    query = (select(Report.id, *columns).where(Report.patient_id == patient_id, Report.recorded_at < before,
+                                               Report.recorded_at >= before - window)
              .order_by(Report.recorded_at.desc()).limit(HISTORY_LIMIT))
-    return [report_input(r) for r in db.session.scalars(query) if r.id != exclude_id]
+    return [report_input(row) for row in db.session.execute(query) if row.id != exclude_id]
 
 
 def patient_context(patient: Patient, report: Report, recent: list[ReportInput]) -> PatientContext:
@@ -80,8 +98,10 @@ def patient_context(patient: Patient, report: Report, recent: list[ReportInput])
 
 
 def grade(patient: Patient, report: Report, protocol: Protocol) -> Assessment:
-    recent = recent_inputs(patient.id, report.recorded_at, exclude_id=report.id)
-    return assess(report_input(report), patient_context(patient, report, recent), thresholds_of(protocol))
+    thresholds = thresholds_of(protocol)
+    recent = recent_inputs(patient.id, report.recorded_at, exclude_id=report.id,
+                           window=history_window(thresholds, patient.product))
+    return assess(report_input(report), patient_context(patient, report, recent), thresholds)
 
 
 def instruction_context(patient: Patient) -> InstructionContext:

@@ -175,7 +175,16 @@ def report_body(form: MultiDict, q: Questions, *, client_id: str, recorded_at: s
     note = (form.get("note") or "").strip()
     if note:
         body["note"] = note[:2000]
+    if not (problems or _answered(form)):
+        # Unticked boxes read as "no", so an untouched form would pass as a report of nothing
+        # and close the check-in; ask for something first.
+        problems["_form"] = "empty"
     return body, problems
+
+
+def _answered(form: MultiDict) -> bool:
+    ignored = {"csrf_token", "client_id", "reported_by", "temperature_unit"}
+    return any((value or "").strip() for key, value in form.items(multi=True) if key not in ignored)
 
 
 def field_for(path: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 
 from app.api.errors import ApiError
 from app.clock import utcnow
@@ -27,7 +27,8 @@ def load_alert(alert_id: int) -> Alert:
 @staff_bp.route("/")
 @staff_required()
 def queue():
-    return render_template("web/queue.html", rows=queue_rows(current_staff(), utcnow()))
+    poll_ms = int(float(current_app.config.get("WEB_QUEUE_POLL_SECONDS", 3)) * 1000)
+    return render_template("web/queue.html", rows=queue_rows(current_staff(), utcnow()), poll_ms=poll_ms)
 
 
 @staff_bp.route("/queue/rows")

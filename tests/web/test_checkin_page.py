@@ -93,6 +93,14 @@ def test_wrong_answers_are_named_and_nothing_is_stored(client, make_center, make
     assert db.session.query(Report).filter_by(patient_id=patient.id).count() == 0
 
 
+def test_an_untouched_form_is_not_taken_for_a_report(client, make_center, make_patient, make_check_in):
+    patient, check_in, path = _open(make_center, make_patient, make_check_in)
+    response = client.post(path, data={**_form(client, path), "temperature_unit": "C", "reported_by": "patient"})
+    assert response.status_code == 422
+    assert "Please answer at least one question" in response.get_data(as_text=True)
+    assert db.session.get(CheckIn, check_in.id).state == "pending"
+
+
 def test_an_expired_link_is_refused_with_a_clear_page(client, frozen_clock, make_center, make_patient,
                                                       make_check_in):
     _, check_in, path = _open(make_center, make_patient, make_check_in)

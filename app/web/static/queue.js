@@ -7,7 +7,7 @@
   var body = document.getElementById("queue-rows");
   var status = document.getElementById("queue-status");
   var url = table.getAttribute("data-rows-url");
-  var INTERVAL_MS = 3000;
+  var INTERVAL_MS = Number(table.getAttribute("data-poll-ms")) || 3000;
 
   function countOf(root) { return root.querySelectorAll("tr[data-alert-id]").length; }
 
