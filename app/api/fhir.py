@@ -54,7 +54,7 @@ def _fhir(body: dict) -> Response:
     return _private(Response(json.dumps(body, ensure_ascii=False), mimetype=FHIR_JSON))
 
 
-def _page(summary: dict) -> Response:
+def handoff_page(summary: dict) -> Response:
     page = Response(render_template("handoff.html", s=summary), mimetype="text/html")
     page.headers["Content-Security-Policy"] = HTML_CSP
     return _private(page)
@@ -97,7 +97,7 @@ class AlertHandoff(MethodView):
         summary = handoff_summary(record, alert, now)
         html = _wants_html(args)
         # Built before the commit below, which expires every loaded row.
-        response = _page(summary) if html else _fhir(handoff_document(record, alert, summary, base=_base(), now=now))
+        response = handoff_page(summary) if html else _fhir(handoff_document(record, alert, summary, base=_base(), now=now))
         response.vary.add("Accept")
         audit.record("alert.handoff", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
                      details={"format": "html" if html else "fhir"})

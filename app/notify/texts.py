@@ -21,8 +21,8 @@ def team_notified(language: str, center_phone: str) -> str:
 def check_in_reminder(language: str, link: str | None) -> str:
     tr = _tr(language)
     text = tr.gettext("Vigil: it is time for your CAR T check-in. Please answer in the app")
-    if link:
-        text += " " + tr.gettext("or here: %(link)s") % {"link": link}
+    if link:  # the link ends the text: a full stop after it would be read as part of the link
+        return to_gsm7(text + " " + tr.gettext("or here: %(link)s") % {"link": link})
     return to_gsm7(text + ".")
 
 

@@ -45,3 +45,19 @@ def alert(alert_id: int):
         timeline=timeline(list(alert.events), notifications, names),
         report=report_view(report) if report else None, specs=THRESHOLD_SPECS, now=utcnow(),
         dispositions=DISPOSITION_LABELS)
+
+
+@staff_bp.route("/alerts/<int(max=2147483647):alert_id>/handoff")
+@staff_required()
+def handoff(alert_id: int):
+    """The printable ED hand-off page, from the alert page (the same page the API serves)."""
+    from app.api.fhir import handoff_page
+    from app.fhir.handoff import handoff_summary
+    from app.fhir.record import load_record
+
+    alert = load_alert(alert_id)
+    response = handoff_page(handoff_summary(load_record(alert.patient), alert, utcnow()))
+    audit.record("alert.handoff", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
+                 details={"format": "html"})
+    db.session.commit()
+    return response

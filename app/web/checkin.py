@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import g, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -59,7 +59,8 @@ class LinkActor:
 def _language(patient: Patient | None) -> str:
     if patient is not None:
         return patient.language
-    return request.accept_languages.best_match(("en", "es")) or "en"
+    languages = current_app.config["LANGUAGES"]
+    return request.accept_languages.best_match(languages) or languages[0]
 
 
 def _refusal(reason: str, patient: Patient | None):

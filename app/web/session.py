@@ -44,10 +44,11 @@ def check_credentials(email: str, password: str) -> tuple[StaffUser | None, str 
 
 
 def start_session(user: StaffUser) -> None:
-    raw, _ = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
+    raw, row = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
     _fresh_session()  # nothing from before sign-in carries over (session fixation)
     session[SESSION_TOKEN] = raw
     session.permanent = True
+    g.actor = Actor(token=row, staff=user)  # the sign-in's own audit event names who signed in
 
 
 def end_session() -> None:

@@ -134,6 +134,11 @@ class Clocks:
         for proc in self.processes:
             stop_process_group(proc)
 
+    def log_of(self, n: int) -> str:
+        """The log of the n-th clock started (0-based)."""
+        path = self.log_dir / f"clock{n}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def logs(self) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("clock*.log")))
 

@@ -94,13 +94,16 @@ def make_check_in():
 
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the failures
+    werkzeug_log = logging.getLogger("werkzeug")
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)  # one line per request would drown the failures
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+    werkzeug_log.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -137,3 +137,17 @@ def test_the_check_in_form_needs_its_csrf_token(client, make_center, make_patien
     response = client.post(path, data={"client_id": form["client_id"], "temperature": "38.6"})
     assert response.status_code == 400 and "This form has expired" in response.get_data(as_text=True)
     assert db.session.query(Report).filter_by(patient_id=patient.id).count() == 0
+
+
+def test_the_page_speaks_the_patients_language(client, frozen_clock, make_center, make_patient, make_check_in):
+    patient, check_in, path = _open(make_center, make_patient, make_check_in, jurisdiction="EU", language="es")
+    html = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="es"' in html and "Enviar mi control" in html and "Escalofríos o temblores" in html
+    assert "domingo" in html  # the window's end, in Spanish, in the patient's zone
+    assert 'value="C" checked' in html  # outside the US: °C first
+    result = client.post(path, data={**_form(client, path), "temperature": "38,6"}).get_data(as_text=True)
+    assert 'data-level="urgent"' in result and "Llame" in result and "Call your" not in result
+    frozen_clock.set(check_in.window_ends_at)
+    assert "Este enlace de control ha vencido" in client.get(path).get_data(as_text=True)
+    refused = client.get("/c/nonsense", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert refused.status_code == 404 and 'lang="es"' in refused.get_data(as_text=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import ApiToken
+from app.models import ApiToken, AuditEvent
 from tests.personas import PASSWORD
 from tests.web.conftest import csrf_from
 
@@ -30,6 +30,8 @@ def test_it_signs_in_with_a_session_cookie_and_goes_back_where_it_was(client, ma
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # testing over plain HTTP; see test_security for production
     assert client.get("/patients").status_code == 200
+    event = db.session.query(AuditEvent).filter_by(action="staff.sign_in").one()
+    assert (event.actor_type, event.actor_id, event.details) == ("staff", nurse.id, {"via": "web"})
 
 
 def test_it_refuses_a_next_that_leaves_the_site(client, make_center, make_staff):

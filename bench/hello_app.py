@@ -1,0 +1,10 @@
+"""The machine's yardstick: Flask hello-world under the same gunicorn (issue 9 quotes ~4,000/s here)."""
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello() -> str:
+    return "Hello, World!"
