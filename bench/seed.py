@@ -124,7 +124,8 @@ def seed_population(count: int, *, now: datetime, start: int = 0, per_center: in
     staff_ids = _insert(StaffUser.__table__, staff_rows, returning=True)
     nurses = staff_ids[0::3]
     _insert(OnCallShift.__table__, [{"center_id": c, "staff_id": s, "starts_at": now - timedelta(days=1),
-                                     "ends_at": None, "created_at": now} for c, s in zip(center_ids, nurses, strict=True)])
+                                     "ends_at": None, "created_at": now}
+                                    for c, s in zip(center_ids, nurses, strict=True)])
     pop.nurse_phone = {c: staff_rows[3 * i]["phone"] for i, c in enumerate(center_ids)}
 
     patient_rows = []

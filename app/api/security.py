@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import g, request
+from sqlalchemy.orm import joinedload
 
 from app.api.errors import ApiError
 from app.extensions import db
@@ -56,7 +57,9 @@ def authenticate() -> Actor:
         if staff is None or not staff.active:
             raise ApiError(401, "This account is disabled.")
         return Actor(token=row, staff=staff)
-    patient = db.session.get(Patient, row.patient_id)
+    # Centre and protocol come with the patient: every patient request needs them.
+    patient = db.session.get(Patient, row.patient_id, options=[joinedload(Patient.center),
+                                                               joinedload(Patient.protocol)])
     if patient is None or patient.status == "withdrawn":
         raise ApiError(401, "This enrollment is no longer active.")
     return Actor(token=row, patient=patient)

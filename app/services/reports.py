@@ -126,7 +126,7 @@ def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Prot
     try:
         return grade(patient, report, protocol), True
     except Exception:  # noqa: BLE001 - any grading failure must reach a human (ARCHITECTURE §5)
-        log.exception("grading failed for report %s", report.id)
+        log.exception("grading failed for a report of patient %s", patient.id)
         finding = Finding(rule="grading_failed", level=Level.URGENT,
                           summary="Report could not be graded automatically; a clinician must review it")
         return Assessment(level=Level.URGENT, findings=(finding,), ice_score=report.ice_score,
@@ -135,24 +135,29 @@ def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Prot
 
 def _store_and_grade(patient: Patient, data: dict, digest: str, *, source: str, staff: StaffUser | None,
                      partial: bool) -> dict:
-    db.session.scalar(select(Patient.id).where(Patient.id == patient.id).with_for_update())  # serialise per patient
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Serialise one patient's reports so two at once cannot both open "the" alert. SQLite
+        # serialises writers by itself.
+        db.session.scalar(select(Patient.id).where(Patient.id == patient.id).with_for_update())
     protocol = patient.protocol
     report = new_report(patient, data, digest, source, staff)
     report.partial = partial
-    db.session.add(report)
-    db.session.flush()
+    # Graded before the insert, so the row is written once, complete.
     assessment, graded = _grade_or_fail_toward_human(patient, report, protocol)
     stored = {**assessment.to_dict(), "graded": graded,
               "instructions": instructions_for(patient, assessment),
               "ruleset": {"protocol_id": protocol.id, "version": protocol.version}}
     report.level, report.graded, report.assessment = assessment.level.label, graded, stored
+    db.session.add(report)
+    db.session.flush()
     change = raise_alert(
         patient, assessment.level.label, stored["findings"], now=report.received_at,
         kind="report" if graded else "grading_failed", report=report, assessment=stored, protocol=protocol,
         thresholds={"protocol": thresholds_of(protocol).to_dict(),
                     "fired": {f["rule"]: f["thresholds"] for f in stored["findings"] if f.get("thresholds")}},
     )
-    report.alert_id = change.alert.id if change else None
+    if change is not None:
+        report.alert_id = change.alert.id
     complete_for_report(patient, report, report.received_at)
     audit.record("report.create", patient_id=patient.id, target_type="report", target_id=report.id,
                  details={"source": source})

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from app import clock
 from tests.support.clock_process import REPO, start_clock
@@ -158,3 +159,14 @@ def postgres() -> Iterator[Postgres]:
     yield server
     if not server.running():
         server.start()
+
+
+@pytest.fixture
+def sending_app(app: Flask, twilio_config: dict[str, str]) -> Iterator[Flask]:
+    """The test process's app sending through the Twilio stand-in (configuration only)."""
+    saved = {key: app.config.get(key) for key in twilio_config}
+    app.config.update(twilio_config)
+    app.extensions.pop("vigil_sms_sender", None)
+    yield app
+    app.config.update(saved)
+    app.extensions.pop("vigil_sms_sender", None)
