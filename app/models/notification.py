@@ -19,7 +19,11 @@ class Notification(db.Model):
     `dedupe_key` is unique so a retried request or a re-run step can never queue a twin."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_notifications_state_due", "state", "due_at"),
+        # Sweeps over pages (unconfirmed, stuck) must not read every reminder ever sent.
+        Index("ix_notifications_purpose_state_sent", "purpose", "state", "sent_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)

@@ -13,7 +13,7 @@ from app.models import Alert, Patient, StaffUser
 from app.services.alerts import acknowledge, raise_alert
 from app.services.restrictions import day_after_infusion
 
-ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4})\s*$", re.IGNORECASE)
+ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4,8})\s*$", re.IGNORECASE)
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
 START_WORDS = {"start", "yes", "unstop"}
 HELP_WORDS = {"help", "info"}

@@ -35,7 +35,7 @@ CUT_MID_BODY_SHARE = 0.01  # of reports whose first attempt dies after half the 
 CUT_BEFORE_ANSWER_SHARE = 0.01  # of reports whose first attempt is sent whole but never answered
 FEVER_SHARE = 0.02  # of reports that are urgent (open or grow the patient's alert)
 THREADS = 8
-WEB_WORKERS = 2
+WEB_WORKERS = 3
 
 
 @dataclass

@@ -99,15 +99,19 @@ def test_twilio_down_then_failing_then_back_delivers_every_page_with_backoff_and
     gaps = _gaps(attempts[first_page.id])
     failed_attempts = sum(a.result != "sent" for rows_ in attempts.values() for a in rows_)
     queued_while_down = [n for n in page_rows if t0 < n.created_at < t0 + RECOVERY]
+    unanswered = sum(r.status is None for r in twilio_api.messages())
+    answered_500 = sum(r.status == 500 for r in twilio_api.messages())
     figures("twilio-outage", pages=len(page_rows), messages=sent.messages, delivered=sent.delivered, lost=sent.lost,
             duplicates=sent.duplicates, attempts=sum(len(v) for v in attempts.values()),
-            failed_attempts=failed_attempts, first_page_gaps_s="/".join(f"{g:.0f}" for g in gaps),
+            failed_attempts=failed_attempts, unanswered=unanswered, answered_500=answered_500,
+            first_page_gaps_s="/".join(f"{g:.0f}" for g in gaps),
             pages_queued_while_down=len(queued_while_down), step_at_recovery=max(recovered_seen.values()) + 1,
             drained_after_recovery_min=f"{(now - t0 - RECOVERY).total_seconds() / 60:.1f}", ticks=ticks,
             wall_s=f"{time.monotonic() - wall:.0f}")
 
     # Nothing got through while Twilio was down, and everything did once it was back.
     assert accepted_during_outage == 0
+    assert unanswered > 0 and answered_500 > 0 and unanswered + answered_500 == failed_attempts
     assert {n.state for n in rows} == {"sent"}, [(n.purpose, n.state) for n in rows if n.state != "sent"]
     assert (sent.lost, sent.duplicates) == (0, 0), (sent.lost_keys, sent.duplicate_keys)
     assert all(n.sent_at >= t0 + RECOVERY for n in rows)
