@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -187,16 +188,28 @@ def _step(check_in: CheckIn, now: datetime) -> None:
         _missed(check_in, patient, now)
 
 
-def ladder_sweep(now: datetime, limit: int = BATCH) -> int:
-    """Move every check-in whose next action is due one rung up the ladder (catching up when a
-    clock outage left several rungs due)."""
+def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0) -> int:
+    """Move every check-in whose next action is due up the ladder (catching up when a clock
+    outage left several rungs due), in committed batches until nothing is due or the time budget
+    is spent: after an outage, thousands of misses must not wait one batch per tick."""
+    started = monotonic()
+    moved = 0
+    while monotonic() - started < budget_seconds:
+        batch = _due_check_ins(now, limit)
+        for check_in in batch:
+            while check_in.state == "pending" and check_in.next_action_at is not None \
+                    and check_in.next_action_at <= now:
+                _step(check_in, now)
+                moved += 1
+        db.session.commit()
+        if len(batch) < limit:
+            break
+    return moved
+
+
+def _due_check_ins(now: datetime, limit: int) -> list[CheckIn]:
     query = (select(CheckIn).where(CheckIn.state == "pending", CheckIn.next_action_at <= now)
              .order_by(CheckIn.next_action_at).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    moved = 0
-    for check_in in db.session.scalars(query).all():
-        while check_in.state == "pending" and check_in.next_action_at is not None and check_in.next_action_at <= now:
-            _step(check_in, now)
-            moved += 1
-    return moved
+        query = query.with_for_update(skip_locked=True)  # two clocks split a burst between them
+    return list(db.session.scalars(query))

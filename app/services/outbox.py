@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, select, text, update
+from sqlalchemy import case, event, select, text, update
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification
@@ -49,9 +50,21 @@ def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datet
 
 
 def _wake_dispatchers() -> None:
-    # PostgreSQL delivers NOTIFY at commit, so the clock wakes only once the row is visible.
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    # PostgreSQL delivers NOTIFY at commit, so the clock wakes only once the rows are visible;
+    # one notification per transaction is enough however many messages it queued.
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_WOKEN):
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        session.info[_WOKEN] = True
+
+
+_WOKEN = "vigil_outbox_woken"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(_WOKEN, None)
 
 
 def backoff(attempts: int) -> timedelta:
