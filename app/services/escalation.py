@@ -19,6 +19,7 @@ from app.notify.pages import ack_notice, no_on_call_prefix, page_text, patient_l
 from app.notify.texts import team_notified
 from app.services import outbox
 from app.services.restrictions import day_after_infusion
+from app.services.txcache import cached
 
 log = logging.getLogger("vigil.escalation")
 
@@ -29,8 +30,11 @@ NOT_REACHED = ("failed", "undelivered", "unconfirmed")
 # ---- snapshot and targets -------------------------------------------------------------------
 
 def policy_for(center_id: int) -> tuple[dict, str]:
-    row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center_id))
-    return (row.content, "centre policy") if row else (default_policy(), "default policy")
+    def read() -> tuple[dict, str]:
+        row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center_id))
+        return (row.content, "centre policy") if row else (default_policy(), "default policy")
+
+    return cached(("policy", center_id), read)
 
 
 def freeze_policy(alert: Alert, now: datetime) -> None:
@@ -39,6 +43,10 @@ def freeze_policy(alert: Alert, now: datetime) -> None:
 
 
 def on_call_staff(center_id: int, now: datetime) -> list[StaffUser]:
+    return cached(("on_call", center_id, now), lambda: _read_on_call(center_id, now))
+
+
+def _read_on_call(center_id: int, now: datetime) -> list[StaffUser]:
     query = (select(StaffUser).join(OnCallShift, OnCallShift.staff_id == StaffUser.id)
              .where(OnCallShift.center_id == center_id, OnCallShift.starts_at <= now,
                     (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now), StaffUser.active.is_(True))
@@ -47,8 +55,9 @@ def on_call_staff(center_id: int, now: datetime) -> list[StaffUser]:
 
 
 def centre_staff(center_id: int, role: str) -> list[StaffUser]:
-    return list(db.session.scalars(select(StaffUser).where(
-        StaffUser.center_id == center_id, StaffUser.role == role, StaffUser.active.is_(True)).order_by(StaffUser.id)))
+    return cached(("staff", center_id, role), lambda: list(db.session.scalars(select(StaffUser).where(
+        StaffUser.center_id == center_id, StaffUser.role == role, StaffUser.active.is_(True))
+        .order_by(StaffUser.id))))
 
 
 def centre_admins(center_id: int) -> list[StaffUser]:

@@ -1,0 +1,32 @@
+"""A memo that lives as long as the current database transaction.
+
+A burst (10,000 missed check-ins after an outage) opens thousands of alerts in a few
+transactions; each needs its centre's policy and on-call roster. They cannot change inside one
+transaction as seen by it, so reading them once per transaction is exact, not a stale cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+T = TypeVar("T")
+_KEY = "vigil_tx_cache"
+
+
+def cached(key: Hashable, compute: Callable[[], T]) -> T:
+    memo = db.session().info.setdefault(_KEY, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_KEY, None)
