@@ -53,11 +53,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     items[:] = [item for item in items if runnable(item)]
     config.hook.pytest_deselected(items=deselected)
-    why = "the suite runs on SQLite" if not on_postgres else "PGROOT/PGBIN are unset (use scripts/with-postgres.sh)"
-    note = (f"faults: {len(deselected)} PostgreSQL-only test(s) deselected because {why}; "
-            f"they run in the PostgreSQL pass (make test-postgres)")
-    config.stash[_NOTES].append(note)
-    print(f"\n{note}")
+    if on_postgres:
+        why = "PGROOT/PGBIN are unset, so the server cannot be restarted; run under scripts/with-postgres.sh"
+    else:
+        why = "the suite runs on SQLite; they run in the PostgreSQL pass (make test-postgres)"
+    config.stash[_NOTES].append(f"faults: {len(deselected)} PostgreSQL-only test(s) deselected: {why}")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001

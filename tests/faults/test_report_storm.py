@@ -35,7 +35,7 @@ CUT_MID_BODY_SHARE = 0.01  # of reports whose first attempt dies after half the 
 CUT_BEFORE_ANSWER_SHARE = 0.01  # of reports whose first attempt is sent whole but never answered
 FEVER_SHARE = 0.02  # of reports that are urgent (open or grow the patient's alert)
 THREADS = 8
-WEB_WORKERS = 3
+WEB_WORKERS = 2
 
 
 @dataclass
@@ -116,7 +116,7 @@ def test_ten_thousand_reports_with_retries_and_cut_connections_are_stored_once_e
     figures("report-storm", reports=len(unique), requests=len(answers), retries=sum(j.posts - 1 for j in jobs)
             + len(jobs) - REPORTS, cut_mid_body=sum(j.cut_mid_body for j in jobs),
             cut_before_answer=sum(j.cut_before_answer for j in jobs), stored=stored_count, lost=lost,
-            duplicated=duplicated, regraded=regraded, status_5xx=sum(n for s, n in statuses.items()
+            duplicated=duplicated, regraded=sum(regraded.values()), status_5xx=sum(n for s, n in statuses.items()
                                                                      if isinstance(s, int) and s >= 500),
             network_errors=sum(n for s, n in statuses.items() if isinstance(s, str)),
             errors_logged=errors_logged, seconds=f"{seconds:.1f}", per_second=f"{len(answers) / seconds:.0f}")
