@@ -77,7 +77,7 @@ def upgrade(database_url: str) -> None:
 def make_app(database_url: str):  # noqa: ANN201
     from app import create_app
 
-    return create_app(SQLALCHEMY_DATABASE_URI=database_url, SMS_BACKEND="log", RATELIMIT_ENABLED=False)
+    return create_app(SQLALCHEMY_DATABASE_URI=database_url, SMS_BACKEND="log", BENCH_ENDPOINTS=True)
 
 
 def in_app(database_url: str, fn: Callable):  # noqa: ANN201
@@ -196,6 +196,11 @@ def hello_world(workdir: Path) -> dict:
         procs.stop_all()
 
 
+def code_version() -> str:
+    out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
 def run_child(name: str, workdir: Path) -> dict:
     out = workdir / f"{name}.json"
     cmd = [PYTHON, str(Path(__file__).resolve()), "--phase", name, "--out", str(out)]
@@ -296,7 +301,7 @@ def render(results: dict) -> str:
         nothing = [ticks[s]["nothing_due"]["best_ms"] for s in sizes]
         labels = "/".join(f"{int(s) // 1000}k" for s in sizes)
         rows.append((f"Tick, nothing due, {labels} patients", "",
-                     " / ".join(f"{v:.1f}" for v in nothing) + " ms", f"{sizes[-1][:-3]}k: <= {T['tick_ms']} ms",
+                     " / ".join(f"{v:.2f}" for v in nothing) + " ms", f"{sizes[-1][:-3]}k: <= {T['tick_ms']} ms",
                      _verdict(nothing[-1] <= T["tick_ms"])))
         growth = nothing[-1] / nothing[0]
         rows.append((f"  growth with patients ({labels[-4:]} / {labels[:2]})", "", f"{growth:.1f}x",
@@ -320,14 +325,20 @@ def render(results: dict) -> str:
                 else f"> {burst['waited']:.0f} s ({burst['done']:,} done)")
         rows.append(("Burst: 10,000 missed, clock process", "", cell, f"<= {T['burst_s']} s all alerted+queued",
                      _verdict(burst["seconds"] is not None and burst["seconds"] <= T["burst_s"])))
+        if burst.get("outbox"):
+            states = burst["outbox"]
+            sent = sum(states.get(k, 0) for k in ("sent", "delivered", "unconfirmed"))
+            notes.append(f"Burst: by then the dispatcher had sent {sent:,} of {sum(states.values()):,} queued messages "
+                         f"({sent / burst['waited']:.0f}/s through the stand-in)")
         notes.append("Burst progress (s after the clock started, alerts with pages): "
                      + ", ".join(f"{t:g}:{n:,}" for t, n in burst["progress"][:: max(1, len(burst["progress"]) // 12)]))
     compute = pg.get("burst_compute")
     if _err(compute):
         rows.append(("Burst: compute only (ticks back to back)", "", _err(compute), "", "-"))
     else:
-        rows.append(("Burst: compute only (ticks back to back)", "",
-                     f"{compute['seconds']:.1f} s, {compute['ticks']} ticks", f"<= {T['burst_s']} s", "info"))
+        cell = (f"{compute['seconds']:.1f} s, {compute['ticks']} ticks" if compute["seconds"] is not None else
+                f"> {compute['elapsed']:.0f} s ({compute['done']:,} done, ~{compute['estimate_s'] or 0:.0f} s est.)")
+        rows.append(("Burst: compute only (ticks back to back)", "", cell, f"<= {T['burst_s']} s", "info"))
 
     def rss(phase: dict, key: str, sections: tuple[str, ...]) -> float | None:
         values = [phase[s].get(key) for s in sections if isinstance(phase.get(s), dict) and phase[s].get(key)]
@@ -350,9 +361,9 @@ def render(results: dict) -> str:
     widths = [max(len(r[i]) for r in [*rows, HEADER]) for i in range(5)]
     line = "  ".join("-" * w for w in widths)
     meta = results["meta"]
-    out = [f"Vigil benchmark  {meta['started']}  {meta['host']}, {meta['cpus']} CPUs, load average "
-           f"{meta['load_start']} at start, {meta['load_end']} at end, {meta['minutes']:.1f} min",
-           line, "  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)), line]
+    out = [f"Vigil benchmark  {meta['started']}  code {meta.get('code', '?')}  {meta['host']}, {meta['cpus']} CPUs, "
+           f"load average {meta['load_start']} at start, {meta['load_end']} at end, {meta['minutes']:.1f} min",
+           line, "  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip(), line]
     out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     out.append(line)
     out += [f"* {n}" for n in notes]
@@ -382,7 +393,7 @@ def main() -> int:
     started = time.monotonic()
     results: dict = {"meta": {"started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                               "host": os.uname().nodename, "cpus": os.cpu_count(),
-                              "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg())}}
+                              "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()), "code": code_version()}}
     ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
     try:

@@ -97,7 +97,8 @@ class AlertHandoff(MethodView):
         summary = handoff_summary(record, alert, now)
         html = _wants_html(args)
         # Built before the commit below, which expires every loaded row.
-        response = handoff_page(summary) if html else _fhir(handoff_document(record, alert, summary, base=_base(), now=now))
+        response = (handoff_page(summary) if html
+                    else _fhir(handoff_document(record, alert, summary, base=_base(), now=now)))
         response.vary.add("Accept")
         audit.record("alert.handoff", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
                      details={"format": "html" if html else "fhir"})

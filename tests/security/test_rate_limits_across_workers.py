@@ -53,6 +53,10 @@ def test_login_limit_holds_across_two_gunicorn_workers(database_url, redis_url, 
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         wait_until(lambda: _up(base), timeout=60, interval=0.2, what="gunicorn")
+        # Each worker imports the app on its own after forking; on a slow machine the second one may
+        # still be loading when the first answers, so wait until both have served a request.
+        wait_until(lambda: _both_workers_answer(base, tmp_path / "web.log"), timeout=90, interval=0.2,
+                   what="both gunicorn workers")
         with ThreadPoolExecutor(4) as pool:  # concurrent, so both workers take requests
             statuses = list(pool.map(lambda _: http_json("POST", f"{base}/auth/login", {
                 "email": "nobody@example.org", "password": "x"}, headers={"Connection": "close"})[0],
@@ -60,8 +64,7 @@ def test_login_limit_holds_across_two_gunicorn_workers(database_url, redis_url, 
     finally:
         stop_group(web)
         log.close()
-    served_by = {line.split()[1] for line in (tmp_path / "web.log").read_text().splitlines()
-                 if line.startswith("served-by") and line.split()[2] in ("401", "429")}
+    served_by = _workers_that_answered(tmp_path / "web.log", ("401", "429"))
     assert len(served_by) == 2, "both workers must have answered logins for this test to mean anything"
     assert statuses.count(401) == LIMIT  # one shared count, not one per worker
     assert statuses.count(429) == 4 * LIMIT
@@ -72,3 +75,14 @@ def _up(base: str) -> bool:
         return http_json("GET", f"{base}/openapi.json")[0] == 200
     except OSError:
         return False
+
+
+def _both_workers_answer(base: str, log: Path) -> bool:
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: _up(base), range(8)))
+    return len(_workers_that_answered(log, ("200",))) == 2
+
+
+def _workers_that_answered(log: Path, statuses: tuple[str, ...]) -> set[str]:
+    return {line.split()[1] for line in log.read_text().splitlines()
+            if line.startswith("served-by") and line.split()[2] in statuses}
