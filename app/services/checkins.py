@@ -14,13 +14,14 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import CheckIn, Notification, Patient, Report
 from app.notify.texts import check_in_reminder, second_reminder
 from app.scheduling.schedule import ladder_times, planned_check_ins
 from app.services import outbox
-from app.services.alerts import raise_alert
+from app.services.alerts import AlertRequest, raise_many
 
 log = logging.getLogger("vigil.checkins")
 
@@ -160,17 +161,17 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
                          body=second_reminder(patient.language, first_name, link), now=now, patient_id=patient.id)
 
 
-def _missed(check_in: CheckIn, patient: Patient, now: datetime) -> None:
+def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
     check_in.state, check_in.next_action_at = "missed", None
     local_due = check_in.due_at.astimezone(ZoneInfo(patient.timezone)).strftime("%a %H:%M")
     finding = {"rule": "R12_missed_check_in", "level": check_in.missed_level,
                "summary": f"Check-in due {local_due} ({check_in.phase}) not answered by the end of its window; "
                           "silence can mean the patient cannot answer", "thresholds": {}}
-    raise_alert(patient, check_in.missed_level, [finding], now=now, kind="missed_check_in",
-                protocol=patient.protocol)
+    return AlertRequest(patient, check_in.missed_level, [finding], kind="missed_check_in", protocol=patient.protocol)
 
 
-def _step(check_in: CheckIn, now: datetime) -> None:
+def _step(check_in: CheckIn, now: datetime, misses: list[AlertRequest]) -> None:
+    """One rung up the ladder. A miss is added to `misses`, whose alerts the sweep raises together."""
     patient = db.session.get(Patient, check_in.patient_id)
     ladder = ladder_times(patient.protocol.content, check_in.due_at)
     if patient.status != "active":
@@ -185,7 +186,7 @@ def _step(check_in: CheckIn, now: datetime) -> None:
         check_in.ladder_step, check_in.next_action_at = 2, ladder.missed_at
     else:
         check_in.ladder_step = 3
-        _missed(check_in, patient, now)
+        misses.append(_missed(check_in, patient))
 
 
 def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0) -> int:
@@ -196,15 +197,29 @@ def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0
     moved = 0
     while monotonic() - started < budget_seconds:
         batch = _due_check_ins(now, limit)
+        patients = _load_patients(batch)  # held: the identity map keeps only what is referenced
+        misses: list[AlertRequest] = []
         for check_in in batch:
             while check_in.state == "pending" and check_in.next_action_at is not None \
                     and check_in.next_action_at <= now:
-                _step(check_in, now)
+                _step(check_in, now, misses)
                 moved += 1
+        raise_many(misses, now)
         db.session.commit()
+        del patients
         if len(batch) < limit:
             break
     return moved
+
+
+def _load_patients(batch: list[CheckIn]) -> list[Patient]:
+    """The batch's patients with their centres and protocols, in one query, into the session's
+    identity map, where every later `get` of them finds them while the caller holds the list."""
+    ids = {check_in.patient_id for check_in in batch}
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Patient).where(Patient.id.in_(ids))
+                                   .options(joinedload(Patient.center), joinedload(Patient.protocol))).unique())
 
 
 def _due_check_ins(now: datetime, limit: int) -> list[CheckIn]:

@@ -27,6 +27,12 @@ PAGED_LEVELS = ("urgent", "emergency")
 NOT_REACHED = ("failed", "undelivered", "unconfirmed")
 
 
+def opened_in_this_transaction() -> set[int]:
+    """Ids of alerts this transaction created: no earlier transaction can have queued a message
+    keyed on them, so their pages skip the duplicate check against the database."""
+    return cached(("alerts_opened",), set)
+
+
 # ---- snapshot and targets -------------------------------------------------------------------
 
 def policy_for(center_id: int) -> tuple[dict, str]:
@@ -65,8 +71,8 @@ def centre_admins(center_id: int) -> list[StaffUser]:
     admins = centre_staff(center_id, "admin")
     if admins:
         return admins
-    return list(db.session.scalars(select(StaffUser).where(
-        StaffUser.role == "admin", StaffUser.center_id.is_(None), StaffUser.active.is_(True))))
+    return cached(("global_admins",), lambda: list(db.session.scalars(select(StaffUser).where(
+        StaffUser.role == "admin", StaffUser.center_id.is_(None), StaffUser.active.is_(True)))))
 
 
 def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[StaffUser], bool]:
@@ -113,7 +119,8 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
         queued = outbox.queue(
             dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="page", to_phone=person.phone,
             body=body, now=now, alert_id=alert.id, staff_id=person.id, escalation_step=step,
-            escalation_round=alert.escalation_round, extra={"fence": alert.fence})
+            escalation_round=alert.escalation_round, extra={"fence": alert.fence},
+            known_new=alert.id in opened_in_this_transaction())
         if queued is not None:
             paged.append(person.name or person.email)
     return paged
@@ -184,7 +191,7 @@ def _tell_patient(alert: Alert, now: datetime) -> None:
     center = db.session.get(Center, patient.center_id)
     outbox.queue(dedupe_key=f"notified:{alert.id}", purpose="patient_notice", to_phone=patient.phone,
                  body=team_notified(patient.language, center.phone or ""), now=now, alert_id=alert.id,
-                 patient_id=patient.id)
+                 patient_id=patient.id, known_new=alert.id in opened_in_this_transaction())
 
 
 def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:

@@ -30,3 +30,10 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_savepoint(session: Session, transaction) -> None:  # noqa: ANN001
+    # A savepoint rolled back may have taken rows this memo remembers; forgetting is always safe.
+    if transaction.nested:
+        session.info.pop(_KEY, None)
