@@ -46,7 +46,9 @@ def _database_url() -> str:
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Multi-row INSERTs in pages of 25 rows: psycopg parses each statement's text in Python, and
+    # a burst's 1,000-row statements cost more to parse than 40 small ones cost to send.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "insertmanyvalues_page_size": 25}
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
 
     # SMS (CONTRACT §2)

@@ -21,6 +21,7 @@ GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 GSM7_SINGLE, GSM7_PART = 160, 153  # a concatenated part loses 7 septets to its UDH
 UCS2_SINGLE, UCS2_PART = 70, 67  # in UTF-16 code units
+_GSM7_ANY = GSM7_BASIC | GSM7_EXTENSION  # set operations: a burst folds thousands of pages
 
 TRUNCATION_MARK = ".."
 
@@ -53,7 +54,7 @@ _DEGREE = re.compile(r"\s*°")
 
 def is_gsm7(text: str) -> bool:
     """True when every character is in the GSM-7 default alphabet or its extension."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _GSM7_ANY.issuperset(text)
 
 
 def to_gsm7(text: str) -> str:
@@ -67,6 +68,8 @@ def to_gsm7(text: str) -> str:
     text = text.replace("\u2103", "°C").replace("\u2109", "°F")
     text = _DEGREE_UNIT.sub(r" \1", text)
     text = _DEGREE.sub(" deg", text)
+    if _GSM7_ANY.issuperset(text):
+        return text  # the usual case: nothing to fold
     return "".join(_fold_char(ch) for ch in text)
 
 
@@ -96,6 +99,8 @@ def sms_segments(text: str) -> int:
     """
     if not text:
         return 0
+    if GSM7_BASIC.issuperset(text):
+        return _count_parts_uniform(len(text), GSM7_SINGLE, GSM7_PART)
     if is_gsm7(text):
         return _count_parts([_septets(ch) for ch in text], GSM7_SINGLE, GSM7_PART)
     return _count_parts([_utf16_units(ch) for ch in text], UCS2_SINGLE, UCS2_PART)
@@ -107,6 +112,11 @@ def _septets(ch: str) -> int:
 
 def _utf16_units(ch: str) -> int:
     return 2 if ord(ch) > 0xFFFF else 1
+
+
+def _count_parts_uniform(length: int, single: int, part: int) -> int:
+    """Parts for a text whose every character costs one septet."""
+    return 1 if length <= single else -(-length // part)
 
 
 def _count_parts(costs: list[int], single: int, part: int) -> int:

@@ -14,7 +14,7 @@ from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import CheckIn, Notification, Patient, Report
@@ -219,7 +219,7 @@ def _load_patients(batch: list[CheckIn]) -> list[Patient]:
     if not ids:
         return []
     return list(db.session.scalars(select(Patient).where(Patient.id.in_(ids))
-                                   .options(joinedload(Patient.center), joinedload(Patient.protocol))).unique())
+                                   .options(selectinload(Patient.center), selectinload(Patient.protocol))))
 
 
 def _due_check_ins(now: datetime, limit: int) -> list[CheckIn]:
