@@ -36,27 +36,29 @@ def _now() -> datetime:
 
 
 class SweepTimer:
-    """Wraps each registered sweep with a timer and counts SQL statements (the registry's own
-    loop, run_all_sweeps, is what runs)."""
+    """Wraps each registered sweep, and the probe that tells which ones to skip ("probe"), with
+    a timer and counts SQL statements (the registry's own loop, run_all_sweeps, is what runs)."""
 
     def __init__(self, engine) -> None:  # noqa: ANN001
         import app.scheduling.jobs  # noqa: F401 - registers the sweeps
-        from app.scheduling.sweeps import SWEEPS
+        from app.scheduling import sweeps
 
         self.times: dict[str, float] = {}
         self.queries = 0
-        for name, fn in list(SWEEPS.items()):
-            SWEEPS[name] = self._timed(name, getattr(fn, "__wrapped_sweep__", fn))
+        for name, fn in list(sweeps.SWEEPS.items()):
+            sweeps.SWEEPS[name] = self._timed(name, getattr(fn, "__wrapped_sweep__", fn))
+        probe = sweeps.due_sweeps
+        sweeps.due_sweeps = self._timed("probe", getattr(probe, "__wrapped_sweep__", probe))
         event.listen(engine, "before_cursor_execute", self._count)
 
     def _count(self, *_args) -> None:  # noqa: ANN002
         self.queries += 1
 
     def _timed(self, name: str, fn: Callable) -> Callable:
-        def timed(now: datetime) -> object:
+        def timed(now: datetime, *args) -> object:  # noqa: ANN002
             start = time.perf_counter()
             try:
-                return fn(now)
+                return fn(now, *args)
             finally:
                 self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
 

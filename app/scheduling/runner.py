@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -24,6 +26,10 @@ from app.services.outbox import dispatch_due
 log = logging.getLogger("vigil.clock")
 
 TICK_SECONDS = 15
+# Every tick skips the sweeps whose probe finds nothing due; one tick in this many seconds runs
+# every sweep regardless, so a probe that ever fell out of step with its sweep costs minutes, not
+# a missed page forever. The first tick after a start is such a full tick.
+FULL_SWEEP_SECONDS = 300
 
 
 def dispatch_loop(app: Flask, stop: threading.Event) -> None:
@@ -47,18 +53,32 @@ def dispatch_loop(app: Flask, stop: threading.Event) -> None:
             wakeup.close()
 
 
+class Ticker:
+    """The clock's tick: `run_all_sweeps` in its own app context and session; a full tick (every
+    sweep, probe or not) the first time and then once every `full_every` seconds."""
+
+    def __init__(self, app: Flask, full_every: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.app, self.full_every, self.monotonic = app, full_every, monotonic
+        self.last_full: float | None = None
+
+    def __call__(self) -> None:
+        started = self.monotonic()
+        full = self.last_full is None or started - self.last_full >= self.full_every
+        with self.app.app_context():
+            try:
+                run_all_sweeps(skip_idle=not full)
+            finally:
+                db.session.remove()
+        if full:
+            self.last_full = started
+
+
 def run_forever() -> None:
     app = current_app._get_current_object()
     stop = threading.Event()
     scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 
-    def tick() -> None:
-        with app.app_context():
-            try:
-                run_all_sweeps()
-            finally:
-                db.session.remove()
-
+    tick = Ticker(app, app.config.get("CLOCK_FULL_SWEEP_SECONDS", FULL_SWEEP_SECONDS))
     seconds = app.config.get("CLOCK_TICK_SECONDS", TICK_SECONDS)
     # First tick at once: after a restart, whatever fell due meanwhile is handled without delay.
     scheduler.add_job(tick, "interval", seconds=seconds, id="tick", replace_existing=True,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from app.extensions import db
 from app.models import Alert, Notification
+from app.scheduling.sweeps import earliest
 from app.services import outbox
 from app.services.escalation import advance, centre_admins
 
@@ -19,14 +20,41 @@ OVERDUE = timedelta(minutes=2)  # issue 4: a step overdue by more than 2 minutes
 STUCK_PAGE = timedelta(minutes=10)
 
 
+IDLE_RESULT = {"overdue_steps": 0, "broken_alerts": 0, "stuck_pages": 0}
+
+
 def run_watchdog(now: datetime) -> dict:
     return {"overdue_steps": _overdue_steps(now), "broken_alerts": _broken_alerts(now),
             "stuck_pages": _stuck_pages(now)}
 
 
+# What each check reads. `watchdog_due`, the tick's probe, restates them: keep them together.
+ESCALATING = ("running", "waiting_daytime")
+UNSENT = ("pending", "sending")
+
+
+def _overdue(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return Alert.escalation_state.in_(ESCALATING), Alert.next_step_at < now - OVERDUE
+
+
+def _broken() -> tuple[ColumnElement[bool], ...]:
+    return Alert.escalation_state == "running", Alert.next_step_at.is_(None)
+
+
+def _stuck(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return Notification.purpose == "page", Notification.state.in_(UNSENT), Notification.created_at < now - STUCK_PAGE
+
+
+def watchdog_due(now: datetime) -> ColumnElement[bool]:
+    """True when any of the three checks has something to look at (see `sweeps.earliest`)."""
+    overdue = [earliest(Alert.next_step_at, Alert.escalation_state == state) < now - OVERDUE for state in ESCALATING]
+    stuck = [earliest(Notification.created_at, Notification.purpose == "page", Notification.state == state)
+             < now - STUCK_PAGE for state in UNSENT]
+    return or_(*overdue, select(Alert.id).where(*_broken()).exists(), *stuck)
+
+
 def _overdue_steps(now: datetime) -> int:
-    overdue = db.session.execute(select(Alert.id, Alert.fence, Alert.next_step_at).where(
-        Alert.escalation_state.in_(("running", "waiting_daytime")), Alert.next_step_at < now - OVERDUE)).all()
+    overdue = db.session.execute(select(Alert.id, Alert.fence, Alert.next_step_at).where(*_overdue(now))).all()
     for row in overdue:
         log.warning("watchdog: alert %s step overdue since %s; running it now", row.id, row.next_step_at)
         advance(row.id, row.fence, now)
@@ -36,8 +64,7 @@ def _overdue_steps(now: datetime) -> int:
 
 def _broken_alerts(now: datetime) -> int:
     """A running escalation with no next step time would never move again: restart its clock."""
-    broken = db.session.scalars(select(Alert).where(Alert.escalation_state == "running",
-                                                   Alert.next_step_at.is_(None))).all()
+    broken = db.session.scalars(select(Alert).where(*_broken())).all()
     for alert in broken:
         log.error("watchdog: alert %s was running with no next step; scheduling it now", alert.id)
         alert.next_step_at = now
@@ -47,9 +74,7 @@ def _broken_alerts(now: datetime) -> int:
 def _stuck_pages(now: datetime) -> int:
     """Pages still unsent long after they were queued (Twilio down, bad credentials): no retry of
     ours can fix that, so the centre's admins hear about it, once per alert per hour."""
-    stuck = db.session.scalars(select(Notification).where(
-        Notification.purpose == "page", Notification.state.in_(("pending", "sending")),
-        Notification.created_at < now - STUCK_PAGE)).all()
+    stuck = db.session.scalars(select(Notification).where(*_stuck(now))).all()
     for alert_id in dict.fromkeys(n.alert_id for n in stuck if n.alert_id):
         alert = db.session.get(Alert, alert_id)
         hour = now.strftime("%Y%m%d%H")
