@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.extensions import db
-from app.models import Alert, AlertEvent, Patient, Protocol, Report, StaffUser
-from app.services import escalation
+from app.models import Alert, Patient, Protocol, Report, StaffUser
+from app.services import alert_events, bulk, escalation
 
 LEVEL_RANK = {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}
 ALERTING_LEVELS = ("same_day", "urgent", "emergency")
@@ -152,7 +152,9 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
     db.session.add_all(opened)
     db.session.flush()  # one multi-row INSERT ... RETURNING for the ids the pages need
     escalation.opened_in_this_transaction().update(alert.id for alert in opened)
-    with db.session.no_autoflush:  # the escalation reads only cached rosters: write once, at the end
+    # The escalation reads only cached rosters and rows already loaded; its events and pages
+    # are written in one go when the block ends.
+    with db.session.no_autoflush, bulk.buffered():
         for alert in opened:
             _event(alert, "opened", now, data={"level": alert.level, "kind": alert.kind})
             escalation.start_or_restart(alert, "opened", now)
@@ -179,8 +181,7 @@ def _grow(alert: Alert, level: str, entries: list[dict], *, now: datetime, repor
 
 def _event(alert: Alert, kind: str, now: datetime, *, report: Report | None = None,
            staff: StaffUser | None = None, data: dict | None = None) -> None:
-    db.session.add(AlertEvent(alert_id=alert.id, at=now, kind=kind, report_id=report.id if report else None,
-                              staff_id=staff.id if staff else None, data=data or {}))
+    alert_events.record(alert, kind, now, data=data, report=report, staff=staff)
 
 
 def acknowledge(alert: Alert, staff: StaffUser, now: datetime, *, via: str = "web") -> bool:

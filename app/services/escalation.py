@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 from app.escalation.policy import ROLE_GROUPS, default_policy
 from app.escalation.steps import Decision, first_decision, next_decision, same_day_decision
 from app.extensions import db
-from app.models import Alert, AlertEvent, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
+from app.models import Alert, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
 from app.notify.pages import ack_notice, no_on_call_prefix, page_text, patient_label
 from app.notify.texts import team_notified
-from app.services import outbox
+from app.services import alert_events, outbox
 from app.services.restrictions import day_after_infusion
 from app.services.txcache import cached
 
@@ -138,7 +138,7 @@ def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> lis
 
 
 def _event(alert: Alert, kind: str, now: datetime, data: dict) -> None:
-    db.session.add(AlertEvent(alert_id=alert.id, at=now, kind=kind, data=data))
+    alert_events.record(alert, kind, now, data=data)
 
 
 # ---- applying decisions --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import DeliveryAttempt, Notification
 from app.notify import build_sender
 from app.notify.base import PermanentSendError, SendError, SmsSender
+from app.services import bulk
 from app.services.txcache import cached
 
 log = logging.getLogger("vigil.outbox")
@@ -38,11 +39,12 @@ NOTIFY_CHANNEL = "vigil_outbox"
 def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datetime, alert_id: int | None = None,
           patient_id: int | None = None, staff_id: int | None = None, extra: dict | None = None,
           escalation_step: int | None = None, escalation_round: int | None = None,
-          known_new: bool = False) -> Notification | None:
+          known_new: bool = False) -> Notification | dict | None:
     """Add a message to the outbox in the caller's transaction; None if that key is queued already.
     `known_new`: the key embeds something this transaction created (a new alert's id), so only
     this transaction can have queued it, and the database need not be asked (a burst queues
-    thousands)."""
+    thousands). Inside `bulk.buffered()` such a message is returned as the dict to be written
+    when the block ends."""
     queued_here = cached(("outbox_keys",), set)
     if dedupe_key in queued_here:
         return None
@@ -50,6 +52,13 @@ def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datet
             select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
         return None
     queued_here.add(dedupe_key)
+    if known_new and bulk.active():
+        _wake_dispatchers()
+        return bulk.add(Notification, {
+            "dedupe_key": dedupe_key, "purpose": purpose, "to_phone": to_phone, "body": body, "due_at": now,
+            "alert_id": alert_id, "patient_id": patient_id, "staff_id": staff_id, "extra": extra or {},
+            "escalation_step": escalation_step, "escalation_round": escalation_round,
+            "callback_token": secrets.token_urlsafe(24), "created_at": now, "state": "pending", "attempts": 0})
     row = Notification(dedupe_key=dedupe_key, purpose=purpose, to_phone=to_phone, body=body, due_at=now,
                        alert_id=alert_id, patient_id=patient_id, staff_id=staff_id, extra=extra or {},
                        escalation_step=escalation_step, escalation_round=escalation_round,
