@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import g, request
-from sqlalchemy.orm import joinedload
 
 from app.api.errors import ApiError
 from app.extensions import db
 from app.models import ApiToken, Patient, StaffUser
-from app.services.tokens import find_live_token
+from app.services.tokens import find_live_token_with_holder
 
 STAFF_ROLES = ("admin", "clinician", "nurse")
 
@@ -48,18 +47,16 @@ def _bearer() -> str | None:
 
 def authenticate() -> Actor:
     raw = _bearer()
-    row = find_live_token(raw) if raw else None
-    if row is None:
+    # One statement: the token, and its patient with centre and protocol, or its staff member.
+    found = find_live_token_with_holder(raw) if raw else None
+    if found is None:
         raise ApiError(401, "A valid bearer token is required.",
                        headers={"WWW-Authenticate": 'Bearer realm="vigil"'})
+    row, patient, staff = found
     if row.staff_id is not None:
-        staff = db.session.get(StaffUser, row.staff_id)
         if staff is None or not staff.active:
             raise ApiError(401, "This account is disabled.")
         return Actor(token=row, staff=staff)
-    # Centre and protocol come with the patient: every patient request needs them.
-    patient = db.session.get(Patient, row.patient_id, options=[joinedload(Patient.center),
-                                                               joinedload(Patient.protocol)])
     if patient is None or patient.status == "withdrawn":
         raise ApiError(401, "This enrollment is no longer active.")
     return Actor(token=row, patient=patient)

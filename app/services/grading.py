@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal_column, select, union_all
 
 from app.extensions import db
 from app.models import PRODUCT_DISPLAY, PRODUCT_TARGET, Patient, Protocol, Report
@@ -82,6 +82,36 @@ def recent_inputs(patient_id: int, before: datetime, exclude_id: int | None = No
     return [report_input(row) for row in db.session.execute(query) if row.id != exclude_id]
 
 
+def _history_and_retry_statement():
+    table = Report.__table__
+    columns = [table.c.id, *(table.c[c] for c in HISTORY_COLUMNS)]
+    recent = (select(*columns, literal_column("0").label("retry_of"))
+              .where(table.c.patient_id == bindparam("patient_id"), table.c.recorded_at < bindparam("before"),
+                     table.c.recorded_at >= bindparam("since"))
+              .order_by(table.c.recorded_at.desc()).limit(HISTORY_LIMIT).subquery())
+    stored = select(*columns, literal_column("1")).where(table.c.patient_id == bindparam("patient_id"),
+                                                          table.c.client_id == bindparam("client_id"))
+    return union_all(select(recent), stored)
+
+
+# Built once: constructing a statement costs more Python than running a cached one (issue 9).
+_HISTORY_AND_RETRY = _history_and_retry_statement()
+
+
+def history_and_retry(patient_id: int, before: datetime, window: timedelta, client_id: str) -> tuple[list, int | None]:
+    """The rows `recent_inputs` reads, for a report not stored yet, and, in the same statement,
+    the id of the patient's report already stored under `client_id` (a retry) if there is one
+    (issue 9: the idempotency check was a statement of its own). The rows go to `grade`."""
+    rows = db.session.execute(_HISTORY_AND_RETRY, {"patient_id": patient_id, "before": before,
+                                                   "since": before - window, "client_id": client_id}).all()
+    retry_of = next((row.id for row in rows if row.retry_of), None)
+    if retry_of is not None:
+        return [], retry_of
+    # UNION ALL promises no order: sorted (stably) as the history query orders them.
+    rows.sort(key=lambda row: row.recorded_at, reverse=True)
+    return rows, None
+
+
 def patient_context(patient: Patient, report: Report, recent: list[ReportInput]) -> PatientContext:
     base = patient.baseline or {}
     return PatientContext(
@@ -97,10 +127,14 @@ def patient_context(patient: Patient, report: Report, recent: list[ReportInput])
     )
 
 
-def grade(patient: Patient, report: Report, protocol: Protocol) -> Assessment:
+def grade(patient: Patient, report: Report, protocol: Protocol, history: list | None = None) -> Assessment:
+    """`history`, when given, is the rows `history_and_retry` already read for this report."""
     thresholds = thresholds_of(protocol)
-    recent = recent_inputs(patient.id, report.recorded_at, exclude_id=report.id,
-                           window=history_window(thresholds, patient.product))
+    if history is None:
+        recent = recent_inputs(patient.id, report.recorded_at, exclude_id=report.id,
+                               window=history_window(thresholds, patient.product))
+    else:
+        recent = [report_input(row) for row in history]
     return assess(report_input(report), patient_context(patient, report, recent), thresholds)
 
 

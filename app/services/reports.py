@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.api.errors import ApiError
 from app.clock import utcnow
@@ -22,9 +23,16 @@ from app.extensions import db
 from app.models import Patient, Protocol, Report, StaffUser
 from app.rules import Assessment, Finding, Level, fahrenheit_to_celsius
 from app.services import audit
-from app.services.alerts import raise_alert
+from app.services.alerts import ALERTING_LEVELS, raise_alert
 from app.services.checkins import complete_for_report
-from app.services.grading import grade, instructions_for, thresholds_of
+from app.services.grading import (
+    HISTORY_WINDOW,
+    grade,
+    history_and_retry,
+    history_window,
+    instructions_for,
+    thresholds_of,
+)
 
 log = logging.getLogger("vigil.reports")
 
@@ -47,13 +55,16 @@ def body_hash(data: dict) -> str:
 def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser | None = None,
                   partial: bool = False) -> RecordedReport:
     digest = body_hash(data)
-    existing = _existing(patient.id, data["client_id"], digest)
-    if existing is not None:
-        return RecordedReport(existing, created=False)
+    _lock_patient(patient)
+    # One statement reads the history the rules need and finds a retry (the same client_id) if
+    # there is one; a retry is answered from what is stored and never graded again.
+    history, retry_of = history_and_retry(patient.id, data["recorded_at"], _look_back(patient), data["client_id"])
+    if retry_of is not None:
+        return RecordedReport(_stored_answer(db.session.get(Report, retry_of), digest), created=False)
     _check_recorded_at(patient, data["recorded_at"])
     _check_check_in(patient, data.get("check_in_id"))
     try:
-        body = _store_and_grade(patient, data, digest, source=source, staff=staff, partial=partial)
+        body = _store_and_grade(patient, data, digest, history, source=source, staff=staff, partial=partial)
         db.session.commit()
     except IntegrityError:
         # A concurrent retry of the same report won the insert; answer with what it stored.
@@ -65,10 +76,30 @@ def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser
     return RecordedReport(body, created=True)
 
 
+def _look_back(patient: Patient) -> timedelta:
+    try:
+        return history_window(thresholds_of(patient.protocol), patient.product)
+    except Exception:  # noqa: BLE001 - grading will fail the same way, toward a human
+        return HISTORY_WINDOW
+
+
+def _lock_patient(patient: Patient) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Serialise one patient's reports so two at once cannot both open "the" alert, and a retry
+        # racing its original finds it. SQLite serialises writers by itself.
+        db.session.execute(_LOCK_PATIENT, {"patient_id": patient.id}).scalar()
+
+
+_PATIENTS = Patient.__table__
+_LOCK_PATIENT = select(_PATIENTS.c.id).where(_PATIENTS.c.id == bindparam("patient_id")).with_for_update()
+
+
 def _existing(patient_id: int, client_id: str, digest: str) -> dict | None:
     report = db.session.scalar(select(Report).where(Report.patient_id == patient_id, Report.client_id == client_id))
-    if report is None:
-        return None
+    return None if report is None else _stored_answer(report, digest)
+
+
+def _stored_answer(report: Report, digest: str) -> dict:
     if report.body_hash != digest:
         raise ApiError(409, "This client_id was already used for a different report.", code="client_id_conflict",
                        fields={"client_id": ["Already used for a different report; use a new client_id."]})
@@ -122,9 +153,10 @@ def _check_check_in(patient: Patient, check_in_id: int | None) -> None:
         raise ApiError(422, "Not valid: check_in_id", fields={"check_in_id": ["No such check-in for this patient."]})
 
 
-def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Protocol) -> tuple[Assessment, bool]:
+def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Protocol,
+                                history: list) -> tuple[Assessment, bool]:
     try:
-        return grade(patient, report, protocol), True
+        return grade(patient, report, protocol, history=history), True
     except Exception:  # noqa: BLE001 - any grading failure must reach a human (ARCHITECTURE §5)
         log.exception("grading failed for a report of patient %s", patient.id)
         finding = Finding(rule="grading_failed", level=Level.URGENT,
@@ -133,28 +165,26 @@ def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Prot
                           recheck_in_minutes=None, fever_may_be_masked=False), False
 
 
-def _store_and_grade(patient: Patient, data: dict, digest: str, *, source: str, staff: StaffUser | None,
-                     partial: bool) -> dict:
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Serialise one patient's reports so two at once cannot both open "the" alert. SQLite
-        # serialises writers by itself.
-        db.session.scalar(select(Patient.id).where(Patient.id == patient.id).with_for_update())
+def _store_and_grade(patient: Patient, data: dict, digest: str, history: list, *, source: str,
+                     staff: StaffUser | None, partial: bool) -> dict:
     protocol = patient.protocol
     report = new_report(patient, data, digest, source, staff)
     report.partial = partial
     # Graded before the insert, so the row is written once, complete.
-    assessment, graded = _grade_or_fail_toward_human(patient, report, protocol)
+    assessment, graded = _grade_or_fail_toward_human(patient, report, protocol, history)
     stored = {**assessment.to_dict(), "graded": graded,
               "instructions": instructions_for(patient, assessment),
               "ruleset": {"protocol_id": protocol.id, "version": protocol.version}}
     report.level, report.graded, report.assessment = assessment.level.label, graded, stored
-    db.session.add(report)
-    db.session.flush()
+    _insert(report)
+    # Only an alert keeps the thresholds (a routine report opens none); asdict is not free.
+    thresholds = {"protocol": thresholds_of(protocol).to_dict(),
+                  "fired": {f["rule"]: f["thresholds"] for f in stored["findings"] if f.get("thresholds")}
+                  } if report.level in ALERTING_LEVELS else None
     change = raise_alert(
         patient, assessment.level.label, stored["findings"], now=report.received_at,
         kind="report" if graded else "grading_failed", report=report, assessment=stored, protocol=protocol,
-        thresholds={"protocol": thresholds_of(protocol).to_dict(),
-                    "fired": {f["rule"]: f["thresholds"] for f in stored["findings"] if f.get("thresholds")}},
+        thresholds=thresholds,
     )
     if change is not None:
         report.alert_id = change.alert.id
@@ -162,6 +192,31 @@ def _store_and_grade(patient: Patient, data: dict, digest: str, *, source: str, 
     audit.record("report.create", patient_id=patient.id, target_type="report", target_id=report.id,
                  details={"source": source})
     return result_body(report)
+
+
+_REPORTS = Report.__table__
+_INSERT_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
+
+
+def _insert(report: Report) -> None:
+    """Write the new report in one INSERT and make it a persistent object, as `add` and `flush`
+    would, without the unit of work's cost for one row (issue 9). Every column is given,
+    defaults included, so the object holds exactly what the row holds and loads nothing later."""
+    values = {}
+    for column in _REPORTS.columns:
+        if column.primary_key:
+            continue
+        if column.key not in report.__dict__:
+            default = column.default
+            if default is not None and not default.is_scalar:  # a callable default: the ORM's way
+                db.session.add(report)
+                db.session.flush()
+                return
+            setattr(report, column.key, default.arg if default is not None else None)
+        values[column.key] = report.__dict__[column.key]
+    report.id = db.session.execute(_INSERT_REPORT, values).scalar_one()
+    make_transient_to_detached(report)
+    db.session.add(report)
 
 
 def result_body(report: Report) -> dict:
