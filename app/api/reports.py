@@ -40,13 +40,14 @@ def report_view(report: Report) -> dict:
 
 @blp.route("/me/reports")
 class MyReports(MethodView):
-    @requires("patient")
+    @requires("patient", lock_patient=True)
     @blp.arguments(ReportSchema)
     @blp.response(201, ReportResultSchema)
     @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
     def post(self, data):
         """Log symptoms and vitals; graded within the request. Retries with the same client_id are safe."""
-        return _answer(record_report(current_actor().patient, data, source="app"))
+        actor = current_actor()
+        return _answer(record_report(actor.patient, data, source="app", patient_locked=actor.patient_locked))
 
     @requires("patient")
     @blp.arguments(PageArgs, location="query")

@@ -15,7 +15,7 @@ from flask import g, request
 from app.api.errors import ApiError
 from app.extensions import db
 from app.models import ApiToken, Patient, StaffUser
-from app.services.tokens import find_live_token_with_holder
+from app.services.tokens import find_live_patient_token_locking, find_live_token_with_holder
 
 STAFF_ROLES = ("admin", "clinician", "nurse")
 
@@ -25,6 +25,8 @@ class Actor:
     token: ApiToken
     staff: StaffUser | None = None
     patient: Patient | None = None
+    # The patient's row is locked FOR UPDATE in this transaction (`requires(lock_patient=True)`).
+    patient_locked: bool = False
 
     @property
     def kind(self) -> str:
@@ -45,8 +47,13 @@ def _bearer() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def authenticate() -> Actor:
+def authenticate(*, lock_patient: bool = False) -> Actor:
     raw = _bearer()
+    if raw and lock_patient and db.session.get_bind().dialect.name == "postgresql":
+        locked = find_live_patient_token_locking(raw)
+        if locked is not None and locked[1].status != "withdrawn":
+            return Actor(token=locked[0], patient=locked[1], patient_locked=True)
+        # Anything else (a staff token, an unknown one) is answered as below.
     # One statement: the token, and its patient with centre and protocol, or its staff member.
     found = find_live_token_with_holder(raw) if raw else None
     if found is None:
@@ -62,14 +69,18 @@ def authenticate() -> Actor:
     return Actor(token=row, patient=patient)
 
 
-def requires(*kinds: str):
-    """Allow only these actor kinds: "patient", "admin", "clinician", "nurse", or "staff" (all three)."""
+def requires(*kinds: str, lock_patient: bool = False):
+    """Allow only these actor kinds: "patient", "admin", "clinician", "nurse", or "staff" (all three).
+
+    `lock_patient`: on PostgreSQL a patient's row is locked FOR UPDATE by the authenticating
+    statement itself, for views that would lock it anyway (recording a report); the actor says so
+    in `patient_locked`."""
     allowed = set(STAFF_ROLES if "staff" in kinds else ()) | set(kinds) - {"staff"}
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            actor = authenticate()
+            actor = authenticate(lock_patient=lock_patient)
             if actor.kind not in allowed:
                 raise ApiError(403, "Your role may not use this endpoint.")
             g.actor = actor

@@ -53,9 +53,11 @@ def body_hash(data: dict) -> str:
 
 
 def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser | None = None,
-                  partial: bool = False) -> RecordedReport:
+                  partial: bool = False, patient_locked: bool = False) -> RecordedReport:
+    """`patient_locked`: the caller already holds the patient's row lock in this transaction."""
     digest = body_hash(data)
-    _lock_patient(patient)
+    if not patient_locked:
+        _lock_patient(patient)
     # One statement reads the history the rules need and finds a retry (the same client_id) if
     # there is one; a retry is answered from what is stored and never graded again.
     history, retry_of = history_and_retry(patient.id, data["recorded_at"], _look_back(patient), data["client_id"])
