@@ -21,7 +21,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.scheduling.sweeps import run_all_sweeps
 from app.scheduling.wakeup import Wakeup
-from app.services.outbox import dispatch_due
+from app.services.outbox import CLAIM_BATCH, dispatch_due
 
 log = logging.getLogger("vigil.clock")
 
@@ -38,8 +38,10 @@ def dispatch_loop(app: Flask, stop: threading.Event) -> None:
         wakeup = Wakeup(db.engine)
         try:
             while not stop.is_set():
+                backlog = False
                 try:
                     result = dispatch_due(utcnow())
+                    backlog = result.handled >= CLAIM_BATCH  # more may be due: no waiting
                     if result.sent or result.failed or result.retrying:
                         log.info("dispatch: %s", result)
                 except Exception:  # noqa: BLE001 - keep the loop alive through outages
@@ -48,7 +50,8 @@ def dispatch_loop(app: Flask, stop: threading.Event) -> None:
                     stop.wait(1.0)
                 finally:
                     db.session.remove()
-                wakeup.wait(stop)
+                if not backlog:
+                    wakeup.wait(stop)
         finally:
             wakeup.close()
 
