@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import g, has_request_context, request
+from sqlalchemy import insert
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import AuditEvent
 
@@ -11,7 +13,9 @@ from app.models import AuditEvent
 def record(action: str, *, patient_id: int | None = None, target_type: str | None = None,
            target_id: int | None = None, details: dict | None = None) -> None:
     actor = g.get("actor") if has_request_context() else None
-    db.session.add(AuditEvent(
+    # A plain INSERT in the caller's transaction: nothing reads the row back, and every report
+    # writes one, so the ORM's object bookkeeping would be pure cost (issue 9, ingest).
+    db.session.execute(insert(AuditEvent.__table__).values(
         actor_type=actor.audit_type if actor else ("anonymous" if has_request_context() else "system"),
         actor_id=actor.id if actor else None,
         action=action,
@@ -20,4 +24,5 @@ def record(action: str, *, patient_id: int | None = None, target_type: str | Non
         target_id=target_id,
         remote_addr=request.remote_addr if has_request_context() else None,
         details=details or {},
+        at=utcnow(),
     ))

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -80,11 +80,16 @@ def schedule_sweep(now: datetime, limit: int = 500) -> int:
 
 # ---- completing ----------------------------------------------------------------------------
 
+# Built once: a report looks for its check-in on every request (issue 9, ingest).
+_CANDIDATES = select(CheckIn).where(
+    CheckIn.patient_id == bindparam("patient_id"), CheckIn.state.in_(("pending", "missed")),
+    CheckIn.due_at <= bindparam("due_by", type_=CheckIn.due_at.type),
+    CheckIn.window_ends_at >= bindparam("open_after", type_=CheckIn.window_ends_at.type))
+
+
 def _candidate(patient_id: int, recorded_at: datetime) -> CheckIn | None:
-    rows = db.session.scalars(select(CheckIn).where(
-        CheckIn.patient_id == patient_id, CheckIn.state.in_(("pending", "missed")),
-        CheckIn.due_at <= recorded_at + EARLY_COMPLETION,
-        CheckIn.window_ends_at >= recorded_at - LATE_COMPLETION)).all()
+    rows = db.session.scalars(_CANDIDATES, {"patient_id": patient_id, "due_by": recorded_at + EARLY_COMPLETION,
+                                            "open_after": recorded_at - LATE_COMPLETION}).all()
     fitting = [c for c in rows if c.state == "pending" and recorded_at <= c.window_ends_at
                or c.state == "missed" and recorded_at >= c.due_at]
     return min(fitting, key=lambda c: abs((c.due_at - recorded_at).total_seconds()), default=None)
