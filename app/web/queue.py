@@ -28,7 +28,13 @@ def load_alert(alert_id: int) -> Alert:
 @staff_required()
 def queue():
     poll_ms = int(float(current_app.config.get("WEB_QUEUE_POLL_SECONDS", 3)) * 1000)
-    return render_template("web/queue.html", rows=queue_rows(current_staff(), utcnow()), poll_ms=poll_ms)
+    rows = queue_rows(current_staff(), utcnow())
+    page = render_template("web/queue.html", rows=rows, poll_ms=poll_ms)  # before the commit expires the rows
+    # The page load is audited like GET /api/v1/alerts; its refreshes every few seconds are not,
+    # or one open screen would write ~30,000 audit rows a day and bury every other event.
+    audit.record("alert.queue", details={"count": len(rows), "via": "web"})
+    db.session.commit()
+    return page
 
 
 @staff_bp.route("/queue/rows")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.extensions import db
+from app.models import Alert
 from tests.personas import report_body
 
 
@@ -48,6 +50,8 @@ def test_detail_shows_findings_snapshot_and_pages(client, login, nurse, make_pat
     detail = client.get(f"/api/v1/alerts/{alert_id}", headers=login(nurse)).json
     assert detail["findings"][0]["summary"].startswith("Temperature 38.5")
     assert detail["thresholds_snapshot"]["protocol"]["fever_c"] == 38.0
+    patient = db.session.get(Alert, alert_id).patient
+    assert detail["protocol_version"] == patient.protocol.version  # graded under this version
     assert detail["escalation"]["state"] == "running"
     assert detail["escalation_snapshot"]["source"] == "default policy"
     page = next(n for n in detail["notifications"] if n["purpose"] == "page")

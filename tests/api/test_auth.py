@@ -134,6 +134,32 @@ def test_login_is_rate_limited(app, client, make_center, make_staff):
     assert 429 not in statuses[:10]
 
 
+def test_enrollment_is_rate_limited_with_a_clear_answer(app, client):
+    from app.extensions import limiter
+
+    app.config["AUTH_RATE_LIMIT"] = "5/minute"
+    limiter.reset()
+    try:
+        answers = [client.post("/api/v1/auth/enroll", json={"code": f"WRONG{i:03d}"}) for i in range(6)]
+    finally:
+        app.config["AUTH_RATE_LIMIT"] = "1000/minute"
+        limiter.reset()
+    assert [a.status_code for a in answers[:5]].count(429) == 0
+    limited = answers[-1]
+    assert limited.status_code == 429
+    assert limited.json["error"]["code"] == "rate_limited" and limited.json["error"]["message"]
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_passwords_are_stored_only_as_salted_hashes(make_center, make_staff):
+    from app.models import StaffUser
+
+    first, second = make_staff("nurse", make_center()), make_staff("nurse", make_center())
+    hashes = [db.session.get(StaffUser, s.id).password_hash for s in (first, second)]
+    assert PASSWORD not in hashes[0] and hashes[0].startswith(("scrypt:", "pbkdf2:"))
+    assert hashes[0] != hashes[1]  # same password, different salt
+
+
 def test_enrollment_is_audited(client, login, make_center, make_staff):
     code = _new_code(client, login, make_staff, make_center())
     client.post("/api/v1/auth/enroll", json={"code": code})

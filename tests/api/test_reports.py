@@ -228,3 +228,17 @@ def test_my_reports_lists_only_mine_newest_first(client, patient, make_patient, 
     post(client, other, report_body(vitals={"heart_rate": 90}))
     mine = client.get("/api/v1/me/reports", headers=patient.headers).json
     assert [r["vitals"]["heart_rate"] for r in mine] == [71, 70]
+
+
+def test_the_baseline_given_at_enrollment_grades_a_relative_drop(client, make_patient, center, on_call):
+    """REFERENCE §6 R20/R6a end to end: POST /patients stores the day-0 baseline and grading uses it;
+    95 mmHg is no alarm alone, but it is below 80 % of a 150 baseline."""
+    on_call(center)
+    with_baseline = make_patient(center, baseline={"systolic_bp": 150})
+    without = make_patient(center)
+    body = {"vitals": {"systolic_bp": 95, "diastolic_bp": 60, "temperature_c": 36.8}}
+    graded = post(client, with_baseline, report_body(**body)).json["assessment"]
+    plain = post(client, without, report_body(**body)).json["assessment"]
+    assert "R6a_low_blood_pressure" in [f["rule"] for f in graded["findings"]]
+    assert graded["level"] == "urgent"
+    assert "R6a_low_blood_pressure" not in [f["rule"] for f in plain["findings"]]

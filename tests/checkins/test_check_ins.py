@@ -91,6 +91,7 @@ def test_the_missed_ladder_reminds_then_asks_the_caregiver_then_alerts(make_pati
     reminders = [n for n in texts(patient, "reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
     assert [n.to_phone for n in reminders] == [patient.phone]
     assert "check-in" in reminders[0].body.lower() or "control" in reminders[0].body.lower()
+    assert "/c/" in reminders[0].body  # the signed link to the mobile check-in page (issue 6)
     tick(first.due_at + timedelta(minutes=61))
     second = [n.to_phone for n in texts(patient, "second_reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
     assert sorted(second) == sorted([patient.phone, patient.caregiver_phone])
@@ -117,6 +118,21 @@ def test_a_report_in_between_stops_the_ladder(client, make_patient, center, nurs
     tick(first.due_at + timedelta(minutes=130))
     assert texts(enrolled.patient, "second_reminder") == []
     assert db.session.scalar(select(func.count()).select_from(Alert)) == 0
+
+
+def test_a_report_cancels_the_reminder_still_waiting_to_be_sent(client, make_patient, center, nurse, frozen_clock):
+    from app.services.checkins import ladder_sweep
+
+    enrolled = enroll(make_patient, center, frozen_clock)
+    first = next(c for c in check_ins(enrolled.id) if c.due_at > INFUSED + timedelta(hours=1))
+    ladder_sweep(first.due_at + timedelta(minutes=1))  # queued, not yet sent (no dispatch ran)
+    db.session.commit()
+    [reminder] = [n for n in texts(enrolled.patient, "reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
+    assert reminder.state == "pending"
+    frozen_clock.set(first.due_at + timedelta(minutes=2))
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.8}), headers=enrolled.headers)
+    db.session.refresh(reminder)
+    assert reminder.state == "cancelled"
 
 
 def test_a_late_report_closes_the_ladder_and_says_so_on_the_alert(client, make_patient, center, nurse, frozen_clock):

@@ -41,6 +41,12 @@ def test_the_queue_puts_emergencies_first_then_urgent_then_same_day_oldest_first
     assert "Temperature 38.6" in html or "38.6" in html  # the findings carry their numbers
     assert "15 min" in html  # the oldest has been open 15 minutes by the frozen clock
     assert _row_ids(client.get("/queue/rows").get_data(as_text=True)) == _row_ids(html)
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AuditEvent
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.queue")).all()
+    assert [(e.actor_type, e.details) for e in viewed] == [("staff", {"count": 4, "via": "web"})]  # not per refresh
 
 
 def test_a_nurse_of_another_centre_sees_neither_the_alert_nor_the_patient(
