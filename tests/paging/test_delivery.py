@@ -189,6 +189,20 @@ def test_the_watchdog_runs_an_overdue_step(client, twilio_app, team, center, cha
     assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]
 
 
+def test_the_watchdog_restarts_an_escalation_that_lost_its_next_step(client, twilio_app, team, center, chain,
+                                                                     make_patient, tick, frozen_clock):
+    _patient, alert_id = urgent_report(client, make_patient, center)
+    alert = db.session.get(Alert, alert_id)
+    alert.next_step_at = None  # a bug or a hand edit left it running with nothing scheduled
+    db.session.commit()
+    tick()  # the watchdog schedules it now ...
+    db.session.refresh(alert)
+    assert alert.next_step_at == frozen_clock.now
+    frozen_clock.advance(minutes=1)
+    tick()  # ... and the next tick runs the step that would never have come
+    assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]
+
+
 def test_the_watchdog_pages_admins_when_pages_cannot_go_out(client, twilio_app, twilio_api, team, center,
                                                             make_patient, tick, frozen_clock):
     twilio_api.respond_with(503)

@@ -285,3 +285,19 @@ def test_pages_can_drop_initials(client, twilio_app, team, center, make_patient)
         assert ": MRN .." in pages(alert_id)[0].body
     finally:
         twilio_app.config["PAGE_SHOW_INITIALS"] = True
+
+
+def test_staff_stop_and_start_follow_twilio_and_are_kept(client, team, signed_post):
+    """Twilio blocks texts to a number that sent STOP (error 21610, a permanent failure that moves
+    the chain on); Vigil records it on the staff member, and START undoes it."""
+    from app.models import StaffUser
+
+    def text(body: str):
+        return signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "To": "+15017122661",
+                                                        "Body": body, "MessageSid": "SM" + "2" * 32})
+
+    assert text("STOP").status_code == 200
+    assert db.session.get(StaffUser, team["nurse"].id).sms_opted_out is True
+    assert text("start").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(StaffUser, team["nurse"].id).sms_opted_out is False
