@@ -42,8 +42,17 @@ def _sign_in(page, user) -> None:
     expect(page.get_by_role("heading", name="Alert queue")).to_be_visible()
 
 
+# What widens the page, to name it when the check fails: elements reaching past the viewport
+# outside a scrolling table.
+WIDEST = """(width) => [...document.querySelectorAll("body *")]
+  .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.parentElement.closest(".table-wrap"))
+  .slice(0, 5).map((el) => el.tagName + (el.id ? "#" + el.id : "") + "." + el.className + " " +
+                   Math.round(el.getBoundingClientRect().right))"""
+
+
 def _no_sideways_scroll(page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    wide = page.evaluate(WIDEST, width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, wide)
 
 
 def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
@@ -198,3 +207,27 @@ def test_the_check_in_page_on_a_phone(new_page, frozen_clock, make_center, make_
     expect(page.locator("#refused")).to_have_attribute("data-reason", "expired")
     expect(page.get_by_role("heading")).to_have_text("This check-in link has expired")
     assert_accessible(page)
+
+
+def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_phone(
+        new_page, make_center, make_staff, make_patient, on_call, client, artifacts):
+    """axe-core's WCAG 2.1 A/AA rules and no sideways scroll at 360 px, on the pages the journeys
+    above do not reach: sign-in, the patient list, and the protocol pages (issue 6 point 7)."""
+    center = make_center()
+    on_call(center)
+    clinician = make_staff("clinician", center)
+    patient = make_patient(center)
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.4}), headers=patient.headers)
+    protocol_id = patient.patient.protocol_id
+    for width in (1280, 360):
+        page = new_page(width=width, height=800)
+        page.goto("/sign-in")
+        assert_accessible(page)
+        _no_sideways_scroll(page, width)
+        _sign_in(page, clinician)
+        for path in ("/", "/patients", f"/patients/{patient.id}", "/protocols", f"/protocols/{protocol_id}",
+                     f"/protocols/{protocol_id}/new-version"):
+            page.goto(path)
+            assert_accessible(page)
+            _no_sideways_scroll(page, width)
+        page.screenshot(path=str(artifacts / f"protocol-{width}.png"), full_page=True)
