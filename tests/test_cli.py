@@ -32,6 +32,9 @@ def test_users_create_refuses_bad_input(app, make_center):
     assert runner.invoke(args=[*base, "--password", "long-enough-pw"]).exit_code != 0  # nurse without centre
     assert runner.invoke(args=[*base, "--password", "long-enough-pw", "--center", str(center.id),
                                "--phone", "123"]).exit_code != 0
+    refused = runner.invoke(args=["users", "create", "--email", "ward.nurse.one@example.org", "--role", "nurse",
+                                  "--password", "ward.nurse.one", "--center", str(center.id)])
+    assert refused.exit_code != 0 and "part of the email" in refused.output
     assert _count(StaffUser) == 0
 
 

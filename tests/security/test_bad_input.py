@@ -71,9 +71,11 @@ def test_numbers_and_flags_as_strings_are_refused(client, patient, path, value):
     for key in parents:
         target = target.setdefault(key, {})
     target[leaf] = value
+    before = _counts()
     response = client.post("/api/v1/me/reports", json=body, headers=patient.headers)
     assert response.status_code == 422
     assert path in response.json["error"]["fields"]
+    assert _counts() == before  # nothing stored
 
 
 @pytest.mark.parametrize("name", [
