@@ -58,6 +58,26 @@ def test_audit_events_cannot_be_changed_or_deleted(client, login, make_staff, ce
     db.session.rollback()
 
 
+def test_the_database_refuses_to_change_audit_events_even_by_raw_sql(make_staff, center, make_patient):
+    """Migration 0008: a trigger, so a script or a console session cannot rewrite history either.
+    PostgreSQL refuses UPDATE and DELETE; SQLite (the development default) refuses UPDATE."""
+    from sqlalchemy import func, text
+    from sqlalchemy.exc import DatabaseError
+
+    make_patient(center)
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    statements = ["UPDATE audit_events SET action = 'rewritten'"]
+    if db.engine.dialect.name == "postgresql":
+        statements.append("DELETE FROM audit_events")
+    for statement in statements:
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "rewritten")) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count > 0
+
+
 def test_audit_details_and_logs_carry_no_health_values(client, make_center, make_patient, on_call, caplog):
     center = make_center()
     on_call(center)
