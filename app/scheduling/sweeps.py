@@ -3,12 +3,13 @@
 Sweeps read only what is due (rows with a due time and a state) and claim it with
 compare-and-set, so several clock processes may run them at once.
 
-Most ticks find nothing due. A sweep may therefore register a *probe*: an indexed EXISTS that is
-true whenever the sweep could have anything to do (it may be true more often, never less). A tick
-asks every probe in one statement and skips the sweeps whose probe is false; a skipped sweep's
-result is the one it returns when it finds nothing. Whenever a sweep did run, what it did (an
-alert raised, a page queued) may have made a later sweep due, so the later sweeps are probed
-again before any of them is skipped. If the probe itself fails, every sweep runs.
+Most ticks find nothing due. A sweep may therefore register a *probe*: a cheap indexed boolean
+(usually `earliest(...) <= now`, see there) that is true whenever the sweep could have anything
+to do (it may be true more often, never less). A tick asks every probe in one statement and skips
+the sweeps whose probe is false; a skipped sweep's result is the one it returns when it finds
+nothing. Whenever a sweep did run, what it did (an alert raised, a page queued) may have made a
+later sweep due, so the later sweeps are probed again before any of them is skipped. If the probe
+itself fails, every sweep runs.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ IDLE: dict[str, object] = {}  # what a probed sweep returns when it finds nothin
 def sweep(name: str, *, due: Probe | None = None, idle: object = 0) -> Callable[[Sweep], Sweep]:
     """Register a sweep under `name`; order of registration is the order they run in a tick.
 
-    `due(now)` is the sweep's probe: a boolean SQL expression (an EXISTS on the index the sweep
-    reads) that must be true whenever the sweep would find anything to do. `idle` is the result
+    `due(now)` is the sweep's probe: a boolean SQL expression (on the index the sweep reads) that
+    must be true whenever the sweep would find anything to do. `idle` is the result
     the sweep returns when it finds nothing, reported for a tick that skips it."""
 
     def register(fn: Sweep) -> Sweep:
