@@ -213,3 +213,26 @@ def test_the_watchdog_pages_admins_when_pages_cannot_go_out(client, twilio_app, 
     warnings = db.session.scalars(select(Notification).where(Notification.purpose == "watchdog")).all()
     assert [w.to_phone for w in warnings] == [team["admin"].phone]
     assert "not going out" in warnings[0].body
+
+
+def test_the_queue_row_says_whether_the_last_page_reached_the_phone(client, twilio_app, team, center, make_patient,
+                                                                    tick, signed_post):
+    import re
+
+    from tests.personas import PASSWORD
+    from tests.web.conftest import csrf_from
+
+    _patient, alert_id = urgent_report(client, make_patient, center)
+    tick()
+    page = pages(alert_id)[0]
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    client.post("/sign-in", data={"email": team["nurse"].email, "password": PASSWORD, "csrf_token": token})
+
+    def delivery_cell() -> str:
+        html = client.get("/queue/rows").get_data(as_text=True)
+        row = re.search(rf'<tr data-alert-id="{alert_id}".*?</tr>', html, re.S).group(0)
+        return " ".join(re.sub(r"<[^>]+>", " ", re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[6]).split())
+
+    assert delivery_cell() == f"sent, not yet confirmed to {team['nurse'].name}"
+    callback(signed_post, page, "delivered")
+    assert delivery_cell() == f"delivered to {team['nurse'].name}"

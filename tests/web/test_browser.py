@@ -212,12 +212,14 @@ def test_the_check_in_page_on_a_phone(new_page, frozen_clock, make_center, make_
 def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_phone(
         new_page, make_center, make_staff, make_patient, on_call, client, artifacts):
     """axe-core's WCAG 2.1 A/AA rules and no sideways scroll at 360 px, on the pages the journeys
-    above do not reach: sign-in, the patient list, and the protocol pages (issue 6 point 7)."""
+    above do not reach: sign-in, the queue, the alert page and its hand-off packet, the patient
+    list and page, and the protocol pages (issue 6 point 7)."""
     center = make_center()
     on_call(center)
     clinician = make_staff("clinician", center)
     patient = make_patient(center)
-    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.4}), headers=patient.headers)
+    alert_id = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.4}),
+                           headers=patient.headers).json["alert"]["id"]
     protocol_id = patient.patient.protocol_id
     for width in (1280, 360):
         page = new_page(width=width, height=800)
@@ -225,7 +227,8 @@ def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_ph
         assert_accessible(page)
         _no_sideways_scroll(page, width)
         _sign_in(page, clinician)
-        for path in ("/", "/patients", f"/patients/{patient.id}", "/protocols", f"/protocols/{protocol_id}",
+        for path in ("/", f"/alerts/{alert_id}", f"/alerts/{alert_id}/handoff", "/patients",
+                     f"/patients/{patient.id}", "/protocols", f"/protocols/{protocol_id}",
                      f"/protocols/{protocol_id}/new-version"):
             page.goto(path)
             assert_accessible(page)

@@ -35,6 +35,27 @@ def test_the_list_shows_day_phase_restrictions_last_report_next_check_in_and_adh
     assert "3/4 (75%)" in row
 
 
+def test_the_patient_page_shows_restrictions_last_report_next_check_in_and_adherence(
+        client, make_center, make_staff, make_patient, make_check_in, web_sign_in):
+    center = make_center()
+    patient = make_patient(center)  # infused two days ago (America/New_York)
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.1}), headers=patient.headers)
+    now = utcnow()
+    for hours, state in ((30, "completed"), (22, "missed"), (18, "excused"), (14, "completed")):
+        make_check_in(patient.patient, due=now - timedelta(hours=hours), state=state)
+    make_check_in(patient.patient, due=now + timedelta(hours=1))  # before the schedule's first (12:00)
+    web_sign_in(make_staff("nurse", center))
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    facts_html = re.search(r'<dl class="facts" id="patient-facts">(.*?)</dl>', html, re.S).group(1)
+    facts = {re.sub(r"<[^>]+>", "", dt).strip(): " ".join(re.sub(r"<[^>]+>", " ", dd).split())
+             for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", facts_html, re.S)}
+    assert facts["Day after infusion"] == "2" and facts["Phase"] == "days-0-7"
+    assert facts["Near the centre until"] == facts["No driving until"] == "2026-12-04"  # US: 14 days (REFERENCE 1)
+    assert "10:00" in facts["Last report"]  # 15:00 UTC = 10:00 in New York
+    assert "11:00" in facts["Next check-in"]  # now + 1 h, local
+    assert facts["Adherence"].startswith("2/3 (67%)")  # excused does not count as due
+
+
 def test_the_patient_page_has_its_facts_and_chart_data(client, make_center, make_staff, make_patient,
                                                        web_sign_in):
     center = make_center()
