@@ -99,6 +99,17 @@ def test_an_expired_token_gets_401(client, make_center, make_staff, login, froze
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_a_patient_token_lasts_120_days_then_gets_401(client, login, make_center, make_staff, frozen_clock):
+    code = _new_code(client, login, make_staff, make_center())
+    headers = bearer(client.post("/api/v1/auth/enroll", json={"code": code}).json["access_token"])
+    frozen_clock.advance(days=120, seconds=-1)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    frozen_clock.advance(seconds=2)
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
 def test_logout_revokes_the_presented_token_only(client, make_center, make_staff, login):
     nurse = make_staff("nurse", make_center())
     kept, revoked = login(nurse), login(nurse)

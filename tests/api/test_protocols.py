@@ -58,6 +58,30 @@ def test_a_new_version_never_edits_the_old_one(client, clinician):
     assert base.content == before and base.superseded_by_id == created.json["id"]
 
 
+def test_a_new_patient_gets_the_protocol_named_at_enrollment_or_a_422_that_names_it(client, clinician, center):
+    from app.models import Patient
+    from tests.personas import patient_body
+
+    base = us_cd19()
+    content = {**copy.deepcopy(base.content), "thresholds": {"fever_c": 37.5}}
+    v2 = client.post("/api/v1/protocols", json={"base_id": base.id, "content": content, "name": "Low fever"},
+                     headers=clinician).json
+    named = client.post("/api/v1/patients", json=patient_body(center, protocol_id=v2["id"]), headers=clinician)
+    assert named.status_code == 201, named.json
+    assert (named.json["protocol"]["id"], named.json["protocol"]["version"]) == (v2["id"], 2)
+    unnamed = client.post("/api/v1/patients", json=patient_body(center), headers=clinician)
+    assert unnamed.json["protocol"]["id"] == base.id  # a new version is not the default until made so
+
+    patients = db.session.scalar(select(func.count()).select_from(Patient))
+    uk = db.session.scalar(select(Protocol).where(Protocol.family == "uk-default"))
+    for protocol_id in (uk.id, 999_999):
+        refused = client.post("/api/v1/patients", json=patient_body(center, protocol_id=protocol_id),
+                              headers=clinician)
+        assert refused.status_code == 422
+        assert list(refused.json["error"]["fields"]) == ["protocol_id"]
+    assert db.session.scalar(select(func.count()).select_from(Patient)) == patients
+
+
 def test_nurses_and_patients_cannot_create_protocols(client, login, make_staff, center, make_patient):
     body = {"base_id": us_cd19().id, "content": us_cd19().content}
     assert client.post("/api/v1/protocols", json=body, headers=login(make_staff("nurse", center))).status_code == 403

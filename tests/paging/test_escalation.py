@@ -90,6 +90,7 @@ def test_no_ack_climbs_to_the_next_step_then_stops_after_the_full_chain(client, 
     frozen_clock.advance(minutes=1)
     tick()
     assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]
+    assert "row-unanswered" not in _queue_row(client, team["nurse"], alert_id)  # still climbing
     frozen_clock.advance(minutes=10)
     tick()
     alert = db.session.get(Alert, alert_id)
@@ -100,6 +101,21 @@ def test_no_ack_climbs_to_the_next_step_then_stops_after_the_full_chain(client, 
     tick()
     assert len(pages(alert_id)) == 4
     assert len(twilio_api.messages(accepted=True)) >= 4
+    # ...and it stays loud on the queue until a person acts.
+    row = _queue_row(client, team["nurse"], alert_id)
+    assert "row-unanswered" in row and "No one acknowledged: full chain paged" in row
+
+
+def _queue_row(client, staff, alert_id: int) -> str:
+    from tests.personas import PASSWORD
+    from tests.web.conftest import csrf_from
+
+    form = client.get("/sign-in")
+    if form.status_code == 200:  # not signed in yet
+        token = csrf_from(form.get_data(as_text=True))
+        client.post("/sign-in", data={"email": staff.email, "password": PASSWORD, "csrf_token": token})
+    html = client.get("/queue/rows").get_data(as_text=True)
+    return re.search(rf'<tr data-alert-id="{alert_id}".*?</tr>', html, re.S).group(0)
 
 
 def test_repeat_runs_the_chain_again(client, login, twilio_app, team, center, make_patient, tick, frozen_clock):
