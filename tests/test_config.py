@@ -33,3 +33,18 @@ def test_production_with_a_secret_key_starts(tmp_path):
 
 def test_development_runs_with_the_built_in_key(tmp_path):
     assert _load_wsgi(tmp_path, VIGIL_CONFIG="development").returncode == 0
+
+
+def test_a_dot_env_beside_config_py_fills_in_what_the_environment_does_not_set(tmp_path):
+    import shutil
+
+    shutil.copy(REPO / "config.py", tmp_path / "config.py")
+    (tmp_path / ".env").write_text("PATIENT_TOKEN_DAYS=30\nSMS_BACKEND=twilio\nDATABASE_URL=postgres://db/vigil\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PATIENT_TOKEN_DAYS", "DATABASE_URL", "SMS_BACKEND")}
+    env["SMS_BACKEND"] = "log"  # set in the environment: it wins over .env
+    script = ("import config; c = config.Config; "
+              "print(c.PATIENT_TOKEN_DAYS, c.SMS_BACKEND, c.SQLALCHEMY_DATABASE_URI)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["30", "log", "postgresql+psycopg://db/vigil"]
