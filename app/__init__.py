@@ -15,7 +15,8 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     config = config or config_from_env()
     if issubclass(config, ProductionConfig):
         config.check()
-    app = Flask(__name__, instance_relative_config=True)
+    # static_folder=None: every asset is served by the web blueprint (app/web/static); no second route.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_object(config)
     app.config.update(overrides)
     app.json.sort_keys = False  # keep fields in the order the schemas declare them
