@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -25,6 +27,8 @@ from app.rules import (
     render_instructions,
 )
 from app.services.restrictions import day_after_infusion, local_infusion_date
+
+log = logging.getLogger(__name__)
 
 # The longest look-back any rule can be configured to need (R14's diarrhoea window at most).
 HISTORY_WINDOW = timedelta(days=30)
@@ -146,4 +150,13 @@ def instruction_context(patient: Patient) -> InstructionContext:
 
 
 def instructions_for(patient: Patient, assessment: Assessment) -> str:
-    return render_instructions(assessment, instruction_context(patient))
+    """The patient's instructions in their language; in English if that rendering fails (a broken
+    translation must never cost a report: the English wording is the one the tests pin)."""
+    context = instruction_context(patient)
+    try:
+        return render_instructions(assessment, context)
+    except Exception:  # noqa: BLE001 - fail toward the report being stored and the patient told
+        if context.language == "en":
+            raise
+        log.exception("instructions in %r failed; answering in English", context.language)
+        return render_instructions(assessment, replace(context, language="en"))

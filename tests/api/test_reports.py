@@ -178,6 +178,27 @@ def test_a_broken_engine_stores_the_report_and_opens_a_review_alert(client, pati
     assert db.session.get(Report, response.json["report"]["id"]).graded is False
 
 
+def test_a_broken_translation_still_stores_the_report_and_answers_in_english(client, make_patient, center,
+                                                                            monkeypatch):
+    import app.rules.instructions as instructions
+
+    real = instructions.translations_for
+
+    class BrokenSpanish:  # a catalogue entry whose placeholder was mistranslated: a fault injected on purpose
+        gettext = staticmethod(lambda _text: "Llame al %(telefono)s")
+        ngettext = staticmethod(lambda _one, _many, _n: "%(minutos)s")
+
+    monkeypatch.setattr(instructions, "translations_for", lambda lang: BrokenSpanish() if lang == "es" else real(lang))
+    patient = make_patient(center, language="es")
+    response = post(client, patient, report_body(vitals={"temperature_c": 38.5}))
+    assert response.status_code == 201
+    english = post(client, make_patient(center, language="en"), report_body(vitals={"temperature_c": 38.5}))
+    assert response.json["assessment"]["instructions"] == english.json["assessment"]["instructions"]
+    assert "+16175550100" in english.json["assessment"]["instructions"]
+    assert db.session.get(Alert, response.json["alert"]["id"]).level == "urgent"
+    assert db.session.get(Report, response.json["report"]["id"]) is not None
+
+
 def test_a_spanish_speaking_patient_gets_spanish_instructions(client, make_patient, center):
     patient = make_patient(center, language="es")
     response = post(client, patient, report_body(vitals={"temperature_c": 38.5}))
