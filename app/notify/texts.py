@@ -46,5 +46,8 @@ def milestone(language: str, which: str, center_phone: str) -> str:
         "monitoring": tr.gettext(
             "Vigil: your daily CAR T monitoring window has ended. Vigil will keep asking for less frequent "
             "check-ins; call %(phone)s if anything changes."),
+        "ended": tr.gettext(
+            "Vigil: your CAR T check-ins with Vigil have ended. Keep your wallet card with you and call "
+            "%(phone)s if you have a fever, confusion or anything new."),
     }
     return to_gsm7(texts[which] % {"phone": center_phone})

@@ -1,9 +1,10 @@
-"""The days restrictions end: the patient is told on the day (issue 5 point 7), and at the end of
-the monitoring window the patient moves to the protocol's late phase or is completed."""
+"""The days restrictions end: the patient is told on the day (issue 5 point 7). At the end of the
+monitoring window the patient moves on to the protocol's later phases; when the last phase ends
+(or the window does, for a protocol with no later phase) the patient is told and completed."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from app.models import Patient
 from app.notify.texts import milestone
 from app.services import outbox
 from app.services.checkins import cancel_future
-from app.services.restrictions import compute_restrictions
+from app.services.restrictions import compute_restrictions, local_infusion_date
 
 TELL_AT = time(9, 0)  # local morning: a restriction's last day, told when the patient is awake
 
@@ -25,19 +26,28 @@ def milestone_times(patient: Patient) -> dict[str, datetime]:
     def morning(day) -> datetime:
         return datetime.combine(day, TELL_AT, tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
-    return {"stay_near_center": morning(r.stay_near_center_until), "no_driving": morning(r.no_driving_until),
-            "monitoring": r.monitoring_ends_at}
+    times = {"stay_near_center": morning(r.stay_near_center_until), "no_driving": morning(r.no_driving_until)}
+    ended = _last_phase_ends_at(patient)
+    if ended is None or ended > r.monitoring_ends_at:
+        times["monitoring"] = r.monitoring_ends_at  # later phases follow: "less frequent check-ins"
+    if ended is not None:
+        times["ended"] = max(ended, r.monitoring_ends_at)  # restrictions' window runs to its end regardless
+    return times
+
+
+def _last_phase_ends_at(patient: Patient) -> datetime | None:
+    """Local midnight after the last phase's last day; None when the last phase runs on."""
+    phases = patient.protocol.content.get("phases") or []
+    if not phases or any(p.get("to_day") is None for p in phases):
+        return None
+    day0 = local_infusion_date(patient.infused_at, patient.timezone)
+    after_last = day0 + timedelta(days=max(p["to_day"] for p in phases) + 1)
+    return datetime.combine(after_last, time(0), tzinfo=ZoneInfo(patient.timezone)).astimezone(UTC)
 
 
 def plan_next(patient: Patient) -> None:
     pending = [at for name, at in milestone_times(patient).items() if name not in (patient.milestones_done or [])]
     patient.next_milestone_at = min(pending) if pending and patient.status == "active" else None
-
-
-def _has_late_phase(patient: Patient) -> bool:
-    content = patient.protocol.content
-    monitoring_days = content["restrictions"]["monitoring_days"]
-    return any(p.get("to_day") is None or p["to_day"] > monitoring_days for p in content.get("phases", []))
 
 
 def _reach(patient: Patient, name: str, now: datetime) -> None:
@@ -46,7 +56,7 @@ def _reach(patient: Patient, name: str, now: datetime) -> None:
         outbox.queue(dedupe_key=f"milestone:{patient.id}:{name}", purpose="milestone", to_phone=patient.phone,
                      body=milestone(patient.language, name, patient.center.phone or ""), now=now,
                      patient_id=patient.id)
-    if name == "monitoring" and not _has_late_phase(patient):
+    if name == "ended":
         patient.status = "completed"
         cancel_future(patient, now)
 

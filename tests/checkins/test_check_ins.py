@@ -208,8 +208,37 @@ def test_the_patient_is_told_on_the_day_restrictions_end(make_patient, center, n
     tick(datetime(2026, 12, 7, 5, 1, tzinfo=UTC))  # midnight after day 14: monitoring ends
     db.session.refresh(patient)
     assert "monitoring" in patient.milestones_done
-    assert patient.status == "active"  # us-cd19 continues with its late phase
-    assert db.session.get(Patient, patient.id).next_milestone_at is None
+    assert patient.status == "active"  # us-cd19 continues with its late phase, to day 365
+    last_phase_over = datetime(2027, 11, 23, 5, 0, tzinfo=UTC)  # midnight after day 365 in New York
+    assert patient.next_milestone_at == last_phase_over
+    tick(last_phase_over + timedelta(minutes=1))
+    db.session.refresh(patient)
+    assert (patient.status, patient.next_milestone_at) == ("completed", None)
+    ended = [n for n in texts(patient, "milestone") if n.dedupe_key.endswith(":ended")]
+    assert len(ended) == 1 and "wallet card" in ended[0].body
+    assert check_ins(patient.id, "pending") == []
+
+
+def test_a_protocol_with_no_later_phase_completes_the_patient_when_the_window_ends(
+        client, login, make_staff, make_patient, center, nurse, frozen_clock):
+    base = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
+    window_only = [p for p in base.content["phases"] if p["to_day"] is not None and p["to_day"] <= 14]
+    assert window_only[-1]["to_day"] == 14
+    created = client.post("/api/v1/protocols", json={"base_id": base.id, "name": "Window only",
+                                                     "content": {**base.content, "phases": window_only}},
+                          headers=login(make_staff("clinician", center)))
+    assert created.status_code == 201, created.json
+    enrolled = enroll(make_patient, center, frozen_clock, protocol_id=created.json["id"], language="es")
+    patient = enrolled.patient
+    tick(datetime(2026, 12, 7, 4, 59, tzinfo=UTC))  # 23:59 on day 14 in New York
+    db.session.refresh(patient)
+    assert patient.status == "active"
+    tick(datetime(2026, 12, 7, 5, 1, tzinfo=UTC))  # the window has ended, and with it the schedule
+    db.session.refresh(patient)
+    assert (patient.status, patient.next_milestone_at) == ("completed", None)
+    told = {n.dedupe_key.split(":")[-1]: n.body for n in texts(patient, "milestone")}
+    assert set(told) == {"stay_near_center", "no_driving", "ended"}  # not "less frequent check-ins"
+    assert "tarjeta de billetera" in told["ended"]
 
 
 def test_the_schedule_sweep_reads_only_patients_whose_horizon_runs_short(make_patient, center, nurse, frozen_clock):
