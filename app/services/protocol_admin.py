@@ -69,7 +69,7 @@ def _make_default(protocol: Protocol) -> None:
 
 def _reports_in_scope(center_id: int | None, patient_id: int | None, since: datetime,
                       until: datetime) -> dict[int, list[Report]]:
-    """Per patient, its reports from a week before `since` (history the rules look back on)."""
+    """Per patient, its reports from HISTORY_WINDOW (30 days) before `since`: the history the rules look back on."""
     query = select(Report).join(Patient, Patient.id == Report.patient_id).where(
         Report.recorded_at >= since - HISTORY_WINDOW, Report.recorded_at < until)
     if patient_id is not None:

@@ -189,6 +189,7 @@ def test_switching_protocol_regenerates_only_future_check_ins_and_is_audited(cli
     assert future and {c.due_at.astimezone(NY).strftime("%H:%M") for c in future} <= {"09:00", "19:00"}
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "patient.update"))
     assert (audit.actor_id, audit.details["protocol_id"]) == (clinician.id, created.json["id"])
+    assert audit.at == frozen_clock.now  # who, and when
 
 
 def test_withdrawing_a_patient_cancels_pending_check_ins(client, login, make_patient, center, nurse, frozen_clock):
