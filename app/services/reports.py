@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.api.errors import ApiError
 from app.clock import utcnow
@@ -219,6 +219,23 @@ def _insert(report: Report) -> None:
     report.id = db.session.execute(_INSERT_REPORT, values).scalar_one()
     make_transient_to_detached(report)
     db.session.add(report)
+    # Attached as if loaded, the session would keep it after a rollback that took its row away.
+    db.session().info.setdefault(_INSERTED, []).append(report)
+
+
+_INSERTED = "vigil_reports_inserted_by_core"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_inserted(session: Session) -> None:
+    session.info.pop(_INSERTED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_inserted(session: Session, _previous_transaction) -> None:  # noqa: ANN001
+    for report in session.info.pop(_INSERTED, []):
+        if report in session:
+            session.expunge(report)
 
 
 def result_body(report: Report) -> dict:

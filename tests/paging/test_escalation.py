@@ -153,6 +153,54 @@ def test_an_sms_ack_stops_the_chain_and_tells_the_others(client, twilio_app, twi
     assert len(pages(alert_id)) == 2
 
 
+def test_an_ack_at_step_one_means_step_two_is_never_paged(client, twilio_app, team, center, chain, make_patient,
+                                                         tick, frozen_clock, signed_post):
+    _patient, alert_id = urgent_report(client, make_patient, center)
+    tick()
+    assert paged_phones(alert_id) == [team["nurse"].phone]
+    frozen_clock.advance(minutes=3)
+    code = db.session.get(Alert, alert_id).ack_code
+    reply = signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "To": "+15017122661",
+                                                     "Body": f"ACK {code}", "MessageSid": "SM" + "2" * 32})
+    assert reply.status_code == 200
+    frozen_clock.advance(hours=2)
+    tick()
+    alert = db.session.get(Alert, alert_id)
+    assert (alert.status, alert.acknowledged_by_id, alert.escalation_state) == (
+        "acknowledged", team["nurse"].id, "stopped")
+    assert paged_phones(alert_id) == [team["nurse"].phone]  # the clinician (step 2) was never paged
+
+
+def test_the_alert_and_its_pages_are_written_in_one_transaction(client, team, center, make_patient, monkeypatch):
+    """A fault while queueing the page (injected on purpose) leaves no report, no alert and no
+    message behind; the phone's retry of the same report then stores all three, once."""
+    from sqlalchemy import func
+
+    from app.models import Report
+    from app.services import outbox
+
+    patient = make_patient(center)
+    body = report_body(vitals={"temperature_c": 38.6})
+    real_queue = outbox.queue
+
+    def failing_queue(*args, **kwargs):
+        if kwargs.get("purpose") == "page":
+            raise ConnectionError("injected: the database went away while queueing the page")
+        return real_queue(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "queue", failing_queue)
+    failed = client.post("/api/v1/me/reports", json=body, headers=patient.headers)
+    assert failed.status_code == 500 and failed.json["error"]["code"] == "internal_error"
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Report, Alert, Notification)]
+    assert counts == [0, 0, 0]
+
+    monkeypatch.setattr(outbox, "queue", real_queue)
+    retry = client.post("/api/v1/me/reports", json=body, headers=patient.headers)
+    assert retry.status_code == 201
+    assert paged_phones(retry.json["alert"]["id"]) == [team["nurse"].phone]
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 1
+
+
 def test_a_forged_ack_is_403_and_changes_nothing(client, twilio_app, team, center, make_patient, tick, signed_post):
     _patient, alert_id = urgent_report(client, make_patient, center)
     code = db.session.get(Alert, alert_id).ack_code
