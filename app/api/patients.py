@@ -75,7 +75,8 @@ class PatientItem(MethodView):
     @blp.arguments(PatientPatchSchema)
     @blp.response(200, PatientOutSchema)
     def patch(self, data, patient_id):
-        """Change protocol (applies from now on), status, language, channel, caregiver or baseline."""
+        """Change protocol (applies from now on), status, language, channel, caregiver, baseline, or
+        excuse check-ins until a time (e.g. readmitted to hospital; null ends it)."""
         patient = load_patient_for_staff(patient_id)
         if "protocol_id" in data:
             _check_protocol_fits(patient, data["protocol_id"])

@@ -56,6 +56,10 @@ class Patient(db.Model):
     # When the next restriction ends (the patient is told that day); milestones already told.
     next_milestone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     milestones_done: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Check-ins due before this are excused (e.g. the patient is back in hospital): no reminders,
+    # no missed-check-in alerts; set by staff, with the reason they gave.
+    check_ins_excused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_ins_excused_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     center: Mapped[Center] = relationship()

@@ -51,6 +51,11 @@ class PatientCreateSchema(StrictSchema):
             raise ValidationError("The caregiver needs a phone of their own.", "caregiver_phone")
 
 
+# An excusal covers a readmission or a stay near the centre, not the rest of the follow-up:
+# a longer pause is a status change (withdrawn), which staff should choose on purpose. [DESIGN]
+MAX_EXCUSAL = timedelta(days=30)
+
+
 class PatientPatchSchema(StrictSchema):
     protocol_id = Id()
     status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
@@ -59,6 +64,19 @@ class PatientPatchSchema(StrictSchema):
     caregiver_name = fields.String(validate=validate.Length(max=200), allow_none=True)
     caregiver_phone = Phone(allow_none=True)
     baseline = fields.Nested(BaselineSchema)
+    # Check-ins due before this are excused (null ends an excusal); the reason shows to the team.
+    check_ins_excused_until = fields.AwareDateTime(allow_none=True)
+    check_ins_excused_reason = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+
+    @validates("check_ins_excused_until")
+    def _excusal_ahead_and_bounded(self, value, **kwargs) -> None:
+        if value is None:
+            return
+        now = utcnow()
+        if value <= now:
+            raise ValidationError("Must be in the future; send null to end an excusal now.")
+        if value > now + MAX_EXCUSAL:
+            raise ValidationError(f"At most {MAX_EXCUSAL.days} days ahead; renew it if the stay runs longer.")
 
 
 class RestrictionsSchema(StrictSchema):
@@ -109,6 +127,8 @@ class PatientOutSchema(StrictSchema):
     status = fields.String()
     channel = fields.String()
     baseline = fields.Dict()
+    check_ins_excused_until = fields.AwareDateTime(allow_none=True)
+    check_ins_excused_reason = fields.String(allow_none=True)
     protocol = fields.Nested(ProtocolRefSchema)
     stay_near_center_until = fields.Date()
     no_driving_until = fields.Date()

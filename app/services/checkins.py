@@ -44,11 +44,17 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
     planned = planned_check_ins(content, patient.infused_at, patient.timezone, start, end)
     existing = set(db.session.scalars(select(CheckIn.due_at).where(
         CheckIn.patient_id == patient.id, CheckIn.due_at >= start, CheckIn.due_at < end)))
-    rows = [CheckIn(patient_id=patient.id, protocol_id=patient.protocol_id, due_at=p.due_at,
-                    window_ends_at=p.window_ends_at, phase=p.phase, asks=list(p.asks), state="pending",
-                    ladder_step=0, next_action_at=ladder_times(content, p.due_at).reminder_at,
-                    missed_level=p.missed_level)
-            for p in planned if p.due_at not in existing]
+    excused_until = patient.check_ins_excused_until
+    rows = []
+    for p in planned:
+        if p.due_at in existing:
+            continue
+        excused = excused_until is not None and p.due_at < excused_until
+        rows.append(CheckIn(
+            patient_id=patient.id, protocol_id=patient.protocol_id, due_at=p.due_at, window_ends_at=p.window_ends_at,
+            phase=p.phase, asks=list(p.asks), state="excused" if excused else "pending", ladder_step=0,
+            next_action_at=None if excused else ladder_times(content, p.due_at).reminder_at,
+            missed_level=p.missed_level))
     db.session.add_all(rows)
     patient.schedule_until = end
     return len(rows)
@@ -67,6 +73,33 @@ def cancel_future(patient: Patient, now: datetime) -> None:
     db.session.execute(update(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending")
                        .values(state="cancelled", next_action_at=None).execution_options(synchronize_session=False))
     patient.schedule_until = None
+
+
+def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> None:
+    """Staff excuse the patient's check-ins due before `until` (back in hospital, seen in clinic):
+    they are neither reminded nor missed, and reminders already queued for them are cancelled.
+    Ending an excusal early (None, or an earlier time) gives the later check-ins back."""
+    patient.check_ins_excused_until = until
+    if until is not None:
+        excused = list(db.session.scalars(select(CheckIn).where(
+            CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.due_at < until)))
+        for check_in in excused:
+            check_in.state, check_in.next_action_at = "excused", None
+            _cancel_reminders(patient.id, check_in.id, now)
+    given_back = select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "excused",
+                                       CheckIn.due_at > now)
+    if until is not None:
+        given_back = given_back.where(CheckIn.due_at >= until)
+    for check_in in db.session.scalars(given_back):
+        check_in.state, check_in.ladder_step = "pending", 0
+        check_in.next_action_at = ladder_times(patient.protocol.content, check_in.due_at).reminder_at
+
+
+def _cancel_reminders(patient_id: int, check_in_id: int, now: datetime) -> None:
+    db.session.execute(update(Notification).where(
+        Notification.patient_id == patient_id, Notification.state == "pending",
+        Notification.purpose.in_(("reminder", "second_reminder")), Notification.dedupe_key.like(f"ci:{check_in_id}:%"))
+        .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
 
 
 def schedule_sweep(now: datetime, limit: int = 500) -> int:
@@ -106,10 +139,7 @@ def complete_for_report(patient: Patient, report: Report, now: datetime) -> Chec
     was_missed = check_in.state == "missed"
     check_in.state, check_in.completed_report_id, check_in.next_action_at = "completed", report.id, None
     report.check_in_id = check_in.id
-    db.session.execute(update(Notification).where(
-        Notification.patient_id == patient.id, Notification.state == "pending",
-        Notification.purpose.in_(("reminder", "second_reminder")), Notification.dedupe_key.like(f"ci:{check_in.id}:%"))
-        .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
+    _cancel_reminders(patient.id, check_in.id, now)
     if was_missed:
         _note_late_answer(patient, check_in, report, now)
     return check_in

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Center, CheckIn, Patient, Protocol
 from app.scheduling.schedule import monitoring_phase_label
 from app.services import audit
-from app.services.checkins import cancel_future, extend_schedule, regenerate_future
+from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future
 from app.services.enrollment import IssuedCode, issue_code
 from app.services.milestones import plan_next
 from app.services.protocols import default_protocol_for
@@ -61,9 +61,13 @@ def create_patient(data: dict, center: Center) -> tuple[Patient, IssuedCode]:
 def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
     """Apply a staff change. A new protocol applies from now on (future check-ins regenerated,
     past ones untouched); leaving active stops the schedule."""
+    if "check_ins_excused_until" in data and data["check_ins_excused_until"] is None:
+        data = {**data, "check_ins_excused_reason": None}  # ending an excusal ends its reason too
     changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
     for key, value in changed.items():
         setattr(patient, key, value)
+    if "check_ins_excused_until" in changed:
+        excuse_until(patient, changed["check_ins_excused_until"], now)
     if "protocol_id" in changed:
         db.session.flush()
         db.session.refresh(patient, ["protocol"])
@@ -97,7 +101,8 @@ def patient_view(patient: Patient) -> dict:
     return {
         **{c: getattr(patient, c) for c in (
             "id", "center_id", "mrn", "name", "phone", "language", "timezone", "product", "infused_at",
-            "caregiver_name", "caregiver_phone", "status", "channel", "baseline", "created_at")},
+            "caregiver_name", "caregiver_phone", "status", "channel", "baseline", "check_ins_excused_until",
+            "check_ins_excused_reason", "created_at")},
         "day_after_infusion": day,
         "phase": monitoring_phase_label(protocol.content, day),
         "next_check_in": check_in_view(next_check_in(patient, now)),

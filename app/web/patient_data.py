@@ -25,6 +25,7 @@ class PatientSummary:
     next_check_in: CheckIn | None
     done: int  # check-ins completed
     due: int  # check-ins whose window has closed, plus those completed early
+    excused_until: datetime | None = None  # check-ins excused by staff until then (still ahead)
 
     @property
     def adherence(self) -> str:
@@ -82,5 +83,7 @@ def summarise(patients: list[Patient], now: datetime) -> list[PatientSummary]:
             patient=p, product=PRODUCT_DISPLAY.get(p.product, p.product), day=day,
             phase=monitoring_phase_label(p.protocol.content, day),
             restrictions=compute_restrictions(p.infused_at, p.timezone, p.protocol.content["restrictions"]),
-            last_report=reports.get(p.id), next_check_in=next_ones.get(p.id), done=done, due=due))
+            last_report=reports.get(p.id), next_check_in=next_ones.get(p.id), done=done, due=due,
+            excused_until=p.check_ins_excused_until if p.check_ins_excused_until and p.check_ins_excused_until > now
+            else None))
     return out

@@ -248,3 +248,66 @@ def test_the_schedule_sweep_reads_only_patients_whose_horizon_runs_short(make_pa
     enroll(make_patient, center, frozen_clock)
     assert schedule_sweep(INFUSED + timedelta(hours=1)) == 0  # horizon is 48 h ahead: nothing to do
     assert schedule_sweep(INFUSED + timedelta(hours=30)) > 0
+
+
+def test_excused_check_ins_are_neither_reminded_nor_missed_and_come_back_when_the_excusal_ends(
+        client, login, make_patient, center, nurse, frozen_clock):
+    """Readmitted to hospital on day 0 for two days: no reminders, no missed alerts, no pages;
+    check-ins generated meanwhile for the excused stretch are excused too; afterwards the
+    ladder runs again. Ending it early gives the later check-ins back."""
+    enrolled = enroll(make_patient, center, frozen_clock)
+    until = INFUSED + timedelta(days=2)
+    excused = client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse), json={
+        "check_ins_excused_until": until.isoformat(), "check_ins_excused_reason": "Readmitted with CRS"})
+    assert excused.status_code == 200, excused.json
+    assert excused.json["check_ins_excused_until"] == until.isoformat()
+    assert excused.json["check_ins_excused_reason"] == "Readmitted with CRS"
+    assert check_ins(enrolled.id, "pending") == []
+    for hours in range(1, 48, 2):
+        tick(INFUSED + timedelta(hours=hours))
+    assert texts(enrolled.patient, "reminder") == [] and texts(enrolled.patient, "second_reminder") == []
+    assert db.session.scalar(select(func.count()).select_from(Alert)) == 0
+    assert {c.state for c in check_ins(enrolled.id) if c.due_at < until} == {"excused"}
+    after = [c for c in check_ins(enrolled.id) if c.due_at >= until]
+    assert after and {c.state for c in after} == {"pending"}  # the horizon grew past the excusal
+    first_after = after[0]
+    tick(first_after.window_ends_at + timedelta(minutes=1))
+    db.session.refresh(first_after)
+    assert first_after.state == "missed"  # the ladder is back: silence after the stay is a warning again
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.update")).all()
+    assert ["check_ins_excused_reason", "check_ins_excused_until"] in [a.details["fields"] for a in audit]
+
+
+def test_ending_an_excusal_early_gives_the_future_check_ins_back(client, login, make_patient, center, nurse,
+                                                                frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    headers = login(nurse)
+    client.patch(f"/api/v1/patients/{enrolled.id}", headers=headers,
+                 json={"check_ins_excused_until": (INFUSED + timedelta(days=2)).isoformat()})
+    frozen_clock.set(INFUSED + timedelta(hours=6))  # discharged the same afternoon
+    ended = client.patch(f"/api/v1/patients/{enrolled.id}", headers=headers, json={"check_ins_excused_until": None})
+    assert ended.status_code == 200
+    assert (ended.json["check_ins_excused_until"], ended.json["check_ins_excused_reason"]) == (None, None)
+    rows = check_ins(enrolled.id)
+    assert {c.state for c in rows if c.due_at > frozen_clock.now} == {"pending"}
+    assert {c.state for c in rows if c.due_at <= frozen_clock.now} == {"excused"}  # the past stays as it was
+    assert ended.json["next_check_in"]["due_at"] > frozen_clock.now.isoformat()
+
+
+@pytest.mark.parametrize(("until", "words"), [
+    (timedelta(minutes=-1), "in the future"), (timedelta(days=30, minutes=1), "At most 30 days"),
+    ("2026-11-25T10:00:00", "aware datetime"), ("tomorrow", "datetime"),
+])
+def test_a_bad_excusal_is_refused_by_name_and_changes_nothing(client, login, make_patient, center, nurse,
+                                                             frozen_clock, until, words):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    before = [(c.id, c.state) for c in check_ins(enrolled.id)]
+    value = (frozen_clock.now + until).isoformat() if isinstance(until, timedelta) else until
+    response = client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse),
+                            json={"check_ins_excused_until": value})
+    assert response.status_code == 422
+    assert list(response.json["error"]["fields"]) == ["check_ins_excused_until"]
+    assert words.lower() in " ".join(response.json["error"]["fields"]["check_ins_excused_until"]).lower()
+    assert [(c.id, c.state) for c in check_ins(enrolled.id)] == before
+    db.session.refresh(enrolled.patient)
+    assert enrolled.patient.check_ins_excused_until is None

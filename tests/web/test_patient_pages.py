@@ -72,3 +72,17 @@ def test_the_patient_page_has_its_facts_and_chart_data(client, make_center, make
     assert len(data["alerts"]) == 1 and data["alerts"][0]["level"] == "urgent"
     assert 'id="chart-temperature"' in html and "vendor/chart.umd.js" in html
     assert unlabelled(html) == []
+
+
+def test_the_patient_page_says_when_check_ins_are_excused_and_why(client, login, make_center, make_staff,
+                                                                 make_patient, web_sign_in):
+    center = make_center()
+    patient = make_patient(center)
+    nurse = make_staff("nurse", center)
+    until = utcnow() + timedelta(days=2)
+    client.patch(f"/api/v1/patients/{patient.id}", headers=login(nurse),
+                 json={"check_ins_excused_until": until.isoformat(), "check_ins_excused_reason": "Readmitted"})
+    web_sign_in(nurse)
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    excused = re.search(r'<dd id="excused">(.*?)</dd>', html, re.S).group(1)
+    assert "Tue 24 Nov 10:00" in excused and "Readmitted" in excused  # 15:00 UTC + 2 days, New York
