@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.notify.gsm import to_gsm7
 from app.rules.instructions import normalize_language, translations_for
 
@@ -10,6 +12,7 @@ def _tr(language: str):
     return translations_for(normalize_language(language))
 
 
+@lru_cache(maxsize=256)  # the same few texts for every alert of a burst (per language and centre)
 def team_notified(language: str, center_phone: str) -> str:
     text = _tr(language).gettext(
         "Vigil: your CAR T care team has been notified and will contact you. If you feel worse, call "

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.api.errors import ApiError
 from app.extensions import db
@@ -148,9 +148,11 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
                 level=request.level, findings=_finding_entries(_alerting(request.findings), None, now), assessment={},
                 thresholds_snapshot={}, protocol_id=protocol.id if protocol else None,
                 protocol_version=protocol.version if protocol else None, ack_code=code, opened_at=now,
-                updated_at=now))
+                updated_at=now, fence=0, upgrade_count=0, escalation_snapshot={}))  # set: escalated before the INSERT
+    ids_reserved = _reserve_alert_ids(opened)
     db.session.add_all(opened)
-    db.session.flush()  # one multi-row INSERT ... RETURNING for the ids the pages need
+    if not ids_reserved:
+        db.session.flush()  # one multi-row INSERT ... RETURNING for the ids the pages need
     escalation.opened_in_this_transaction().update(alert.id for alert in opened)
     # The escalation reads only cached rosters and rows already loaded; its events and pages
     # are written in one go when the block ends.
@@ -158,9 +160,25 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
         for alert in opened:
             _event(alert, "opened", now, data={"level": alert.level, "kind": alert.kind})
             escalation.start_or_restart(alert, "opened", now)
+        # With reserved ids the alerts go in complete, escalation state included: one pipelined
+        # executemany, before the events and pages that refer to them, and no UPDATE after.
+        db.session.flush()
     for request in one_at_a_time:
         raise_alert(request.patient, request.level, request.findings, now=now, kind=request.kind,
                     protocol=request.protocol)
+
+
+def _reserve_alert_ids(alerts: list[Alert]) -> bool:
+    """On PostgreSQL, take the new alerts' ids from their sequence in one query, so they can be
+    inserted whole by a pipelined executemany instead of a multi-row INSERT ... RETURNING (whose
+    long text psycopg parses in Python, page by page) followed by an UPDATE of every alert."""
+    if not alerts or db.session.get_bind().dialect.name != "postgresql":
+        return False
+    ids = db.session.scalars(text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) "
+                                  "FROM generate_series(1, :n)"), {"n": len(alerts)}).all()
+    for alert, alert_id in zip(alerts, ids, strict=True):
+        alert.id = alert_id
+    return True
 
 
 def _grow(alert: Alert, level: str, entries: list[dict], *, now: datetime, report: Report | None) -> AlertChange:
