@@ -76,6 +76,9 @@ class Config:
     RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", "1") == "1"
     AUTH_RATE_LIMIT = _env("AUTH_RATE_LIMIT", "10/minute;100/hour")
     RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of the app (a load balancer, Heroku's router): their X-Forwarded-For
+    # names the client for rate limits and the audit. 0 trusts no header, so a client cannot forge one.
+    TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
 
     # OpenAPI (flask-smorest); the docs page is served from local assets, no CDN.
     API_TITLE = "Vigil"
