@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Alert, OnCallShift, Protocol
 from app.services.tokens import issue_token
 from tests.personas import bearer, patient_body, report_body
+from tests.support.routes import routes
 
 ACTORS = ("anonymous", "patient_a", "patient_b", "nurse_x", "clinician_x", "admin_x", "staff_y", "revoked", "expired")
 
@@ -77,20 +78,9 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def _api_rules(app) -> set[tuple[str, str]]:
-    import re
-
-    found = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
-            continue
-        path = re.sub(r"<int\(max=\d+\):(\w+)>", r"<\1>", rule.rule)
-        found |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    return found
-
-
 def test_every_endpoint_is_in_the_table(app):
-    assert _api_rules(app) == set(TABLE), "add new endpoints to TABLE with their expected outcomes"
+    api = routes(app, lambda path: path.startswith("/api/"))
+    assert api == set(TABLE), "add new endpoints to TABLE with their expected outcomes"
 
 
 @dataclass

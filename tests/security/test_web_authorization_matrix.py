@@ -11,7 +11,6 @@ route without a row here fails `test_every_route_is_in_the_table`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +22,7 @@ from app.extensions import db
 from app.models import Alert, CheckIn, Protocol
 from app.services.checkin_links import make_token
 from tests.personas import PASSWORD, report_body
+from tests.support.routes import routes
 from tests.web.conftest import CSRF_FIELD
 
 ACTORS = ("anonymous", "patient_a", "nurse_x", "clinician_x", "admin_x", "staff_y", "signed_out")
@@ -73,18 +73,9 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
 }
 
 
-def _web_rules(app: Flask) -> set[tuple[str, str]]:
-    found = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/"):
-            continue
-        path = re.sub(r"<int\(max=\d+\):(\w+)>", r"<\1>", rule.rule)
-        found |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    return found
-
-
 def test_every_route_is_in_the_table(app):
-    assert _web_rules(app) == set(TABLE), "add new routes to TABLE with their expected outcomes"
+    outside_api = routes(app, lambda path: not path.startswith("/api/"))
+    assert outside_api == set(TABLE), "add new routes to TABLE with their expected outcomes"
 
 
 @dataclass
