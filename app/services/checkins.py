@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -61,9 +61,10 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
 
 
 def regenerate_future(patient: Patient, now: datetime) -> int:
-    """A protocol change applies from now on: future pending check-ins are replaced; past ones stay."""
-    db.session.execute(delete(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending",
-                                             CheckIn.due_at > now))
+    """A protocol change applies from now on: future pending (or excused) check-ins are replaced,
+    the new ones excused too while an excusal lasts; past ones stay."""
+    db.session.execute(delete(CheckIn).where(CheckIn.patient_id == patient.id,
+                                             CheckIn.state.in_(("pending", "excused")), CheckIn.due_at > now))
     patient.schedule_until = now
     return extend_schedule(patient, now)
 
@@ -85,7 +86,7 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
             CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.due_at < until)))
         for check_in in excused:
             check_in.state, check_in.next_action_at = "excused", None
-            _cancel_reminders(patient.id, check_in.id, now)
+        _cancel_reminders(patient.id, [c.id for c in excused], now)
     given_back = select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "excused",
                                        CheckIn.due_at > now)
     if until is not None:
@@ -95,10 +96,14 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
         check_in.next_action_at = ladder_times(patient.protocol.content, check_in.due_at).reminder_at
 
 
-def _cancel_reminders(patient_id: int, check_in_id: int, now: datetime) -> None:
+def _cancel_reminders(patient_id: int, check_in_ids: list[int], now: datetime) -> None:
+    """Cancel the reminders still waiting for these check-ins, in one statement."""
+    if not check_in_ids:
+        return
     db.session.execute(update(Notification).where(
         Notification.patient_id == patient_id, Notification.state == "pending",
-        Notification.purpose.in_(("reminder", "second_reminder")), Notification.dedupe_key.like(f"ci:{check_in_id}:%"))
+        Notification.purpose.in_(("reminder", "second_reminder")),
+        or_(*(Notification.dedupe_key.like(f"ci:{i}:%") for i in check_in_ids)))
         .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
 
 
@@ -139,7 +144,7 @@ def complete_for_report(patient: Patient, report: Report, now: datetime) -> Chec
     was_missed = check_in.state == "missed"
     check_in.state, check_in.completed_report_id, check_in.next_action_at = "completed", report.id, None
     report.check_in_id = check_in.id
-    _cancel_reminders(patient.id, check_in.id, now)
+    _cancel_reminders(patient.id, [check_in.id], now)
     if was_missed:
         _note_late_answer(patient, check_in, report, now)
     return check_in

@@ -294,6 +294,43 @@ def test_ending_an_excusal_early_gives_the_future_check_ins_back(client, login, 
     assert ended.json["next_check_in"]["due_at"] > frozen_clock.now.isoformat()
 
 
+def test_an_excusal_cancels_the_reminders_already_queued(client, login, make_patient, center, nurse, frozen_clock):
+    from app.services.checkins import ladder_sweep
+
+    enrolled = enroll(make_patient, center, frozen_clock)
+    first = next(c for c in check_ins(enrolled.id) if c.due_at > INFUSED + timedelta(hours=1))
+    ladder_sweep(first.due_at + timedelta(minutes=1))  # queued, not yet sent (no dispatch ran)
+    db.session.commit()
+    [reminder] = [n for n in texts(enrolled.patient, "reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
+    frozen_clock.set(first.due_at + timedelta(minutes=2))
+    client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse),
+                 json={"check_ins_excused_until": (frozen_clock.now + timedelta(days=1)).isoformat()})
+    db.session.refresh(reminder)
+    db.session.refresh(first)
+    assert (reminder.state, first.state) == ("cancelled", "excused")
+
+
+def test_a_protocol_switch_during_an_excusal_keeps_only_the_new_protocols_check_ins_excused(
+        client, login, make_staff, make_patient, center, nurse, frozen_clock):
+    enrolled = enroll(make_patient, center, frozen_clock)
+    until = INFUSED + timedelta(days=1)
+    client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse),
+                 json={"check_ins_excused_until": until.isoformat()})
+    us = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
+    clinician = login(make_staff("clinician", center))
+    created = client.post("/api/v1/protocols", headers=clinician, json={
+        "base_id": us.id, "name": "Twice a day", "content": {**us.content, "phases": [
+            {**us.content["phases"][0], "times": ["09:00", "19:00"], "asks_at": {}}, *us.content["phases"][1:]]}})
+    assert created.status_code == 201, created.json
+    switched = client.patch(f"/api/v1/patients/{enrolled.id}", headers=clinician,
+                            json={"protocol_id": created.json["id"]})
+    assert switched.status_code == 200
+    future = [c for c in check_ins(enrolled.id) if c.due_at > frozen_clock.now]
+    assert {c.due_at.astimezone(NY).strftime("%H:%M") for c in future} <= {"09:00", "19:00"}  # no old rows left
+    assert {c.state for c in future if c.due_at < until} == {"excused"}
+    assert {c.state for c in future if c.due_at >= until} == {"pending"}
+
+
 @pytest.mark.parametrize(("until", "words"), [
     (timedelta(minutes=-1), "in the future"), (timedelta(days=30, minutes=1), "At most 30 days"),
     ("2026-11-25T10:00:00", "aware datetime"), ("tomorrow", "datetime"),
