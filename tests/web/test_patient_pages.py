@@ -11,16 +11,24 @@ from tests.personas import report_body
 from tests.web.conftest import unlabelled
 
 
+def _with_history(client, patient, make_check_in, past: tuple, upcoming: tuple):
+    """A patient infused two days ago (America/New_York) with one quiet report, check-ins in the
+    given states `hours` ago, and open check-ins due at now + each of `upcoming`."""
+    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.1}), headers=patient.headers)
+    now = utcnow()
+    for hours, state in past:
+        make_check_in(patient.patient, due=now - timedelta(hours=hours), state=state)
+    for offset in upcoming:
+        make_check_in(patient.patient, due=now + offset)
+    return patient
+
+
 def test_the_list_shows_day_phase_restrictions_last_report_next_check_in_and_adherence(
         client, make_center, make_staff, make_patient, make_check_in, web_sign_in):
     center = make_center()
-    patient = make_patient(center)  # infused two days ago (America/New_York)
-    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.1}), headers=patient.headers)
-    now = utcnow()
-    for hours, state in ((30, "completed"), (26, "completed"), (22, "missed"), (18, "excused"), (14, "completed")):
-        make_check_in(patient.patient, due=now - timedelta(hours=hours), state=state)
-    make_check_in(patient.patient, due=now - timedelta(minutes=30))  # open: not due yet for adherence
-    make_check_in(patient.patient, due=now + timedelta(hours=4))
+    patient = _with_history(client, make_patient(center), make_check_in,
+                            ((30, "completed"), (26, "completed"), (22, "missed"), (18, "excused"), (14, "completed")),
+                            upcoming=(timedelta(minutes=-30), timedelta(hours=4)))  # the first is open: not due yet
     web_sign_in(make_staff("nurse", center))
     html = client.get("/patients").get_data(as_text=True)
     row = re.search(rf'<tr data-patient-id="{patient.id}">(.*?)</tr>', html, re.S).group(1)
@@ -38,12 +46,9 @@ def test_the_list_shows_day_phase_restrictions_last_report_next_check_in_and_adh
 def test_the_patient_page_shows_restrictions_last_report_next_check_in_and_adherence(
         client, make_center, make_staff, make_patient, make_check_in, web_sign_in):
     center = make_center()
-    patient = make_patient(center)  # infused two days ago (America/New_York)
-    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.1}), headers=patient.headers)
-    now = utcnow()
-    for hours, state in ((30, "completed"), (22, "missed"), (18, "excused"), (14, "completed")):
-        make_check_in(patient.patient, due=now - timedelta(hours=hours), state=state)
-    make_check_in(patient.patient, due=now + timedelta(hours=1))  # before the schedule's first (12:00)
+    patient = _with_history(client, make_patient(center), make_check_in,
+                            ((30, "completed"), (22, "missed"), (18, "excused"), (14, "completed")),
+                            upcoming=(timedelta(hours=1),))  # before the schedule's first (12:00)
     web_sign_in(make_staff("nurse", center))
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     facts_html = re.search(r'<dl class="facts" id="patient-facts">(.*?)</dl>', html, re.S).group(1)
