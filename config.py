@@ -1,6 +1,6 @@
 """Configuration read from the environment (and `.env` when present).
 
-Names follow ../shared/design/CONTRACT.md section 2. Pick a class with VIGIL_CONFIG
+Names follow the configuration table in the README. Pick a class with VIGIL_CONFIG
 (development, testing, production); FLASK_ENV=production also selects production.
 """
 

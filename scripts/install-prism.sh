@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Prism mock server (a local stand-in for the Twilio REST API, see
-# ../shared/twilio/README.md) into <repo>/.cache/prism, which is gitignored.
+# tests/support/twilio/README.md) into <repo>/.cache/prism, which is gitignored.
 # Idempotent: does nothing when the binary is already there. Prints the binary's path.
 set -euo pipefail
 

@@ -1,8 +1,8 @@
 """Run Stoplight Prism as a local stand-in for Twilio's REST API.
 
-Prism serves Twilio's own OpenAPI description (../shared/twilio/twilio_api_v2010.json): it
+Prism serves Twilio's own OpenAPI description (tests/support/twilio/, vendored unmodified): it
 validates every request the real SDK sends against Twilio's contract and answers with
-Twilio's documented examples. See ../shared/design/RECIPES.md section 1.
+Twilio's documented examples.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from tests.support.sockets import free_port
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRISM_BIN = REPO_ROOT / ".cache" / "prism" / "node_modules" / ".bin" / "prism"
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-prism.sh"
-TWILIO_SPEC = (
-    REPO_ROOT / ".." / "shared" / "twilio" / "twilio_api_v2010.json"
-).resolve()
+TWILIO_SPEC = Path(__file__).resolve().parent / "twilio" / "twilio_api_v2010.json"
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 
 # HTTP status -> (Twilio error code, message) added to Messages create, so a test can ask
