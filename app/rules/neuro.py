@@ -15,6 +15,8 @@ R9_SIGNS = {
     "excessive_sleepiness": "unusual sleepiness",
     "agitation": "agitation",
     "severe_headache": "severe headache",
+    "speech_understanding_difficulty": "trouble understanding speech",
+    "hallucinations": "seeing or hearing things that are not there",
 }
 
 # REFERENCE §6 R11: ICANS grade 3–4 features a caregiver can see.
@@ -37,9 +39,32 @@ def present(neuro: Neuro, labels: dict[str, str]) -> list[str]:
 
 def r9_neuro_change(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
     signs = present(report.neuro, R9_SIGNS)
+    values: dict[str, float] = {}
+    headache = report.symptom("headache")
+    if headache >= t.headache_min_score:
+        # R9 "severe headache", whichever question it was answered on (symptom scale or checklist).
+        signs.append(f"headache {text.score(headache)} (at or above {text.score(t.headache_min_score)})")
+        values["headache_min_score"] = t.headache_min_score
+    limb = _limb_weakness_r9(report, ctx, t)
+    if limb is not None:
+        signs.append(limb)
+        values["limb_weakness_urgent_to_day"] = t.limb_weakness_urgent_to_day
     if not signs:
         return None
-    return Finding("R9_neuro_change", Level.URGENT, f"Neuro change: {text.join(signs)}", {})
+    return Finding("R9_neuro_change", Level.URGENT, f"Neuro change: {text.join(signs)}", values)
+
+
+def _limb_weakness_r9(report: ReportInput, ctx: PatientContext, t: Thresholds) -> str | None:
+    """R9 arm or leg weakness: urgent through limb_weakness_urgent_to_day for every product, and
+    at any day while the side is not known (it may be one-sided, which is R11)."""
+    neuro = report.neuro
+    if not neuro.limb_numbness_or_weakness or neuro.limb_weakness_one_side:
+        return None  # one side is R11's
+    if neuro.limb_weakness_one_side is None:
+        return "weakness or numbness in an arm or leg (side not known)"
+    if ctx.day_after_infusion <= t.limb_weakness_urgent_to_day:
+        return "weakness or numbness in an arm or leg (both sides)"
+    return None
 
 
 def r10b_ice_severe(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
@@ -78,6 +103,9 @@ def r10a_ice_drop(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Fi
 
 def r11_severe_neuro(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
     signs = present(report.neuro, R11_SIGNS)
+    if report.neuro.limb_weakness_one_side:
+        # R11 "new one-sided weakness", at any day: a one-sided deficit needs emergency care.
+        signs.append("weakness or numbness of an arm or leg on one side of the body")
     if not signs:
         return None
     return Finding("R11_severe_neuro", Level.EMERGENCY, f"Severe neuro event: {text.join(signs)}", {})

@@ -47,8 +47,10 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # REFERENCE §6 R2 "prompt recheck in 60 min".
     "low_grade_recheck_minutes": _S(60, 10, 240, "min", "REFERENCE §6 R2", "DESIGN",
                                     "When to measure again after a first low-grade reading."),
-    # REFERENCE §6 R2: how far back an earlier low-grade reading still counts as "still ≥37.5".
-    "low_grade_recheck_window_minutes": _S(120, 30, 480, "min", "REFERENCE §6 R2", "DESIGN",
+    # R2 "still ≥ 37.5": two low-grade reports within 6 h (two check-ins in a row, not only a
+    # recheck) make it persistent. A shorter window would miss check-ins 4–6 h apart, so the
+    # unsafe side (shorter) is closed.
+    "low_grade_recheck_window_minutes": _S(360, 360, 720, "min", "REFERENCE §6 R2", "DESIGN",
                                            "An earlier low-grade reading this recent makes it persistent."),
     # REFERENCE §6 R3 "low temperature" (Blood Cancer UK), cut-off ours.
     "hypothermia_c": _S(36.0, 34.0, 36.5, "°C", "REFERENCE §6 R3; §3.2", "DESIGN",
@@ -104,6 +106,15 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # REFERENCE §6 R8a "dyspnoea"; PRO-CTCAE 19 severity (§4.1), cut-off ours.
     "dyspnoea_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R8a; §4.1", "DESIGN",
                              "Shortness of breath at or above this severity is urgent."),
+    # --- neuro signs on the symptom scale and the checklist --------------------------------
+    # R9 "severe headache": the symptom scale's "Severe" (3 on PRO-CTCAE 49 severity) or worse.
+    # Raising it would ignore a severe headache, so the unsafe side (higher) is closed.
+    "headache_min_score": _S(3, 1, 3, "score 0–4", "REFERENCE §6 R9; §4.1", "UNVERIFIED",
+                             "A headache at or above this severity is a new neurological sign (urgent)."),
+    # R9: new arm or leg weakness is at least urgent through this day for every product (ICANS
+    # onset window); one-sided weakness is R11 at any day. Shorter is unsafe, so it is closed.
+    "limb_weakness_urgent_to_day": _S(30, 30, 365, "day", "REFERENCE §6 R9, R11; §1.2", "DESIGN",
+                                      "Through this day arm or leg weakness is urgent for every product."),
     # --- ICE ---------------------------------------------------------------------------------
     # REFERENCE §6 R10a; §2.3 ICE 7–9 = ICANS grade 1.
     "ice_urgent_at_or_below": _S(9, 7, 9, "points", "REFERENCE §6 R10a; §2.3", "VERIFIED",
@@ -131,7 +142,9 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
                                    "Diarrhoea days are counted within this many days."),
     "iec_weight_loss_fraction": _S(0.05, 0.02, 0.2, "fraction", "REFERENCE §6 R14", "DESIGN",
                                    "Weight this fraction below baseline gets a same-day call."),
-    "iec_pain_diarrhea_min_score": _S(2, 1, 4, "score 0–4", "REFERENCE §6 R14", "DESIGN",
+    # R14 "diarrhoea + severe abdominal pain": diarrhoea of any amount (1 = "Rarely" on the
+    # PRO-CTCAE 16 frequency scale). Only 1 is safe: higher would ignore some diarrhoea.
+    "iec_pain_diarrhea_min_score": _S(1, 1, 1, "score 0–4", "REFERENCE §6 R14", "DESIGN",
                                       "Diarrhoea at or above this together with…"),
     "iec_abdominal_pain_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R14", "DESIGN",
                                        "…abdominal pain at or above this gets a same-day call."),
@@ -178,6 +191,8 @@ class Thresholds:
     hypoxia_spo2: int = _d("hypoxia_spo2")
     severe_hypoxia_spo2: int = _d("severe_hypoxia_spo2")
     dyspnoea_min_score: int = _d("dyspnoea_min_score")
+    headache_min_score: int = _d("headache_min_score")
+    limb_weakness_urgent_to_day: int = _d("limb_weakness_urgent_to_day")
     ice_urgent_at_or_below: int = _d("ice_urgent_at_or_below")
     ice_emergency_at_or_below: int = _d("ice_emergency_at_or_below")
     ice_baseline_drop_points: int = _d("ice_baseline_drop_points")

@@ -96,6 +96,11 @@ class Neuro:
     reduced_facial_expression: bool | None = None
     personality_change: bool | None = None
     limb_numbness_or_weakness: bool | None = None
+    # Follow-up to limb_numbness_or_weakness: True = one side of the body only (R11), False = both
+    # sides, None = not known. Unknown is never read as "both sides" (docs/clinical-rules.md R9, R11).
+    limb_weakness_one_side: bool | None = None
+    speech_understanding_difficulty: bool | None = None
+    hallucinations: bool | None = None
     ice: IceParts | None = None
     # "Could not do the test": ASTCT scores such a patient 0 (REFERENCE §2.3 grade 4 row).
     ice_unable: bool | None = None
@@ -196,15 +201,34 @@ class Finding:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     # Set by rules that ask the patient to measure again before deciding (R2, R5a).
     recheck_in_minutes: int | None = None
+    # Set on every finding of a late report (L1): minutes between recording and receipt.
+    late_by_minutes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule": self.rule,
             "level": self.level.label,
             "summary": self.summary,
             "thresholds": dict(self.thresholds),
             "recheck_in_minutes": self.recheck_in_minutes,
         }
+        if self.late_by_minutes is not None:
+            out["late_by_minutes"] = self.late_by_minutes
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Lateness:
+    """How late a report arrived (L1), measured by the server's receipt time."""
+
+    minutes: int
+    # Older than late_report_relevance_hours: the team must learn whether it is still going on.
+    stale: bool
+    # The assessment's level had the report arrived on time.
+    level_when_recorded: Level
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"minutes": self.minutes, "stale": self.stale, "level_when_recorded": self.level_when_recorded.label}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +238,16 @@ class Assessment:
     ice_score: int | None
     recheck_in_minutes: int | None
     fever_may_be_masked: bool
+    late: Lateness | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "level": self.level.label,
             "findings": [f.to_dict() for f in self.findings],
             "ice_score": self.ice_score,
             "recheck_in_minutes": self.recheck_in_minutes,
             "fever_may_be_masked": self.fever_may_be_masked,
         }
+        if self.late is not None:
+            out["late"] = self.late.to_dict()
+        return out
