@@ -1,4 +1,4 @@
-"""ICANS rules: R9 neuro checklist, R10 ICE score, R11 severe neuro events (REFERENCE §6, §2.3)."""
+"""ICANS rules: R9 neuro checklist, R10 ICE score, R11 severe neuro events (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from app.rules import text
 from app.rules.thresholds import Thresholds
 from app.rules.types import Finding, Level, Neuro, PatientContext, ReportInput
 
-# REFERENCE §6 R9: any of these, new, calls for a clinician now (med guides, CUH, Dana-Farber).
+# R9: any of these, new, calls for a clinician now (med guides, CUH, Dana-Farber).
 R9_SIGNS = {
     "confusion": "confusion",
     "word_finding_difficulty": "word-finding or speech difficulty",
@@ -19,7 +19,7 @@ R9_SIGNS = {
     "hallucinations": "seeing or hearing things that are not there",
 }
 
-# REFERENCE §6 R11: ICANS grade 3–4 features a caregiver can see.
+# R11: ICANS grade 3–4 features a caregiver can see.
 R11_SIGNS = {
     "seizure": "seizure",
     "hard_to_wake": "cannot be woken normally",
@@ -27,7 +27,7 @@ R11_SIGNS = {
     "facial_droop_or_weakness": "face droop or one-sided weakness",
 }
 
-# REFERENCE §2.3: ICE 0–2 is the ICANS grade 3 band (VERIFIED). Used for wording only; the
+# R10b: ICE 0–2 is the ASTCT ICANS grade 3 band (VERIFIED). Used for wording only; the
 # emergency cut-off itself is the configurable ice_emergency_at_or_below.
 ICE_GRADE_3_AT_OR_BELOW = 2
 
@@ -68,7 +68,7 @@ def _limb_weakness_r9(report: ReportInput, ctx: PatientContext, t: Thresholds) -
 
 
 def r10b_ice_severe(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R10b: ICE ≤6 (≈ ICANS grade 2) or 0–2 / cannot do the test (≈ grade 3–4).
+    # R10b: ICE ≤6 (≈ ICANS grade 2) or 0–2 / cannot do the test (≈ grade 3–4).
     values = {"ice_emergency_at_or_below": t.ice_emergency_at_or_below}
     if report.neuro.ice_unable:
         summary = "Could not do the ICE test (counts as ICE 0–2, ≈ ICANS grade 3–4)"
@@ -82,7 +82,7 @@ def r10b_ice_severe(report: ReportInput, ctx: PatientContext, t: Thresholds) -> 
 
 
 def r10a_ice_drop(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R10a: ICE 7–9 (≈ ICANS grade 1), or any drop from the day-0 baseline (R20).
+    # R10a: ICE 7–9 (≈ ICANS grade 1), or any drop from the day-0 baseline (R20).
     score = report.neuro.ice_score
     if score is None or report.neuro.ice_unable or score <= t.ice_emergency_at_or_below:
         return None  # R10b covers these

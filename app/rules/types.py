@@ -16,7 +16,7 @@ _LABELS = ("routine", "same_day", "urgent", "emergency")
 
 
 class Level(IntEnum):
-    """Action levels of REFERENCE §6, ordered so that max() gives the most serious."""
+    """Action levels (docs/clinical-rules.md A1), ordered so that max() gives the most serious."""
 
     ROUTINE = 0
     SAME_DAY = 1
@@ -36,7 +36,7 @@ class Level(IntEnum):
 
 
 def fahrenheit_to_celsius(temperature_f: float) -> float:
-    """The engine works in °C only (REFERENCE §6 implementation notes: convert before rules)."""
+    """The engine works in °C only (docs/clinical-rules.md T1: convert before the rules)."""
     return (temperature_f - 32.0) * 5.0 / 9.0
 
 
@@ -51,13 +51,13 @@ class Vitals:
     weight_kg: float | None = None
 
 
-# REFERENCE §2.2: maximum points per ICE domain.
+# ASTCT 2019 ICE: maximum points per domain (docs/clinical-rules.md S2).
 ICE_MAXIMA = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
 
 
 @dataclass(frozen=True, slots=True)
 class IceParts:
-    """A caregiver-administered ICE test (REFERENCE §2.2), 0–10 in total."""
+    """A caregiver-administered ICE test (R10, S2), 0–10 in total."""
 
     orientation: int
     naming: int
@@ -102,7 +102,7 @@ class Neuro:
     speech_understanding_difficulty: bool | None = None
     hallucinations: bool | None = None
     ice: IceParts | None = None
-    # "Could not do the test": ASTCT scores such a patient 0 (REFERENCE §2.3 grade 4 row).
+    # "Could not do the test": ASTCT scores such a patient 0 (R10b: ICANS grade 4).
     ice_unable: bool | None = None
 
     @property
@@ -139,7 +139,7 @@ SYMPTOM_KEYS = (
 
 @dataclass(frozen=True, slots=True)
 class ReportInput:
-    """One report; symptom answers are 0–4 (none … very severe, REFERENCE §4.1)."""
+    """One report; symptom answers are 0–4 on the PRO-CTCAE scales (docs/clinical-rules.md S2)."""
 
     recorded_at: datetime
     vitals: Vitals = field(default_factory=Vitals)
@@ -159,7 +159,7 @@ PriorReading = ReportInput
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """Day-0 baseline (REFERENCE §6 R20); any part may be missing."""
+    """Day-0 baseline (R20); any part may be missing."""
 
     systolic_bp: float | None = None
     heart_rate: float | None = None

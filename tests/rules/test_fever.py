@@ -1,4 +1,4 @@
-"""R1, R2, R3, R16 and extra rule X1 (REFERENCE §6)."""
+"""R1, R2, R3, R16 and extra rule X1 (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""R9–R11: neuro checklist, ICE score, severe neuro events (REFERENCE §6, §2.3)."""
+"""R9–R11: neuro checklist, ICE score, severe neuro events (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
