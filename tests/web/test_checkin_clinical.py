@@ -101,3 +101,20 @@ def test_diarrhoea_is_asked_as_a_frequency_and_any_amount_with_severe_pain_is_sa
     _, report = _send(client, path, patient, {"symptom-diarrhea": "1", "symptom-abdominal_pain": "3"})
     assert report.level == "same_day"
     assert any(f["rule"] == "R14_enterocolitis" for f in report.assessment["findings"])
+
+
+@pytest.mark.parametrize(("side", "shown"), [(True, "one side only"), (False, "both sides"),
+                                             (None, "side not known")])
+def test_the_alert_page_says_how_late_the_report_is_and_the_side_of_a_weak_limb(
+        client, frozen_clock, make_center, make_staff, make_patient, web_sign_in, side, shown):
+    from tests.personas import report_body
+
+    center = make_center()
+    patient = make_patient(center)
+    neuro = {"limb_numbness_or_weakness": True, **({} if side is None else {"limb_weakness_one_side": side})}
+    body = report_body(frozen_clock.now - timedelta(hours=26), neuro=neuro)
+    alert = client.post("/api/v1/me/reports", json=body, headers=patient.headers).json["alert"]
+    web_sign_in(make_staff("nurse", center))
+    html = client.get(f"/alerts/{alert['id']}").get_data(as_text=True)
+    assert "recorded 26 h 0 min before it was received" in html
+    assert f"(arm or leg: {shown})" in html
