@@ -10,7 +10,7 @@ from __future__ import annotations
 ROLE_GROUPS = {"clinicians": "clinician", "nurses": "nurse", "admins": "admin"}
 TARGET_WORDS = ("on_call", *ROLE_GROUPS)
 
-# REFERENCE §6 action levels: URGENT re-pages if not acknowledged in 15 min and escalates at
+# Action levels (docs/clinical-rules.md A1): URGENT re-pages if not acknowledged in 15 min and escalates at
 # 30 min [DESIGN]; EMERGENCY pages at once and moves faster [DESIGN]. A centre without its own
 # policy gets: on-call, then the centre's clinicians, then its admins (CONTRACT §3).
 DEFAULT_URGENT_WAIT_MINUTES = 15

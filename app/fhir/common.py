@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 # Vigil's own namespace. No LOINC code exists for the ICE score nor for Vigil's items
-# (REFERENCE §4.2), so they live in one local CodeSystem; identifiers use `sid/...`.
+# (docs/clinical-rules.md F1), so they live in one local CodeSystem; identifiers use `sid/...`.
 VIGIL = "https://vigil.example/fhir"
 VIGIL_CS = f"{VIGIL}/CodeSystem/vigil"
 LOINC = "http://loinc.org"

@@ -17,7 +17,7 @@ from app.rules.text import num
 from app.schemas.report import NEURO_FLAGS, SIGNS
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
-# REFERENCE §6: R1-R8 and R16 are fever, haemodynamic and oxygen signals (CRS); R9-R11, R13 and
+# docs/clinical-rules.md: R1-R8 and R16 are fever, haemodynamic and oxygen signals (CRS); R9-R11, R13 and
 # the movement/mood item are neuro signals (ICANS and delayed neurotoxicity).
 CRS_RULES = {"R1", "R2", "R3", "R4", "R5a", "R5b", "R6a", "R6b", "R7", "R8a", "R8b", "R16"}
 ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}

@@ -1,4 +1,4 @@
-"""Vital-sign and ICE Observations of one report (REFERENCE §4.2).
+"""Vital-sign and ICE Observations of one report (docs/clinical-rules.md F1).
 
 Each measurement is its own Observation with the R4 core vital-signs profile, LOINC code and
 UCUM unit; blood pressure is the 85354-9 panel with systolic/diastolic components; SpO2 carries
@@ -148,7 +148,7 @@ def _ice(report: Report) -> dict | None:
         observation["component"] = [
             {"code": concept(vigil_coding(f"ice-{name}", label)), "valueInteger": parts[name]}
             for name, label in ICE_DOMAINS.items() if name in parts]
-    # REFERENCE §2.5: home ICE is not validated; the reader must know how it was obtained.
+    # S2: home ICE is not validated; the reader must know how it was obtained.
     observation["note"] = [{"text": "Caregiver-administered at home; ICE is validated only in clinical use."}]
     return observation
 

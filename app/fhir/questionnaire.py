@@ -1,7 +1,7 @@
 """The Questionnaire Vigil publishes for its symptom, neuro and danger-sign answers, and one
 QuestionnaireResponse per report that has any (ANCHORS §7: SDC-style Questionnaire items).
 
-Items are Vigil's own (REFERENCE §4.1: PRO-CTCAE numbering is not confirmed, and fever,
+Items are Vigil's own (PRO-CTCAE item numbering is not confirmed, and fever,
 confusion, handwriting... are not PRO-CTCAE items), coded in the local CodeSystem. The item
 lists come from the report schema, so a new field cannot be missing here.
 """
@@ -16,9 +16,9 @@ from app.schemas.report import NEURO_FLAGS, SIGNS, SYMPTOMS
 
 QUESTIONNAIRE_ID = "vigil-report"
 QUESTIONNAIRE_URL = f"{VIGIL}/Questionnaire/{QUESTIONNAIRE_ID}"
-QUESTIONNAIRE_VERSION = "1"
+QUESTIONNAIRE_VERSION = "2"  # 2: speech understanding, hallucinations, limb weakness side
 # Bump with the version whenever items change: `_since` exports pick the Questionnaire up by it.
-PUBLISHED = datetime(2026, 11, 1, tzinfo=UTC)
+PUBLISHED = datetime(2026, 11, 15, tzinfo=UTC)
 EXT = "http://hl7.org/fhir/StructureDefinition"
 SEVERITY = "0 none, 1 mild, 2 moderate, 3 severe, 4 very severe"
 
@@ -34,6 +34,9 @@ LABELS = {
     "slowness_or_shuffling": "Slowness of movement or shuffling", "reduced_facial_expression":
         "Reduced facial expression", "personality_change": "Personality change or apathy",
     "limb_numbness_or_weakness": "Numbness or weakness of arms or legs",
+    "limb_weakness_one_side": "Arm or leg weakness on one side of the body only",
+    "speech_understanding_difficulty": "Trouble understanding speech",
+    "hallucinations": "Seeing or hearing things that are not there",
     "breathless_at_rest": "Breathless at rest", "blue_lips": "Blue lips",
     "cannot_speak_full_sentences": "Cannot speak in full sentences", "unable_to_stand": "Unable to stand",
     "heavy_bleeding": "Heavy bleeding", "blood_in_stool": "Blood in stool",

@@ -11,7 +11,7 @@ from app.models.center import Center
 from app.models.types import UTCDateTime
 
 PRODUCTS = ("kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl")
-PRODUCT_TARGET = {  # REFERENCE §1.2 per-product table
+PRODUCT_TARGET = {  # docs/clinical-rules.md D2 (product labels)
     "kymriah": "CD19",
     "yescarta": "CD19",
     "tecartus": "CD19",
@@ -48,7 +48,7 @@ class Patient(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     channel: Mapped[str] = mapped_column(String(8), default="app")  # "sms": no smartphone
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
-    # Day-0 baseline values (REFERENCE §6 R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.
+    # Day-0 baseline values (R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.
     baseline: Mapped[dict] = mapped_column(JSON, default=dict)
     sms_opted_out: Mapped[bool] = mapped_column(default=False)
     # Check-ins exist as rows up to here (a rolling horizon, not months of rows).

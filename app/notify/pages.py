@@ -8,6 +8,7 @@ code and a link. The ACK code and link are never cut; findings are shortened to 
 from __future__ import annotations
 
 from app.notify.gsm import sms_segments, to_gsm7, truncate_to_segments
+from app.rules.text import duration
 
 MAX_SEGMENTS = 2
 MAX_FINDINGS = 3
@@ -22,8 +23,10 @@ def patient_label(name: str, mrn: str, show_initials: bool) -> str:
 
 
 def page_text(*, level: str, label: str, day: int, findings: list[str], ack_code: str, link: str,
-              prefix: str = "") -> str:
-    head = to_gsm7(f"{prefix}VIGIL {level.upper().replace('_', '-')}: {label}, day {day}: ")
+              prefix: str = "", late_minutes: int | None = None) -> str:
+    # L1: how late the report reached the server goes in the head, which is never shortened.
+    late = f", LATE REPORT recorded {duration(late_minutes)} before received" if late_minutes else ""
+    head = to_gsm7(f"{prefix}VIGIL {level.upper().replace('_', '-')}: {label}, day {day}{late}: ")
     tail = to_gsm7(f" Reply ACK {ack_code} {link}")
     body = to_gsm7("; ".join(findings[:MAX_FINDINGS]) or "see alert")
     text = head + body + tail

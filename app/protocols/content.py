@@ -32,7 +32,7 @@ Missed-check-in ladder, all offsets from `due_at`: first reminder, then the seco
 patient and caregiver, then at the window's end the check-in is missed and an alert opens at the
 phase's `missed_level`. The grace before a check-in counts as missed is therefore `window_minutes`.
 
-Questions about restrictions ("caregiver" present? "driving"?, REFERENCE §6 R17, R19) are not
+Questions about restrictions ("caregiver" present? "driving"?, R17, R19 in docs/clinical-rules.md) are not
 listed in phases: the schedule adds them while `restrictions` says they apply, so the question
 stops on exactly the day the restriction does (app.scheduling.schedule).
 
@@ -50,25 +50,25 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.rules import validate_thresholds
 
-# What a check-in can ask, in the order a form shows it. REFERENCE §2.5 (what is doable at home),
-# §4.1 (PRO-CTCAE; custom items for what it lacks), §6 rules named beside each.
+# What a check-in can ask, in the order a form shows it (docs/clinical-rules.md S2: what is doable
+# at home, PRO-CTCAE and custom items for what it lacks), with the rules named beside each.
 ASKS = (
     "temperature",  # R1–R3, R16: temperature only
     "vitals",  # R1–R8: temperature, heart rate, blood pressure, SpO2 (includes temperature)
-    "symptoms",  # R7, R8a, R15: daily custom items (§4.1 "not in PRO-CTCAE")
+    "symptoms",  # R7, R8a, R9, R15: daily items on PRO-CTCAE scales (S2)
     "neuro",  # R9, R11: caregiver neuro checklist
-    "ice",  # R10: caregiver-administered ICE-like score (§2.2)
-    "handwriting",  # R9, R13: the same sentence every time, compared with the day-0 sample (§2.5)
-    "movement",  # R13: BCMA movement, face and personality checklist (§1.2 Santomasso, Cohen)
+    "ice",  # R10: caregiver-administered ICE-like score (S2)
+    "handwriting",  # R9, R13: the same sentence every time, compared with the day-0 sample (S2)
+    "movement",  # R13: BCMA movement, face and personality checklist (Santomasso 2023, Cohen 2022)
     "diarrhea",  # R14: PRO-CTCAE 16 diarrhoea and 17 abdominal pain (Carvykti IEC-EC)
     "weight",  # R14: body weight against baseline
-    "weekly_pro",  # §4.1: PRO-CTCAE items with their validated 7-day recall
+    "weekly_pro",  # S2: PRO-CTCAE items with their validated 7-day recall
     "caregiver",  # R19: caregiver presence (added by the schedule from restrictions)
     "driving",  # R17: "did you drive?" (added by the schedule from restrictions)
 )
 RESTRICTION_ASKS = {"caregiver": "caregiver_days", "driving": "no_driving_days"}
 PHASE_ASKS = tuple(a for a in ASKS if a not in RESTRICTION_ASKS)
-MISSED_LEVELS = ("routine", "same_day", "urgent", "emergency")  # REFERENCE §6 action levels
+MISSED_LEVELS = ("routine", "same_day", "urgent", "emergency")  # action levels (A1)
 RESTRICTION_KEYS = ("stay_near_center_days", "no_driving_days", "caregiver_days", "monitoring_days")
 
 DEFAULT_CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
@@ -129,7 +129,7 @@ class StrictSchema(Schema):
 
 
 class RestrictionsSchema(StrictSchema):
-    # Read by app/services/restrictions.py; 0–365 days (REFERENCE §1: 14 to 56 days in practice).
+    # Read by app/services/restrictions.py; 0–365 days (R17–R19: 14 to 56 days in practice).
     stay_near_center_days = Int(required=True, validate=validate.Range(0, 365))
     no_driving_days = Int(required=True, validate=validate.Range(0, 365))
     caregiver_days = Int(required=True, validate=validate.Range(0, 365))
@@ -285,7 +285,7 @@ def _check_in_problems(check_in: Mapping, out: list[tuple[str, str]]) -> int | N
     if window is not None and second is not None and second >= window:
         out.append(("check_in.second_reminder_after_minutes",
                     f"The second reminder ({second} min) must come before the check-in counts as missed "
-                    f"({window} min), so patient and caregiver get a chance to answer (REFERENCE §6 R12)."))
+                    f"({window} min), so patient and caregiver get a chance to answer (R12)."))
     if window is not None and first is not None and first >= window:
         out.append(("check_in.reminder_after_minutes",
                     f"The first reminder ({first} min) must come before the check-in counts as missed ({window} min)."))
@@ -343,7 +343,7 @@ def _dose_day_problems(dose_days: list, phases: list[Mapping]) -> list[tuple[str
     out: list[tuple[str, str]] = []
     starts = [s for s in (_int(p.get("from_day")) for p in phases) if s is not None]
     if dose_days and _int(dose_days[0]) not in (None, 0):
-        out.append(("dose_days.0", "The first dose is day 0: days are counted from it (REFERENCE conventions)."))
+        out.append(("dose_days.0", "The first dose is day 0: days are counted from it (D1)."))
     for index, day in enumerate(dose_days[1:], start=1):
         if _int(day) is not None and day not in starts:
             out.append((f"dose_days.{index}", f"A dose on day {day} must start a phase, so the close watch restarts "

@@ -1,6 +1,6 @@
 """Vigil rules engine: pure CRS/ICANS/late-effect rules for CAR T home monitoring.
 
-Pure by design (docs: shared/design/ARCHITECTURE.md): no Flask, no database, no clock. A
+Pure by design (app/rules/README.md): no Flask, no database, no clock. A
 report, the patient's context and a protocol's thresholds go in; an assessment comes out.
 """
 

@@ -1,6 +1,6 @@
 """Threshold comparisons that tolerate floating-point noise.
 
-A caller converting 100.4 °F gets 37.99999999999999 °C; REFERENCE §6 R1 says 100.4 °F is a
+A caller converting 100.4 °F gets 37.99999999999999 °C; R1 (docs/clinical-rules.md) says 100.4 °F is a
 fever, so every "at or above" / "below" test allows a tiny tolerance, far below any
 measurement resolution.
 """

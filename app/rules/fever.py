@@ -13,7 +13,7 @@ from app.rules.types import Finding, Level, PatientContext, ReportInput
 
 
 def fever_temperature(report: ReportInput, t: Thresholds) -> float | None:
-    """The temperature when it is an ASTCT fever (REFERENCE §2.1), else None."""
+    """The temperature when it is an ASTCT fever (R1), else None."""
     temp = report.vitals.temperature_c
     return temp if temp is not None and at_least(temp, t.fever_c) else None
 
@@ -24,7 +24,7 @@ def is_fever(report: ReportInput, t: Thresholds) -> bool:
 
 
 def r1_fever(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R1: a single reading is enough, no recheck first.
+    # R1: a single reading is enough, no recheck first.
     temp = fever_temperature(report, t)
     if temp is None or ctx.day_after_infusion > t.fever_infection_after_day:
         return None
@@ -33,7 +33,7 @@ def r1_fever(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding
 
 
 def r16_late_fever(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R16: after ~day 28–30 non-relapse deaths are mostly infections (§1.1, §5.1).
+    # R16: after ~day 28–30 non-relapse deaths are mostly infections.
     temp = fever_temperature(report, t)
     if temp is None or ctx.day_after_infusion <= t.fever_infection_after_day:
         return None
@@ -46,7 +46,7 @@ def r16_late_fever(report: ReportInput, ctx: PatientContext, t: Thresholds) -> F
 
 
 def r2_low_grade(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R2: recheck first; a second low-grade reading gets a same-day call.
+    # R2: recheck first; a second low-grade reading gets a same-day call.
     temp = report.vitals.temperature_c
     if temp is None or not at_least(temp, t.low_grade_fever_c) or is_fever(report, t):
         return None
@@ -73,7 +73,7 @@ def _earlier_low_grade(report: ReportInput, ctx: PatientContext, t: Thresholds) 
 
 
 def r3_low_temperature(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R3; §3.2 "high or low temperature" (Blood Cancer UK).
+    # R3: "high or low temperature" (Blood Cancer UK).
     temp = report.vitals.temperature_c
     if temp is None or not below(temp, t.hypothermia_c):
         return None
@@ -82,7 +82,7 @@ def r3_low_temperature(report: ReportInput, ctx: PatientContext, t: Thresholds) 
 
 
 def x1_rigors(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # Extra rule, REFERENCE §3.2: shaking chills/rigors → call. Same-day, because rigors can
+    # Extra rule X1: shaking chills/rigors → call (medication guides). Same-day, because rigors can
     # precede a fever the thermometer has not caught yet; a fever itself is handled by R1.
     chills = report.symptom("chills")
     if chills < t.rigors_chills_min_score:

@@ -52,7 +52,14 @@ def translations_for(language: str) -> NullTranslations:
 def render_instructions(assessment: Assessment, ictx: InstructionContext) -> str:
     tr = translations_for(normalize_language(ictx.language))
     params = {"phone": ictx.center_phone, "product": ictx.product_display, "date": ictx.infusion_date}
-    lines = [line % params for line in _level_lines(assessment.level, tr.gettext)]
+    late = assessment.late
+    if late is not None and late.stale and assessment.level >= Level.URGENT:
+        lines = [line % params for line in _stale_lines(late.level_when_recorded, tr.gettext)]
+    else:
+        lines = [line % params for line in _level_lines(assessment.level, tr.gettext)]
+    if late is not None and assessment.level >= Level.SAME_DAY:
+        # L1: the patient learns how late it reached us (the server's receipt time, not the phone's).
+        lines.insert(0, _late_line(late.minutes, tr.gettext))
     if assessment.recheck_in_minutes is not None:
         lines.append(_recheck_line(assessment.recheck_in_minutes, tr.ngettext))
     if assessment.fever_may_be_masked:
@@ -62,8 +69,8 @@ def render_instructions(assessment: Assessment, ictx: InstructionContext) -> str
                 "so keep checking your temperature."
             )
         )
-    if assessment.level is Level.EMERGENCY:
-        # REFERENCE §6 implementation notes: the wallet-card message in every emergency prompt.
+    if assessment.level is Level.EMERGENCY or (late is not None and late.level_when_recorded is Level.EMERGENCY):
+        # Implementation note W1 (docs/clinical-rules.md): the wallet-card message in every emergency prompt.
         wallet_card = tr.gettext(
             "Show this to the emergency team: I received CAR T cell therapy (%(product)s) "
             "on %(date)s. My CAR T team: %(phone)s."
@@ -72,8 +79,30 @@ def render_instructions(assessment: Assessment, ictx: InstructionContext) -> str
     return "\n".join(lines)
 
 
+def _late_line(minutes: int, _: Callable[[str], str]) -> str:
+    hours, mins = divmod(minutes, 60)
+    return _("This report reached us %(hours)d h %(minutes)d min after it was recorded.") % {
+        "hours": hours,
+        "minutes": mins,
+    }
+
+
+def _stale_lines(level_when_recorded: Level, _: Callable[[str], str]) -> list[str]:
+    # L1: a report older than the relevance window is still acted on now; the patient calls now
+    # if it is still going on, and the team calls to learn how the patient is now.
+    if level_when_recorded is Level.EMERGENCY:
+        return [
+            _("If any of this is still going on, call emergency services (911/999/112) now."),
+            _("Your CAR T team has been alerted and will call you. You can reach them at %(phone)s."),
+        ]
+    return [
+        _("If any of this is still going on, call your CAR T team now at %(phone)s. Do not drive yourself."),
+        _("Your CAR T team has been alerted and will call you to ask how you are now."),
+    ]
+
+
 def _level_lines(level: Level, _: Callable[[str], str]) -> list[str]:
-    # REFERENCE §6 action levels, in the words a patient needs at that moment.
+    # Action levels (docs/clinical-rules.md), in the words a patient needs at that moment.
     if level is Level.EMERGENCY:
         return [
             _("This may be an emergency. Call emergency services (911/999/112) now."),

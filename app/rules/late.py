@@ -1,5 +1,5 @@
 """Later and product-specific rules: R13 BCMA delayed neurotoxicity, X2 movement/mood signs
-outside R13, R14 Carvykti IEC-enterocolitis, R15 bleeding (REFERENCE §6, §1.2, §5.1)."""
+outside R13, R14 Carvykti IEC-enterocolitis, R15 bleeding (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.rules.neuro import present
 from app.rules.thresholds import Thresholds
 from app.rules.types import Finding, Level, PatientContext, ReportInput
 
-# REFERENCE §6 R13; §1.2 Carvykti Medication Guide early signs (VERIFIED list).
+# R13: the Carvykti Medication Guide's early signs (VERIFIED list).
 R13_SIGNS = {
     "slowness_or_shuffling": "slowness or shuffling",
     "reduced_facial_expression": "reduced facial expression",
@@ -31,12 +31,12 @@ X2_SIGNS = {
     if name not in ("handwriting_changed", "facial_droop_or_weakness", "tremor")
 }
 
-# REFERENCE §1.2: IEC-enterocolitis is a Carvykti boxed warning (Oct 2025).
+# R14: IEC-enterocolitis is a Carvykti boxed warning (FDA, Oct 2025).
 IEC_PRODUCTS = frozenset({"carvykti"})
 
 
 def in_bcma_late_window(ctx: PatientContext, t: Thresholds) -> bool:
-    # REFERENCE §6 window flag bcma_late: Abecma/Carvykti, day 15–180.
+    # R13 window: Abecma/Carvykti, day 15–180.
     return t.bcma_late_from_day <= ctx.day_after_infusion <= t.bcma_late_to_day and ctx.is_bcma
 
 
@@ -54,7 +54,7 @@ def r13_delayed_neurotoxicity(report: ReportInput, ctx: PatientContext, t: Thres
 
 def x2_movement_or_mood(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
     # Extra rule: slowness, flat face, personality change or limb numbness/weakness outside
-    # the R13 window still deserve a nurse's call (ICANS motor signs, §2.3; neuropathy, §1.2).
+    # the R13 window still deserve a nurse's call (X2: ICANS motor signs; neuropathy in the Carvykti label).
     if in_bcma_late_window(ctx, t):
         return None
     signs = present(report.neuro, X2_SIGNS)
@@ -64,7 +64,7 @@ def x2_movement_or_mood(report: ReportInput, ctx: PatientContext, t: Thresholds)
 
 
 def r14_enterocolitis(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R14; §1.2 IEC-EC: severe/prolonged diarrhoea, abdominal pain, weight loss.
+    # R14: IEC-EC is severe/prolonged diarrhoea, abdominal pain, weight loss (FDA Oct 2025).
     if ctx.product_key not in IEC_PRODUCTS:
         return None
     reasons = [
@@ -133,7 +133,7 @@ def _diarrhea_with_pain(report: ReportInput, t: Thresholds) -> str | None:
 
 
 def r15_bleeding(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R15; §5.1 cytopenias. Blood in stool is bleeding too, for every product.
+    # R15: cytopenias (boxed warnings). Blood in stool is bleeding too, for every product.
     reasons = []
     bleeding = report.symptom("bleeding_or_bruising")
     if bleeding >= t.bleeding_min_score:

@@ -1,4 +1,4 @@
-"""ICANS rules: R9 neuro checklist, R10 ICE score, R11 severe neuro events (REFERENCE §6, §2.3)."""
+"""ICANS rules: R9 neuro checklist, R10 ICE score, R11 severe neuro events (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from app.rules import text
 from app.rules.thresholds import Thresholds
 from app.rules.types import Finding, Level, Neuro, PatientContext, ReportInput
 
-# REFERENCE §6 R9: any of these, new, calls for a clinician now (med guides, CUH, Dana-Farber).
+# R9: any of these, new, calls for a clinician now (med guides, CUH, Dana-Farber).
 R9_SIGNS = {
     "confusion": "confusion",
     "word_finding_difficulty": "word-finding or speech difficulty",
@@ -15,9 +15,11 @@ R9_SIGNS = {
     "excessive_sleepiness": "unusual sleepiness",
     "agitation": "agitation",
     "severe_headache": "severe headache",
+    "speech_understanding_difficulty": "trouble understanding speech",
+    "hallucinations": "seeing or hearing things that are not there",
 }
 
-# REFERENCE §6 R11: ICANS grade 3–4 features a caregiver can see.
+# R11: ICANS grade 3–4 features a caregiver can see.
 R11_SIGNS = {
     "seizure": "seizure",
     "hard_to_wake": "cannot be woken normally",
@@ -25,7 +27,7 @@ R11_SIGNS = {
     "facial_droop_or_weakness": "face droop or one-sided weakness",
 }
 
-# REFERENCE §2.3: ICE 0–2 is the ICANS grade 3 band (VERIFIED). Used for wording only; the
+# R10b: ICE 0–2 is the ASTCT ICANS grade 3 band (VERIFIED). Used for wording only; the
 # emergency cut-off itself is the configurable ice_emergency_at_or_below.
 ICE_GRADE_3_AT_OR_BELOW = 2
 
@@ -37,13 +39,36 @@ def present(neuro: Neuro, labels: dict[str, str]) -> list[str]:
 
 def r9_neuro_change(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
     signs = present(report.neuro, R9_SIGNS)
+    values: dict[str, float] = {}
+    headache = report.symptom("headache")
+    if headache >= t.headache_min_score:
+        # R9 "severe headache", whichever question it was answered on (symptom scale or checklist).
+        signs.append(f"headache {text.score(headache)} (at or above {text.score(t.headache_min_score)})")
+        values["headache_min_score"] = t.headache_min_score
+    limb = _limb_weakness_r9(report, ctx, t)
+    if limb is not None:
+        signs.append(limb)
+        values["limb_weakness_urgent_to_day"] = t.limb_weakness_urgent_to_day
     if not signs:
         return None
-    return Finding("R9_neuro_change", Level.URGENT, f"Neuro change: {text.join(signs)}", {})
+    return Finding("R9_neuro_change", Level.URGENT, f"Neuro change: {text.join(signs)}", values)
+
+
+def _limb_weakness_r9(report: ReportInput, ctx: PatientContext, t: Thresholds) -> str | None:
+    """R9 arm or leg weakness: urgent through limb_weakness_urgent_to_day for every product, and
+    at any day while the side is not known (it may be one-sided, which is R11)."""
+    neuro = report.neuro
+    if not neuro.limb_numbness_or_weakness or neuro.limb_weakness_one_side:
+        return None  # one side is R11's
+    if neuro.limb_weakness_one_side is None:
+        return "weakness or numbness in an arm or leg (side not known)"
+    if ctx.day_after_infusion <= t.limb_weakness_urgent_to_day:
+        return "weakness or numbness in an arm or leg (both sides)"
+    return None
 
 
 def r10b_ice_severe(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R10b: ICE ≤6 (≈ ICANS grade 2) or 0–2 / cannot do the test (≈ grade 3–4).
+    # R10b: ICE ≤6 (≈ ICANS grade 2) or 0–2 / cannot do the test (≈ grade 3–4).
     values = {"ice_emergency_at_or_below": t.ice_emergency_at_or_below}
     if report.neuro.ice_unable:
         summary = "Could not do the ICE test (counts as ICE 0–2, ≈ ICANS grade 3–4)"
@@ -57,7 +82,7 @@ def r10b_ice_severe(report: ReportInput, ctx: PatientContext, t: Thresholds) -> 
 
 
 def r10a_ice_drop(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R10a: ICE 7–9 (≈ ICANS grade 1), or any drop from the day-0 baseline (R20).
+    # R10a: ICE 7–9 (≈ ICANS grade 1), or any drop from the day-0 baseline (R20).
     score = report.neuro.ice_score
     if score is None or report.neuro.ice_unable or score <= t.ice_emergency_at_or_below:
         return None  # R10b covers these
@@ -78,6 +103,9 @@ def r10a_ice_drop(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Fi
 
 def r11_severe_neuro(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
     signs = present(report.neuro, R11_SIGNS)
+    if report.neuro.limb_weakness_one_side:
+        # R11 "new one-sided weakness", at any day: a one-sided deficit needs emergency care.
+        signs.append("weakness or numbness of an arm or leg on one side of the body")
     if not signs:
         return None
     return Finding("R11_severe_neuro", Level.EMERGENCY, f"Severe neuro event: {text.join(signs)}", {})

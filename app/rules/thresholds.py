@@ -2,8 +2,9 @@
 
 THRESHOLD_SPECS is the single place where a number enters the engine: the `Thresholds`
 dataclass takes its defaults from it, protocols are validated against it, and the care-team
-page lists it with sources. Tags follow REFERENCE conventions: VERIFIED = seen in the cited
-source, DESIGN = our proposal, UNVERIFIED = from a table row with no verification tag.
+page lists it with sources. Each `source` names the rule id in docs/clinical-rules.md and its
+primary source. Tags: VERIFIED = seen in the cited source, DESIGN = our proposal (the document
+gives the reason), UNVERIFIED = taken from secondary material, to check against the source.
 """
 
 from __future__ import annotations
@@ -38,112 +39,125 @@ _S = ThresholdSpec
 # fmt: off
 THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # --- temperature -------------------------------------------------------------------------
-    # REFERENCE §6 R1; §2.1 ASTCT fever ≥38.0 °C; §3.2 site may lower to 37.5 °C (CUH).
-    "fever_c": _S(38.0, 37.0, 39.5, "°C", "REFERENCE §6 R1; §2.1", "VERIFIED",
+    # R1: ASTCT fever ≥38.0 °C; a site may lower it to 37.5 °C (CUH leaflet).
+    "fever_c": _S(38.0, 37.0, 39.5, "°C", "R1: ASTCT 2019 fever ≥ 38.0 °C; US labels", "VERIFIED",
                   "Fever: a single reading at or above this is urgent (ASTCT CRS grade 1)."),
-    # REFERENCE §6 R2; §3.1 CUH call trigger 37.5 °C.
-    "low_grade_fever_c": _S(37.5, 37.0, 38.5, "°C", "REFERENCE §6 R2; §3.1 CUH", "DESIGN",
+    # R2: the CUH leaflet's call trigger, 37.5 °C.
+    "low_grade_fever_c": _S(37.5, 37.0, 38.5, "°C", "R2: CUH discharge leaflet (call at 37.5 °C)", "DESIGN",
                             "Low-grade temperature: recheck, then same-day call if it persists."),
-    # REFERENCE §6 R2 "prompt recheck in 60 min".
-    "low_grade_recheck_minutes": _S(60, 10, 240, "min", "REFERENCE §6 R2", "DESIGN",
+    # R2 "prompt recheck in 60 min".
+    "low_grade_recheck_minutes": _S(60, 10, 240, "min", "R2: recheck time, no source gives one", "DESIGN",
                                     "When to measure again after a first low-grade reading."),
-    # REFERENCE §6 R2: how far back an earlier low-grade reading still counts as "still ≥37.5".
-    "low_grade_recheck_window_minutes": _S(120, 30, 480, "min", "REFERENCE §6 R2", "DESIGN",
+    # R2 "still ≥ 37.5": two low-grade reports within 6 h (two check-ins in a row, not only a
+    # recheck) make it persistent. A shorter window would miss check-ins 4–6 h apart, so the
+    # unsafe side (shorter) is closed.
+    "low_grade_recheck_window_minutes": _S(360, 360, 720, "min", "R2: persistence window, no source has one", "DESIGN",
                                            "An earlier low-grade reading this recent makes it persistent."),
-    # REFERENCE §6 R3 "low temperature" (Blood Cancer UK), cut-off ours.
-    "hypothermia_c": _S(36.0, 34.0, 36.5, "°C", "REFERENCE §6 R3; §3.2", "DESIGN",
+    # R3 "low temperature" (Blood Cancer UK), cut-off ours.
+    "hypothermia_c": _S(36.0, 34.0, 36.5, "°C", "R3: Blood Cancer UK carer checklist (low temperature)", "DESIGN",
                         "Low temperature: below this is urgent."),
-    # REFERENCE §6 R1 (days 0–30) vs R16 (day > 30, infection is the main risk, §1.1, §5.1).
-    "fever_infection_after_day": _S(30, 14, 100, "day", "REFERENCE §6 R1, R16; §5.1", "DESIGN",
+    # R1 (days 0–30) vs R16 (day > 30: infection is the main risk of death after ~day 28).
+    "fever_infection_after_day": _S(30, 14, 100, "day", "R1, R16: Blood Adv 2024 monitoring; Wesson TCT 2024", "DESIGN",
                                     "After this day a fever is reported as an infection risk."),
-    # REFERENCE §3.2 shaking chills/rigors → call; severity cut-off ours (extra rule X1).
-    "rigors_chills_min_score": _S(3, 2, 4, "score 0–4", "REFERENCE §3.2 rigors; §4.1", "DESIGN",
+    # X1: shaking chills/rigors → call (medication guides); severity cut-off ours.
+    "rigors_chills_min_score": _S(3, 2, 4, "score 0–4", "X1: Carvykti Medication Guide (chills); PRO-CTCAE", "DESIGN",
                                   "Chills at or above this severity get a same-day call."),
     # --- heart rate --------------------------------------------------------------------------
-    # REFERENCE §6 R5a: ≥100/min, limit [DESIGN].
-    "tachycardia_hr": _S(100, 80, 140, "/min", "REFERENCE §6 R5a", "DESIGN",
+    # R5a: ≥100/min, limit ours.
+    "tachycardia_hr": _S(100, 80, 140, "/min", "R5a: Yescarta ISI (tachycardia is a CRS sign)", "DESIGN",
                          "Fast heart rate: recheck; same-day if sustained; urgent with fever."),
-    # REFERENCE §6 R5b: ≥130/min at any time [DESIGN].
-    "tachycardia_severe_hr": _S(130, 100, 200, "/min", "REFERENCE §6 R5b", "DESIGN",
+    # R5b: ≥130/min at any time, limit ours.
+    "tachycardia_severe_hr": _S(130, 100, 200, "/min", "R5b: Carvykti Medication Guide (fast heartbeat)", "DESIGN",
                                 "Very fast heart rate: urgent at any time."),
-    # REFERENCE §6 R5a "repeated after 10 min".
-    "tachycardia_recheck_minutes": _S(10, 5, 60, "min", "REFERENCE §6 R5a", "DESIGN",
+    # R5a "repeated after 10 min".
+    "tachycardia_recheck_minutes": _S(10, 5, 60, "min", "R5a: recheck time, no source gives one", "DESIGN",
                                       "When to measure the heart rate again."),
-    # REFERENCE §6 R5a "sustained": an earlier fast reading this recent confirms it.
-    "tachycardia_repeat_window_minutes": _S(60, 10, 240, "min", "REFERENCE §6 R5a", "DESIGN",
+    # R5a "sustained": an earlier fast reading this recent confirms it.
+    "tachycardia_repeat_window_minutes": _S(60, 10, 240, "min", "R5a: sustained window, no source gives one", "DESIGN",
                                             "An earlier fast reading this recent makes it sustained."),
     # --- blood pressure ----------------------------------------------------------------------
-    # REFERENCE §6 R6a; §2.1 "one table adaptation uses SBP <90".
-    "hypotension_sbp": _S(90, 70, 110, "mmHg", "REFERENCE §6 R6a; §2.1", "DESIGN",
+    # R6a: one adaptation of the ASTCT table uses SBP <90.
+    "hypotension_sbp": _S(90, 70, 110, "mmHg", "R6a: ASTCT 2019 table adaptation (SBP < 90)", "DESIGN",
                           "Low systolic pressure: below this is urgent."),
-    # REFERENCE §6 R6a; §3.1 NCI fluid-bolus trigger "<80% of baseline and <100".
-    "baseline_sbp_fraction": _S(0.8, 0.5, 0.95, "fraction", "REFERENCE §6 R6a; §3.1", "DESIGN",
+    # R6a: the NCI supportive-care fluid-bolus trigger "<80% of baseline and <100".
+    "baseline_sbp_fraction": _S(0.8, 0.5, 0.95, "fraction", "R6a: NCI supportive-care table (bolus)", "DESIGN",
                                 "Systolic below this fraction of the day-0 baseline…"),
-    "baseline_sbp_ceiling": _S(100, 80, 130, "mmHg", "REFERENCE §6 R6a; §3.1", "DESIGN",
+    "baseline_sbp_ceiling": _S(100, 80, 130, "mmHg", "R6a: NCI supportive-care table (bolus)", "DESIGN",
                                "…and below this value is urgent."),
-    # REFERENCE §6 R6a "repeated": an earlier low reading this recent is named in the summary.
-    "hypotension_repeat_window_minutes": _S(60, 10, 1440, "min", "REFERENCE §6 R6a", "DESIGN",
+    # R6a "repeated": an earlier low reading this recent is named in the summary.
+    "hypotension_repeat_window_minutes": _S(60, 10, 1440, "min", "R6a: repeat window, no source gives one", "DESIGN",
                                             "An earlier low reading this recent is mentioned."),
-    # REFERENCE §6 R6b.
-    "severe_hypotension_sbp": _S(80, 60, 100, "mmHg", "REFERENCE §6 R6b", "DESIGN",
+    # R6b.
+    "severe_hypotension_sbp": _S(80, 60, 100, "mmHg", "R6b: Carvykti Medication Guide (low BP)", "DESIGN",
                                  "Very low systolic pressure: below this is an emergency."),
     # --- dizziness ---------------------------------------------------------------------------
-    # REFERENCE §6 R7: PRO-CTCAE 40 ≥ moderate (2 on the 0–4 scale, §4.1); no evidence tag.
-    "dizziness_min_score": _S(2, 1, 4, "score 0–4", "REFERENCE §6 R7; §4.1", "UNVERIFIED",
+    # R7: PRO-CTCAE item 40 ≥ moderate (2 on the 0–4 scale); no evidence tag.
+    "dizziness_min_score": _S(2, 1, 4, "score 0–4", "R7: Carvykti Medication Guide; PRO-CTCAE item 40", "UNVERIFIED",
                               "Dizziness at or above this severity, new or worse, is urgent."),
-    # REFERENCE §6 R7 "new or worse": compared with answers from this far back.
-    "dizziness_lookback_hours": _S(24, 1, 72, "h", "REFERENCE §6 R7", "DESIGN",
+    # R7 "new or worse": compared with answers from this far back.
+    "dizziness_lookback_hours": _S(24, 1, 72, "h", "R7: look-back window, no source gives one", "DESIGN",
                                    "Earlier dizziness answers this recent decide 'new or worse'."),
     # --- oxygen / breathing ------------------------------------------------------------------
-    # REFERENCE §6 R8a.
-    "hypoxia_spo2": _S(92, 85, 96, "%", "REFERENCE §6 R8a", "DESIGN",
+    # R8a.
+    "hypoxia_spo2": _S(92, 85, 96, "%", "R8a: ASTCT 2019 (any oxygen need is CRS grade ≥ 2)", "DESIGN",
                        "Low oxygen saturation: below this is urgent."),
-    # REFERENCE §6 R8b.
-    "severe_hypoxia_spo2": _S(90, 80, 94, "%", "REFERENCE §6 R8b", "DESIGN",
+    # R8b.
+    "severe_hypoxia_spo2": _S(90, 80, 94, "%", "R8b: ASTCT 2019 (hypoxia grades)", "DESIGN",
                               "Very low oxygen saturation: below this is an emergency."),
-    # REFERENCE §6 R8a "dyspnoea"; PRO-CTCAE 19 severity (§4.1), cut-off ours.
-    "dyspnoea_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R8a; §4.1", "DESIGN",
+    # R8a "dyspnoea"; PRO-CTCAE item 19 severity, cut-off ours.
+    "dyspnoea_min_score": _S(3, 1, 4, "score 0–4", "R8a: CUH leaflet; PRO-CTCAE item 19", "DESIGN",
                              "Shortness of breath at or above this severity is urgent."),
+    # --- neuro signs on the symptom scale and the checklist --------------------------------
+    # R9 "severe headache": the symptom scale's "Severe" (3 on PRO-CTCAE 49 severity) or worse.
+    # Raising it would ignore a severe headache, so the unsafe side (higher) is closed.
+    "headache_min_score": _S(3, 1, 3, "score 0–4", "R9: CUH leaflet; PRO-CTCAE item 49", "UNVERIFIED",
+                             "A headache at or above this severity is a new neurological sign (urgent)."),
+    # R9: new arm or leg weakness is at least urgent through this day for every product (ICANS
+    # onset window); one-sided weakness is R11 at any day. Shorter is unsafe, so it is closed.
+    "limb_weakness_urgent_to_day": _S(30, 30, 365, "day", "R9, R11: ASTCT 2019 ICANS motor signs", "DESIGN",
+                                      "Through this day arm or leg weakness is urgent for every product."),
     # --- ICE ---------------------------------------------------------------------------------
-    # REFERENCE §6 R10a; §2.3 ICE 7–9 = ICANS grade 1.
-    "ice_urgent_at_or_below": _S(9, 7, 9, "points", "REFERENCE §6 R10a; §2.3", "VERIFIED",
+    # R10a: ASTCT ICE 7–9 = ICANS grade 1.
+    "ice_urgent_at_or_below": _S(9, 7, 9, "points", "R10a: ASTCT 2019 ICE 7–9 = ICANS grade 1", "VERIFIED",
                                  "ICE score at or below this is urgent."),
-    # REFERENCE §6 R10b; §2.3 ICE 3–6 = ICANS grade 2 (the emergency action is [DESIGN]).
-    "ice_emergency_at_or_below": _S(6, 2, 8, "points", "REFERENCE §6 R10b; §2.3", "VERIFIED",
+    # R10b: ASTCT ICE 3–6 = ICANS grade 2 (the emergency action is ours).
+    "ice_emergency_at_or_below": _S(6, 2, 8, "points", "R10b: ASTCT 2019 ICE 3–6 = ICANS grade 2", "VERIFIED",
                                     "ICE score at or below this is an emergency."),
-    # REFERENCE §6 R10a "any drop from own baseline"; home ICE not validated.
-    "ice_baseline_drop_points": _S(1, 1, 3, "points", "REFERENCE §6 R10a, R20", "DESIGN",
+    # R10a "any drop from own baseline"; home ICE is not validated.
+    "ice_baseline_drop_points": _S(1, 1, 3, "points", "R10a, R20: own baseline, home ICE not validated", "DESIGN",
                                    "A drop of this many points from the day-0 ICE is urgent."),
     # --- BCMA delayed neurotoxicity ----------------------------------------------------------
-    # REFERENCE §6 window flags (bcma_late d15–180); §1.2 "beyond day 100".
-    "bcma_late_from_day": _S(15, 7, 60, "day", "REFERENCE §6 R13 window", "DESIGN",
+    # R13 window (days 15–180); Cohen 2022: surveillance "beyond day 100".
+    "bcma_late_from_day": _S(15, 7, 60, "day", "R13: Santomasso 2023; Cohen 2022", "DESIGN",
                              "First day of the BCMA delayed-neurotoxicity watch."),
-    "bcma_late_to_day": _S(180, 60, 730, "day", "REFERENCE §6 R13 window; §1.2", "DESIGN",
+    "bcma_late_to_day": _S(180, 60, 730, "day", "R13: Cohen 2022 (beyond day 100); Van Oekelen 2021", "DESIGN",
                            "Last day of the BCMA delayed-neurotoxicity watch."),
     # --- Carvykti IEC-enterocolitis ----------------------------------------------------------
-    # REFERENCE §6 R14: diarrhoea frequency ≥ "Frequently" (3 on PRO-CTCAE 16, §4.1).
-    "iec_diarrhea_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R14; §4.1", "DESIGN",
+    # R14: diarrhoea frequency ≥ "Frequently" (3 on PRO-CTCAE item 16).
+    "iec_diarrhea_min_score": _S(3, 1, 4, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 16", "DESIGN",
                                  "Diarrhoea at or above this counts as a diarrhoea day."),
-    "iec_diarrhea_min_days": _S(3, 1, 14, "days", "REFERENCE §6 R14", "DESIGN",
+    "iec_diarrhea_min_days": _S(3, 1, 14, "days", "R14: FDA Oct 2025 Carvykti IEC-EC", "DESIGN",
                                 "This many distinct diarrhoea days get a same-day call."),
-    # PRO-CTCAE recall is 7 days (§4.1); older diarrhoea days do not count.
-    "iec_diarrhea_window_days": _S(7, 3, 30, "days", "REFERENCE §6 R14; §4.1", "DESIGN",
+    # PRO-CTCAE recall is 7 days; older diarrhoea days do not count.
+    "iec_diarrhea_window_days": _S(7, 3, 30, "days", "R14: PRO-CTCAE 7-day recall", "DESIGN",
                                    "Diarrhoea days are counted within this many days."),
-    "iec_weight_loss_fraction": _S(0.05, 0.02, 0.2, "fraction", "REFERENCE §6 R14", "DESIGN",
+    "iec_weight_loss_fraction": _S(0.05, 0.02, 0.2, "fraction", "R14: FDA Oct 2025 Carvykti IEC-EC", "DESIGN",
                                    "Weight this fraction below baseline gets a same-day call."),
-    "iec_pain_diarrhea_min_score": _S(2, 1, 4, "score 0–4", "REFERENCE §6 R14", "DESIGN",
+    # R14 "diarrhoea + severe abdominal pain": diarrhoea of any amount (1 = "Rarely" on the
+    # PRO-CTCAE 16 frequency scale). Only 1 is safe: higher would ignore some diarrhoea.
+    "iec_pain_diarrhea_min_score": _S(1, 1, 1, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 16", "DESIGN",
                                       "Diarrhoea at or above this together with…"),
-    "iec_abdominal_pain_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R14", "DESIGN",
+    "iec_abdominal_pain_min_score": _S(3, 1, 4, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 17", "DESIGN",
                                        "…abdominal pain at or above this gets a same-day call."),
     # --- bleeding ----------------------------------------------------------------------------
-    # REFERENCE §6 R15 "any new" bruising/bleeding.
-    "bleeding_min_score": _S(1, 1, 4, "score 0–4", "REFERENCE §6 R15", "DESIGN",
+    # R15 "any new" bruising/bleeding.
+    "bleeding_min_score": _S(1, 1, 4, "score 0–4", "R15: Carvykti and Abecma labels (cytopenias)", "DESIGN",
                              "Bleeding or bruising at or above this gets a same-day call."),
     # --- late reports ------------------------------------------------------------------------
-    # REFERENCE §6 R12 spirit (stale data); the minutes are ours.
-    "late_report_minutes": _S(60, 15, 720, "min", "REFERENCE §6 R12", "DESIGN",
+    # L1: late reports; the minutes are ours (no source gives any).
+    "late_report_minutes": _S(60, 15, 720, "min", "L1: late-report window, no source gives one", "DESIGN",
                               "A report received this long after it was recorded is marked late."),
-    "late_report_relevance_hours": _S(24, 2, 168, "h", "REFERENCE §6 R12", "DESIGN",
+    "late_report_relevance_hours": _S(24, 2, 168, "h", "L1: relevance window, no source gives one", "DESIGN",
                                       "Older reports are capped at same-day review instead of paging."),
 }
 # fmt: on
@@ -178,6 +192,8 @@ class Thresholds:
     hypoxia_spo2: int = _d("hypoxia_spo2")
     severe_hypoxia_spo2: int = _d("severe_hypoxia_spo2")
     dyspnoea_min_score: int = _d("dyspnoea_min_score")
+    headache_min_score: int = _d("headache_min_score")
+    limb_weakness_urgent_to_day: int = _d("limb_weakness_urgent_to_day")
     ice_urgent_at_or_below: int = _d("ice_urgent_at_or_below")
     ice_emergency_at_or_below: int = _d("ice_emergency_at_or_below")
     ice_baseline_drop_points: int = _d("ice_baseline_drop_points")
@@ -214,7 +230,7 @@ def _coerce(name: str, value: Any) -> float:
 
 # (a, b): a must not exceed b, else a band inverts (an emergency cut-off above its urgent one)
 # or the recheck the patient is asked for can never confirm. Equal is allowed: a site may
-# lower fever_c to low_grade_fever_c (REFERENCE §6 R1, §3.2: CUH 37.5 °C), which just empties R2.
+# lower fever_c to low_grade_fever_c (R1: CUH pages at 37.5 °C), which just empties R2.
 _NOT_ABOVE = (
     ("hypothermia_c", "low_grade_fever_c"),
     ("low_grade_fever_c", "fever_c"),

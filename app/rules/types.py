@@ -16,7 +16,7 @@ _LABELS = ("routine", "same_day", "urgent", "emergency")
 
 
 class Level(IntEnum):
-    """Action levels of REFERENCE §6, ordered so that max() gives the most serious."""
+    """Action levels (docs/clinical-rules.md A1), ordered so that max() gives the most serious."""
 
     ROUTINE = 0
     SAME_DAY = 1
@@ -36,7 +36,7 @@ class Level(IntEnum):
 
 
 def fahrenheit_to_celsius(temperature_f: float) -> float:
-    """The engine works in °C only (REFERENCE §6 implementation notes: convert before rules)."""
+    """The engine works in °C only (docs/clinical-rules.md T1: convert before the rules)."""
     return (temperature_f - 32.0) * 5.0 / 9.0
 
 
@@ -51,13 +51,13 @@ class Vitals:
     weight_kg: float | None = None
 
 
-# REFERENCE §2.2: maximum points per ICE domain.
+# ASTCT 2019 ICE: maximum points per domain (docs/clinical-rules.md S2).
 ICE_MAXIMA = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
 
 
 @dataclass(frozen=True, slots=True)
 class IceParts:
-    """A caregiver-administered ICE test (REFERENCE §2.2), 0–10 in total."""
+    """A caregiver-administered ICE test (R10, S2), 0–10 in total."""
 
     orientation: int
     naming: int
@@ -96,8 +96,13 @@ class Neuro:
     reduced_facial_expression: bool | None = None
     personality_change: bool | None = None
     limb_numbness_or_weakness: bool | None = None
+    # Follow-up to limb_numbness_or_weakness: True = one side of the body only (R11), False = both
+    # sides, None = not known. Unknown is never read as "both sides" (docs/clinical-rules.md R9, R11).
+    limb_weakness_one_side: bool | None = None
+    speech_understanding_difficulty: bool | None = None
+    hallucinations: bool | None = None
     ice: IceParts | None = None
-    # "Could not do the test": ASTCT scores such a patient 0 (REFERENCE §2.3 grade 4 row).
+    # "Could not do the test": ASTCT scores such a patient 0 (R10b: ICANS grade 4).
     ice_unable: bool | None = None
 
     @property
@@ -134,7 +139,7 @@ SYMPTOM_KEYS = (
 
 @dataclass(frozen=True, slots=True)
 class ReportInput:
-    """One report; symptom answers are 0–4 (none … very severe, REFERENCE §4.1)."""
+    """One report; symptom answers are 0–4 on the PRO-CTCAE scales (docs/clinical-rules.md S2)."""
 
     recorded_at: datetime
     vitals: Vitals = field(default_factory=Vitals)
@@ -154,7 +159,7 @@ PriorReading = ReportInput
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """Day-0 baseline (REFERENCE §6 R20); any part may be missing."""
+    """Day-0 baseline (R20); any part may be missing."""
 
     systolic_bp: float | None = None
     heart_rate: float | None = None
@@ -196,15 +201,34 @@ class Finding:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     # Set by rules that ask the patient to measure again before deciding (R2, R5a).
     recheck_in_minutes: int | None = None
+    # Set on every finding of a late report (L1): minutes between recording and receipt.
+    late_by_minutes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule": self.rule,
             "level": self.level.label,
             "summary": self.summary,
             "thresholds": dict(self.thresholds),
             "recheck_in_minutes": self.recheck_in_minutes,
         }
+        if self.late_by_minutes is not None:
+            out["late_by_minutes"] = self.late_by_minutes
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Lateness:
+    """How late a report arrived (L1), measured by the server's receipt time."""
+
+    minutes: int
+    # Older than late_report_relevance_hours: the team must learn whether it is still going on.
+    stale: bool
+    # The assessment's level had the report arrived on time.
+    level_when_recorded: Level
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"minutes": self.minutes, "stale": self.stale, "level_when_recorded": self.level_when_recorded.label}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +238,16 @@ class Assessment:
     ice_score: int | None
     recheck_in_minutes: int | None
     fever_may_be_masked: bool
+    late: Lateness | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "level": self.level.label,
             "findings": [f.to_dict() for f in self.findings],
             "ice_score": self.ice_score,
             "recheck_in_minutes": self.recheck_in_minutes,
             "fever_may_be_masked": self.fever_may_be_masked,
         }
+        if self.late is not None:
+            out["late"] = self.late.to_dict()
+        return out

@@ -1,5 +1,5 @@
 """CRS haemodynamic and respiratory rules: R4 fever with instability, R5 heart rate,
-R6 blood pressure, R7 dizziness, R8 oxygen and breathing (REFERENCE §6, §2.1)."""
+R6 blood pressure, R7 dizziness, R8 oxygen and breathing (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def hypotension_reason(report: ReportInput, ctx: PatientContext, t: Thresholds) 
     if below(sbp, t.hypotension_sbp):
         return f"systolic BP {text.num(sbp)} mmHg (<{t.hypotension_sbp})"
     base = ctx.baseline.systolic_bp
-    # REFERENCE §3.1 NCI trigger: both relative and absolute, so a hypertensive patient's
+    # R6a, NCI fluid-bolus trigger: both relative and absolute, so a hypertensive patient's
     # normal-range reading does not fire.
     if base is not None and below(sbp, base * t.baseline_sbp_fraction) and below(sbp, t.baseline_sbp_ceiling):
         return (
@@ -84,7 +84,7 @@ def severe_hypoxia_reasons(report: ReportInput, t: Thresholds) -> list[str]:
 
 
 def r4_fever_with_instability(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R4; §2.1: fever plus hypotension or hypoxia is CRS grade ≥2.
+    # R4: fever plus hypotension or hypoxia is CRS grade ≥2 (ASTCT 2019).
     temp = fever_temperature(report, t)
     if temp is None:
         return None
@@ -105,7 +105,7 @@ def r4_fever_with_instability(report: ReportInput, ctx: PatientContext, t: Thres
 
 
 def r5a_tachycardia(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R5a: without fever a single fast reading may be exertion, so recheck first.
+    # R5a: without fever a single fast reading may be exertion, so recheck first.
     hr = report.vitals.heart_rate
     if hr is None or not at_least(hr, t.tachycardia_hr) or at_least(hr, t.tachycardia_severe_hr):
         return None
@@ -134,7 +134,7 @@ def _earlier_fast(report: ReportInput, ctx: PatientContext, t: Thresholds) -> st
 
 
 def r5b_tachycardia_urgent(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R5b.
+    # R5b.
     hr = report.vitals.heart_rate
     if hr is None:
         return None
@@ -150,7 +150,7 @@ def r5b_tachycardia_urgent(report: ReportInput, ctx: PatientContext, t: Threshol
 
 
 def r6a_low_blood_pressure(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R6a: one reading is enough to page; a confirming earlier one is only named.
+    # R6a: one reading is enough to page; a confirming earlier one is only named.
     reason = hypotension_reason(report, ctx, t)
     if reason is None:
         return None
@@ -174,7 +174,7 @@ def _earlier_low_sbp(report: ReportInput, ctx: PatientContext, t: Thresholds) ->
 
 
 def r6b_shock_signs(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R6b.
+    # R6b.
     reasons = shock_reasons(report, t)
     if not reasons:
         return None
@@ -183,7 +183,7 @@ def r6b_shock_signs(report: ReportInput, ctx: PatientContext, t: Thresholds) -> 
 
 
 def r7_dizziness(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R7: new or worse dizziness is urgent; the same dizziness again is a
+    # R7: new or worse dizziness is urgent; the same dizziness again is a
     # same-day call, so a patient with steady mild dizziness does not page every report.
     dizzy = report.symptom("dizziness")
     if dizzy < t.dizziness_min_score:
@@ -204,7 +204,7 @@ def r7_dizziness(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Fin
 
 
 def r8a_low_oxygen(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R8a; §2.1 any oxygen need is CRS grade ≥2.
+    # R8a: any oxygen need is CRS grade ≥2 (ASTCT 2019).
     reasons = hypoxia_reasons(report, t)
     if not reasons:
         return None
@@ -213,7 +213,7 @@ def r8a_low_oxygen(report: ReportInput, ctx: PatientContext, t: Thresholds) -> F
 
 
 def r8b_severe_low_oxygen(report: ReportInput, ctx: PatientContext, t: Thresholds) -> Finding | None:
-    # REFERENCE §6 R8b.
+    # R8b.
     reasons = severe_hypoxia_reasons(report, t)
     if not reasons:
         return None

@@ -1,6 +1,6 @@
 """Check-in schedule from a protocol's content: pure calendar arithmetic, no Flask, no database, no clock.
 
-Day 0 is the infusion day in the patient's zone (REFERENCE conventions). For each local day, the
+Day 0 is the infusion day in the patient's zone (docs/clinical-rules.md D1). For each local day, the
 phase covering it says whether it is a check-in day and at which local clock times; each local
 time becomes an aware datetime in the patient's zone and then UTC. So a patient in New York keeps
 08:00 across the DST changes while the UTC instant moves by an hour.
@@ -41,7 +41,7 @@ class Ladder:
     """When the clock looks at an unanswered check-in again (CheckIn.ladder_step 1, 2, 3)."""
 
     reminder_at: datetime
-    second_reminder_at: datetime  # patient and caregiver (REFERENCE §6 R12)
+    second_reminder_at: datetime  # patient and caregiver (R12)
     missed_at: datetime  # = window_ends_at; the alert opens at the phase's missed_level
 
 
@@ -157,7 +157,7 @@ def _first_of_day_asks(content: Mapping[str, Any], phase: Mapping[str, Any], day
     """Weekly items (every 7th day from the phase start) and restriction questions, once a day."""
     extra = list(phase.get("weekly_asks", [])) if (day - phase["from_day"]) % 7 == 0 else []
     restrictions = content.get("restrictions") or {}
-    # REFERENCE §6 R17, R19: asked while the restriction lasts (day < its length), then never again.
+    # R17, R19: asked while the restriction lasts (day < its length), then never again.
     extra += [ask for ask, key in RESTRICTION_ASKS.items() if day < restrictions.get(key, 0)]
     return extra
 

@@ -8,12 +8,12 @@ from app.clock import utcnow
 from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
 from app.schemas.common import Id, Phone, QueryId, StrictSchema, validate_timezone
 
-# Follow-up runs for years (REFERENCE §5), so enrolling someone infused long ago is allowed.
+# Follow-up runs for years (15-year follow-up in the FDA 2025 labels), so enrolling someone infused long ago is allowed.
 MAX_PAST_INFUSION = timedelta(days=5 * 365)
 
 
 class BaselineSchema(StrictSchema):
-    """Day-0 baseline (REFERENCE §6 R20); enables the relative rules R6a, R10a and R14."""
+    """Day-0 baseline (R20, docs/clinical-rules.md); enables the relative rules R6a, R10a and R14."""
 
     systolic_bp = fields.Float(validate=validate.Range(min=40, max=300), allow_none=True)
     heart_rate = fields.Float(validate=validate.Range(min=20, max=250), allow_none=True)

@@ -19,7 +19,14 @@ SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", 
 NEURO_FLAGS = ("confusion", "word_finding_difficulty", "handwriting_changed", "tremor", "excessive_sleepiness",
                "severe_headache", "seizure", "hard_to_wake", "facial_droop_or_weakness", "fainted", "agitation",
                "slowness_or_shuffling", "reduced_facial_expression", "personality_change",
-               "limb_numbness_or_weakness")
+               "limb_numbness_or_weakness", "limb_weakness_one_side", "speech_understanding_difficulty",
+               "hallucinations")
+NEURO_DESCRIPTIONS = {
+    "limb_weakness_one_side": "Follow-up to limb_numbness_or_weakness: true = on one side of the body only "
+                              "(emergency, R11), false = both sides, null or absent = not known (urgent, R9).",
+    "speech_understanding_difficulty": "Trouble understanding what others say (R9).",
+    "hallucinations": "Seeing or hearing things that are not there (R9).",
+}
 SIGNS = ("breathless_at_rest", "blue_lips", "cannot_speak_full_sentences", "unable_to_stand", "heavy_bleeding",
          "blood_in_stool")
 FUTURE_TOLERANCE = timedelta(minutes=5)  # phone clocks drift; more than this is a wrong clock
@@ -49,7 +56,7 @@ class VitalsSchema(StrictSchema):
 
 
 class IceSchema(StrictSchema):
-    """ICE score parts and their maxima (REFERENCE §2.2)."""
+    """ICE score parts and their maxima (ASTCT 2019; docs/clinical-rules.md R10)."""
 
     orientation = Score(4, required=True)
     naming = Score(3, required=True)
@@ -58,20 +65,28 @@ class IceSchema(StrictSchema):
     attention = Score(1, required=True)
 
 
-class SymptomsSchema(StrictSchema):
-    """0-4: none, mild, moderate, severe, very severe (REFERENCE §4.1)."""
+# Diarrhoea is asked as a frequency, as PRO-CTCAE item 16 is (docs/clinical-rules.md R14).
+FREQUENCY_SYMPTOMS = ("diarrhea",)
 
-    locals().update({name: Score(4, allow_none=True) for name in SYMPTOMS})
+
+class SymptomsSchema(StrictSchema):
+    """0-4 severity: none, mild, moderate, severe, very severe (PRO-CTCAE scale); diarrhoea is a
+    0-4 frequency: never, rarely, occasionally, frequently, almost constantly."""
+
+    locals().update({name: Score(4, allow_none=True, metadata={"description": (
+        "0-4 frequency: never, rarely, occasionally, frequently, almost constantly" if name in FREQUENCY_SYMPTOMS
+        else "0-4 severity: none, mild, moderate, severe, very severe")}) for name in SYMPTOMS})
 
 
 class NeuroSchema(StrictSchema):
-    locals().update({name: Flag(allow_none=True) for name in NEURO_FLAGS})
+    locals().update({name: Flag(allow_none=True, metadata={"description": NEURO_DESCRIPTIONS[name]})
+                     if name in NEURO_DESCRIPTIONS else Flag(allow_none=True) for name in NEURO_FLAGS})
     ice = fields.Nested(IceSchema, allow_none=True)
     ice_unable = Flag(allow_none=True, metadata={"description": "The patient could not do the ICE test."})
 
 
 class SignsSchema(StrictSchema):
-    """Danger signs a caregiver can see (REFERENCE §6 R6b, R8b, R14, R15)."""
+    """Danger signs a caregiver can see (docs/clinical-rules.md R6b, R8b, R14, R15)."""
 
     locals().update({name: Flag(allow_none=True) for name in SIGNS})
 
@@ -117,11 +132,20 @@ class FindingSchema(StrictSchema):
     level = fields.String()
     summary = fields.String()
     thresholds = fields.Dict()
+    late_by_minutes = fields.Integer(allow_none=True)
 
 
 class RulesetSchema(StrictSchema):
     protocol_id = fields.Integer(allow_none=True)
     version = fields.Integer(allow_none=True)
+
+
+class LatenessSchema(StrictSchema):
+    """How late the report reached the server (L1): minutes by the server's receipt time."""
+
+    minutes = fields.Integer()
+    stale = fields.Boolean()
+    level_when_recorded = fields.String()
 
 
 class AssessmentSchema(StrictSchema):
@@ -130,6 +154,7 @@ class AssessmentSchema(StrictSchema):
     ice_score = fields.Integer(allow_none=True)
     recheck_in_minutes = fields.Integer(allow_none=True)
     fever_may_be_masked = fields.Boolean()
+    late = fields.Nested(LatenessSchema, allow_none=True)
     graded = fields.Boolean()
     instructions = fields.String()
     ruleset = fields.Nested(RulesetSchema)

@@ -97,13 +97,14 @@ def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[
 
 def _page_body(alert: Alert, prefix: str = "") -> str:
     patient = db.session.get(Patient, alert.patient_id)
-    findings = [f["summary"] for f in sorted(alert.findings, key=_severity, reverse=True)
-                if f.get("level") != "routine"]
+    paged = [f for f in sorted(alert.findings, key=_severity, reverse=True) if f.get("level") != "routine"]
+    findings = [f["summary"] for f in paged]
+    late = max((f.get("late_by_minutes") or 0 for f in paged), default=0)
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/alerts/{alert.id}"
     day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
     return page_text(level=alert.level, label=label, day=day, findings=list(dict.fromkeys(findings)),
-                     ack_code=alert.ack_code, link=link, prefix=prefix)
+                     ack_code=alert.ack_code, link=link, prefix=prefix, late_minutes=late or None)
 
 
 def _severity(finding: dict) -> int:

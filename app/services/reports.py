@@ -36,7 +36,7 @@ from app.services.grading import (
 
 log = logging.getLogger("vigil.reports")
 
-# REFERENCE conventions: nothing before day -1 can belong to this treatment (lymphodepletion
+# D1 (docs/clinical-rules.md): nothing before day -1 can belong to this treatment (lymphodepletion
 # days aside); an earlier recorded_at is a wrong phone clock or a wrong patient.
 EARLIEST_BEFORE_INFUSION = timedelta(days=1)
 
@@ -115,7 +115,7 @@ def _check_recorded_at(patient: Patient, recorded_at: datetime) -> None:
 
 
 def _temperature(vitals: dict) -> tuple[float | None, str | None]:
-    """Convert °F to °C for the rules (REFERENCE §6 notes) and keep what was entered."""
+    """Convert °F to °C for the rules (docs/clinical-rules.md T1) and keep what was entered."""
     if vitals.get("temperature_f") is not None:
         raw = vitals.pop("temperature_f")
         vitals["temperature_c"] = fahrenheit_to_celsius(raw)

@@ -1,6 +1,6 @@
 """Restriction dates a patient is told, from the protocol's lengths and the infusion time.
 
-Day 0 is the infusion day in the patient's own time zone (REFERENCE conventions); "14 days near
+Day 0 is the infusion day in the patient's own time zone (docs/clinical-rules.md D1); "14 days near
 the centre" ends on the local date infusion + 14 days.
 """
 

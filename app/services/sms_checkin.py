@@ -69,6 +69,14 @@ def _apply(key: str, reply: str, answers: dict) -> tuple[dict, list[str]] | None
         low, high = (20, 250) if key == "heart_rate" else (50, 100)
         parsed = parse.whole_number(reply, low, high)
         return (_put(answers, "vitals", {key: parsed}), []) if parsed is not None else None
+    if key == "headache":
+        parsed = parse.whole_number(reply, 0, 4)
+        return (_put(answers, "symptoms", {"headache": parsed}), []) if parsed is not None else None
+    if key == "limb_side":
+        if parse.is_unknown(reply):
+            return answers, []  # not known: the rules count it as urgent (R9), never as "both sides"
+        side = parse.yes_no(reply)
+        return (_put(answers, "neuro", {"limb_weakness_one_side": side}), []) if side is not None else None
     if key in ("neuro", "danger", "breathing"):
         return _apply_yes_no(key, parse.yes_no(reply), answers)
     return _apply_choice(key, reply, answers)
@@ -90,7 +98,9 @@ def _apply_choice(key: str, reply: str, answers: dict) -> tuple[dict, list[str]]
     picked = parse.choices(reply, len(fields))
     if picked is None:
         return None
-    return _put(answers, "neuro", {name: i + 1 in picked for i, name in enumerate(fields)}), []
+    limb = fields.index("limb_numbness_or_weakness") + 1 if key == "neuro_which" else None
+    follow_ups = ["limb_side"] if limb in picked else []
+    return _put(answers, "neuro", {name: i + 1 in picked for i, name in enumerate(fields)}), follow_ups
 
 
 # ---- the conversation ----------------------------------------------------------------------
@@ -113,7 +123,8 @@ def handle_reply(patient: Patient, body: str, now: datetime) -> str:
     conversation.answers, conversation.retries, conversation.updated_at = answers, 0, now
     conversation.answered = [*conversation.answered, key]
     conversation.questions = [*follow_ups, *conversation.questions[1:]]
-    if _urgent_so_far(patient, conversation, now):
+    # The side of a weak limb decides urgent or emergency (R9/R11), so it is asked before stopping.
+    if conversation.questions[:1] != ["limb_side"] and _urgent_so_far(patient, conversation, now):
         return prefix + _finish(patient, conversation, now, state="escalated")
     if not conversation.questions:
         return prefix + _finish(patient, conversation, now, state="done")

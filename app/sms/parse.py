@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from app.sms.questions import SKIP_WORDS
+from app.sms.questions import SKIP_WORDS, UNKNOWN_WORDS
 
 _NUMBER = r"(\d{1,3}(?:[.,]\d{1,2})?)"
 TEMPERATURE = re.compile(rf"^\s*{_NUMBER}\s*(?:°|º|deg(?:rees)?|grados)?\s*([cf])?\s*$", re.IGNORECASE)
@@ -66,6 +66,11 @@ def whole_number(text: str, low: int, high: int) -> int | None:
         return None
     value = int(match.group(1))
     return value if low <= value <= high else None
+
+
+def is_unknown(text: str) -> bool:
+    """"Not sure" / "no sé": an answer, meaning the patient does not know."""
+    return _plain(text) in UNKNOWN_WORDS or text.strip() == "?"
 
 
 def yes_no(text: str) -> bool | None:

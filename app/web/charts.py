@@ -1,6 +1,6 @@
 """The patient page's chart data: vitals over the monitoring window, alerts, check-ins.
 
-The x axis is the day after infusion in the patient's own calendar (REFERENCE conventions):
+The x axis is the day after infusion in the patient's own calendar (docs/clinical-rules.md D1):
 x = local day number + fraction of the local day, so floor(x) is the day the patient lives and
 the D3 tick sits at local midnight even across a DST change. Chart.js draws it (static/vendor);
 this module only decides the numbers, and every point keeps its report id so a test or a curious

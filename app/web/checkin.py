@@ -29,7 +29,10 @@ from app.services.checkin_links import CheckInLinkError, load_check_in
 from app.services.reports import record_report, result_body
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
+    FREQUENCY,
+    FREQUENCY_SYMPTOMS,
     ICE_PARTS,
+    LIMB_SIDES,
     NEURO_LABELS,
     SEVERITY,
     SIGN_LABELS,
@@ -40,7 +43,7 @@ from app.web.checkin_questions import (
     report_body,
 )
 
-EMERGENCY_NUMBERS = {"US": "911", "UK": "999", "EU": "112"}  # REFERENCE §6: 911/999/112
+EMERGENCY_NUMBERS = {"US": "911", "UK": "999", "EU": "112"}  # action level "emergency" (docs/clinical-rules.md)
 
 
 @dataclass
@@ -90,7 +93,9 @@ def _render(template: str, check_in: CheckIn, status: int = 200, **context):
         page = render_template(
             template, check_in=check_in, patient=patient, lang=patient.language, q=questions_for(check_in.asks),
             first_name=(patient.name.split() or [""])[0], window_end=window_end,
-            symptom_labels=SYMPTOM_LABELS, severity=SEVERITY, neuro_labels=NEURO_LABELS, sign_labels=SIGN_LABELS,
+            symptom_labels=SYMPTOM_LABELS, severity=SEVERITY, frequency=FREQUENCY,
+            frequency_symptoms=FREQUENCY_SYMPTOMS, limb_sides=LIMB_SIDES, neuro_labels=NEURO_LABELS,
+            sign_labels=SIGN_LABELS,
             ice_parts=ICE_PARTS, vital_labels=VITAL_LABELS, phone=patient.center.phone,
             emergency_number=EMERGENCY_NUMBERS.get(patient.center.jurisdiction, "112"), **context)
     return page, status

@@ -24,12 +24,16 @@ SYMPTOM_LABELS = {
     "dizziness": N_("Dizziness or feeling faint"),
     "shortness_of_breath": N_("Shortness of breath"),
     "nausea": N_("Nausea (feeling sick)"),
-    "diarrhea": N_("Diarrhoea (loose or watery stools)"),
+    "diarrhea": N_("How often have you had loose or watery stools (diarrhoea)?"),
     "abdominal_pain": N_("Belly pain"),
     "fatigue": N_("Tiredness"),
     "bleeding_or_bruising": N_("Bleeding or bruising"),
 }
 SEVERITY = ((0, N_("None")), (1, N_("Mild")), (2, N_("Moderate")), (3, N_("Severe")), (4, N_("Very severe")))
+# PRO-CTCAE item 16 asks diarrhoea as a frequency (docs/clinical-rules.md R14); same 0-4 scores.
+FREQUENCY = ((0, N_("Never")), (1, N_("Rarely")), (2, N_("Occasionally")), (3, N_("Frequently")),
+             (4, N_("Almost constantly")))
+FREQUENCY_SYMPTOMS = ("diarrhea",)
 NEURO_LABELS = {
     "confusion": N_("Confused, or does not know where they are"),
     "word_finding_difficulty": N_("Trouble finding words or speaking"),
@@ -46,7 +50,14 @@ NEURO_LABELS = {
     "reduced_facial_expression": N_("Less facial expression than usual"),
     "personality_change": N_("Personality change"),
     "limb_numbness_or_weakness": N_("Numbness or weakness in an arm or leg"),
+    "speech_understanding_difficulty": N_("Trouble understanding what others say"),
+    "hallucinations": N_("Seeing or hearing things that are not there"),
 }
+# R9/R11 follow-up to limb weakness: form value -> limb_weakness_one_side ("unknown" is left out,
+# and the rules count an unknown side as urgent).
+LIMB_SIDES = (("one", N_("On one side of the body only")), ("both", N_("On both sides")),
+              ("unknown", N_("Not sure")))
+LIMB_SIDE_VALUES = {"one": True, "both": False}
 SIGN_LABELS = {
     "breathless_at_rest": N_("Out of breath while resting"),
     "blue_lips": N_("Blue or grey lips"),
@@ -55,7 +66,7 @@ SIGN_LABELS = {
     "heavy_bleeding": N_("Heavy bleeding"),
     "blood_in_stool": N_("Blood in the stool"),
 }
-ICE_PARTS = (  # REFERENCE §2.2: the ICE domains and their maxima
+ICE_PARTS = (  # ASTCT 2019 ICE domains and their maxima (docs/clinical-rules.md R10)
     ("orientation", 4, N_("Orientation: knows the year, month, city and hospital (1 point each)")),
     ("naming", 3, N_("Names three objects pointed at (1 point each)")),
     ("commands", 1, N_("Follows simple commands")),
@@ -72,8 +83,9 @@ VITAL_LABELS = {
 
 DAILY_SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "fatigue",
                   "bleeding_or_bruising")
-NEURO_CHECKLIST = ("confusion", "word_finding_difficulty", "tremor", "excessive_sleepiness", "severe_headache",
-                   "seizure", "hard_to_wake", "facial_droop_or_weakness", "fainted", "agitation")
+NEURO_CHECKLIST = ("confusion", "word_finding_difficulty", "speech_understanding_difficulty", "hallucinations",
+                   "tremor", "excessive_sleepiness", "severe_headache", "limb_numbness_or_weakness", "seizure",
+                   "hard_to_wake", "facial_droop_or_weakness", "fainted", "agitation")
 MOVEMENT = ("slowness_or_shuffling", "reduced_facial_expression", "personality_change", "limb_numbness_or_weakness")
 
 
@@ -151,6 +163,9 @@ def _scores(form: MultiDict, names: list[str], prefix: str) -> dict:
 def _neuro(form: MultiDict, q: Questions) -> dict:
     # A checklist: an asked item left unticked is a "no", which the rules may count on.
     neuro: dict = {name: form.get(f"neuro-{name}") == "yes" for name in q.neuro}
+    if "limb_numbness_or_weakness" in q.neuro and form.get("limb_side") in LIMB_SIDE_VALUES:
+        # Kept even without the box ticked: "one side" alone must still reach R11.
+        neuro["limb_weakness_one_side"] = LIMB_SIDE_VALUES[form["limb_side"]]
     if q.ice:
         if form.get("ice_unable") == "yes":
             neuro["ice_unable"] = True

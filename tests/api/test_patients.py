@@ -65,7 +65,7 @@ def test_create_returns_code_protocol_and_us_restriction_dates(client, login, ma
     data = response.json
     assert data["enrollment_code"]
     assert data["protocol"]["family"] == "us-cd19"
-    assert data["stay_near_center_until"] == "2026-12-04"  # REFERENCE §1.1: 14 days
+    assert data["stay_near_center_until"] == "2026-12-04"  # R18: 14 days (US labels)
     assert data["no_driving_until"] == "2026-12-04"
     # Monitoring covers day 0..14 in local time: it ends at midnight starting 5 Dec in New York.
     assert data["monitoring_ends_at"] == "2026-12-05T05:00:00+00:00"
@@ -79,7 +79,7 @@ def test_uk_restriction_dates_are_28_and_56_days(client, login, make_center, mak
     body = patient_body(center, product="yescarta", infused_at=infused.isoformat())
     data = client.post("/api/v1/patients", json=body, headers=login(make_staff("nurse", center))).json
     assert data["protocol"]["family"] == "uk-default"
-    assert data["stay_near_center_until"] == "2026-12-18"  # + 28 days (REFERENCE §1.3)
+    assert data["stay_near_center_until"] == "2026-12-18"  # + 28 days (R18: EU SmPCs)
     assert data["no_driving_until"] == "2027-01-15"  # + 56 days
 
 

@@ -252,7 +252,7 @@ def test_my_reports_lists_only_mine_newest_first(client, patient, make_patient, 
 
 
 def test_the_baseline_given_at_enrollment_grades_a_relative_drop(client, make_patient, center, on_call):
-    """REFERENCE §6 R20/R6a end to end: POST /patients stores the day-0 baseline and grading uses it;
+    """R20/R6a (docs/clinical-rules.md) end to end: POST /patients stores the day-0 baseline and grading uses it;
     95 mmHg is no alarm alone, but it is below 80 % of a 150 baseline."""
     on_call(center)
     with_baseline = make_patient(center, baseline={"systolic_bp": 150})

@@ -64,7 +64,7 @@ def test_each_product_has_exactly_one_default_per_jurisdiction(jurisdiction: str
 
 
 @pytest.mark.parametrize(("family", "near", "driving"), [
-    ("us-cd19", 14, 14), ("us-abecma", 14, 14), ("us-carvykti", 14, 14),  # REFERENCE §1.1
+    ("us-cd19", 14, 14), ("us-abecma", 14, 14), ("us-carvykti", 14, 14),  # R17, R18: US labels
     ("us-aucatzyl", 28, 56), ("eu-aucatzyl", 28, 56), ("uk-aucatzyl", 28, 56),  # §1.2
     ("eu-default", 28, 56), ("uk-default", 28, 56),  # §1.3
 ])

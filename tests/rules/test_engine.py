@@ -71,25 +71,37 @@ def test_late_report_wording(delay: timedelta, suffix: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "uncapped"),
-    [({"seizure": True}, E), ({"temp": 38.4}, U), ({"symptoms": {"bleeding_or_bruising": 1}}, S)],
+    ("values", "fresh", "stale_level"),
+    [({"seizure": True}, E, U), ({"temp": 38.4}, U, U), ({"symptoms": {"bleeding_or_bruising": 1}}, S, S)],
 )
-def test_a_stale_report_is_capped_at_same_day_for_review(values: dict[str, Any], uncapped: Level) -> None:
+def test_a_stale_report_keeps_at_least_urgent_for_what_was_urgent_when_fresh(
+    values: dict[str, Any], fresh: Level, stale_level: Level
+) -> None:
+    """Issue 13 item 3 (L1): no rule lowers a level because a report is late (it used to be capped
+    at same-day past 24 h); an emergency becomes urgent, the team reaching the patient now."""
     delay = timedelta(hours=26, minutes=30)
     result = assess(report(**values), context(received_at=T0 + delay), Thresholds())
-    assert result.level == S
-    summary = result.findings[0].summary
-    assert "(recorded 26 h 30 min before it was received) — late report: for review" in summary
-    if uncapped > S:
-        assert summary.endswith(f", would have been {uncapped.label}")
-        assert result.findings[0].thresholds["late_report_relevance_hours"] == 24
+    assert result.level == stale_level
+    assert result.late is not None and (result.late.minutes, result.late.stale) == (26 * 60 + 30, True)
+    assert result.late.level_when_recorded == fresh
+    finding = result.findings[0]
+    assert "(recorded 26 h 30 min before it was received)" in finding.summary
+    assert finding.late_by_minutes == 26 * 60 + 30
+    if fresh >= U:
+        assert "late report: reach the patient now" in finding.summary
+        assert finding.thresholds["late_report_relevance_hours"] == 24
+    if fresh is E:
+        assert finding.summary.endswith("(was emergency when recorded)")
 
 
 def test_lateness_thresholds_are_configurable() -> None:
     overrides = {"late_report_minutes": 15, "late_report_relevance_hours": 2}
     ctx = context(received_at=T0 + timedelta(hours=3))
     result = assess(report(seizure=True), ctx, Thresholds.from_dict(overrides))
-    assert result.level == S
+    assert result.level == U and result.late is not None and result.late.stale
+    on_time = assess(report(seizure=True), context(received_at=T0 + timedelta(hours=1, minutes=59)),
+                     Thresholds.from_dict(overrides))
+    assert on_time.level == E and on_time.late is not None and not on_time.late.stale
 
 
 def test_a_report_received_before_it_was_recorded_is_not_late() -> None:

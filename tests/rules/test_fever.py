@@ -1,4 +1,4 @@
-"""R1, R2, R3, R16 and extra rule X1 (REFERENCE §6)."""
+"""R1, R2, R3, R16 and extra rule X1 (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -66,8 +66,11 @@ def test_r16_summary_names_infection_risk() -> None:
         (37.9, [], R, 60),
         (37.6, [(37.6, 50)], S, None),  # the recheck confirms it
         (37.6, [(38.3, 30)], S, None),
-        (37.6, [(37.6, 120)], S, None),  # window edge is inclusive
-        (37.6, [(37.6, 121)], R, 60),  # too long ago to count
+        (37.6, [(37.6, 120)], S, None),
+        # Issue 13 item 4: two check-ins in a row within 6 h count, not only a 2-hour recheck.
+        (37.6, [(37.6, 240)], S, None),
+        (37.6, [(37.6, 360)], S, None),  # window edge is inclusive
+        (37.6, [(37.6, 361)], R, 60),  # too long ago to count
         (37.6, [(37.2, 50)], R, 60),
         (37.6, [(None, 50)], R, 60),
         (37.6, [(37.8, -5)], R, 60),  # a "recent" report after this one is ignored

@@ -143,7 +143,7 @@ contexts = st.builds(
     st.integers(-5, 400),
     baselines,
     recent_reports,
-    # Usually on time: a stale report is capped at same-day and would hide most changes.
+    # Usually on time: a stale report turns emergencies into urgent and would hide some changes.
     st.sampled_from([None] * 6 + [0, 60, 61, 600, 24 * 60, 24 * 60 + 1, 3 * 24 * 60]),
 )
 

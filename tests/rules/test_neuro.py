@@ -1,4 +1,4 @@
-"""R9–R11: neuro checklist, ICE score, severe neuro events (REFERENCE §6, §2.3)."""
+"""R9–R11: neuro checklist, ICE score, severe neuro events (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from app.rules import Baseline, Level, Thresholds, assess
 
 from .builders import context, fired, report
 
-U, E = Level.URGENT, Level.EMERGENCY
+U, E, S = Level.URGENT, Level.EMERGENCY, Level.SAME_DAY
 
 R9_FLAGS = [
     "confusion",
@@ -87,3 +87,62 @@ def test_r11_severe_neuro_is_an_emergency(flag: str) -> None:
     result = assess(report(**{flag: True}), context(), Thresholds())
     assert {f.rule: f.level for f in result.findings}.get("R11_severe_neuro") == E
     assert result.level == E
+
+
+# --- issue 13: headache on the symptom scale, arm/leg weakness and its side, new items --------
+
+
+@pytest.mark.parametrize(("score", "expected"), [(0, None), (2, None), (3, U), (4, U)])
+def test_r9_severe_headache_on_the_symptom_scale(score: int, expected: Level | None) -> None:
+    assert fired(report(symptoms={"headache": score})).get("R9_neuro_change") == expected
+
+
+def test_r9_headache_threshold_can_only_be_lowered() -> None:
+    assert fired(report(symptoms={"headache": 2}), headache_min_score=2).get("R9_neuro_change") == U
+    with pytest.raises(ValueError, match="headache_min_score"):
+        Thresholds.from_dict({"headache_min_score": 4})
+
+
+@pytest.mark.parametrize("flag", ["speech_understanding_difficulty", "hallucinations"])
+def test_r9_new_checklist_items(flag: str) -> None:
+    result = assess(report(**{flag: True}), context(), Thresholds())
+    assert {f.rule: f.level for f in result.findings} == {"R9_neuro_change": U}
+
+
+@pytest.mark.parametrize(
+    ("product", "day", "side", "expected"),
+    [
+        ("yescarta", -1, False, U),
+        ("yescarta", 30, False, U),
+        ("yescarta", 31, False, S),  # X2 same-day after the window, both sides
+        ("yescarta", 31, None, U),  # unknown side: at least urgent at any day
+        ("abecma", 200, None, U),
+        ("abecma", 200, False, S),
+        ("carvykti", 40, False, U),  # R13
+        ("kymriah", 5, True, E),
+        ("kymriah", 400, True, E),
+    ],
+)
+def test_limb_weakness_by_day_and_side(product: str, day: int, side: bool | None, expected: Level) -> None:
+    result = assess(report(limb_numbness_or_weakness=True, limb_weakness_one_side=side), context(product, day),
+                    Thresholds())
+    assert result.level == expected
+
+
+def test_limb_weakness_window_can_only_be_lengthened() -> None:
+    rep = report(limb_numbness_or_weakness=True, limb_weakness_one_side=False)
+    assert fired(rep, context(day=60), limb_weakness_urgent_to_day=90).get("R9_neuro_change") == U
+    with pytest.raises(ValueError, match="limb_weakness_urgent_to_day"):
+        Thresholds.from_dict({"limb_weakness_urgent_to_day": 29})
+
+
+@pytest.mark.parametrize("product", ["yescarta", "abecma", "carvykti"])
+@pytest.mark.parametrize("day", [2, 31, 60, 200])
+def test_learning_the_side_orders_the_level_both_then_unknown_then_one(product: str, day: int) -> None:
+    # Knowing "both sides" may lower it from unknown; "one side" always raises it.
+    levels = [
+        assess(report(limb_numbness_or_weakness=True, limb_weakness_one_side=side), context(product, day),
+               Thresholds()).level
+        for side in (False, None, True)
+    ]
+    assert levels == sorted(levels) and levels[1] >= U and levels[2] == E

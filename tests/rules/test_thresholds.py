@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.rules import THRESHOLD_SPECS, Thresholds, validate_thresholds
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "clinical" / "REFERENCE.md"
 
 
 def test_the_dataclass_and_the_specs_name_the_same_thresholds_with_the_same_defaults() -> None:
@@ -22,17 +19,10 @@ def test_the_dataclass_and_the_specs_name_the_same_thresholds_with_the_same_defa
 @pytest.mark.parametrize("name", sorted(THRESHOLD_SPECS))
 def test_every_spec_has_a_source_a_tag_and_a_default_inside_its_range(name: str) -> None:
     spec = THRESHOLD_SPECS[name]
-    assert re.fullmatch(r"REFERENCE §\d.*", spec.source), spec.source
+    assert re.fullmatch(r"[RXL]\d+[a-z]?(, [RXL]\d+[a-z]?)*: .+", spec.source), spec.source
     assert spec.tag in {"VERIFIED", "DESIGN", "UNVERIFIED"}
     assert spec.minimum <= spec.default <= spec.maximum
     assert spec.unit and spec.description
-
-
-def test_cited_sections_exist_in_the_reference() -> None:
-    headings = set(re.findall(r"^#+ (\d+(?:\.\d+)?)\.? ", REFERENCE.read_text(encoding="utf-8"), re.M))
-    for name, spec in THRESHOLD_SPECS.items():
-        for section in re.findall(r"§(\d+(?:\.\d+)?)", spec.source):
-            assert section in headings, f"{name} cites §{section}, which REFERENCE.md does not have"
 
 
 def test_defaults_validate_clean() -> None:
@@ -67,7 +57,7 @@ def test_from_dict_refuses_an_unknown_key_naming_it() -> None:
         ({"severe_hypoxia_spo2": 94, "hypoxia_spo2": 93}, "severe_hypoxia_spo2", "must not exceed"),
         ({"ice_emergency_at_or_below": 8, "ice_urgent_at_or_below": 7}, "ice_urgent_at_or_below", "must not exceed"),
         ({"low_grade_fever_c": 38.2}, "low_grade_fever_c", "must not exceed fever_c"),
-        ({"low_grade_recheck_minutes": 200}, "low_grade_recheck_minutes", "must not exceed"),
+        ({"low_grade_recheck_minutes": 250}, "low_grade_recheck_minutes", "outside the plausible range"),
         ({"late_report_relevance_hours": 2, "late_report_minutes": 120}, "late_report_minutes", "shorter"),
     ],
 )

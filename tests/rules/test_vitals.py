@@ -1,4 +1,4 @@
-"""R4–R8: fever with instability, heart rate, blood pressure, dizziness, oxygen (REFERENCE §6)."""
+"""R4–R8: fever with instability, heart rate, blood pressure, dizziness, oxygen (docs/clinical-rules.md)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def test_yescarta_us_daily_check_ins_days_0_to_7_at_the_protocols_local_times() 
         assert local_times(check_ins, NEW_YORK, date(2026, 11, 20) + timedelta(days=day)) == FOUR, day
         assert {c.phase for c in on_day(check_ins, day)} == {"days-0-7"}
         assert {c.missed_level for c in on_day(check_ins, day)} == {"urgent"}
-    # REFERENCE §6 schedule: days 8–14 step down to three a day.
+    # S1 (docs/clinical-rules.md): days 8–14 step down to three a day.
     assert local_times(check_ins, NEW_YORK, date(2026, 11, 28)) == ["08:00", "14:00", "20:00"]
 
 
@@ -81,7 +81,7 @@ def test_yescarta_uk_restriction_dates_are_28_and_56_days_after_infusion() -> No
 def test_asks_follow_the_time_of_day_in_the_acute_week() -> None:
     day1 = on_day(plan(US_CD19, YESCARTA_INFUSED, days=3), 1)
     morning, noon, _, evening = (c.asks for c in day1)
-    # REFERENCE §6: neuro twice a day, one handwriting sample a day, vitals at every check-in.
+    # S1: neuro twice a day, one handwriting sample a day, vitals at every check-in.
     assert {"vitals", "neuro", "ice", "handwriting"} <= set(morning)
     assert {"vitals", "neuro", "ice"} <= set(evening) and "handwriting" not in evening
     assert "vitals" in noon and "neuro" not in noon
@@ -213,7 +213,7 @@ def test_weekly_pro_items_come_once_on_the_phases_weekly_day() -> None:
 def test_restriction_questions_stop_the_day_the_restriction_does() -> None:
     check_ins = plan(US_CD19, YESCARTA_INFUSED, days=20)
     asked = {c.day for c in check_ins if "driving" in c.asks}
-    assert asked == set(range(14))  # REFERENCE §6 R17: driving before d14 (US)
+    assert asked == set(range(14))  # R17: driving before d14 (US)
     assert all(len([c for c in on_day(check_ins, d) if "caregiver" in c.asks]) == 1 for d in range(14))
 
 

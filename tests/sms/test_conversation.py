@@ -10,15 +10,18 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Alert, CheckIn, Notification, Report, SmsConversation
+from app.sms.questions import NEURO_CHOICES
 from tests.personas import report_body
 
 # The answers a patient gives, by question; and the same answers as the app would send them.
 SMS_ANSWERS = {"temperature": "37,2", "blood_pressure": "118/76", "heart_rate": "84", "spo2": "97",
-               "neuro": "no", "danger": "no", "breathing": "si"}
+               "neuro": "no", "headache": "0", "danger": "no", "breathing": "si"}
 APP_BLOCKS = {"vitals": {"temperature_c": 37.2, "systolic_bp": 118, "diastolic_bp": 76, "heart_rate": 84, "spo2": 97},
               "neuro": {"confusion": False, "word_finding_difficulty": False, "tremor": False,
-                        "excessive_sleepiness": False, "seizure": False, "fainted": False, "hard_to_wake": False,
-                        "facial_droop_or_weakness": False},
+                        "excessive_sleepiness": False, "speech_understanding_difficulty": False,
+                        "hallucinations": False, "limb_numbness_or_weakness": False, "seizure": False,
+                        "fainted": False, "hard_to_wake": False, "facial_droop_or_weakness": False},
+              "symptoms": {"headache": 0},
               "signs": {"breathless_at_rest": True}}
 
 
@@ -80,8 +83,8 @@ def test_a_spanish_sms_check_in_equals_the_same_answers_in_the_app(client, twili
                          if {"temperature_c": "temperature", "systolic_bp": "blood_pressure",
                              "diastolic_bp": "blood_pressure", "heart_rate": "heart_rate", "spo2": "spo2"}[k] in asked},
               "neuro": {k: v for k, v in APP_BLOCKS["neuro"].items()
-                        if ("neuro" in asked or k not in ("confusion", "word_finding_difficulty", "tremor",
-                                                          "excessive_sleepiness"))},
+                        if ("neuro" in asked or k not in NEURO_CHOICES)},
+              "symptoms": APP_BLOCKS["symptoms"] if "headache" in asked else {},
               "signs": APP_BLOCKS["signs"]}
     app_answer = client.post("/api/v1/me/reports", json=report_body(**blocks), headers=app_patient.headers).json
     app_report = db.session.get(Report, app_answer["report"]["id"])

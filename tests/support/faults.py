@@ -33,7 +33,7 @@ from tests.support.polling import wait_until
 from tests.support.sockets import free_port
 
 REPORT_PATH = "/api/v1/me/reports"
-FEVER = {"temperature_c": 38.9}  # REFERENCE §6: fever in the CRS window opens an urgent alert
+FEVER = {"temperature_c": 38.9}  # R1: fever in the CRS window opens an urgent alert
 NORMAL = {"temperature_c": 36.8, "heart_rate": 78, "systolic_bp": 122, "diastolic_bp": 76, "spo2": 98}
 
 

@@ -82,7 +82,7 @@ def test_the_alert_page_shows_findings_snapshot_pages_and_the_report(
     web_sign_in(nurse)
     html = client.get(f"/alerts/{result['alert']['id']}").get_data(as_text=True)
     assert "38.6" in html and "R1_fever" in html  # the finding
-    assert "fever_c" in html and "REFERENCE §6 R1" in html  # the threshold that fired, with its source
+    assert "fever_c" in html and "R1: ASTCT 2019" in html  # the threshold that fired, with its source
     assert nurse.name in html and "delivered" in html  # the page: who and its delivery
     assert f'data-report-id="{result["report"]["id"]}"' in html  # the report that opened it
     assert "Call your CAR T team now" in html  # what the patient was told

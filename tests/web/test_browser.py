@@ -89,7 +89,7 @@ def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
     row.get_by_role("link", name=patient.patient.name).click()
     expect(page).to_have_url(re.compile(rf"/alerts/{alert_id}$"))
     expect(page.locator("#findings")).to_contain_text("38.6")
-    expect(page.locator("#fired-thresholds")).to_contain_text("REFERENCE §6 R1")
+    expect(page.locator("#fired-thresholds")).to_contain_text("R1: ASTCT 2019")
     expect(page.locator("#timeline")).to_contain_text(nurse.name)
     expect(page.locator("#opening-report")).to_have_attribute("data-report-id", str(response.json["report"]["id"]))
     assert_accessible(page)

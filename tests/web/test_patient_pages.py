@@ -55,7 +55,7 @@ def test_the_patient_page_shows_restrictions_last_report_next_check_in_and_adher
     facts = {re.sub(r"<[^>]+>", "", dt).strip(): " ".join(re.sub(r"<[^>]+>", " ", dd).split())
              for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", facts_html, re.S)}
     assert facts["Day after infusion"] == "2" and facts["Phase"] == "days-0-7"
-    assert facts["Near the centre until"] == facts["No driving until"] == "2026-12-04"  # US: 14 days (REFERENCE 1)
+    assert facts["Near the centre until"] == facts["No driving until"] == "2026-12-04"  # US: 14 days (R18)
     assert "10:00" in facts["Last report"]  # 15:00 UTC = 10:00 in New York
     assert "11:00" in facts["Next check-in"]  # now + 1 h, local
     assert facts["Adherence"].startswith("2/3 (67%)")  # excused does not count as due

@@ -25,7 +25,7 @@ def test_a_version_reads_as_tables_with_sources(client, make_center, make_staff,
     assert f'data-protocol-id="{protocol.id}"' in listing and protocol.family in listing
     html = client.get(f"/protocols/{protocol.id}").get_data(as_text=True)
     assert 'id="phases"' in html and "days-0-7" in html and "08:00, 12:00, 16:00, 20:00" in html
-    assert "REFERENCE §6 R1; §2.1" in html and "VERIFIED" in html  # thresholds with their sources
+    assert "R1: ASTCT 2019 fever" in html and "VERIFIED" in html  # thresholds with their sources
     assert "new-version-link" not in html  # nurses read protocols; clinicians change them
     assert client.get(f"/protocols/{protocol.id}/new-version").status_code == 403
 

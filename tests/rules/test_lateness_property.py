@@ -1,0 +1,50 @@
+"""Property (issue 13 item 3, L1): lateness never takes a finding that is urgent or emergency when
+fresh below urgent, whatever the report, the patient, the delay or the protocol's late windows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.rules import Level, Thresholds, assess
+
+from .builders import T0, context, report
+from .test_monotonic import build, contexts, raw_report
+
+# Around both late windows (60 min, 24 h by default) and far beyond them, and anywhere between.
+delays = st.one_of(
+    st.sampled_from([0, 59, 60, 61, 24 * 60 - 1, 24 * 60, 24 * 60 + 1, 3 * 24 * 60, 30 * 24 * 60]),
+    st.integers(0, 60 * 24 * 60),
+)
+late_windows = st.fixed_dictionaries(
+    {"late_report_minutes": st.integers(15, 720), "late_report_relevance_hours": st.integers(13, 168)}
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(raw=raw_report, ctx=contexts, delay=delays, windows=late_windows)
+def test_lateness_never_takes_an_urgent_finding_below_urgent(raw: dict[str, Any], ctx: Any, delay: int,
+                                                             windows: dict[str, int]) -> None:
+    thresholds = Thresholds.from_dict(windows)
+    rep = build(raw)
+    fresh = assess(rep, replace(ctx, received_at=None), thresholds)
+    late = assess(rep, replace(ctx, received_at=T0 + timedelta(minutes=delay)), thresholds)
+    late_levels = {f.rule: f.level for f in late.findings}
+    assert set(late_levels) == {f.rule for f in fresh.findings}  # lateness adds and drops nothing
+    for finding in fresh.findings:
+        floor = min(finding.level, Level.URGENT)  # at least urgent when it was; unchanged below
+        assert late_levels[finding.rule] >= floor, (finding, late.to_dict())
+    assert late.level >= min(fresh.level, Level.URGENT)
+    if late.late is not None:
+        assert late.late.level_when_recorded == fresh.level
+
+
+def test_a_stale_report_still_pages_even_with_the_shortest_relevance_window() -> None:
+    thresholds = Thresholds.from_dict({"late_report_minutes": 15, "late_report_relevance_hours": 13})
+    for flags in ({"seizure": True}, {"blue_lips": True}, {"confusion": True}):
+        result = assess(report(**flags), context(received_at=T0 + timedelta(days=20)), thresholds)
+        assert result.level == Level.URGENT, flags
