@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from app.rules.safety import safest, unsafe_problem
+
 Tag = Literal["VERIFIED", "DESIGN", "UNVERIFIED"]
 
 
@@ -35,115 +37,117 @@ class ThresholdSpec:
 _S = ThresholdSpec
 
 # One row per threshold: default, plausible minimum and maximum, unit, source, tag, description.
+# The range is what a clinician could defend, and on the unsafe side it stops at the default:
+# a protocol may only make Vigil more careful (safety.py, issue 13 item 6).
 # fmt: off
 THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # --- temperature -------------------------------------------------------------------------
     # REFERENCE §6 R1; §2.1 ASTCT fever ≥38.0 °C; §3.2 site may lower to 37.5 °C (CUH).
-    "fever_c": _S(38.0, 37.0, 39.5, "°C", "REFERENCE §6 R1; §2.1", "VERIFIED",
+    "fever_c": _S(38.0, 37.5, 38.0, "°C", "REFERENCE §6 R1; §2.1", "VERIFIED",
                   "Fever: a single reading at or above this is urgent (ASTCT CRS grade 1)."),
     # REFERENCE §6 R2; §3.1 CUH call trigger 37.5 °C.
-    "low_grade_fever_c": _S(37.5, 37.0, 38.5, "°C", "REFERENCE §6 R2; §3.1 CUH", "DESIGN",
+    "low_grade_fever_c": _S(37.5, 37.0, 37.5, "°C", "REFERENCE §6 R2; §3.1 CUH", "DESIGN",
                             "Low-grade temperature: recheck, then same-day call if it persists."),
     # REFERENCE §6 R2 "prompt recheck in 60 min".
-    "low_grade_recheck_minutes": _S(60, 10, 240, "min", "REFERENCE §6 R2", "DESIGN",
+    "low_grade_recheck_minutes": _S(60, 10, 60, "min", "REFERENCE §6 R2", "DESIGN",
                                     "When to measure again after a first low-grade reading."),
     # REFERENCE §6 R2: how far back an earlier low-grade reading still counts as "still ≥37.5".
-    "low_grade_recheck_window_minutes": _S(120, 30, 480, "min", "REFERENCE §6 R2", "DESIGN",
+    "low_grade_recheck_window_minutes": _S(120, 120, 480, "min", "REFERENCE §6 R2", "DESIGN",
                                            "An earlier low-grade reading this recent makes it persistent."),
     # REFERENCE §6 R3 "low temperature" (Blood Cancer UK), cut-off ours.
-    "hypothermia_c": _S(36.0, 34.0, 36.5, "°C", "REFERENCE §6 R3; §3.2", "DESIGN",
+    "hypothermia_c": _S(36.0, 36.0, 36.5, "°C", "REFERENCE §6 R3; §3.2", "DESIGN",
                         "Low temperature: below this is urgent."),
     # REFERENCE §6 R1 (days 0–30) vs R16 (day > 30, infection is the main risk, §1.1, §5.1).
     "fever_infection_after_day": _S(30, 14, 100, "day", "REFERENCE §6 R1, R16; §5.1", "DESIGN",
                                     "After this day a fever is reported as an infection risk."),
     # REFERENCE §3.2 shaking chills/rigors → call; severity cut-off ours (extra rule X1).
-    "rigors_chills_min_score": _S(3, 2, 4, "score 0–4", "REFERENCE §3.2 rigors; §4.1", "DESIGN",
+    "rigors_chills_min_score": _S(3, 2, 3, "score 0–4", "REFERENCE §3.2 rigors; §4.1", "DESIGN",
                                   "Chills at or above this severity get a same-day call."),
     # --- heart rate --------------------------------------------------------------------------
     # REFERENCE §6 R5a: ≥100/min, limit [DESIGN].
-    "tachycardia_hr": _S(100, 80, 140, "/min", "REFERENCE §6 R5a", "DESIGN",
+    "tachycardia_hr": _S(100, 90, 100, "/min", "REFERENCE §6 R5a", "DESIGN",
                          "Fast heart rate: recheck; same-day if sustained; urgent with fever."),
     # REFERENCE §6 R5b: ≥130/min at any time [DESIGN].
-    "tachycardia_severe_hr": _S(130, 100, 200, "/min", "REFERENCE §6 R5b", "DESIGN",
+    "tachycardia_severe_hr": _S(130, 110, 130, "/min", "REFERENCE §6 R5b", "DESIGN",
                                 "Very fast heart rate: urgent at any time."),
     # REFERENCE §6 R5a "repeated after 10 min".
-    "tachycardia_recheck_minutes": _S(10, 5, 60, "min", "REFERENCE §6 R5a", "DESIGN",
+    "tachycardia_recheck_minutes": _S(10, 5, 10, "min", "REFERENCE §6 R5a", "DESIGN",
                                       "When to measure the heart rate again."),
     # REFERENCE §6 R5a "sustained": an earlier fast reading this recent confirms it.
-    "tachycardia_repeat_window_minutes": _S(60, 10, 240, "min", "REFERENCE §6 R5a", "DESIGN",
+    "tachycardia_repeat_window_minutes": _S(60, 60, 240, "min", "REFERENCE §6 R5a", "DESIGN",
                                             "An earlier fast reading this recent makes it sustained."),
     # --- blood pressure ----------------------------------------------------------------------
     # REFERENCE §6 R6a; §2.1 "one table adaptation uses SBP <90".
-    "hypotension_sbp": _S(90, 70, 110, "mmHg", "REFERENCE §6 R6a; §2.1", "DESIGN",
+    "hypotension_sbp": _S(90, 90, 110, "mmHg", "REFERENCE §6 R6a; §2.1", "DESIGN",
                           "Low systolic pressure: below this is urgent."),
     # REFERENCE §6 R6a; §3.1 NCI fluid-bolus trigger "<80% of baseline and <100".
-    "baseline_sbp_fraction": _S(0.8, 0.5, 0.95, "fraction", "REFERENCE §6 R6a; §3.1", "DESIGN",
+    "baseline_sbp_fraction": _S(0.8, 0.8, 0.95, "fraction", "REFERENCE §6 R6a; §3.1", "DESIGN",
                                 "Systolic below this fraction of the day-0 baseline…"),
-    "baseline_sbp_ceiling": _S(100, 80, 130, "mmHg", "REFERENCE §6 R6a; §3.1", "DESIGN",
+    "baseline_sbp_ceiling": _S(100, 100, 130, "mmHg", "REFERENCE §6 R6a; §3.1", "DESIGN",
                                "…and below this value is urgent."),
     # REFERENCE §6 R6a "repeated": an earlier low reading this recent is named in the summary.
     "hypotension_repeat_window_minutes": _S(60, 10, 1440, "min", "REFERENCE §6 R6a", "DESIGN",
                                             "An earlier low reading this recent is mentioned."),
     # REFERENCE §6 R6b.
-    "severe_hypotension_sbp": _S(80, 60, 100, "mmHg", "REFERENCE §6 R6b", "DESIGN",
+    "severe_hypotension_sbp": _S(80, 80, 100, "mmHg", "REFERENCE §6 R6b", "DESIGN",
                                  "Very low systolic pressure: below this is an emergency."),
     # --- dizziness ---------------------------------------------------------------------------
     # REFERENCE §6 R7: PRO-CTCAE 40 ≥ moderate (2 on the 0–4 scale, §4.1); no evidence tag.
-    "dizziness_min_score": _S(2, 1, 4, "score 0–4", "REFERENCE §6 R7; §4.1", "UNVERIFIED",
+    "dizziness_min_score": _S(2, 1, 2, "score 0–4", "REFERENCE §6 R7; §4.1", "UNVERIFIED",
                               "Dizziness at or above this severity, new or worse, is urgent."),
     # REFERENCE §6 R7 "new or worse": compared with answers from this far back.
-    "dizziness_lookback_hours": _S(24, 1, 72, "h", "REFERENCE §6 R7", "DESIGN",
+    "dizziness_lookback_hours": _S(24, 1, 24, "h", "REFERENCE §6 R7", "DESIGN",
                                    "Earlier dizziness answers this recent decide 'new or worse'."),
     # --- oxygen / breathing ------------------------------------------------------------------
     # REFERENCE §6 R8a.
-    "hypoxia_spo2": _S(92, 85, 96, "%", "REFERENCE §6 R8a", "DESIGN",
+    "hypoxia_spo2": _S(92, 92, 96, "%", "REFERENCE §6 R8a", "DESIGN",
                        "Low oxygen saturation: below this is urgent."),
     # REFERENCE §6 R8b.
-    "severe_hypoxia_spo2": _S(90, 80, 94, "%", "REFERENCE §6 R8b", "DESIGN",
+    "severe_hypoxia_spo2": _S(90, 90, 94, "%", "REFERENCE §6 R8b", "DESIGN",
                               "Very low oxygen saturation: below this is an emergency."),
     # REFERENCE §6 R8a "dyspnoea"; PRO-CTCAE 19 severity (§4.1), cut-off ours.
-    "dyspnoea_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R8a; §4.1", "DESIGN",
+    "dyspnoea_min_score": _S(3, 1, 3, "score 0–4", "REFERENCE §6 R8a; §4.1", "DESIGN",
                              "Shortness of breath at or above this severity is urgent."),
     # --- ICE ---------------------------------------------------------------------------------
     # REFERENCE §6 R10a; §2.3 ICE 7–9 = ICANS grade 1.
-    "ice_urgent_at_or_below": _S(9, 7, 9, "points", "REFERENCE §6 R10a; §2.3", "VERIFIED",
+    "ice_urgent_at_or_below": _S(9, 9, 9, "points", "REFERENCE §6 R10a; §2.3", "VERIFIED",
                                  "ICE score at or below this is urgent."),
     # REFERENCE §6 R10b; §2.3 ICE 3–6 = ICANS grade 2 (the emergency action is [DESIGN]).
-    "ice_emergency_at_or_below": _S(6, 2, 8, "points", "REFERENCE §6 R10b; §2.3", "VERIFIED",
+    "ice_emergency_at_or_below": _S(6, 6, 8, "points", "REFERENCE §6 R10b; §2.3", "VERIFIED",
                                     "ICE score at or below this is an emergency."),
     # REFERENCE §6 R10a "any drop from own baseline"; home ICE not validated.
-    "ice_baseline_drop_points": _S(1, 1, 3, "points", "REFERENCE §6 R10a, R20", "DESIGN",
+    "ice_baseline_drop_points": _S(1, 1, 1, "points", "REFERENCE §6 R10a, R20", "DESIGN",
                                    "A drop of this many points from the day-0 ICE is urgent."),
     # --- BCMA delayed neurotoxicity ----------------------------------------------------------
     # REFERENCE §6 window flags (bcma_late d15–180); §1.2 "beyond day 100".
-    "bcma_late_from_day": _S(15, 7, 60, "day", "REFERENCE §6 R13 window", "DESIGN",
+    "bcma_late_from_day": _S(15, 7, 15, "day", "REFERENCE §6 R13 window", "DESIGN",
                              "First day of the BCMA delayed-neurotoxicity watch."),
-    "bcma_late_to_day": _S(180, 60, 730, "day", "REFERENCE §6 R13 window; §1.2", "DESIGN",
+    "bcma_late_to_day": _S(180, 180, 730, "day", "REFERENCE §6 R13 window; §1.2", "DESIGN",
                            "Last day of the BCMA delayed-neurotoxicity watch."),
     # --- Carvykti IEC-enterocolitis ----------------------------------------------------------
     # REFERENCE §6 R14: diarrhoea frequency ≥ "Frequently" (3 on PRO-CTCAE 16, §4.1).
-    "iec_diarrhea_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R14; §4.1", "DESIGN",
+    "iec_diarrhea_min_score": _S(3, 1, 3, "score 0–4", "REFERENCE §6 R14; §4.1", "DESIGN",
                                  "Diarrhoea at or above this counts as a diarrhoea day."),
-    "iec_diarrhea_min_days": _S(3, 1, 14, "days", "REFERENCE §6 R14", "DESIGN",
+    "iec_diarrhea_min_days": _S(3, 1, 3, "days", "REFERENCE §6 R14", "DESIGN",
                                 "This many distinct diarrhoea days get a same-day call."),
     # PRO-CTCAE recall is 7 days (§4.1); older diarrhoea days do not count.
-    "iec_diarrhea_window_days": _S(7, 3, 30, "days", "REFERENCE §6 R14; §4.1", "DESIGN",
+    "iec_diarrhea_window_days": _S(7, 7, 30, "days", "REFERENCE §6 R14; §4.1", "DESIGN",
                                    "Diarrhoea days are counted within this many days."),
-    "iec_weight_loss_fraction": _S(0.05, 0.02, 0.2, "fraction", "REFERENCE §6 R14", "DESIGN",
+    "iec_weight_loss_fraction": _S(0.05, 0.02, 0.05, "fraction", "REFERENCE §6 R14", "DESIGN",
                                    "Weight this fraction below baseline gets a same-day call."),
-    "iec_pain_diarrhea_min_score": _S(2, 1, 4, "score 0–4", "REFERENCE §6 R14", "DESIGN",
+    "iec_pain_diarrhea_min_score": _S(2, 1, 2, "score 0–4", "REFERENCE §6 R14", "DESIGN",
                                       "Diarrhoea at or above this together with…"),
-    "iec_abdominal_pain_min_score": _S(3, 1, 4, "score 0–4", "REFERENCE §6 R14", "DESIGN",
+    "iec_abdominal_pain_min_score": _S(3, 1, 3, "score 0–4", "REFERENCE §6 R14", "DESIGN",
                                        "…abdominal pain at or above this gets a same-day call."),
     # --- bleeding ----------------------------------------------------------------------------
     # REFERENCE §6 R15 "any new" bruising/bleeding.
-    "bleeding_min_score": _S(1, 1, 4, "score 0–4", "REFERENCE §6 R15", "DESIGN",
+    "bleeding_min_score": _S(1, 1, 1, "score 0–4", "REFERENCE §6 R15", "DESIGN",
                              "Bleeding or bruising at or above this gets a same-day call."),
     # --- late reports ------------------------------------------------------------------------
     # REFERENCE §6 R12 spirit (stale data); the minutes are ours.
     "late_report_minutes": _S(60, 15, 720, "min", "REFERENCE §6 R12", "DESIGN",
                               "A report received this long after it was recorded is marked late."),
-    "late_report_relevance_hours": _S(24, 2, 168, "h", "REFERENCE §6 R12", "DESIGN",
+    "late_report_relevance_hours": _S(24, 24, 168, "h", "REFERENCE §6 R12", "DESIGN",
                                       "Older reports are capped at same-day review instead of paging."),
 }
 # fmt: on
@@ -203,6 +207,31 @@ class Thresholds:
             raise ValueError(f"invalid thresholds: {detail}")
         return cls(**{k: _coerce(k, v) for k, v in overrides.items()})
 
+    @classmethod
+    def for_grading(cls, overrides: Mapping[str, Any] | None = None) -> Thresholds:
+        """A stored version's thresholds, never less careful than the shipped ones.
+
+        Versions stored before the safe directions existed may hold a value on the unsafe side
+        (or outside today's narrower range); grading must not crash on them nor honour them:
+        each is moved to the nearest safe value in range, and if the set is still inconsistent
+        the shipped defaults are used. Fails closed.
+        """
+        try:
+            return cls.from_dict(overrides)
+        except ValueError:
+            pass
+        clamped = {}
+        for key, value in dict(overrides or {}).items():
+            spec = THRESHOLD_SPECS.get(key)
+            if spec is None or _value_problems(key, value) == ["not a number"]:
+                continue
+            value = min(max(safest(key, value, spec.default), spec.minimum), spec.maximum)
+            clamped[key] = int(round(value)) if spec.integer else value
+        try:
+            return cls.from_dict(clamped)
+        except ValueError:
+            return cls()
+
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
@@ -248,6 +277,9 @@ def _value_problems(key: str, value: Any) -> list[str]:
         return ["not a number"]
     if spec.integer and value != int(value):
         return ["must be a whole number"]
+    unsafe = unsafe_problem(key, value, spec.default, spec.unit)
+    if unsafe:
+        return [unsafe]
     if not spec.minimum <= value <= spec.maximum:
         return [f"{value} is outside the plausible range {spec.minimum}–{spec.maximum} {spec.unit}"]
     return []

@@ -42,8 +42,9 @@ VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "
 
 @lru_cache(maxsize=256)
 def _thresholds_for(protocol_id: int, frozen_overrides: tuple) -> Thresholds:
-    # Protocol versions are immutable, so their parsed thresholds can be cached by id.
-    return Thresholds.from_dict(dict(frozen_overrides))
+    # Protocol versions are immutable, so their parsed thresholds can be cached by id. A version
+    # stored before a setting got its safe direction is graded at the safe value (issue 13 item 6).
+    return Thresholds.for_grading(dict(frozen_overrides))
 
 
 def thresholds_of(protocol: Protocol) -> Thresholds:
