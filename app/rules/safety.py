@@ -67,6 +67,8 @@ SAFE_DIRECTIONS: dict[str, SafeDirection] = {
     "iec_pain_diarrhea_min_score": SafeDirection(_L, "FDA Oct 2025 Carvykti IEC-EC warning; cut-off ours"),
     "iec_abdominal_pain_min_score": SafeDirection(_L, "FDA Oct 2025 Carvykti IEC-EC warning; cut-off ours"),
     "bleeding_min_score": SafeDirection(_L, "boxed warnings on cytopenias: any new bleeding"),
+    # R12: a shorter gap notices a silent thermometer sooner.
+    "vitals_gap_hours": SafeDirection(_L, f"{_OURS} (no temperature for more than 8 h)"),
     # A report older than this is capped for review; a longer window caps fewer reports.
     "late_report_relevance_hours": SafeDirection(_R, _OURS),
 }

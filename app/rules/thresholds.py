@@ -143,6 +143,10 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # REFERENCE §6 R15 "any new" bruising/bleeding.
     "bleeding_min_score": _S(1, 1, 1, "score 0–4", "REFERENCE §6 R15", "DESIGN",
                              "Bleeding or bruising at or above this gets a same-day call."),
+    # --- missing data ------------------------------------------------------------------------
+    # REFERENCE §6 R12: "no vitals entry for > 8 h while awake in acute" (DESIGN); issue 13 item 7.
+    "vitals_gap_hours": _S(8, 2, 8, "h", "REFERENCE §6 R12", "DESIGN",
+                           "In the acute window, answering with no temperature this long is a same-day call."),
     # --- late reports ------------------------------------------------------------------------
     # REFERENCE §6 R12 spirit (stale data); the minutes are ours.
     "late_report_minutes": _S(60, 15, 720, "min", "REFERENCE §6 R12", "DESIGN",
@@ -194,6 +198,7 @@ class Thresholds:
     iec_pain_diarrhea_min_score: int = _d("iec_pain_diarrhea_min_score")
     iec_abdominal_pain_min_score: int = _d("iec_abdominal_pain_min_score")
     bleeding_min_score: int = _d("bleeding_min_score")
+    vitals_gap_hours: int = _d("vitals_gap_hours")
     late_report_minutes: int = _d("late_report_minutes")
     late_report_relevance_hours: int = _d("late_report_relevance_hours")
 
