@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -112,3 +113,23 @@ def test_a_ticked_box_next_to_a_number_is_refused_by_name(client, frozen_clock, 
     assert accepted.status_code == 200
     report = db.session.scalar(select(Report).where(Report.patient_id == patient.id))
     assert report.not_measured == ["blood_pressure", "temperature"]
+
+
+@pytest.mark.parametrize(("minutes", "fires"), [(8 * 60, False), (8 * 60 + 1, True)])
+def test_r12_boundary_through_the_check_in_page(client, frozen_clock, make_center, make_patient, make_check_in,
+                                                on_call, minutes, fires):
+    center = make_center()
+    on_call(center)
+    patient = make_patient(center)
+    assert client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_f": 98.4}),
+                       headers=patient.headers).status_code == 201
+    frozen_clock.advance(minutes=minutes)
+    check_in = make_check_in(patient.patient, due=frozen_clock.now, asks=("vitals",))
+    path = f"/c/{make_token(check_in)}"
+    form = {"csrf_token": csrf_from(client.get(path).get_data(as_text=True)), "client_id": f"web-{check_in.id}-boundary",
+            "temperature_unit": "F", "cant_measure-temperature": "yes", "heart_rate": "80"}
+    assert client.post(path, data=form).status_code == 200
+    report = db.session.scalar(select(Report).where(Report.check_in_id == check_in.id))
+    assert report.not_measured == ["temperature"]
+    rules = {f["rule"]: f["level"] for f in report.assessment["findings"]}
+    assert (rules.get("R12_vitals_not_measured") == "same_day") is fires
