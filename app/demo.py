@@ -71,7 +71,7 @@ def _patient(center: Center, index: int, spec: tuple) -> Patient:
                 "product": product, "infused_at": utcnow() - timedelta(days=days, hours=3),
                 "caregiver_name": f"Caregiver of {name.split()[0]}", "caregiver_phone": f"+1617555{170 + index:04d}",
                 "channel": "app", "baseline": {"systolic_bp": 122, "heart_rate": 78, "spo2": 98, "ice_score": 10,
-                                               "weight_kg": 72}}
+                                               "weight_kg": 72, "handwriting_sample": True}}
         patient, _random_code = create_patient(data, center)
         _set_demo_code(patient, code)
     _refresh_demo_code(code)

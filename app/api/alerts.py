@@ -42,7 +42,10 @@ def alert_detail(alert: Alert) -> dict:
                                        .order_by(Notification.id)).all()
     names = {u.id: u.name or u.email for u in db.session.scalars(
         select(StaffUser).where(StaffUser.id.in_({n.staff_id for n in notifications if n.staff_id})))}
+    from app.services.baseline import baseline_notice
+
     return {**alert_view(alert), "assessment": alert.assessment, "thresholds_snapshot": alert.thresholds_snapshot,
+            "baseline_notice": baseline_notice(alert.patient),
             "escalation_snapshot": alert.escalation_snapshot, "events": alert.events,
             "notifications": [{**{c: getattr(n, c) for c in (
                 "id", "purpose", "staff_id", "to_phone", "state", "provider_sid", "provider_status", "error_code",

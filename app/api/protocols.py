@@ -77,7 +77,7 @@ class ProtocolDryRun(MethodView):
         content = data.get("content", protocol.content)
         from app.protocols.content import validate_content
 
-        problems = validate_content(content)
+        problems = validate_content(content, protocol.jurisdiction)
         if problems:
             raise ApiError(422, "The proposed content is not valid.", fields={f"content.{k}": v
                                                                               for k, v in problems.items()})

@@ -35,7 +35,7 @@ def report_view(report: Report) -> dict:
     return {**{c: getattr(report, c) for c in (
         "id", "client_id", "recorded_at", "received_at", "reported_by", "source", "check_in_id", "symptoms",
         "neuro", "signs", "ice_score", "antipyretic_in_last_6h", "note", "level", "graded", "assessment",
-        "alert_id")}, "vitals": vitals}
+        "alert_id")}, "vitals": vitals, "not_measured": list(report.not_measured or ())}
 
 
 @blp.route("/me/reports")

@@ -9,7 +9,7 @@ from html import escape
 from app.fhir.common import LOINC, VIGIL, concept, instant, last_updated, meta, patient_ref, ref, ref_to
 from app.fhir.communication import page_communication
 from app.fhir.detected_issue import detected_issue, evidence_report_ids
-from app.fhir.flag import monitoring_flag
+from app.fhir.flag import baseline_flag, monitoring_flag
 from app.fhir.observations import report_observations
 from app.fhir.patient import organization_id, organization_resource, patient_resource
 from app.fhir.questionnaire import questionnaire, questionnaire_response
@@ -33,6 +33,7 @@ def patient_resources(record: PatientRecord, now: datetime) -> list[dict]:
     names = record.staff_names
     resources = [patient_resource(record.patient, record.center), organization_resource(record.center),
                  questionnaire(), monitoring_flag(record.patient, record.protocol, now)]
+    resources += filter(None, [baseline_flag(record.patient)])
     for report in record.reports:
         resources += _report_resources(report)
     reports = record.reports_by_id
@@ -78,13 +79,15 @@ def _section(title: str, text: dict, entries: list[dict] | None = None, code: di
     return section
 
 
-def _therapy_section(summary: dict, flag: dict) -> dict:
+def _therapy_section(summary: dict, flag: dict, baseline: dict | None) -> dict:
     t, c = summary["therapy"], summary["center"]
+    notice = [_p(summary["baseline_notice"])] if summary.get("baseline_notice") else []
     return _section("CAR T-cell therapy", _div(
         _p(f"Product: {t['product']} ({t['target']}). Infused {t['infusion_date']}; today is day {t['day']}."),
         _p(f"Home monitoring {'through' if t['in_window'] else 'ended after'} {t['monitoring_through']}."),
+        *notice,
         _p(f"I received CAR T on {t['infusion_date']}, product {t['product']}. Call {c['name']}: {c['phone']}.")),
-        [ref_to(flag)])
+        [ref_to(flag)] + ([ref_to(baseline)] if baseline else []))
 
 
 def _alert_section(summary: dict, issue: dict) -> dict:
@@ -147,6 +150,7 @@ def _by_id(resources: list[dict]) -> dict[str, dict]:
 def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, base: str, now: datetime) -> dict:
     patient, center = record.patient, record.center
     organization, flag = organization_resource(center), monitoring_flag(patient, record.protocol, now)
+    baseline = baseline_flag(patient)
     issue = detected_issue(alert, record.reports_by_id, record.staff_names)
     reports = record.reports_by_id
     evidence = [r for rid in evidence_report_ids(alert) if rid in reports for r in _report_resources(reports[rid])]
@@ -168,11 +172,12 @@ def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, base
         "title": f"CAR T-cell therapy: emergency hand-off ({summary['therapy']['product']}, day "
                  f"{summary['therapy']['day']})",
         "custodian": ref("Organization", organization_id(center.id)),
-        "section": [_therapy_section(summary, flag), _alert_section(summary, issue),
+        "section": [_therapy_section(summary, flag, baseline), _alert_section(summary, issue),
                     _vitals_section(summary, latest), _timeline_section(summary),
                     _pages_section(summary, communications), _contact_section(summary, organization)],
     }
-    resources = _unique([composition, patient_resource(patient, center), organization, flag, issue,
+    resources = _unique([composition, patient_resource(patient, center), organization, flag,
+                         *filter(None, [baseline]), issue,
                          *evidence, *latest, *communications])
     instance = f"handoff-{alert.id}-{now.strftime('%Y%m%dT%H%M%S%f')}"
     return {"resourceType": "Bundle", "id": instance, "meta": {"lastUpdated": instant(now)},

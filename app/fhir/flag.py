@@ -51,3 +51,23 @@ def monitoring_flag(patient: Patient, protocol: Protocol, now: datetime) -> dict
         "period": {"start": instant(patient.infused_at), "end": instant(window.monitoring_ends_at)},
         "author": ref("Organization", organization_id(patient.center_id)),
     }
+
+
+def baseline_flag(patient: Patient) -> dict | None:
+    """R20 (issue 13 item 7): a banner when relative rules are off for want of a day-0 baseline."""
+    from app.services.baseline import baseline_notice
+
+    notice = baseline_notice(patient)
+    if notice is None:
+        return None
+    return {
+        "resourceType": "Flag",
+        "id": f"flag-baseline-{patient.id}",
+        # The baseline has no stored change time; enrollment is the best instant we hold.
+        "meta": meta(patient.created_at),
+        "status": "active",
+        "category": [concept({"system": FLAG_CATEGORY, "code": "clinical", "display": "Clinical"})],
+        "code": concept(vigil_coding("relative-rules-off", "Relative rules off: no baseline"), text=notice),
+        "subject": patient_ref(patient.id),
+        "author": ref("Organization", organization_id(patient.center_id)),
+    }

@@ -15,6 +15,7 @@ from app.fhir.record import PatientRecord
 from app.models import LEVELS, PRODUCT_DISPLAY, Alert, AlertEvent, Report
 from app.rules.text import num
 from app.schemas.report import NEURO_FLAGS, SIGNS
+from app.services.baseline import baseline_notice
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
 # docs/clinical-rules.md: R1-R8 and R16 are fever, haemodynamic and oxygen signals (CRS); R9-R11, R13 and
@@ -101,14 +102,22 @@ def _findings(report: Report) -> dict[str, str]:
             if f.get("level") != "routine"}
 
 
+CANT_MEASURE = "can't measure"
+
+
 def _report_row(report: Report, fresh: list[str]) -> dict:
     """A flowsheet row: CRS signals (T, HR, BP, SpO2), ICANS signals (ICE, neuro signs), and the
     findings that are new (a persisting fever shows in the values, not as a new line each time)."""
+    cant = set(report.not_measured or ())  # "can't measure" answers read as such (issue 13 item 7)
+
+    def blank(name: str) -> str:
+        return CANT_MEASURE if name in cant else ""
+
     return {"level": LEVEL_LABEL.get(report.level, report.level),
-            "temp": f"{report.temperature_c:.1f}" if report.temperature_c is not None else "",
-            "hr": num(report.heart_rate) if report.heart_rate is not None else "",
-            "bp": _pressure(report) if _has_bp(report) else "",
-            "spo2": num(report.spo2) if report.spo2 is not None else "",
+            "temp": f"{report.temperature_c:.1f}" if report.temperature_c is not None else blank("temperature"),
+            "hr": num(report.heart_rate) if report.heart_rate is not None else blank("heart_rate"),
+            "bp": _pressure(report) if _has_bp(report) else blank("blood_pressure"),
+            "spo2": num(report.spo2) if report.spo2 is not None else blank("spo2"),
             "ice": _ice(report) if _has_ice(report) else "",
             "neuro": _flags(report), "notes": fresh}
 
@@ -220,6 +229,7 @@ def handoff_summary(record: PatientRecord, alert: Alert, now: datetime) -> dict:
                     "in_window": now < window.monitoring_ends_at},
         "center": {"name": center.name, "phone": center.phone or "not recorded"},
         "alert": _alert(record, alert),
+        "baseline_notice": baseline_notice(patient),
         "vitals": latest_vitals(record),
         "timeline": rows,
         "timeline_omitted": omitted,

@@ -100,12 +100,30 @@ def _temperature_notes(report: Report) -> list[dict]:
     return notes
 
 
+# Observation key → the report's not_measured name (issue 13 item 7).
+NOT_MEASURED_NAME = {"temp": "temperature", "hr": "heart_rate", "rr": "respiratory_rate", "spo2": "spo2",
+                     "weight": "weight", "bp": "blood_pressure"}
+
+
+def _cant_measure() -> dict:
+    # "Can't measure" was an answer: the measurement was not performed, which is not "not asked".
+    return concept({"system": DATA_ABSENT, "code": "not-performed", "display": "Not Performed"},
+                   text="Can't measure (answered so at home)")
+
+
+def _not_measured(report: Report, key: str) -> bool:
+    return NOT_MEASURED_NAME[key] in (report.not_measured or ())
+
+
 def _single(report: Report, vital: Vital) -> dict | None:
     value = getattr(report, vital.column)
-    if value is None:
+    if value is None and not _not_measured(report, vital.key):
         return None
     code = concept(*(_loinc(c, d) for c, d in vital.codings), text=vital.codings[0][1])
     observation = _observation(report, vital.key, code, VITAL_SIGNS, vital.profile)
+    if value is None:
+        observation["dataAbsentReason"] = _cant_measure()
+        return observation
     observation["valueQuantity"] = _quantity(value, vital.unit, vital.unit_display, vital.decimals)
     if vital.key == "temp" and (notes := _temperature_notes(report)):
         observation["note"] = notes
@@ -115,7 +133,9 @@ def _single(report: Report, vital: Vital) -> dict | None:
 def _bp_component(report: Report, column: str, code: str, display: str) -> dict:
     component: dict = {"code": concept(_loinc(code, display), text=display)}
     value = getattr(report, column)
-    if value is None:
+    if value is None and _not_measured(report, "bp"):
+        component["dataAbsentReason"] = _cant_measure()
+    elif value is None:
         # The BP profile requires both components; say why one is missing instead of dropping it.
         component["dataAbsentReason"] = concept({"system": DATA_ABSENT, "code": "unknown", "display": "Unknown"})
     else:
@@ -124,7 +144,7 @@ def _bp_component(report: Report, column: str, code: str, display: str) -> dict:
 
 
 def _blood_pressure(report: Report) -> dict | None:
-    if report.systolic_bp is None and report.diastolic_bp is None:
+    if report.systolic_bp is None and report.diastolic_bp is None and not _not_measured(report, "bp"):
         return None
     observation = _observation(report, "bp", concept(_loinc(*BP_PANEL), text="Blood pressure"), VITAL_SIGNS, "bp")
     observation["component"] = [_bp_component(report, *part) for part in BP_PARTS]

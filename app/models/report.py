@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -48,6 +48,9 @@ class Report(db.Model):
     signs: Mapped[dict] = mapped_column(JSON, default=dict)
     ice_score: Mapped[int | None] = mapped_column()
     antipyretic_in_last_6h: Mapped[bool] = mapped_column(default=False)
+    # Vitals answered "can't measure" (issue 13 item 7), names from app.rules.types.NOT_MEASURABLE;
+    # a vital not in it and without a value was simply not asked or not answered.
+    not_measured: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     note: Mapped[str | None] = mapped_column(Text)
     partial: Mapped[bool] = mapped_column(default=False)  # an SMS conversation that timed out
 

@@ -48,6 +48,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app.protocols.floors import missed_level_problems
 from app.rules import validate_thresholds
 
 # What a check-in can ask, in the order a form shows it (docs/clinical-rules.md S2: what is doable
@@ -182,13 +183,17 @@ class ProtocolContentSchema(StrictSchema):
 Problems = dict[str, list[str]]
 
 
-def validate_content(content: Any) -> Problems:
-    """Every problem of a protocol's content keyed by dotted path; {} when it is fine."""
+def validate_content(content: Any, jurisdiction: str | None = None) -> Problems:
+    """Every problem of a protocol's content keyed by dotted path; {} when it is fine.
+
+    `jurisdiction` picks the shipped protocols whose missed-check-in levels are the floor
+    (app/protocols/floors.py); without it the lowest of every jurisdiction is the floor."""
     problems: Problems = {}
     _flatten(ProtocolContentSchema().validate(content) if isinstance(content, Mapping) else
              {"_schema": ["Protocol content must be a JSON object."]}, "", problems)
     if isinstance(content, Mapping):
-        for path, message in _cross_field_problems(content):
+        for path, message in (_cross_field_problems(content)
+                              + missed_level_problems(_list(content.get("phases")), jurisdiction)):
             problems.setdefault(path, []).append(message)
     return problems
 

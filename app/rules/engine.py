@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from app.rules import fever, late, neuro, text, vitals
+from app.rules import fever, late, missing, neuro, text, vitals
 from app.rules.thresholds import Thresholds
 from app.rules.types import Assessment, Finding, Lateness, Level, PatientContext, ReportInput
 
 Rule = Callable[[ReportInput, PatientContext, Thresholds], Finding | None]
 
-RULES: tuple[Rule, ...] = fever.RULES + vitals.RULES + neuro.RULES + late.RULES
+RULES: tuple[Rule, ...] = fever.RULES + vitals.RULES + neuro.RULES + late.RULES + missing.RULES
 
 
 def assess(report: ReportInput, ctx: PatientContext, thresholds: Thresholds) -> Assessment:

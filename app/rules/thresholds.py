@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from app.rules.safety import safest, unsafe_problem
+
 Tag = Literal["VERIFIED", "DESIGN", "UNVERIFIED"]
 
 
@@ -35,18 +37,20 @@ class ThresholdSpec:
 
 _S = ThresholdSpec
 
+# The range is what a clinician could defend, and on the unsafe side it stops at the default:
+# a protocol may only make Vigil more careful (safety.py).
 # One row per threshold: default, plausible minimum and maximum, unit, source, tag, description.
 # fmt: off
 THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     # --- temperature -------------------------------------------------------------------------
     # R1: ASTCT fever ≥38.0 °C; a site may lower it to 37.5 °C (CUH leaflet).
-    "fever_c": _S(38.0, 37.0, 39.5, "°C", "R1: ASTCT 2019 fever ≥ 38.0 °C; US labels", "VERIFIED",
+    "fever_c": _S(38.0, 37.5, 38.0, "°C", "R1: ASTCT 2019 fever ≥ 38.0 °C; US labels", "VERIFIED",
                   "Fever: a single reading at or above this is urgent (ASTCT CRS grade 1)."),
     # R2: the CUH leaflet's call trigger, 37.5 °C.
-    "low_grade_fever_c": _S(37.5, 37.0, 38.5, "°C", "R2: CUH discharge leaflet (call at 37.5 °C)", "DESIGN",
+    "low_grade_fever_c": _S(37.5, 37.0, 37.5, "°C", "R2: CUH discharge leaflet (call at 37.5 °C)", "DESIGN",
                             "Low-grade temperature: recheck, then same-day call if it persists."),
     # R2 "prompt recheck in 60 min".
-    "low_grade_recheck_minutes": _S(60, 10, 240, "min", "R2: recheck time, no source gives one", "DESIGN",
+    "low_grade_recheck_minutes": _S(60, 10, 60, "min", "R2: recheck time, no source gives one", "DESIGN",
                                     "When to measure again after a first low-grade reading."),
     # R2 "still ≥ 37.5": two low-grade reports within 6 h (two check-ins in a row, not only a
     # recheck) make it persistent. A shorter window would miss check-ins 4–6 h apart, so the
@@ -54,58 +58,58 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
     "low_grade_recheck_window_minutes": _S(360, 360, 720, "min", "R2: persistence window, no source has one", "DESIGN",
                                            "An earlier low-grade reading this recent makes it persistent."),
     # R3 "low temperature" (Blood Cancer UK), cut-off ours.
-    "hypothermia_c": _S(36.0, 34.0, 36.5, "°C", "R3: Blood Cancer UK carer checklist (low temperature)", "DESIGN",
+    "hypothermia_c": _S(36.0, 36.0, 36.5, "°C", "R3: Blood Cancer UK carer checklist (low temperature)", "DESIGN",
                         "Low temperature: below this is urgent."),
     # R1 (days 0–30) vs R16 (day > 30: infection is the main risk of death after ~day 28).
     "fever_infection_after_day": _S(30, 14, 100, "day", "R1, R16: Blood Adv 2024 monitoring; Wesson TCT 2024", "DESIGN",
                                     "After this day a fever is reported as an infection risk."),
     # X1: shaking chills/rigors → call (medication guides); severity cut-off ours.
-    "rigors_chills_min_score": _S(3, 2, 4, "score 0–4", "X1: Carvykti Medication Guide (chills); PRO-CTCAE", "DESIGN",
+    "rigors_chills_min_score": _S(3, 2, 3, "score 0–4", "X1: Carvykti Medication Guide (chills); PRO-CTCAE", "DESIGN",
                                   "Chills at or above this severity get a same-day call."),
     # --- heart rate --------------------------------------------------------------------------
     # R5a: ≥100/min, limit ours.
-    "tachycardia_hr": _S(100, 80, 140, "/min", "R5a: Yescarta ISI (tachycardia is a CRS sign)", "DESIGN",
+    "tachycardia_hr": _S(100, 90, 100, "/min", "R5a: Yescarta ISI (tachycardia is a CRS sign)", "DESIGN",
                          "Fast heart rate: recheck; same-day if sustained; urgent with fever."),
     # R5b: ≥130/min at any time, limit ours.
-    "tachycardia_severe_hr": _S(130, 100, 200, "/min", "R5b: Carvykti Medication Guide (fast heartbeat)", "DESIGN",
+    "tachycardia_severe_hr": _S(130, 110, 130, "/min", "R5b: Carvykti Medication Guide (fast heartbeat)", "DESIGN",
                                 "Very fast heart rate: urgent at any time."),
     # R5a "repeated after 10 min".
-    "tachycardia_recheck_minutes": _S(10, 5, 60, "min", "R5a: recheck time, no source gives one", "DESIGN",
+    "tachycardia_recheck_minutes": _S(10, 5, 10, "min", "R5a: recheck time, no source gives one", "DESIGN",
                                       "When to measure the heart rate again."),
     # R5a "sustained": an earlier fast reading this recent confirms it.
-    "tachycardia_repeat_window_minutes": _S(60, 10, 240, "min", "R5a: sustained window, no source gives one", "DESIGN",
+    "tachycardia_repeat_window_minutes": _S(60, 60, 240, "min", "R5a: sustained window, no source gives one", "DESIGN",
                                             "An earlier fast reading this recent makes it sustained."),
     # --- blood pressure ----------------------------------------------------------------------
     # R6a: one adaptation of the ASTCT table uses SBP <90.
-    "hypotension_sbp": _S(90, 70, 110, "mmHg", "R6a: ASTCT 2019 table adaptation (SBP < 90)", "DESIGN",
+    "hypotension_sbp": _S(90, 90, 110, "mmHg", "R6a: ASTCT 2019 table adaptation (SBP < 90)", "DESIGN",
                           "Low systolic pressure: below this is urgent."),
     # R6a: the NCI supportive-care fluid-bolus trigger "<80% of baseline and <100".
-    "baseline_sbp_fraction": _S(0.8, 0.5, 0.95, "fraction", "R6a: NCI supportive-care table (bolus)", "DESIGN",
+    "baseline_sbp_fraction": _S(0.8, 0.8, 0.95, "fraction", "R6a: NCI supportive-care table (bolus)", "DESIGN",
                                 "Systolic below this fraction of the day-0 baseline…"),
-    "baseline_sbp_ceiling": _S(100, 80, 130, "mmHg", "R6a: NCI supportive-care table (bolus)", "DESIGN",
+    "baseline_sbp_ceiling": _S(100, 100, 130, "mmHg", "R6a: NCI supportive-care table (bolus)", "DESIGN",
                                "…and below this value is urgent."),
     # R6a "repeated": an earlier low reading this recent is named in the summary.
     "hypotension_repeat_window_minutes": _S(60, 10, 1440, "min", "R6a: repeat window, no source gives one", "DESIGN",
                                             "An earlier low reading this recent is mentioned."),
     # R6b.
-    "severe_hypotension_sbp": _S(80, 60, 100, "mmHg", "R6b: Carvykti Medication Guide (low BP)", "DESIGN",
+    "severe_hypotension_sbp": _S(80, 80, 100, "mmHg", "R6b: Carvykti Medication Guide (low BP)", "DESIGN",
                                  "Very low systolic pressure: below this is an emergency."),
     # --- dizziness ---------------------------------------------------------------------------
     # R7: PRO-CTCAE item 40 ≥ moderate (2 on the 0–4 scale); no evidence tag.
-    "dizziness_min_score": _S(2, 1, 4, "score 0–4", "R7: Carvykti Medication Guide; PRO-CTCAE item 40", "UNVERIFIED",
+    "dizziness_min_score": _S(2, 1, 2, "score 0–4", "R7: Carvykti Medication Guide; PRO-CTCAE item 40", "UNVERIFIED",
                               "Dizziness at or above this severity, new or worse, is urgent."),
     # R7 "new or worse": compared with answers from this far back.
-    "dizziness_lookback_hours": _S(24, 1, 72, "h", "R7: look-back window, no source gives one", "DESIGN",
+    "dizziness_lookback_hours": _S(24, 1, 24, "h", "R7: look-back window, no source gives one", "DESIGN",
                                    "Earlier dizziness answers this recent decide 'new or worse'."),
     # --- oxygen / breathing ------------------------------------------------------------------
     # R8a.
-    "hypoxia_spo2": _S(92, 85, 96, "%", "R8a: ASTCT 2019 (any oxygen need is CRS grade ≥ 2)", "DESIGN",
+    "hypoxia_spo2": _S(92, 92, 96, "%", "R8a: ASTCT 2019 (any oxygen need is CRS grade ≥ 2)", "DESIGN",
                        "Low oxygen saturation: below this is urgent."),
     # R8b.
-    "severe_hypoxia_spo2": _S(90, 80, 94, "%", "R8b: ASTCT 2019 (hypoxia grades)", "DESIGN",
+    "severe_hypoxia_spo2": _S(90, 90, 94, "%", "R8b: ASTCT 2019 (hypoxia grades)", "DESIGN",
                               "Very low oxygen saturation: below this is an emergency."),
     # R8a "dyspnoea"; PRO-CTCAE item 19 severity, cut-off ours.
-    "dyspnoea_min_score": _S(3, 1, 4, "score 0–4", "R8a: CUH leaflet; PRO-CTCAE item 19", "DESIGN",
+    "dyspnoea_min_score": _S(3, 1, 3, "score 0–4", "R8a: CUH leaflet; PRO-CTCAE item 19", "DESIGN",
                              "Shortness of breath at or above this severity is urgent."),
     # --- neuro signs on the symptom scale and the checklist --------------------------------
     # R9 "severe headache": the symptom scale's "Severe" (3 on PRO-CTCAE 49 severity) or worse.
@@ -118,46 +122,50 @@ THRESHOLD_SPECS: dict[str, ThresholdSpec] = {
                                       "Through this day arm or leg weakness is urgent for every product."),
     # --- ICE ---------------------------------------------------------------------------------
     # R10a: ASTCT ICE 7–9 = ICANS grade 1.
-    "ice_urgent_at_or_below": _S(9, 7, 9, "points", "R10a: ASTCT 2019 ICE 7–9 = ICANS grade 1", "VERIFIED",
+    "ice_urgent_at_or_below": _S(9, 9, 9, "points", "R10a: ASTCT 2019 ICE 7–9 = ICANS grade 1", "VERIFIED",
                                  "ICE score at or below this is urgent."),
     # R10b: ASTCT ICE 3–6 = ICANS grade 2 (the emergency action is ours).
-    "ice_emergency_at_or_below": _S(6, 2, 8, "points", "R10b: ASTCT 2019 ICE 3–6 = ICANS grade 2", "VERIFIED",
+    "ice_emergency_at_or_below": _S(6, 6, 8, "points", "R10b: ASTCT 2019 ICE 3–6 = ICANS grade 2", "VERIFIED",
                                     "ICE score at or below this is an emergency."),
     # R10a "any drop from own baseline"; home ICE is not validated.
-    "ice_baseline_drop_points": _S(1, 1, 3, "points", "R10a, R20: own baseline, home ICE not validated", "DESIGN",
+    "ice_baseline_drop_points": _S(1, 1, 1, "points", "R10a, R20: own baseline, home ICE not validated", "DESIGN",
                                    "A drop of this many points from the day-0 ICE is urgent."),
     # --- BCMA delayed neurotoxicity ----------------------------------------------------------
     # R13 window (days 15–180); Cohen 2022: surveillance "beyond day 100".
-    "bcma_late_from_day": _S(15, 7, 60, "day", "R13: Santomasso 2023; Cohen 2022", "DESIGN",
+    "bcma_late_from_day": _S(15, 7, 15, "day", "R13: Santomasso 2023; Cohen 2022", "DESIGN",
                              "First day of the BCMA delayed-neurotoxicity watch."),
-    "bcma_late_to_day": _S(180, 60, 730, "day", "R13: Cohen 2022 (beyond day 100); Van Oekelen 2021", "DESIGN",
+    "bcma_late_to_day": _S(180, 180, 730, "day", "R13: Cohen 2022 (beyond day 100); Van Oekelen 2021", "DESIGN",
                            "Last day of the BCMA delayed-neurotoxicity watch."),
     # --- Carvykti IEC-enterocolitis ----------------------------------------------------------
     # R14: diarrhoea frequency ≥ "Frequently" (3 on PRO-CTCAE item 16).
-    "iec_diarrhea_min_score": _S(3, 1, 4, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 16", "DESIGN",
+    "iec_diarrhea_min_score": _S(3, 1, 3, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 16", "DESIGN",
                                  "Diarrhoea at or above this counts as a diarrhoea day."),
-    "iec_diarrhea_min_days": _S(3, 1, 14, "days", "R14: FDA Oct 2025 Carvykti IEC-EC", "DESIGN",
+    "iec_diarrhea_min_days": _S(3, 1, 3, "days", "R14: FDA Oct 2025 Carvykti IEC-EC", "DESIGN",
                                 "This many distinct diarrhoea days get a same-day call."),
     # PRO-CTCAE recall is 7 days; older diarrhoea days do not count.
-    "iec_diarrhea_window_days": _S(7, 3, 30, "days", "R14: PRO-CTCAE 7-day recall", "DESIGN",
+    "iec_diarrhea_window_days": _S(7, 7, 30, "days", "R14: PRO-CTCAE 7-day recall", "DESIGN",
                                    "Diarrhoea days are counted within this many days."),
-    "iec_weight_loss_fraction": _S(0.05, 0.02, 0.2, "fraction", "R14: FDA Oct 2025 Carvykti IEC-EC", "DESIGN",
+    "iec_weight_loss_fraction": _S(0.05, 0.02, 0.05, "fraction", "R14: FDA Oct 2025 Carvykti IEC-EC", "DESIGN",
                                    "Weight this fraction below baseline gets a same-day call."),
     # R14 "diarrhoea + severe abdominal pain": diarrhoea of any amount (1 = "Rarely" on the
     # PRO-CTCAE 16 frequency scale). Only 1 is safe: higher would ignore some diarrhoea.
     "iec_pain_diarrhea_min_score": _S(1, 1, 1, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 16", "DESIGN",
                                       "Diarrhoea at or above this together with…"),
-    "iec_abdominal_pain_min_score": _S(3, 1, 4, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 17", "DESIGN",
+    "iec_abdominal_pain_min_score": _S(3, 1, 3, "score 0–4", "R14: FDA Oct 2025 IEC-EC; PRO-CTCAE 17", "DESIGN",
                                        "…abdominal pain at or above this gets a same-day call."),
     # --- bleeding ----------------------------------------------------------------------------
     # R15 "any new" bruising/bleeding.
-    "bleeding_min_score": _S(1, 1, 4, "score 0–4", "R15: Carvykti and Abecma labels (cytopenias)", "DESIGN",
+    "bleeding_min_score": _S(1, 1, 1, "score 0–4", "R15: Carvykti and Abecma labels (cytopenias)", "DESIGN",
                              "Bleeding or bruising at or above this gets a same-day call."),
+    # --- missing data ------------------------------------------------------------------------
+    # R12: no temperature for more than 8 h while check-ins are answered in the acute window.
+    "vitals_gap_hours": _S(8, 2, 8, "h", "R12: care-team design (no source gives a gap)", "DESIGN",
+                           "In the acute window, answering with no temperature this long is a same-day call."),
     # --- late reports ------------------------------------------------------------------------
     # L1: late reports; the minutes are ours (no source gives any).
     "late_report_minutes": _S(60, 15, 720, "min", "L1: late-report window, no source gives one", "DESIGN",
                               "A report received this long after it was recorded is marked late."),
-    "late_report_relevance_hours": _S(24, 2, 168, "h", "L1: relevance window, no source gives one", "DESIGN",
+    "late_report_relevance_hours": _S(24, 24, 168, "h", "L1: relevance window, no source gives one", "DESIGN",
                                       "Older reports are capped at same-day review instead of paging."),
 }
 # fmt: on
@@ -206,6 +214,7 @@ class Thresholds:
     iec_pain_diarrhea_min_score: int = _d("iec_pain_diarrhea_min_score")
     iec_abdominal_pain_min_score: int = _d("iec_abdominal_pain_min_score")
     bleeding_min_score: int = _d("bleeding_min_score")
+    vitals_gap_hours: int = _d("vitals_gap_hours")
     late_report_minutes: int = _d("late_report_minutes")
     late_report_relevance_hours: int = _d("late_report_relevance_hours")
 
@@ -218,6 +227,31 @@ class Thresholds:
             detail = "; ".join(f"{key}: {', '.join(msgs)}" for key, msgs in sorted(problems.items()))
             raise ValueError(f"invalid thresholds: {detail}")
         return cls(**{k: _coerce(k, v) for k, v in overrides.items()})
+
+    @classmethod
+    def for_grading(cls, overrides: Mapping[str, Any] | None = None) -> Thresholds:
+        """A stored version's thresholds, never less careful than the shipped ones.
+
+        Versions stored before the safe directions existed may hold a value on the unsafe side
+        (or outside today's narrower range); grading must not crash on them nor honour them:
+        each is moved to the nearest safe value in range, and if the set is still inconsistent
+        the shipped defaults are used. Fails closed.
+        """
+        try:
+            return cls.from_dict(overrides)
+        except ValueError:
+            pass
+        clamped = {}
+        for key, value in dict(overrides or {}).items():
+            spec = THRESHOLD_SPECS.get(key)
+            if spec is None or _value_problems(key, value) == ["not a number"]:
+                continue
+            value = min(max(safest(key, value, spec.default), spec.minimum), spec.maximum)
+            clamped[key] = int(round(value)) if spec.integer else value
+        try:
+            return cls.from_dict(clamped)
+        except ValueError:
+            return cls()
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -264,6 +298,9 @@ def _value_problems(key: str, value: Any) -> list[str]:
         return ["not a number"]
     if spec.integer and value != int(value):
         return ["must be a whole number"]
+    unsafe = unsafe_problem(key, value, spec.default, spec.unit)
+    if unsafe:
+        return [unsafe]
     if not spec.minimum <= value <= spec.maximum:
         return [f"{value} is outside the plausible range {spec.minimum}–{spec.maximum} {spec.unit}"]
     return []

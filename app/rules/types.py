@@ -51,6 +51,10 @@ class Vitals:
     weight_kg: float | None = None
 
 
+# The vitals a report can answer "can't measure" (R12, docs/clinical-rules.md); blood_pressure
+# covers both systolic and diastolic (one cuff reading).
+NOT_MEASURABLE = ("temperature", "heart_rate", "blood_pressure", "spo2", "respiratory_rate", "weight")
+
 # ASTCT 2019 ICE: maximum points per domain (docs/clinical-rules.md S2).
 ICE_MAXIMA = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
 
@@ -147,6 +151,9 @@ class ReportInput:
     neuro: Neuro = field(default_factory=Neuro)
     signs: Signs = field(default_factory=Signs)
     antipyretic_in_last_6h: bool = False
+    # Vitals answered "can't measure" (issue 13 item 7), distinct from not asked: a name from
+    # NOT_MEASURABLE. Such a vital has no value; R12 counts a missing temperature either way.
+    not_measured: frozenset[str] = frozenset()
 
     def symptom(self, key: str) -> int:
         """Unanswered counts as 0: a missing answer must not raise and cannot fire a rule."""
@@ -183,6 +190,10 @@ class PatientContext:
     # Zone that defines a calendar day for "on N distinct days" (R14); None = the zone of each
     # report's own recorded_at.
     local_tz: tzinfo | None = None
+    # R12 (vitals not measured): the latest temperature before this report, however old, and
+    # since when the patient has been monitored at home (the later of infusion and enrollment).
+    last_temperature_at: datetime | None = None
+    monitoring_since: datetime | None = None
 
     @property
     def is_bcma(self) -> bool:

@@ -87,6 +87,8 @@ class AlertDetailSchema(AlertOutSchema):
     escalation_snapshot = fields.Dict()
     notifications = fields.List(fields.Nested(NotificationOutSchema))
     events = fields.List(fields.Nested(AlertEventSchema))
+    baseline_notice = fields.String(allow_none=True, metadata={
+        "description": "\"Relative rules off: no baseline (...)\" when the patient's day-0 baseline is missing (R20)."})
 
 
 class AlertListArgs(StrictSchema):

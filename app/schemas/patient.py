@@ -7,19 +7,24 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from app.clock import utcnow
 from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
 from app.schemas.common import Id, Phone, QueryId, StrictSchema, validate_timezone
+from app.schemas.fields import Flag
 
 # Follow-up runs for years (15-year follow-up in the FDA 2025 labels), so enrolling someone infused long ago is allowed.
 MAX_PAST_INFUSION = timedelta(days=5 * 365)
 
 
 class BaselineSchema(StrictSchema):
-    """Day-0 baseline (R20, docs/clinical-rules.md); enables the relative rules R6a, R10a and R14."""
+    """Day-0 baseline (R20, docs/clinical-rules.md): blood pressure, SpO2, ICE and whether a
+    handwriting sample was taken (weight too for Carvykti). Each value missing turns a relative
+    rule off (R6a, R10a, R14); the patient's `relative_rules_off` names them."""
 
     systolic_bp = fields.Float(validate=validate.Range(min=40, max=300), allow_none=True)
     heart_rate = fields.Float(validate=validate.Range(min=20, max=250), allow_none=True)
     spo2 = fields.Float(validate=validate.Range(min=50, max=100), allow_none=True)
     ice_score = fields.Integer(strict=True, validate=validate.Range(min=0, max=10), allow_none=True)
     weight_kg = fields.Float(validate=validate.Range(min=2, max=400), allow_none=True)
+    handwriting_sample = Flag(allow_none=True, metadata={
+        "description": "A day-0 handwriting sample was taken (the R9 handwriting item compares with it)."})
 
 
 class PatientCreateSchema(StrictSchema):
@@ -109,6 +114,12 @@ class CheckInListArgs(StrictSchema):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
+class RelativeRuleOffSchema(StrictSchema):
+    rule = fields.String()
+    needs = fields.String()
+    description = fields.String()
+
+
 class PatientOutSchema(StrictSchema):
     id = fields.Integer()
     center_id = fields.Integer()
@@ -127,6 +138,10 @@ class PatientOutSchema(StrictSchema):
     status = fields.String()
     channel = fields.String()
     baseline = fields.Dict()
+    baseline_missing = fields.List(fields.String(), metadata={
+        "description": "Baseline values enrollment asks for that are missing (R20)."})
+    relative_rules_off = fields.List(fields.Nested(RelativeRuleOffSchema), metadata={
+        "description": "Rules that compare with the day-0 baseline and are off because it is missing."})
     check_ins_excused_until = fields.AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(allow_none=True)
     protocol = fields.Nested(ProtocolRefSchema)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from app.clock import utcnow
+from app.rules.types import NOT_MEASURABLE
 from app.schemas.common import Id, StrictSchema
 from app.schemas.fields import Flag, Number, Score
 
@@ -29,6 +30,11 @@ NEURO_DESCRIPTIONS = {
 }
 SIGNS = ("breathless_at_rest", "blue_lips", "cannot_speak_full_sentences", "unable_to_stand", "heavy_bleeding",
          "blood_in_stool")
+# Which value fields each "can't measure" answer stands for (issue 13 item 7).
+NOT_MEASURED_FIELDS = {"temperature": ("temperature_c", "temperature_f"), "heart_rate": ("heart_rate",),
+                       "blood_pressure": ("systolic_bp", "diastolic_bp"), "spo2": ("spo2",),
+                       "respiratory_rate": ("respiratory_rate",), "weight": ("weight_kg",)}
+assert tuple(NOT_MEASURED_FIELDS) == NOT_MEASURABLE
 FUTURE_TOLERANCE = timedelta(minutes=5)  # phone clocks drift; more than this is a wrong clock
 
 
@@ -105,6 +111,27 @@ class ReportSchema(StrictSchema):
     signs = fields.Nested(SignsSchema, load_default=dict)
     antipyretic_in_last_6h = Flag(load_default=False)
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    not_measured = fields.List(
+        fields.String(validate=validate.OneOf(NOT_MEASURABLE)), load_default=list,
+        validate=validate.Length(max=len(NOT_MEASURABLE)),
+        metadata={"description": "Vitals the patient or caregiver answered \"can't measure\" (no device, device "
+                                 "failed, patient could not be measured). Distinct from a vital simply left out "
+                                 "(not asked). A vital named here must not also have a value. blood_pressure "
+                                 "covers systolic and diastolic."})
+
+    @validates("not_measured")
+    def _unique_not_measured(self, value, **kwargs) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Must not repeat a vital.")
+
+    @validates_schema(skip_on_field_errors=True)
+    def _not_measured_has_no_value(self, data, **kwargs) -> None:
+        vitals = data.get("vitals") or {}
+        both = [name for name in data.get("not_measured") or ()
+                if any(vitals.get(field) is not None for field in NOT_MEASURED_FIELDS[name])]
+        if both:
+            raise ValidationError(f"Answered \"can't measure\" but also given a value: {', '.join(both)}.",
+                                  "not_measured")
 
     @validates("recorded_at")
     def _not_in_future(self, value, **kwargs) -> None:
@@ -116,7 +143,7 @@ class ReportSchema(StrictSchema):
         blocks = [data.get("vitals", {}), data.get("symptoms", {}), data.get("signs", {}),
                   {k: v for k, v in data.get("neuro", {}).items()}]
         if not any(v is not None for block in blocks for v in block.values()) and not data.get(
-                "antipyretic_in_last_6h"):
+                "antipyretic_in_last_6h") and not data.get("not_measured"):
             raise ValidationError("A report needs at least one measurement or answer.", "_schema")
 
 
@@ -189,6 +216,7 @@ class ReportOutSchema(StrictSchema):
     ice_score = fields.Integer(allow_none=True)
     antipyretic_in_last_6h = fields.Boolean()
     note = fields.String(allow_none=True)
+    not_measured = fields.List(fields.String(), metadata={"description": "Vitals answered \"can't measure\"."})
     level = fields.String()
     graded = fields.Boolean()
     assessment = fields.Nested(AssessmentSchema)

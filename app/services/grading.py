@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 
 from app.extensions import db
 from app.models import PRODUCT_DISPLAY, PRODUCT_TARGET, Patient, Protocol, Report
@@ -26,6 +26,7 @@ from app.rules import (
     assess,
     render_instructions,
 )
+from app.rules.missing import ACUTE_LAST_DAY_OTHERWISE
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,9 @@ VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "
 
 @lru_cache(maxsize=256)
 def _thresholds_for(protocol_id: int, frozen_overrides: tuple) -> Thresholds:
-    # Protocol versions are immutable, so their parsed thresholds can be cached by id.
-    return Thresholds.from_dict(dict(frozen_overrides))
+    # Protocol versions are immutable, so their parsed thresholds can be cached by id. A version
+    # stored before a setting got its safe direction is graded at the safe value (issue 13 item 6).
+    return Thresholds.for_grading(dict(frozen_overrides))
 
 
 def thresholds_of(protocol: Protocol) -> Thresholds:
@@ -73,6 +75,8 @@ def report_input(report: Report) -> ReportInput:
         neuro=Neuro(**neuro, ice=IceParts(**ice) if ice else None),
         signs=Signs(**(report.signs or {})),
         antipyretic_in_last_6h=bool(report.antipyretic_in_last_6h),
+        # History rows do not carry it; only the report being graded needs it (R12's wording).
+        not_measured=frozenset(getattr(report, "not_measured", None) or ()),
     )
 
 
@@ -116,13 +120,25 @@ def history_and_retry(patient_id: int, before: datetime, window: timedelta, clie
     return rows, None
 
 
+def last_temperature_at(patient_id: int, before: datetime) -> datetime | None:
+    """When the patient last gave a temperature before `before`, however long ago (R12)."""
+    return db.session.scalar(select(func.max(Report.recorded_at)).where(
+        Report.patient_id == patient_id, Report.temperature_c.is_not(None), Report.recorded_at < before))
+
+
 def patient_context(patient: Patient, report: Report, recent: list[ReportInput]) -> PatientContext:
     base = patient.baseline or {}
+    day = day_after_infusion(patient.infused_at, report.recorded_at, patient.timezone)
+    # R12 needs the last temperature only when this report has none, inside the acute window:
+    # one indexed query, and none for the usual report with a temperature.
+    gap_check = report.temperature_c is None and 0 <= day <= ACUTE_LAST_DAY_OTHERWISE
     return PatientContext(
         product=patient.product,
         target=PRODUCT_TARGET[patient.product],
-        day_after_infusion=day_after_infusion(patient.infused_at, report.recorded_at, patient.timezone),
+        day_after_infusion=day,
         jurisdiction=patient.center.jurisdiction,
+        last_temperature_at=last_temperature_at(patient.id, report.recorded_at) if gap_check else None,
+        monitoring_since=max(patient.infused_at, patient.created_at) if patient.created_at else patient.infused_at,
         baseline=Baseline(**{k: base.get(k) for k in ("systolic_bp", "heart_rate", "spo2", "ice_score",
                                                       "weight_kg")}),
         recent=tuple(recent),

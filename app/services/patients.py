@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Center, CheckIn, Patient, Protocol
 from app.scheduling.schedule import monitoring_phase_label
 from app.services import audit
+from app.services.baseline import baseline_missing, relative_rules_off
 from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future
 from app.services.enrollment import IssuedCode, issue_code
 from app.services.milestones import plan_next
@@ -104,6 +105,8 @@ def patient_view(patient: Patient) -> dict:
             "caregiver_name", "caregiver_phone", "status", "channel", "baseline", "check_ins_excused_until",
             "check_ins_excused_reason", "created_at")},
         "day_after_infusion": day,
+        "baseline_missing": baseline_missing(patient),
+        "relative_rules_off": relative_rules_off(patient),
         "phase": monitoring_phase_label(protocol.content, day),
         "next_check_in": check_in_view(next_check_in(patient, now)),
         "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version,

@@ -22,7 +22,7 @@ EXAMPLES = 20
 
 
 def _check(content: dict, products: list[str], jurisdiction: str) -> dict:
-    problems = {f"content.{k}": v for k, v in validate_content(content).items()}
+    problems = {f"content.{k}": v for k, v in validate_content(content, jurisdiction).items()}
     unknown = sorted(set(products) - set(PRODUCTS))
     if unknown or not products:
         problems["products"] = [f"Unknown products: {unknown}." if unknown else "Name at least one product."]

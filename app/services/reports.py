@@ -141,6 +141,7 @@ def new_report(patient: Patient, data: dict, digest: str, source: str, staff: St
         neuro=neuro, signs=_answers(data.get("signs")),
         ice_score=sum(neuro["ice"].values()) if neuro.get("ice") else None,
         antipyretic_in_last_6h=bool(data.get("antipyretic_in_last_6h")), note=data.get("note"),
+        not_measured=sorted(data.get("not_measured") or ()),
         protocol_id=patient.protocol_id, **vitals,
     )
 

@@ -21,6 +21,7 @@ from app.sms.questions import DANGER_CHOICES, NEURO_CHOICES, questions_for, text
 
 log = logging.getLogger("vigil.sms_checkin")
 
+MEASUREMENTS = ("temperature", "blood_pressure", "heart_rate", "spo2")  # question keys = not_measured names
 UNSCHEDULED_WINDOW = timedelta(hours=2)  # a patient who texts on their own gets a check-in this long
 
 
@@ -58,6 +59,9 @@ def _put(answers: dict, block: str, values: dict) -> dict:
 
 def _apply(key: str, reply: str, answers: dict) -> tuple[dict, list[str]] | None:
     """The answers with this reply folded in and any follow-up questions; None if not understood."""
+    if key in MEASUREMENTS and parse.is_cant_measure(reply):
+        # Stored as the app's not_measured answer: R12 and every page show it as "can't measure".
+        return {**answers, "not_measured": sorted({*answers.get("not_measured", []), key})}, []
     if key == "temperature":
         parsed = parse.temperature(reply)
         field = "temperature_c" if parsed and parsed[1] == "C" else "temperature_f"

@@ -39,6 +39,16 @@ def is_skip(text: str) -> bool:
     return _plain(text) in SKIP_WORDS
 
 
+# "Can't measure" for a measurement question (issue 13 item 7): no device, or it failed. Kept apart
+# from SKIP (declined or not now) so the team sees the difference.
+CANT_MEASURE_WORDS = {"no", "n", "no tengo", "cant", "can't", "cannot", "can not", "cant measure",
+                      "can't measure", "no puedo", "no se puede", "no lo tengo", "none", "ninguno"}
+
+
+def is_cant_measure(text: str) -> bool:
+    return _plain(text).replace("’", "'") in CANT_MEASURE_WORDS
+
+
 def temperature(text: str) -> tuple[float, str] | None:
     """(value, "C" or "F"). Without a unit, 86 and above is read as Fahrenheit."""
     match = TEMPERATURE.match(text)

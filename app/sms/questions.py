@@ -24,10 +24,10 @@ DANGER_CHOICES = (("neuro", "seizure"), ("neuro", "fainted"), ("neuro", "hard_to
 def _texts(_: Callable[[str], str]) -> dict[str, str]:
     # Every text is written out as a gettext call so the extractor finds it.
     return {
-        "temperature": _("Reply with your temperature, e.g. 37.2 or 99.0F"),
-        "blood_pressure": _("Reply with your blood pressure, e.g. 120/80 (or SKIP)"),
-        "heart_rate": _("Reply with your pulse in beats per minute, e.g. 80 (or SKIP)"),
-        "spo2": _("Reply with your oxygen level (SpO2 %), e.g. 97 (or SKIP)"),
+        "temperature": _("Reply with your temperature, e.g. 37.2 or 99.0F (or NO if you can't measure it)"),
+        "blood_pressure": _("Reply with your blood pressure, e.g. 120/80 (NO if you can't measure it, or SKIP)"),
+        "heart_rate": _("Reply with your pulse in beats per minute, e.g. 80 (NO if you can't measure it, or SKIP)"),
+        "spo2": _("Reply with your oxygen level (SpO2 %), e.g. 97 (NO if you can't measure it, or SKIP)"),
         "neuro": _("Any confusion, trouble speaking or understanding, seeing or hearing things that are not "
                    "there, new shaking, unusual sleepiness, or weakness in an arm or leg? Reply YES or NO"),
         "neuro_which": _("Which? Reply with the numbers, e.g. 1 3: 1 confusion, 2 trouble speaking, "

@@ -70,6 +70,25 @@ def _disposition_choices() -> list[tuple[str, str]]:
     return [("", "Choose…"), *DISPOSITION_LABELS.items()]
 
 
+@staff_bp.app_template_global("baseline_notice")
+def _baseline_notice(patient) -> str | None:  # noqa: ANN001 - a Patient
+    # R20 (issue 13 item 7): every staff view of a patient says when relative rules are off.
+    from app.services.baseline import baseline_notice
+
+    return baseline_notice(patient)
+
+
+# "Can't measure" answers as the staff pages word them (issue 13 item 7).
+NOT_MEASURED_LABELS = {"temperature": "Temperature", "heart_rate": "Heart rate", "blood_pressure": "Blood pressure",
+                       "spo2": "SpO2", "respiratory_rate": "Breathing rate", "weight": "Weight"}
+
+
+@staff_bp.app_template_global("not_measured_text")
+def _not_measured_text(names) -> str:  # noqa: ANN001 - a list of not_measured names
+    names = set(names or ())  # in the order the form asks them, not as stored (sorted)
+    return ", ".join(label for name, label in NOT_MEASURED_LABELS.items() if name in names)
+
+
 for _bp in (staff_bp, checkin_bp):
     _bp.after_request(add_security_headers)
     _bp.register_error_handler(CSRFError, _csrf_refused)

@@ -29,6 +29,8 @@ from app.services.checkin_links import CheckInLinkError, load_check_in
 from app.services.reports import record_report, result_body
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
+    CANT_MEASURE_AFTER,
+    CANT_MEASURE_LABEL,
     FREQUENCY,
     FREQUENCY_SYMPTOMS,
     ICE_PARTS,
@@ -97,6 +99,7 @@ def _render(template: str, check_in: CheckIn, status: int = 200, **context):
             frequency_symptoms=FREQUENCY_SYMPTOMS, limb_sides=LIMB_SIDES, neuro_labels=NEURO_LABELS,
             sign_labels=SIGN_LABELS,
             ice_parts=ICE_PARTS, vital_labels=VITAL_LABELS, phone=patient.center.phone,
+            cant_measure_after=CANT_MEASURE_AFTER, cant_measure_label=CANT_MEASURE_LABEL,
             emergency_number=EMERGENCY_NUMBERS.get(patient.center.jurisdiction, "112"), **context)
     return page, status
 

@@ -81,6 +81,14 @@ VITAL_LABELS = {
     "weight_kg": N_("Weight (kg)"),
 }
 
+# The "can't measure" box after each measurement (issue 13 item 7): field after which it shows →
+# the not_measured name it answers (ReportSchema). Blood pressure is one box for both numbers.
+CANT_MEASURE_AFTER = {"temperature": "temperature", "heart_rate": "heart_rate", "diastolic_bp": "blood_pressure",
+                      "spo2": "spo2", "weight_kg": "weight"}
+CANT_MEASURE_FIELDS = {"temperature": ("temperature",), "heart_rate": ("heart_rate",),
+                       "blood_pressure": ("systolic_bp", "diastolic_bp"), "spo2": ("spo2",), "weight": ("weight_kg",)}
+CANT_MEASURE_LABEL = N_("I can't measure this")
+
 DAILY_SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "fatigue",
                   "bleeding_or_bruising")
 NEURO_CHECKLIST = ("confusion", "word_finding_difficulty", "speech_understanding_difficulty", "hallucinations",
@@ -185,6 +193,15 @@ def report_body(form: MultiDict, q: Questions, *, client_id: str, recorded_at: s
                   "vitals": _vitals(form, q, problems), "symptoms": _scores(form, q.symptoms, "symptom-"),
                   "neuro": _neuro(form, q),
                   "signs": {name: form.get(f"sign-{name}") == "yes" for name in q.signs}}
+    asked = (["temperature"] if q.temperature else []) + q.vitals
+    ticked = [name for after, name in CANT_MEASURE_AFTER.items()
+              if after in asked and form.get(f"cant_measure-{name}") == "yes"]
+    for name in ticked:  # a ticked box next to a typed number is a contradiction: ask which
+        if any(_filled(form, f) for f in CANT_MEASURE_FIELDS[name]):
+            problems[CANT_MEASURE_FIELDS[name][-1]] = "cant_measure"
+    not_measured = [name for name in ticked if CANT_MEASURE_FIELDS[name][-1] not in problems]
+    if not_measured:
+        body["not_measured"] = not_measured
     if q.temperature:
         body["antipyretic_in_last_6h"] = form.get("antipyretic") == "yes"
     note = (form.get("note") or "").strip()
@@ -195,6 +212,10 @@ def report_body(form: MultiDict, q: Questions, *, client_id: str, recorded_at: s
         # and close the check-in; ask for something first.
         problems["_form"] = "empty"
     return body, problems
+
+
+def _filled(form: MultiDict, name: str) -> bool:
+    return bool((form.get(name) or "").strip())
 
 
 def _answered(form: MultiDict) -> bool:

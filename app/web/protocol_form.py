@@ -89,7 +89,7 @@ def field_of(path: str) -> str:
     return "phases" if head == "phases" else "_form"
 
 
-def proposed_content(base: Mapping, form: MultiDict) -> tuple[dict, Problems]:
+def proposed_content(base: Mapping, form: MultiDict, jurisdiction: str | None = None) -> tuple[dict, Problems]:
     """The content the form describes (everything else kept from `base`), and every problem."""
     content, problems = copy.deepcopy(dict(base)), {}
     for key in RESTRICTION_KEYS:
@@ -106,7 +106,7 @@ def proposed_content(base: Mapping, form: MultiDict) -> tuple[dict, Problems]:
     if phases is not None:
         content["phases"] = phases
     if not problems:
-        for path, messages in validate_content(content).items():
+        for path, messages in validate_content(content, jurisdiction).items():
             problems.setdefault(field_of(path), []).extend(f"{path}: {m}" if field_of(path) == "phases" else m
                                                            for m in messages)
     return content, problems

@@ -79,7 +79,7 @@ def new_version(protocol_id: int):
     if request.method == "GET":
         return _form_page(base, form_values(base.content, base.name, utcnow().date()))
     form = request.form
-    content, problems = proposed_content(base.content, form)
+    content, problems = proposed_content(base.content, form, base.jurisdiction)
     period = dry_run_period(form, problems)
     if problems:
         return _form_page(base, form, problems, status=422)

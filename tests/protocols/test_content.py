@@ -29,8 +29,10 @@ def minimal() -> dict:
         "phases": [
             {"name": "acute", "from_day": 0, "to_day": 7, "times": ["08:00", "20:00"], "asks": ["vitals"],
              "missed_level": "urgent"},
+            # Urgent: days 8–14 are in every shipped acute window, and a protocol may not lower a
+            # missed check-in below the shipped level (issue 13 item 6).
             {"name": "later", "from_day": 8, "to_day": 30, "times": ["10:00"], "asks": ["temperature"],
-             "missed_level": "same_day"},
+             "missed_level": "urgent"},
             {"name": "late", "from_day": 31, "to_day": None, "times": ["10:00"], "every_days": 7,
              "asks": ["temperature"], "weekly_asks": ["weekly_pro"], "missed_level": "routine"},
         ],
@@ -194,10 +196,16 @@ PROBLEMS = [
      "check_in.second_reminder_after_minutes", "before the check-in counts as missed"),
     ("paging confirmation of zero minutes", _set("paging", {"confirm_minutes": 0}), "paging.confirm_minutes",
      "greater than or equal to 1"),
-    ("threshold outside its plausible range", _set("thresholds", {"fever_c": 41}), "thresholds.fever_c",
+    # Issue 13 item 6: 41 °C is now refused as less careful; below 37.5 °C is outside the range.
+    ("threshold outside its plausible range", _set("thresholds", {"fever_c": 37.4}), "thresholds.fever_c",
      "plausible range"),
+    ("threshold on its unsafe side", _set("thresholds", {"fever_c": 38.1}), "thresholds.fever_c",
+     "less careful than the reference figure 38.0"),
+    ("missed check-in lowered in the acute window", _set("phases.0.missed_level", "same_day"),
+     "phases.0.missed_level", "never lower it"),
     ("unknown threshold", _set("thresholds", {"fever_f": 100.4}), "thresholds.fever_f", "unknown threshold"),
-    ("inverted thresholds", _set("thresholds", {"hypoxia_spo2": 90, "severe_hypoxia_spo2": 93}),
+    # Issue 13 item 6: hypoxia_spo2 may no longer go below 92, so the inversion is shown above it.
+    ("inverted thresholds", _set("thresholds", {"hypoxia_spo2": 93, "severe_hypoxia_spo2": 94}),
      "thresholds.severe_hypoxia_spo2", "must not exceed"),
     ("dose day inside a phase", _set("dose_days", [0, 10]), "dose_days.1", "must start a phase"),
     ("first dose not day 0", _set("dose_days", [2]), "dose_days.0", "first dose is day 0"),

@@ -95,12 +95,13 @@ def test_a_stale_report_keeps_at_least_urgent_for_what_was_urgent_when_fresh(
 
 
 def test_lateness_thresholds_are_configurable() -> None:
-    overrides = {"late_report_minutes": 15, "late_report_relevance_hours": 2}
-    ctx = context(received_at=T0 + timedelta(hours=3))
-    result = assess(report(seizure=True), ctx, Thresholds.from_dict(overrides))
-    assert result.level == U and result.late is not None and result.late.stale
-    on_time = assess(report(seizure=True), context(received_at=T0 + timedelta(hours=1, minutes=59)),
-                     Thresholds.from_dict(overrides))
+    # The relevance window may only grow (a protocol may only make Vigil more careful), so the
+    # test raises it to 48 h: a stale emergency stays at least urgent, a fresh one an emergency.
+    overrides = {"late_report_minutes": 15, "late_report_relevance_hours": 48}
+    thresholds = Thresholds.from_dict(overrides)
+    stale = assess(report(seizure=True), context(received_at=T0 + timedelta(hours=49)), thresholds)
+    assert stale.level == U and stale.late is not None and stale.late.stale
+    on_time = assess(report(seizure=True), context(received_at=T0 + timedelta(hours=47, minutes=59)), thresholds)
     assert on_time.level == E and on_time.late is not None and not on_time.late.stale
 
 

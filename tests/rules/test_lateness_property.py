@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.rules import Level, Thresholds, assess
+from app.rules import THRESHOLD_SPECS, Level, Thresholds, assess
 
 from .builders import T0, context, report
 from .test_monotonic import build, contexts, raw_report
@@ -20,8 +20,10 @@ delays = st.one_of(
     st.sampled_from([0, 59, 60, 61, 24 * 60 - 1, 24 * 60, 24 * 60 + 1, 3 * 24 * 60, 30 * 24 * 60]),
     st.integers(0, 60 * 24 * 60),
 )
+# The shortest relevance window a protocol may set (it may only be lengthened).
+SHORTEST_RELEVANCE = int(THRESHOLD_SPECS["late_report_relevance_hours"].minimum)
 late_windows = st.fixed_dictionaries(
-    {"late_report_minutes": st.integers(15, 720), "late_report_relevance_hours": st.integers(13, 168)}
+    {"late_report_minutes": st.integers(15, 720), "late_report_relevance_hours": st.integers(SHORTEST_RELEVANCE, 168)}
 )
 
 
@@ -44,7 +46,7 @@ def test_lateness_never_takes_an_urgent_finding_below_urgent(raw: dict[str, Any]
 
 
 def test_a_stale_report_still_pages_even_with_the_shortest_relevance_window() -> None:
-    thresholds = Thresholds.from_dict({"late_report_minutes": 15, "late_report_relevance_hours": 13})
+    thresholds = Thresholds.from_dict({"late_report_minutes": 15, "late_report_relevance_hours": SHORTEST_RELEVANCE})
     for flags in ({"seizure": True}, {"blue_lips": True}, {"confusion": True}):
         result = assess(report(**flags), context(received_at=T0 + timedelta(days=20)), thresholds)
         assert result.level == Level.URGENT, flags

@@ -65,16 +65,18 @@ def test_r10b_unable_to_do_the_test_is_an_emergency() -> None:
 @pytest.mark.parametrize(
     ("score", "baseline", "expected"),
     [
-        (8, 10, U),  # 2 below baseline although above the (site-lowered) band
-        (8, 8, None),
-        (8, None, None),  # no baseline: no relative finding, no crash (R20)
+        # Issue 13 item 6: a site may no longer lower the urgent band to ICE ≤ 7 (ASTCT: 7–9 is
+        # ICANS grade 1), so every score below 10 is urgent whatever the baseline says.
+        (8, 10, U),
+        (8, 8, U),
+        (8, None, U),  # no baseline: the absolute band still fires, no crash (R20)
         (7, 10, U),
+        (10, 10, None),
     ],
 )
 def test_r10a_drop_from_baseline(score: int, baseline: int | None, expected: Level | None) -> None:
     ctx = context(baseline=Baseline(ice_score=baseline))
-    # A site that only pages at ICE ≤7 still gets paged for a drop from the patient's own baseline.
-    assert fired(report(ice_score=score), ctx, ice_urgent_at_or_below=7).get("R10a_ice_drop") == expected
+    assert fired(report(ice_score=score), ctx).get("R10a_ice_drop") == expected
 
 
 def test_r10a_baseline_summary() -> None:

@@ -31,8 +31,8 @@ def test_defaults_validate_clean() -> None:
 
 
 def test_from_dict_overrides_and_round_trips() -> None:
-    t = Thresholds.from_dict({"fever_c": 37.8, "tachycardia_hr": 110.0})
-    assert t.fever_c == 37.8 and t.tachycardia_hr == 110 and isinstance(t.tachycardia_hr, int)
+    t = Thresholds.from_dict({"fever_c": 37.8, "tachycardia_hr": 95.0})
+    assert t.fever_c == 37.8 and t.tachycardia_hr == 95 and isinstance(t.tachycardia_hr, int)
     assert t.hypoxia_spo2 == THRESHOLD_SPECS["hypoxia_spo2"].default
     assert Thresholds.from_dict(t.to_dict()) == t
     assert Thresholds.from_dict(None) == Thresholds()
@@ -51,14 +51,19 @@ def test_from_dict_refuses_an_unknown_key_naming_it() -> None:
         ({"fever_c": None}, "fever_c", "not a number"),
         ({"fever_c": True}, "fever_c", "not a number"),
         ({"fever_c": float("nan")}, "fever_c", "not a number"),
-        ({"fever_c": 42.0}, "fever_c", "outside the plausible range"),
-        ({"hypoxia_spo2": 70}, "hypoxia_spo2", "outside the plausible range"),
+        # Issue 13 item 6: a value past the shipped figure on the unsafe side is refused as such;
+        # the pairs below can no longer cross, because each side stops at its shipped figure.
+        ({"fever_c": 42.0}, "fever_c", "less careful than the reference figure 38.0 °C"),
+        ({"fever_c": 37.0}, "fever_c", "outside the plausible range"),
+        ({"hypoxia_spo2": 70}, "hypoxia_spo2", "less careful than the reference figure 92 %"),
+        ({"hypoxia_spo2": 97}, "hypoxia_spo2", "outside the plausible range"),
         ({"tachycardia_hr": 100.5}, "tachycardia_hr", "whole number"),
         ({"severe_hypoxia_spo2": 94, "hypoxia_spo2": 93}, "severe_hypoxia_spo2", "must not exceed"),
-        ({"ice_emergency_at_or_below": 8, "ice_urgent_at_or_below": 7}, "ice_urgent_at_or_below", "must not exceed"),
-        ({"low_grade_fever_c": 38.2}, "low_grade_fever_c", "must not exceed fever_c"),
-        ({"low_grade_recheck_minutes": 250}, "low_grade_recheck_minutes", "outside the plausible range"),
-        ({"late_report_relevance_hours": 2, "late_report_minutes": 120}, "late_report_minutes", "shorter"),
+        ({"ice_emergency_at_or_below": 8, "ice_urgent_at_or_below": 7}, "ice_urgent_at_or_below", "less careful"),
+        ({"low_grade_fever_c": 38.2}, "low_grade_fever_c", "less careful"),
+        ({"low_grade_recheck_minutes": 200}, "low_grade_recheck_minutes", "less careful"),
+        ({"late_report_relevance_hours": 2, "late_report_minutes": 120}, "late_report_relevance_hours",
+         "less careful"),
     ],
 )
 def test_validate_thresholds_names_the_bad_key(values: dict[str, Any], key: str, message: str) -> None:

@@ -79,3 +79,24 @@ def test_problems_are_named_by_field(client, make_center, make_staff, make_patie
         assert response.status_code == 422, change
         assert f'id="{field}-error"' in response.get_data(as_text=True), change
     assert "csrf_token" in fields and csrf_from(page)
+
+
+def test_the_form_refuses_a_setting_on_its_unsafe_side_naming_the_reference_figure(
+        client, make_center, make_staff, make_patient, web_sign_in):
+    # Issue 13 item 6: dry-run and save both refuse; nothing is stored.
+    center = make_center()
+    base = make_patient(center).patient.protocol
+    web_sign_in(make_staff("clinician", center))
+    fields = _form_fields(client.get(f"/protocols/{base.id}/new-version").get_data(as_text=True))
+    versions = db.session.query(Protocol).count()
+    for action in ("dry_run", "save"):
+        response = client.post(f"/protocols/{base.id}/new-version",
+                               data={**fields, "threshold-hypoxia_spo2": "91", "action": action})
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert 'id="threshold-hypoxia_spo2-error"' in html
+        assert "less careful than the reference figure 92" in html
+    careful = client.post(f"/protocols/{base.id}/new-version",
+                          data={**fields, "threshold-hypoxia_spo2": "93", "action": "dry_run"})
+    assert careful.status_code == 200
+    assert db.session.query(Protocol).count() == versions
