@@ -18,13 +18,16 @@ from app.schemas.protocol import (
     ProtocolOutSchema,
 )
 from app.services.protocol_admin import create_version, dry_run
+from app.services.protocols import staff_may_see, visible_to
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
 
 
 def load_protocol(protocol_id: int) -> Protocol:
+    """A template or a version of a centre the caller may see; 404 otherwise, so a centre never
+    learns that another centre's version exists."""
     protocol = db.session.get(Protocol, protocol_id)
-    if protocol is None:
+    if not staff_may_see(current_staff(), protocol):
         raise ApiError(404, "Protocol not found.")
     return protocol
 
@@ -35,8 +38,9 @@ class Protocols(MethodView):
     @blp.arguments(ProtocolListArgs, location="query")
     @blp.response(200, ProtocolOutSchema(many=True))
     def get(self, args):
-        """Every protocol version, newest first within a family."""
-        query = select(Protocol).order_by(Protocol.family, Protocol.version.desc())
+        """The shipped templates (`center_id` null, read-only) and the caller's centre's own versions,
+        newest first within a family."""
+        query = select(Protocol).where(visible_to(current_staff())).order_by(Protocol.family, Protocol.version.desc())
         if "family" in args:
             query = query.where(Protocol.family == args["family"])
         if args.get("current"):
@@ -47,11 +51,14 @@ class Protocols(MethodView):
     @blp.arguments(ProtocolCreateSchema)
     @blp.response(201, ProtocolOutSchema)
     def post(self, data):
-        """A new version of a protocol (`base_id`) or a new protocol (`family`); validated, every problem named."""
+        """A new version of a protocol (`base_id`) or a new protocol (`family`) for the caller's centre
+        (a platform administrator names `center_id`); validated, every problem named. A version made
+        from a template belongs to the centre; `make_default` makes it the centre's default for its products."""
         base = load_protocol(data["base_id"]) if "base_id" in data else None
         protocol = create_version(base, data["content"], data.get("name"), current_staff(),
                                   family=data.get("family"), jurisdiction=data.get("jurisdiction"),
-                                  products=data.get("products"), make_default=data["make_default"])
+                                  products=data.get("products"), make_default=data["make_default"],
+                                  center_id=data.get("center_id"))
         db.session.commit()
         return protocol
 

@@ -58,7 +58,8 @@ def test_a_clinician_dry_runs_then_saves_a_new_version(client, make_center, make
     new = db.session.query(Protocol).filter_by(family=base.family, version=base.version + 1).one()
     assert (new.content["thresholds"], new.name, new.created_by_id) == (
         {"fever_c": 37.6}, "CD19 with a 37.5 fever line", clinician.id)
-    assert db.session.get(Protocol, base.id).superseded_by_id == new.id
+    # Issue 15: the new version is the clinician's centre's; the shipped template stays current for others.
+    assert new.center_id == clinician.center_id and db.session.get(Protocol, base.id).superseded_by_id is None
     assert new.content["phases"] == base.content["phases"]
     html = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Saved as version" in html
