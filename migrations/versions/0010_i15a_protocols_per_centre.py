@@ -29,10 +29,15 @@ alerts = sa.table('alerts', sa.column('center_id', sa.Integer), sa.column('proto
 
 
 def upgrade():
-    with op.batch_alter_table('protocols', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('center_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_protocols_center_id_centers'), 'centers', ['center_id'], ['id'])
-        batch_op.create_index(batch_op.f('ix_protocols_center_id'), ['center_id'], unique=False)
+    if op.get_bind().dialect.name == 'sqlite':
+        # A plain ADD COLUMN ... REFERENCES, not a batch copy of the table: the copy would drop
+        # `protocols` while patients and alerts refer to it, which enforced foreign keys refuse.
+        op.execute('ALTER TABLE protocols ADD COLUMN center_id INTEGER '
+                   'CONSTRAINT fk_protocols_center_id_centers REFERENCES centers (id)')
+    else:
+        op.add_column('protocols', sa.Column('center_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_protocols_center_id_centers'), 'protocols', 'centers', ['center_id'], ['id'])
+    op.create_index(op.f('ix_protocols_center_id'), 'protocols', ['center_id'], unique=False)
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deactivated_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table(
@@ -86,7 +91,10 @@ def downgrade():
     op.drop_table('sms_ack_failures')
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.drop_column('deactivated_at')
-    with op.batch_alter_table('protocols', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_protocols_center_id'))
-        batch_op.drop_constraint(batch_op.f('fk_protocols_center_id_centers'), type_='foreignkey')
-        batch_op.drop_column('center_id')
+    op.drop_index(op.f('ix_protocols_center_id'), table_name='protocols')
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.batch_alter_table('protocols', schema=None) as batch_op:  # SQLite cannot drop a referencing column
+            batch_op.drop_column('center_id')
+    else:
+        op.drop_constraint(op.f('fk_protocols_center_id_centers'), 'protocols', type_='foreignkey')
+        op.drop_column('protocols', 'center_id')
