@@ -23,11 +23,12 @@ def two_centres(make_center, make_staff, on_call, make_patient, client):
         centre = make_center("US", name=f"Centre {name}")
         nurse = on_call(centre, make_staff("nurse", centre, phone=f"+1617555{n}101"))
         clinician = make_staff("clinician", centre, phone=f"+1617555{n}102")
+        admin = make_staff("admin", centre, phone=f"+1617555{n}103")
         patient = make_patient(centre, channel="sms")
         opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
                              headers=patient.headers)
         assert opened.status_code == 201
-        world[name] = {"centre": centre, "nurse": nurse, "clinician": clinician,
+        world[name] = {"centre": centre, "nurse": nurse, "clinician": clinician, "admin": admin,
                        "alert": db.session.get(Alert, opened.json["alert"]["id"])}
     return world
 
@@ -50,7 +51,8 @@ def test_a_forced_collision_acknowledges_only_the_alert_meant_and_the_other_chai
         two_centres, signed_post, tick, frozen_clock, make_staff):
     code = _collide(two_centres)
     a, b = two_centres["A"], two_centres["B"]
-    reply = signed_post("/webhooks/twilio/inbound", {"From": a["nurse"].phone, "Body": f"ACK {code}"})
+    # Centre A's admin: on main any admin's ACK took the newest alert with the code, in any centre.
+    reply = signed_post("/webhooks/twilio/inbound", {"From": a["admin"].phone, "Body": f"ACK {code}"})
     assert "Acknowledged" in reply.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Alert, a["alert"].id).status == "acknowledged"
