@@ -43,10 +43,13 @@ class Deactivate(MethodView):
     @requires("admin")
     @blp.response(200, DeactivatedSchema)
     def post(self, staff_id):
-        """Deactivate a staff member: their tokens and web sessions stop at once, an `ACK` from their
-        phone no longer acknowledges anything, and they leave every on-call roster and escalation step
-        (a step left naming nobody pages the centre's admins; the admins are texted when a roster
-        becomes empty). Nothing is deleted: what they did stays in the audit trail."""
+        """Deactivate a staff member (their centre's admins, or a platform administrator).
+
+        Their tokens and web sessions stop at once, an `ACK` from their phone no longer acknowledges
+        anything, and they leave every on-call roster and escalation step (a step left naming nobody
+        pages the centre's admins; the admins are texted when a roster becomes empty). Nothing is
+        deleted: what they did stays in the audit trail. 404 for staff of another centre, 409 for
+        an account already deactivated or your own."""
         user = load_staff_for_admin(staff_id)
         if user.id == current_staff().id:
             raise ApiError(409, "You cannot deactivate yourself.", code="self_deactivation")
