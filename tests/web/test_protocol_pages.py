@@ -80,3 +80,30 @@ def test_problems_are_named_by_field(client, make_center, make_staff, make_patie
         assert response.status_code == 422, change
         assert f'id="{field}-error"' in response.get_data(as_text=True), change
     assert "csrf_token" in fields and csrf_from(page)
+
+
+def test_a_platform_admin_names_the_centre_a_new_version_is_for(client, make_center, make_staff, make_patient,
+                                                                web_sign_in):
+    """Issue 15: a version belongs to a centre; an admin without one chooses it in the form, and
+    the dry-run replays that centre's reports only."""
+    alpha, beta = make_center(name="Alpha"), make_center(name="Beta")
+    base = make_patient(alpha).patient.protocol
+    for centre in (alpha, beta):
+        patient = make_patient(centre)
+        client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.8}), headers=patient.headers)
+    web_sign_in(make_staff("admin", None))
+    path = f"/protocols/{base.id}/new-version"
+    page = client.get(path).get_data(as_text=True)
+    assert unlabelled(page) == [] and f'<option value="{beta.id}">Beta</option>' in page
+    fields = {**_form_fields(page), "threshold-fever_c": "37.5", "name": "Beta's line"}
+    unnamed = client.post(path, data={**fields, "action": "dry_run"})
+    assert unnamed.status_code == 422 and "Choose the centre this version is for." in unnamed.get_data(as_text=True)
+    dry = client.post(path, data={**fields, "center_id": str(beta.id), "action": "dry_run"}).get_data(as_text=True)
+    urgent = re.search(r'<tr data-level="urgent"><td>Urgent</td><td>(\d+)</td><td>(\d+)</td>', dry).groups()
+    assert urgent == ("0", "1")  # Beta's one report, not Alpha's too
+    saved = client.post(path, data={**fields, "center_id": str(beta.id), "digest": _form_fields(dry)["digest"],
+                                    "action": "save"})
+    assert saved.status_code == 302
+    new = db.session.query(Protocol).filter_by(family=base.family, name="Beta's line").one()
+    assert new.center_id == beta.id
+    assert "Beta" in client.get(saved.headers["Location"]).get_data(as_text=True)
