@@ -2,7 +2,8 @@
 must stop being someone the chain counts on.
 
 In one transaction: the account is marked inactive (their next API call, web page or `ACK` by
-SMS finds nobody), every token they hold is revoked (web sessions carry one too), and they leave
+SMS finds nobody), every token they hold is revoked (web sessions carry one too), messages still
+waiting in the outbox for them are cancelled, and they leave
 every roster: their on-call shifts end now (future ones are removed) and every escalation step
 naming them forgets them. A step left naming nobody pages the centre's admins instead (a chain
 never runs a silent step), and when a roster becomes empty the centre's admins are warned by
@@ -17,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import ApiToken, Center, EscalationPolicy, OnCallShift, StaffUser
+from app.models import ApiToken, Center, EscalationPolicy, Notification, OnCallShift, StaffUser
 from app.notify.gsm import to_gsm7
 from app.services import audit, outbox
 from app.services.escalation import _read_on_call, centre_admins
@@ -34,6 +35,9 @@ def deactivate(user: StaffUser, now: datetime) -> list[str]:
     user.active, user.deactivated_at = False, now
     db.session.execute(update(ApiToken).where(ApiToken.staff_id == user.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=now))
+    # Pages still waiting in the outbox for them would carry patients' details to someone who left.
+    db.session.execute(update(Notification).where(Notification.staff_id == user.id, Notification.state == "pending")
+                       .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
     warnings = [*_leave_on_call(user, now), *_leave_policies(user, now)]
     audit.record("staff.deactivate", target_type="staff", target_id=user.id,
                  details={"rosters_emptied": len(warnings)})

@@ -62,6 +62,8 @@ def test_deactivating_stops_tokens_sessions_and_sms_ack_and_empties_rosters_with
     opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
                          headers=patient.headers)
     alert_id = opened.json["alert"]["id"]
+    waiting = db.session.scalars(select(Notification).where(Notification.staff_id == team["nurse"].id)).all()
+    assert waiting and {n.state for n in waiting} == {"pending"}  # the on-call nurse's page, not sent yet
     token = login(team["nurse"])
     browser = _browser(app, team["nurse"])
     assert browser.get("/").status_code == 200
@@ -80,6 +82,7 @@ def test_deactivating_stops_tokens_sessions_and_sms_ack_and_empties_rosters_with
     assert db.session.get(Alert, alert_id).status == "open"
 
     db.session.expire_all()
+    assert {db.session.get(Notification, n.id).state for n in waiting} == {"cancelled"}
     assert not db.session.scalars(select(OnCallShift).where(
         OnCallShift.staff_id == team["nurse"].id, OnCallShift.ends_at.is_(None))).all()
     steps = db.session.scalar(select(EscalationPolicy)).content["urgent"]["steps"]
