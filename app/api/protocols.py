@@ -11,13 +11,14 @@ from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Protocol
 from app.schemas.protocol import (
+    DefaultSchema,
     DryRunResultSchema,
     DryRunSchema,
     ProtocolCreateSchema,
     ProtocolListArgs,
     ProtocolOutSchema,
 )
-from app.services.protocol_admin import create_version, dry_run
+from app.services.protocol_admin import create_version, dry_run, set_default
 from app.services.protocols import staff_may_see, visible_to
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
@@ -70,6 +71,23 @@ class ProtocolItem(MethodView):
     def get(self, protocol_id):
         """One protocol version with its full content."""
         return load_protocol(protocol_id)
+
+
+@blp.route("/<int(max=2147483647):protocol_id>/default")
+class ProtocolDefault(MethodView):
+    @requires("clinician", "admin")
+    @blp.arguments(DefaultSchema)
+    @blp.response(200, ProtocolOutSchema)
+    def put(self, data, protocol_id):
+        """Make one of your centre's versions its default for new patients, or stop.
+
+        The default per product is each centre's choice: a version marked default is the centre's
+        default for each of its products (the newest such version wins); without one, the shipped
+        template's. Shipped templates are read-only (409)."""
+        protocol = load_protocol(protocol_id)
+        set_default(protocol, data["is_default"])
+        db.session.commit()
+        return protocol
 
 
 @blp.route("/<int(max=2147483647):protocol_id>/dry-run")

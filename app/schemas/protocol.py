@@ -49,6 +49,12 @@ class ProtocolCreateSchema(StrictSchema):
             raise ValidationError("A new protocol needs jurisdiction and products.", "_schema")
 
 
+class DefaultSchema(StrictSchema):
+    is_default = fields.Boolean(required=True, metadata={
+        "description": "true: the centre's default for this version's products; false: no longer (the "
+                       "shipped default applies unless another of the centre's versions covers the product)"})
+
+
 class DryRunSchema(StrictSchema):
     content = fields.Dict(metadata={"description": "proposed content (default: this version's own)"})
     center_id = Id()

@@ -80,6 +80,22 @@ def create_version(base: Protocol | None, content: dict, name: str | None, staff
     return new
 
 
+def set_default(protocol: Protocol, is_default: bool) -> None:
+    """A centre chooses (or stops choosing) one of its own current versions as its default for the
+    version's products; without a choice its new patients get the shipped default."""
+    if protocol.center_id is None:
+        raise ApiError(409, "A shipped template is read-only; make a version for your centre from it.",
+                       code="template_read_only")
+    if protocol.superseded_by_id is not None and is_default:
+        raise ApiError(409, "This version has been replaced; choose the current one.", code="superseded")
+    if is_default:
+        _make_default(protocol)
+    else:
+        protocol.is_default = False
+    audit.record("protocol.default", target_type="protocol", target_id=protocol.id,
+                 details={"is_default": is_default, "center_id": protocol.center_id})
+
+
 def _make_default(protocol: Protocol) -> None:
     """The centre's default for each of this version's products; its earlier defaults that this
     one covers entirely step down (one covering other products too stays default for those)."""

@@ -90,6 +90,8 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/protocols"): row(nurse_x=403, clinician_x=201, admin_x=201, staff_y=403, admin_y=201,
                                        platform_admin=422),
     ("GET", "/api/v1/protocols/<protocol_id>"): STAFF_LIST,  # a template: every centre's
+    ("PUT", "/api/v1/protocols/<protocol_id>/default"): row(nurse_x=403, clinician_x=409, admin_x=409, staff_y=403,
+                                                            admin_y=409, platform_admin=409),  # read-only
     ("POST", "/api/v1/protocols/<protocol_id>/dry-run"): row(nurse_x=403, staff_y=403, admin_y=200,
                                                              platform_admin=422),  # whose reports? name center_id
     ("GET", "/api/v1/audit"): row(nurse_x=403, clinician_x=403, staff_y=403, admin_y=200),  # filtered per centre
@@ -99,6 +101,7 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
 # The protocol endpoints again, on a version centre X made: centre Y's staff and admin get 404.
 CENTRE_PROTOCOL_TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/protocols/<protocol_id>"): row(),
+    ("PUT", "/api/v1/protocols/<protocol_id>/default"): row(nurse_x=403, staff_y=403),
     ("POST", "/api/v1/protocols"): row(nurse_x=403, clinician_x=201, admin_x=201, staff_y=403, platform_admin=201),
     ("POST", "/api/v1/protocols/<protocol_id>/dry-run"): row(nurse_x=403, staff_y=403, platform_admin=422),
 }
@@ -165,6 +168,7 @@ def _request(world: World, method: str, path: str, frozen_clock, *, protocol_key
         ("POST", "/api/v1/alerts/<alert_id>/resolve"): {"disposition": "advice_given"},
         ("POST", "/api/v1/protocols"): {"base_id": protocol.id, "content": copy.deepcopy(protocol.content)},
         ("POST", "/api/v1/protocols/<protocol_id>/dry-run"): window,
+        ("PUT", "/api/v1/protocols/<protocol_id>/default"): {"is_default": True},
         ("POST", "/api/v1/auth/login"): {},
         ("POST", "/api/v1/auth/enroll"): {},
     }

@@ -77,6 +77,22 @@ def test_a_centre_s_later_default_replaces_its_earlier_one(client, centres, make
     assert enrolled.json["protocol"]["id"] == second["id"]
 
 
+def test_a_centre_chooses_its_default_and_may_go_back_to_the_shipped_one(client, centres, make_staff, login):
+    a, _b = centres
+    clinician = login(make_staff("clinician", a))
+    mine = lower_fever(client, clinician)
+    unset = client.put(f"/api/v1/protocols/{mine['id']}/default", json={"is_default": False}, headers=clinician)
+    assert unset.status_code == 200 and unset.json["is_default"] is False
+    enrolled = client.post("/api/v1/patients", json=patient_body(a), headers=clinician)
+    assert enrolled.json["protocol"]["id"] == us_cd19().id
+    again = client.put(f"/api/v1/protocols/{mine['id']}/default", json={"is_default": True}, headers=clinician)
+    assert again.status_code == 200
+    assert client.post("/api/v1/patients", json=patient_body(a), headers=clinician).json["protocol"]["id"] == mine["id"]
+    template = client.put(f"/api/v1/protocols/{us_cd19().id}/default", json={"is_default": False}, headers=clinician)
+    assert template.status_code == 409 and template.json["error"]["code"] == "template_read_only"
+    assert db.session.get(Protocol, us_cd19().id).is_default is True
+
+
 def test_a_patient_is_put_only_on_a_template_or_a_version_of_their_centre(client, centres, make_staff, login,
                                                                        make_patient):
     a, b = centres
