@@ -72,11 +72,13 @@ def register_blueprints(app: Flask) -> None:
         patients,
         protocols,
         reports,
+        staff,
         webhooks,
     )
     from app.extensions import api
 
-    for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir, audit):
+    for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir, audit,
+                   staff):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)

@@ -19,7 +19,9 @@ users = AppGroup("users", help="Manage staff users.")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--center", "center_id", type=int, default=None, help="Centre id (required for clinicians and nurses).")
+@click.option("--center", "center_id", type=int, default=None,
+              help="Centre id (required for clinicians and nurses). An admin with a centre administers that "
+                   "centre only; without one, every centre (a platform administrator).")
 @click.option("--phone", default=None, help="E.164 phone for pages, e.g. +16175550100.")
 @click.option("--name", default="")
 def create_user(email: str, password: str, role: str, center_id: int | None, phone: str | None, name: str) -> None:
@@ -41,7 +43,29 @@ def create_user(email: str, password: str, role: str, center_id: int | None, pho
     except PasswordPolicyError as exc:
         raise click.BadParameter(str(exc), param_hint="--password") from exc
     db.session.commit()
-    click.echo(f"created {user.role} {user.email} (id {user.id})")
+    scope = ("platform administrator (every centre)" if user.is_platform_admin
+             else f"{user.role} of centre {user.center_id}")
+    click.echo(f"created {user.role} {user.email} (id {user.id}): {scope}")
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def deactivate_user(email: str) -> None:
+    """Deactivate a staff user: tokens, web sessions and SMS ACK stop; they leave every roster."""
+    from app.clock import utcnow
+    from app.services.deactivation import AlreadyInactiveError, deactivate
+
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise click.BadParameter(f"no user with email {email}", param_hint="--email")
+    try:
+        warnings = deactivate(user, utcnow())
+    except AlreadyInactiveError as exc:
+        raise click.ClickException(f"{email} is already deactivated") from exc
+    db.session.commit()
+    click.echo(f"deactivated {user.role} {user.email} (id {user.id})")
+    for line in warnings:
+        click.echo(f"warning: {line}")
 
 
 @click.command("demo")

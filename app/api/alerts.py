@@ -72,9 +72,9 @@ class Alerts(MethodView):
     @blp.arguments(AlertListArgs, location="query")
     @blp.response(200, AlertOutSchema(many=True))
     def get(self, args):
-        """The queue: the caller's centre's alerts (admins: all), most severe and oldest first."""
+        """The queue: the caller's centre's alerts (platform administrators: all), most severe and oldest first."""
         staff = current_staff()
-        centers = None if staff.role == "admin" else [staff.center_id]
+        centers = None if staff.is_platform_admin else [staff.center_id]
         alerts = db.session.scalars(_queue_query(args, centers)).all()
         audit.record("alert.queue", details={"count": len(alerts)})
         db.session.commit()

@@ -1,4 +1,4 @@
-"""The audit trail, for admins (issue 8)."""
+"""The audit trail, for admins (issue 8): a centre's admin sees its own centre's events (issue 15)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from app.api.security import requires
+from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
-from app.models import AuditEvent
+from app.models import AuditEvent, Patient, StaffUser
 from app.schemas.common import QueryId, StrictSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Who read or changed what")
@@ -46,6 +46,15 @@ class Audit(MethodView):
     def get(self, args):
         """Audit events, newest first: every read of a patient's health data and every change."""
         query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(args["limit"])
+        staff = current_staff()
+        if not staff.is_platform_admin:  # a centre's admin: events about its patients or by its staff
+            if "patient_id" in args:
+                load_patient_for_staff(args["patient_id"])
+            patients = select(Patient.id).where(Patient.center_id == staff.center_id)
+            colleagues = select(StaffUser.id).where(StaffUser.center_id == staff.center_id)
+            query = query.where(AuditEvent.patient_id.in_(patients) | (
+                AuditEvent.patient_id.is_(None) & (AuditEvent.actor_type == "staff")
+                & AuditEvent.actor_id.in_(colleagues)))
         for key in ("patient_id", "actor_type", "actor_id", "action"):
             if key in args:
                 query = query.where(getattr(AuditEvent, key) == args[key])

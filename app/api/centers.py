@@ -31,7 +31,7 @@ class Centers(MethodView):
         """Centres the caller may see."""
         query = select(Center).order_by(Center.id)
         staff = current_staff()
-        if staff.role != "admin":
+        if not staff.is_platform_admin:
             query = query.where(Center.id == staff.center_id)
         return db.session.scalars(query).all()
 
@@ -39,7 +39,9 @@ class Centers(MethodView):
     @blp.arguments(CenterCreateSchema)
     @blp.response(201, CenterOutSchema)
     def post(self, data):
-        """Create a centre (admin)."""
+        """Create a centre (platform administrators: an admin without a centre)."""
+        if not current_staff().is_platform_admin:
+            raise ApiError(403, "Only a platform administrator may create centres.")
         center = Center(**data)
         db.session.add(center)
         db.session.flush()

@@ -22,6 +22,7 @@ from app.schemas.patient import (
 from app.services import audit
 from app.services.enrollment import issue_code
 from app.services.patients import create_patient, patient_view, update_patient
+from app.services.protocols import usable_at
 
 blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")
 
@@ -32,10 +33,10 @@ class Patients(MethodView):
     @blp.arguments(PatientListArgs, location="query")
     @blp.response(200, PatientOutSchema(many=True))
     def get(self, args):
-        """Patients of the caller's centre (admins: every centre, or `center_id`)."""
+        """Patients of the caller's centre (platform administrators: every centre, or `center_id`)."""
         staff = current_staff()
         query = select(Patient).order_by(Patient.id)
-        if staff.role != "admin":
+        if not staff.is_platform_admin:
             query = query.where(Patient.center_id == staff.center_id)
         if "center_id" in args:
             query = query.where(Patient.center_id == args["center_id"])
@@ -90,7 +91,7 @@ class PatientItem(MethodView):
 
 def _check_protocol_fits(patient: Patient, protocol_id: int) -> None:
     protocol = db.session.get(Protocol, protocol_id)
-    if protocol is None:
+    if not usable_at(protocol, patient.center_id):  # another centre's version is as unknown as a missing one
         raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
     if patient.product not in protocol.products or protocol.jurisdiction != patient.center.jurisdiction:
         raise ApiError(422, "Protocol does not fit.", fields={

@@ -11,20 +11,24 @@ from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Protocol
 from app.schemas.protocol import (
+    DefaultSchema,
     DryRunResultSchema,
     DryRunSchema,
     ProtocolCreateSchema,
     ProtocolListArgs,
     ProtocolOutSchema,
 )
-from app.services.protocol_admin import create_version, dry_run
+from app.services.protocol_admin import create_version, dry_run, set_default
+from app.services.protocols import staff_may_see, visible_to
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
 
 
 def load_protocol(protocol_id: int) -> Protocol:
+    """A template or a version of a centre the caller may see; 404 otherwise, so a centre never
+    learns that another centre's version exists."""
     protocol = db.session.get(Protocol, protocol_id)
-    if protocol is None:
+    if not staff_may_see(current_staff(), protocol):
         raise ApiError(404, "Protocol not found.")
     return protocol
 
@@ -35,8 +39,9 @@ class Protocols(MethodView):
     @blp.arguments(ProtocolListArgs, location="query")
     @blp.response(200, ProtocolOutSchema(many=True))
     def get(self, args):
-        """Every protocol version, newest first within a family."""
-        query = select(Protocol).order_by(Protocol.family, Protocol.version.desc())
+        """The shipped templates (`center_id` null, read-only) and the caller's centre's own versions,
+        newest first within a family."""
+        query = select(Protocol).where(visible_to(current_staff())).order_by(Protocol.family, Protocol.version.desc())
         if "family" in args:
             query = query.where(Protocol.family == args["family"])
         if args.get("current"):
@@ -47,11 +52,14 @@ class Protocols(MethodView):
     @blp.arguments(ProtocolCreateSchema)
     @blp.response(201, ProtocolOutSchema)
     def post(self, data):
-        """A new version of a protocol (`base_id`) or a new protocol (`family`); validated, every problem named."""
+        """A new version of a protocol (`base_id`) or a new protocol (`family`) for the caller's centre
+        (a platform administrator names `center_id`); validated, every problem named. A version made
+        from a template belongs to the centre; `make_default` makes it the centre's default for its products."""
         base = load_protocol(data["base_id"]) if "base_id" in data else None
         protocol = create_version(base, data["content"], data.get("name"), current_staff(),
                                   family=data.get("family"), jurisdiction=data.get("jurisdiction"),
-                                  products=data.get("products"), make_default=data["make_default"])
+                                  products=data.get("products"), make_default=data["make_default"],
+                                  center_id=data.get("center_id"))
         db.session.commit()
         return protocol
 
@@ -63,6 +71,23 @@ class ProtocolItem(MethodView):
     def get(self, protocol_id):
         """One protocol version with its full content."""
         return load_protocol(protocol_id)
+
+
+@blp.route("/<int(max=2147483647):protocol_id>/default")
+class ProtocolDefault(MethodView):
+    @requires("clinician", "admin")
+    @blp.arguments(DefaultSchema)
+    @blp.response(200, ProtocolOutSchema)
+    def put(self, data, protocol_id):
+        """Make one of your centre's versions its default for new patients, or stop.
+
+        The default per product is each centre's choice: a version marked default is the centre's
+        default for each of its products (the newest such version wins); without one, the shipped
+        template's. Shipped templates are read-only (409)."""
+        protocol = load_protocol(protocol_id)
+        set_default(protocol, data["is_default"])
+        db.session.commit()
+        return protocol
 
 
 @blp.route("/<int(max=2147483647):protocol_id>/dry-run")

@@ -15,6 +15,7 @@ from flask import g, request
 from app.api.errors import ApiError
 from app.extensions import db
 from app.models import ApiToken, Patient, StaffUser
+from app.services import audit
 from app.services.tokens import find_live_patient_token_locking, find_live_token_with_holder
 
 STAFF_ROLES = ("admin", "clinician", "nurse")
@@ -84,7 +85,10 @@ def requires(*kinds: str, lock_patient: bool = False):
             if actor.kind not in allowed:
                 raise ApiError(403, "Your role may not use this endpoint.")
             g.actor = actor
-            return view(*args, **kwargs)
+            result = view(*args, **kwargs)
+            if audit.is_platform_read():
+                audit.platform_read()
+            return result
 
         apidoc = dict(getattr(wrapper, "_apidoc", {}))
         manual = dict(apidoc.get("manual_doc", {}))

@@ -1,5 +1,6 @@
 """Every model, imported here so the mapper registry and Alembic see them all."""
 
+from app.models.ack_failure import AckFailure
 from app.models.alert import ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertEvent
 from app.models.audit import AuditEvent
 from app.models.center import JURISDICTIONS, Center
@@ -25,7 +26,7 @@ from app.models.token import ApiToken
 __all__ = [
     "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
     "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PRODUCTS", "PRODUCT_DISPLAY",
-    "PRODUCT_TARGET", "ROLES", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
+    "PRODUCT_TARGET", "ROLES", "AckFailure", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
     "CheckIn", "DeliveryAttempt", "EnrollmentCode", "EscalationPolicy", "Notification",
     "OnCallShift", "Patient", "Protocol", "Report", "SmsConversation", "StaffUser",
 ]

@@ -14,6 +14,8 @@ class Protocol(db.Model):
     """One immutable version of a monitoring protocol; a change is a new row with version + 1.
 
     `family` groups the versions ("us-cd19"); `content` holds restrictions, phases and thresholds.
+    A row without a centre is a shipped template: read-only, shared by every centre. A centre's
+    own versions (`center_id`) are seen, used and made default by that centre only (issue 15).
     """
 
     __tablename__ = "protocols"
@@ -26,9 +28,13 @@ class Protocol(db.Model):
     jurisdiction: Mapped[str] = mapped_column(String(2))
     products: Mapped[list] = mapped_column(JSON, default=list)
     content: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Shipped defaults are what a new patient gets for its product and jurisdiction.
+    # None: a shipped template. Otherwise the centre that owns this version.
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
+    # On a template: the shipped default for its products and jurisdiction. On a centre's version:
+    # that centre's choice of default for its products (the newest such version wins per product).
     is_default: Mapped[bool] = mapped_column(default=False)
-    # Retired versions stay for history (alerts point at them) but are not offered any more.
+    # Retired versions stay for history (alerts point at them) but are not offered any more. A
+    # version is only ever superseded by one of the same owner (a template by a template).
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

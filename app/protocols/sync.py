@@ -4,9 +4,11 @@ Core and a hand-written table shape (not the ORM model) because migrations call 
 migration must keep working when the model later grows columns. Idempotent: a family gets its
 first version, or a new version when the shipped content changed; stored versions are never edited.
 
-Shipped versions have no author (`created_by_id` is null). A new shipped version becomes the
-family's default only while the default is a shipped one: a version a centre's clinicians made
-and adopted is never displaced by a deploy.
+Shipped versions have no author (`created_by_id` is null) and no centre: they are the templates
+every centre shares (issue 15). A new shipped version becomes the family's template default only
+while that default is a shipped one: a shared version staff made before protocols belonged to
+centres, and was the default then, is not displaced by a deploy. Centres' own versions and
+defaults are never touched here.
 """
 
 from __future__ import annotations
@@ -30,21 +32,28 @@ protocols = sa.table(
     sa.column("superseded_by_id", sa.Integer),
     sa.column("created_by_id", sa.Integer),
     sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("center_id", sa.Integer),
 )
 
 
-def _latest_shipped(connection: sa.Connection, family: str):
+def _templates(has_owner: bool):
+    """Rows no centre owns; before migration 0010 the column did not exist and every row was shared."""
+    return protocols.c.center_id.is_(None) if has_owner else sa.true()
+
+
+def _latest_shipped(connection: sa.Connection, family: str, has_owner: bool):
     query = (sa.select(protocols.c.id, protocols.c.version, protocols.c.products, protocols.c.content)
-             .where(protocols.c.family == family, protocols.c.created_by_id.is_(None))
+             .where(protocols.c.family == family, protocols.c.created_by_id.is_(None), _templates(has_owner))
              .order_by(protocols.c.version.desc()).limit(1))
     return connection.execute(query).first()
 
 
-def _family_state(connection: sa.Connection, family: str) -> tuple[int, object]:
-    """The family's highest version number and its current default row (id, created_by_id)."""
+def _family_state(connection: sa.Connection, family: str, has_owner: bool) -> tuple[int, object]:
+    """The family's highest version number (version numbers are unique across owners) and its
+    current template default row (id, created_by_id)."""
     top = connection.execute(sa.select(sa.func.max(protocols.c.version)).where(protocols.c.family == family)).scalar()
     default = connection.execute(sa.select(protocols.c.id, protocols.c.created_by_id).where(
-        protocols.c.family == family, protocols.c.is_default.is_(True))).first()
+        protocols.c.family == family, protocols.c.is_default.is_(True), _templates(has_owner))).first()
     return top or 0, default
 
 
@@ -54,13 +63,15 @@ def _now_for(connection: sa.Connection) -> datetime:
     return now.replace(tzinfo=None) if connection.dialect.name == "sqlite" else now
 
 
-def sync_shipped_protocols(connection: sa.Connection, shipped: list[dict] = SHIPPED) -> list[str]:
+def sync_shipped_protocols(connection: sa.Connection, shipped: list[dict] = SHIPPED, *,
+                           has_owner: bool = True) -> list[str]:
+    """`has_owner=False` only for migrations older than the protocols' `center_id` column."""
     created = []
     for item in shipped:
-        latest = _latest_shipped(connection, item["family"])
+        latest = _latest_shipped(connection, item["family"], has_owner)
         if latest is not None and latest.content == item["content"] and latest.products == item["products"]:
             continue
-        top, default = _family_state(connection, item["family"])
+        top, default = _family_state(connection, item["family"], has_owner)
         becomes_default = default is None or default.created_by_id is None
         new_id = connection.execute(protocols.insert().values(
             family=item["family"], version=top + 1, name=item["name"], jurisdiction=item["jurisdiction"],

@@ -13,7 +13,9 @@ class ProtocolOutSchema(StrictSchema):
     name = fields.String()
     jurisdiction = fields.String()
     products = fields.List(fields.String())
-    is_default = fields.Boolean()
+    center_id = fields.Integer(allow_none=True, metadata={"description": "null: a shipped, read-only template"})
+    is_default = fields.Boolean(metadata={"description": "template: the shipped default; a centre's version: "
+                                                         "that centre's default for its products"})
     superseded_by_id = fields.Integer(allow_none=True)
     created_by_id = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
@@ -34,7 +36,10 @@ class ProtocolCreateSchema(StrictSchema):
     jurisdiction = fields.String(validate=validate.OneOf(("US", "EU", "UK")))
     products = fields.List(fields.String(validate=validate.OneOf(PRODUCTS)), validate=validate.Length(min=1))
     content = fields.Dict(required=True)
-    make_default = fields.Boolean(load_default=False)
+    make_default = fields.Boolean(load_default=False,
+                                  metadata={"description": "make it the centre's default for its products"})
+    center_id = Id(metadata={"description": "the centre this version is for (default: the caller's; "
+                                            "a platform administrator must name it)"})
 
     @validates_schema
     def _base_or_family(self, data, **kwargs) -> None:
@@ -42,6 +47,12 @@ class ProtocolCreateSchema(StrictSchema):
             raise ValidationError("Give base_id (a new version) or family (a new protocol), not both.", "_schema")
         if "family" in data and not {"jurisdiction", "products"} <= set(data):
             raise ValidationError("A new protocol needs jurisdiction and products.", "_schema")
+
+
+class DefaultSchema(StrictSchema):
+    is_default = fields.Boolean(required=True, metadata={
+        "description": "true: the centre's default for this version's products; false: no longer (the "
+                       "shipped default applies unless another of the centre's versions covers the product)"})
 
 
 class DryRunSchema(StrictSchema):

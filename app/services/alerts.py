@@ -41,8 +41,10 @@ ACK_CODE_DIGITS = (4, 4, 4, 4, 5, 5, 6, 6, 8)
 
 
 def _pick_ack_code(is_taken: Callable[[str], bool]) -> str:
-    """A short code, unique among the centre's active alerts, to text back ("ACK 4821"). Four
-    digits while there is room; a centre with thousands of open alerts gets longer codes."""
+    """A short code, unique among every centre's active alerts, to text back ("ACK 4821"): a
+    code then names one alert, whoever texts it (issue 15: a platform administrator's ACK took
+    another centre's alert with the same code). Four digits while there is room; thousands of
+    open alerts get longer codes."""
     for digits in ACK_CODE_DIGITS:
         code = str(secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1))
         if not is_taken(code):
@@ -50,15 +52,16 @@ def _pick_ack_code(is_taken: Callable[[str], bool]) -> str:
     raise RuntimeError("no free acknowledgement code")  # 8 random digits taken: a broken random source
 
 
-def _new_ack_code(center_id: int) -> str:
+def _new_ack_code() -> str:
     return _pick_ack_code(lambda code: db.session.scalar(select(Alert.id).where(
-        Alert.center_id == center_id, Alert.ack_code == code, Alert.status != "resolved").limit(1)) is not None)
+        Alert.ack_code == code, Alert.status != "resolved").limit(1)) is not None)
 
 
-def _new_ack_codes(center_id: int, count: int) -> list[str]:
-    """`count` codes for one centre with a single read of the codes in use (a burst)."""
-    taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.center_id == center_id,
-                                                                Alert.status != "resolved")))
+def _new_ack_codes(count: int, taken: set[str] | None = None) -> list[str]:
+    """`count` codes with a single read of the codes in use (a burst); `taken` carries the codes
+    already handed out in this burst."""
+    if taken is None:
+        taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != "resolved")))
     codes = []
     for _ in range(count):
         code = _pick_ack_code(taken.__contains__)
@@ -96,7 +99,7 @@ def _open(patient: Patient, level: str, entries: list[dict], *, now: datetime, k
         patient_id=patient.id, center_id=patient.center_id, kind=kind, status="open", level=level,
         findings=entries, assessment=assessment or {}, thresholds_snapshot=thresholds or {},
         protocol_id=protocol.id if protocol else None, protocol_version=protocol.version if protocol else None,
-        opening_report_id=report.id if report else None, ack_code=_new_ack_code(patient.center_id),
+        opening_report_id=report.id if report else None, ack_code=_new_ack_code(),
         opened_at=now, updated_at=now,
     )
     db.session.add(alert)
@@ -140,8 +143,9 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
     for request in fresh.values():
         by_centre[request.patient.center_id].append(request)
     opened = []
+    taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != "resolved")))
     for center_id, group in by_centre.items():
-        for request, code in zip(group, _new_ack_codes(center_id, len(group)), strict=True):
+        for request, code in zip(group, _new_ack_codes(len(group), taken), strict=True):
             protocol = request.protocol
             opened.append(Alert(
                 patient_id=request.patient.id, center_id=center_id, kind=request.kind, status="open",

@@ -26,3 +26,16 @@ def record(action: str, *, patient_id: int | None = None, target_type: str | Non
         details=details or {},
         at=utcnow(),
     ))
+
+
+def platform_read() -> None:
+    """A platform administrator (an admin without a centre) read something: every such read may
+    cross centres, so each is its own audit event, whatever the page or endpoint (issue 15)."""
+    record("platform_admin.read", details={"endpoint": request.endpoint, "path": request.path})
+    db.session.commit()
+
+
+def is_platform_read() -> bool:
+    actor = g.get("actor")
+    staff = getattr(actor, "staff", None)
+    return staff is not None and staff.is_platform_admin and request.method == "GET"

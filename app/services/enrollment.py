@@ -2,7 +2,8 @@
 
 A code reads `LOOKUP-SECRET`. The lookup part finds the row so that wrong secrets count against
 that enrollment: after five wrong tries in a row it is locked, even for the right secret, and the
-team issues a new one. Codes expire after 72 hours and work once.
+team issues a new one. Codes expire after 72 hours and work once; using one revokes every token
+the patient held before (the phone it replaces).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import select, update
 from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import EnrollmentCode, Patient
+from app.models import ApiToken, EnrollmentCode, Patient
 from app.services.tokens import issue_token
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -79,6 +80,10 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
     ).rowcount
     if claimed != 1:
         raise ApiError(401, "This enrollment code was already used.", code="code_expired")
+    # A new code is issued when a phone is lost or replaced: once it is used, no earlier phone
+    # keeps the patient's record (issue 15: a lost phone kept working for its token's 120 days).
+    db.session.execute(update(ApiToken).where(ApiToken.patient_id == row.patient_id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
     lifetime = timedelta(days=current_app.config["PATIENT_TOKEN_DAYS"])
     raw, token = issue_token(patient_id=row.patient_id, lifetime=lifetime)
     return row.patient, raw, token.expires_at

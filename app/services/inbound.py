@@ -4,12 +4,12 @@ START and HELP follow Twilio's conventions. Each handler returns the reply text 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Alert, Patient, StaffUser
+from app.models import AckFailure, Alert, Center, Patient, StaffUser
 from app.services.alerts import acknowledge, raise_alert
 from app.services.restrictions import day_after_infusion
 
@@ -45,24 +45,46 @@ def handle_staff_sms(sender: list[StaffUser], body: str, now: datetime) -> str |
     return _ack(sender, match.group(1), now)
 
 
+ACK_FAILURE_LIMIT = 10  # wrong ACK codes per phone per hour; codes are short, guessing must not pay
+ACK_FAILURE_WINDOW = timedelta(hours=1)
+NOTHING_ACKNOWLEDGED = ("Nothing was acknowledged for ACK {code}. Check the code in the page, or acknowledge "
+                        "from the page's link.")
+TOO_MANY_WRONG = "Too many wrong ACK codes from this phone. Acknowledge from the link in the page."
+AMBIGUOUS = ("ACK {code} matches {count} open alerts ({centres}). Nothing was acknowledged: acknowledge from the "
+             "link in the page you got.")
+
+
 def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
-    centers = {p.center_id for p in sender if p.center_id is not None}
-    admins = [p for p in sender if p.role == "admin"]
-    query = select(Alert).where(Alert.ack_code == code).order_by(Alert.id.desc())
-    if not admins:  # the phone must belong to staff of the alert's centre (admins: any centre)
-        query = query.where(Alert.center_id.in_(centers))
-    alerts = db.session.scalars(query).all()
-    active = [a for a in alerts if a.status != "resolved"]
+    """Acknowledge the one open alert the code names among the alerts the sender may act on
+    (their centres; a platform administrator's: every centre). Codes are unique among open alerts
+    when issued; should two still match (an older pair, or a collision), nothing is acknowledged
+    and the sender is asked to use the page's link. A code that names nothing the sender may act
+    on gets the same answer whether or not it exists elsewhere, and counts as a wrong attempt."""
+    phone = sender[0].phone
+    if _recent_failures(phone, now) >= ACK_FAILURE_LIMIT:
+        return TOO_MANY_WRONG
+    query = select(Alert).where(Alert.ack_code == code, Alert.status != "resolved").order_by(Alert.id)
+    if not any(p.is_platform_admin for p in sender):
+        query = query.where(Alert.center_id.in_({p.center_id for p in sender if p.center_id is not None}))
+    active = db.session.scalars(query).all()
     if not active:
-        if alerts:
-            return f"Alert {code} is already closed. Nothing changed."
-        return f"No alert with code {code} for your centre. Check the code in the page."
+        db.session.add(AckFailure(phone=phone, at=now))
+        return NOTHING_ACKNOWLEDGED.format(code=code)
+    if len(active) > 1:
+        names = db.session.scalars(select(Center.name).where(Center.id.in_({a.center_id for a in active}))
+                                   .order_by(Center.name)).all()
+        return AMBIGUOUS.format(code=code, count=len(active), centres=", ".join(names))
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
     if alert.status == "acknowledged":
         return f"Alert {code} was already acknowledged. Nothing changed."
     acknowledge(alert, person, now, via="sms")
     return f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
+
+
+def _recent_failures(phone: str, now: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(AckFailure).where(
+        AckFailure.phone == phone, AckFailure.at > now - ACK_FAILURE_WINDOW))
 
 
 def handle_patient_sms(patient: Patient, body: str, now: datetime) -> str | None:

@@ -16,20 +16,20 @@ from app.services.baseline import baseline_missing, relative_rules_off
 from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future
 from app.services.enrollment import IssuedCode, issue_code
 from app.services.milestones import plan_next
-from app.services.protocols import default_protocol_for
+from app.services.protocols import default_protocol_for, usable_at
 from app.services.restrictions import compute_restrictions, day_after_infusion
 
 
 def _choose_protocol(data: dict, center: Center) -> Protocol:
     if data.get("protocol_id"):
         protocol = db.session.get(Protocol, data["protocol_id"])
-        if protocol is None:
+        if not usable_at(protocol, center.id):  # another centre's version is as unknown as a missing one
             raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
         if data["product"] not in protocol.products or protocol.jurisdiction != center.jurisdiction:
             raise ApiError(422, "Protocol does not fit.", fields={
                 "protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]})
         return protocol
-    protocol = default_protocol_for(data["product"], center.jurisdiction)
+    protocol = default_protocol_for(data["product"], center.jurisdiction, center.id)
     if protocol is None:
         raise ApiError(422, "No default protocol.", fields={
             "product": [f"No default protocol for {data['product']} in {center.jurisdiction}."]})

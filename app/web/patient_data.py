@@ -38,7 +38,7 @@ def visible_patients(staff: StaffUser, *, active_only: bool = True) -> list[Pati
     query = select(Patient).options(selectinload(Patient.protocol), selectinload(Patient.center))
     if active_only:
         query = query.where(Patient.status == "active")
-    if staff.role != "admin":
+    if not staff.is_platform_admin:
         query = query.where(Patient.center_id == staff.center_id)
     # Most recent infusions first: they are in the riskiest days.
     return list(db.session.scalars(query.order_by(Patient.infused_at.desc(), Patient.id)))

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Protocol, StaffUser
+from app.models import Center, Protocol, StaffUser
 from app.protocols.content import RESTRICTION_KEYS
 from app.rules import THRESHOLD_SPECS
 from app.services.protocol_admin import create_version, dry_run
+from app.services.protocols import staff_may_see, visible_to
 from app.web.blueprints import staff_bp
 from app.web.protocol_form import (
     CHECK_IN_KEYS,
@@ -27,44 +28,73 @@ from app.web.session import current_staff, staff_required
 
 
 def load_protocol(protocol_id: int) -> Protocol:
+    """A shipped template or a version of the caller's centre; another centre's is a 404 (issue 15)."""
     protocol = db.session.get(Protocol, protocol_id)
-    if protocol is None:
+    if not staff_may_see(current_staff(), protocol):
         raise ApiError(404, "There is no such protocol.")
     return protocol
+
+
+def _owners(rows: list[Protocol]) -> dict[int, str]:
+    ids = {p.center_id for p in rows if p.center_id is not None}
+    return dict(db.session.execute(select(Center.id, Center.name).where(Center.id.in_(ids))).all()) if ids else {}
 
 
 @staff_bp.route("/protocols")
 @staff_required()
 def protocols():
-    rows = db.session.scalars(select(Protocol).order_by(Protocol.family, Protocol.version.desc())).all()
+    rows = db.session.scalars(select(Protocol).where(visible_to(current_staff()))
+                              .order_by(Protocol.family, Protocol.version.desc())).all()
     families: dict[str, list[Protocol]] = {}
     for row in rows:
         families.setdefault(row.family, []).append(row)
-    return render_template("web/protocols.html", families=families)
+    return render_template("web/protocols.html", families=families, owners=_owners(rows))
 
 
 @staff_bp.route("/protocols/<int(max=2147483647):protocol_id>")
 @staff_required()
 def protocol(protocol_id: int):
     protocol = load_protocol(protocol_id)
-    versions = db.session.scalars(select(Protocol).where(Protocol.family == protocol.family)
+    versions = db.session.scalars(select(Protocol).where(Protocol.family == protocol.family,
+                                                         visible_to(current_staff()))
                                   .order_by(Protocol.version.desc())).all()
     author = db.session.get(StaffUser, protocol.created_by_id) if protocol.created_by_id else None
     return render_template("web/protocol.html", protocol=protocol, versions=versions, author=author,
+                           owners=_owners([protocol]),
                            specs=THRESHOLD_SPECS, values=effective_thresholds(protocol.content),
                            restriction_keys=RESTRICTION_KEYS, check_in_keys=CHECK_IN_KEYS)
+
+
+def _centre_choices(base: Protocol) -> list[Center]:
+    """A platform administrator deriving from a template names the centre the version is for."""
+    if base.center_id is not None or not current_staff().is_platform_admin:
+        return []
+    return list(db.session.scalars(select(Center).order_by(Center.name)))
 
 
 def _form_page(base: Protocol, values, problems=None, result=None, digest=None, status=200):
     return render_template("web/protocol_new.html", base=base, values=values, problems=problems or {},
                            result=result, digest=digest, specs=THRESHOLD_SPECS, restriction_keys=RESTRICTION_KEYS,
-                           check_in_keys=CHECK_IN_KEYS), status
+                           check_in_keys=CHECK_IN_KEYS, centres=_centre_choices(base)), status
 
 
-def _dry_run(content: dict, period) -> dict:
-    staff = current_staff()
-    # A clinician replays their centre's reports; an admin without a home centre, every centre's.
-    result = dry_run(content, center_id=staff.center_id, patient_id=None, since=period[0], until=period[1])
+def _chosen_centre(base: Protocol, form, problems: dict) -> int | None:
+    """The centre the new version is for: its base's, the caller's, or (platform administrator
+    and a template) the one chosen in the form."""
+    if base.center_id is not None or current_staff().center_id is not None:
+        return base.center_id or current_staff().center_id
+    try:
+        chosen = int(form.get("center_id") or "")
+    except ValueError:
+        chosen = None
+    if chosen is None or db.session.get(Center, chosen) is None:
+        problems.setdefault("center_id", []).append("Choose the centre this version is for.")
+    return chosen
+
+
+def _dry_run(content: dict, period, center_id: int | None) -> dict:
+    # The reports of the centre the version is for.
+    result = dry_run(content, center_id=center_id, patient_id=None, since=period[0], until=period[1])
     db.session.rollback()  # a dry-run leaves no trace but its answer
     return result
 
@@ -81,20 +111,22 @@ def new_version(protocol_id: int):
     form = request.form
     content, problems = proposed_content(base.content, form, base.jurisdiction)
     period = dry_run_period(form, problems)
+    center_id = _chosen_centre(base, form, problems)
     if problems:
         return _form_page(base, form, problems, status=422)
-    digest = content_digest(content)
+    digest = content_digest({"content": content, "center_id": center_id})
     if form.get("action") == "save" and form.get("digest") == digest:
-        return _save(base, content, form)
+        return _save(base, content, form, center_id)
     if form.get("action") == "save":
         flash("The content changed after the last dry-run. Here is the dry-run of what you would save; "
               "check it and save again.", "info")
-    return _form_page(base, form, result=_dry_run(content, period), digest=digest)
+    return _form_page(base, form, result=_dry_run(content, period, center_id), digest=digest)
 
 
-def _save(base: Protocol, content: dict, form):
+def _save(base: Protocol, content: dict, form, center_id: int):
     try:
-        new = create_version(base, content, (form.get("name") or "").strip() or None, current_staff())
+        new = create_version(base, content, (form.get("name") or "").strip() or None, current_staff(),
+                             center_id=center_id)
     except ApiError as exc:
         db.session.rollback()
         problems: dict[str, list[str]] = {}

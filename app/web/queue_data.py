@@ -34,7 +34,7 @@ def _alerts(staff: StaffUser) -> list[Alert]:
     query = (select(Alert).where(Alert.status != "resolved").options(
         selectinload(Alert.patient).selectinload(Patient.center))
              .order_by(LEVEL_ORDER, Alert.opened_at, Alert.id).limit(QUEUE_LIMIT))
-    if staff.role != "admin":
+    if not staff.is_platform_admin:
         query = query.where(Alert.center_id == staff.center_id)
     return list(db.session.scalars(query))
 

@@ -20,6 +20,7 @@ from app.api.security import STAFF_ROLES, Actor
 from app.clock import utcnow
 from app.extensions import db
 from app.models import StaffUser
+from app.services import audit
 from app.services.tokens import find_live_token, issue_token, revoke
 
 SESSION_TOKEN = "staff_token"  # noqa: S105 - the session key's name, not a secret
@@ -99,7 +100,10 @@ def staff_required(*roles: str, fragment: bool = False):
             if actor.staff.role not in allowed:
                 abort(403, "Your role may not use this page.")
             g.actor = actor
-            return view(*args, **kwargs)
+            result = view(*args, **kwargs)
+            if audit.is_platform_read():
+                audit.platform_read()
+            return result
 
         return wrapper
 

@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade():
-    sync_shipped_protocols(op.get_bind())
+    sync_shipped_protocols(op.get_bind(), has_owner=False)  # centre_id arrives in 0010
 
 
 def downgrade():

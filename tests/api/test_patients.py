@@ -127,10 +127,14 @@ def test_staff_of_another_centre_get_404_for_a_patient(client, login, make_cente
     assert client.get("/api/v1/patients", headers=stranger).json == []
 
 
-def test_admins_see_every_centre(client, login, make_center, make_staff, make_patient):
+def test_platform_admins_see_every_centre_and_centre_admins_only_theirs(client, login, make_center, make_staff,
+                                                                         make_patient):
+    # Issue 15 changes this: an admin with a centre is that centre's admin only.
     patient = make_patient(make_center())
-    admin = login(make_staff("admin", make_center()))
-    assert client.get(f"/api/v1/patients/{patient.id}", headers=admin).status_code == 200
+    centre_admin = login(make_staff("admin", make_center()))
+    platform_admin = login(make_staff("admin", None))
+    assert client.get(f"/api/v1/patients/{patient.id}", headers=centre_admin).status_code == 404
+    assert client.get(f"/api/v1/patients/{patient.id}", headers=platform_admin).status_code == 200
 
 
 def test_a_patient_token_is_403_on_staff_endpoints(client, make_center, make_patient):

@@ -55,7 +55,13 @@ def test_a_new_version_never_edits_the_old_one(client, clinician):
     assert created.status_code == 201
     assert (created.json["family"], created.json["version"], created.json["is_default"]) == ("us-cd19", 2, False)
     db.session.refresh(base)
-    assert base.content == before and base.superseded_by_id == created.json["id"]
+    # Issue 15: a shipped template is never superseded by one centre's version (it stays current
+    # for every other centre); the centre's own version is superseded by its next one.
+    assert base.content == before and base.superseded_by_id is None
+    again = client.post("/api/v1/protocols", json={"base_id": created.json["id"], "content": content},
+                        headers=clinician)
+    assert again.status_code == 201
+    assert db.session.get(Protocol, created.json["id"]).superseded_by_id == again.json["id"]
 
 
 def test_a_new_patient_gets_the_protocol_named_at_enrollment_or_a_422_that_names_it(client, clinician, center):

@@ -214,7 +214,7 @@ def test_a_forged_ack_is_403_and_changes_nothing(client, twilio_app, team, cente
 
 @pytest.mark.parametrize(("sender", "body", "expected"), [
     ("+16175550999", "ACK 1234", "not registered"),
-    ("nurse", "ACK 0000", "No alert with code 0000"),
+    ("nurse", "ACK 0000", "Nothing was acknowledged for ACK 0000"),  # issue 15: never says whether it exists
     ("nurse", "hello", "did not understand"),
     ("nurse", "HELP", "Reply ACK"),
 ])
@@ -233,7 +233,7 @@ def test_staff_of_another_centre_cannot_ack_by_sms(client, twilio_app, team, cen
     outsider = make_staff("nurse", make_center(), phone="+16175550177")
     code = db.session.get(Alert, alert_id).ack_code
     reply = signed_post("/webhooks/twilio/inbound", {"From": outsider.phone, "Body": f"ACK {code}"})
-    assert "No alert with code" in reply.get_data(as_text=True)
+    assert f"Nothing was acknowledged for ACK {code}" in reply.get_data(as_text=True)
     assert db.session.get(Alert, alert_id).status == "open"
 
 
@@ -242,7 +242,8 @@ def test_an_ack_of_a_closed_alert_changes_nothing(client, login, twilio_app, tea
     client.post(f"/api/v1/alerts/{alert_id}/resolve", json={"disposition": "false_alarm"}, headers=login(team["nurse"]))
     code = db.session.get(Alert, alert_id).ack_code
     reply = signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "Body": f"ACK {code}"})
-    assert "already closed" in reply.get_data(as_text=True)
+    # Issue 15: a closed alert's code is answered like any code that names no open alert.
+    assert f"Nothing was acknowledged for ACK {code}" in reply.get_data(as_text=True)
     assert db.session.get(Alert, alert_id).status == "resolved"
 
 

@@ -58,7 +58,8 @@ def test_a_clinician_dry_runs_then_saves_a_new_version(client, make_center, make
     new = db.session.query(Protocol).filter_by(family=base.family, version=base.version + 1).one()
     assert (new.content["thresholds"], new.name, new.created_by_id) == (
         {"fever_c": 37.6}, "CD19 with a 37.5 fever line", clinician.id)
-    assert db.session.get(Protocol, base.id).superseded_by_id == new.id
+    # Issue 15: the new version is the clinician's centre's; the shipped template stays current for others.
+    assert new.center_id == clinician.center_id and db.session.get(Protocol, base.id).superseded_by_id is None
     assert new.content["phases"] == base.content["phases"]
     html = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Saved as version" in html
@@ -83,7 +84,7 @@ def test_problems_are_named_by_field(client, make_center, make_staff, make_patie
 
 def test_the_form_refuses_a_setting_on_its_unsafe_side_naming_the_reference_figure(
         client, make_center, make_staff, make_patient, web_sign_in):
-    # Issue 13 item 6: dry-run and save both refuse; nothing is stored.
+    # A protocol may only make Vigil more careful: dry-run and save both refuse; nothing is stored.
     center = make_center()
     base = make_patient(center).patient.protocol
     web_sign_in(make_staff("clinician", center))
@@ -100,3 +101,30 @@ def test_the_form_refuses_a_setting_on_its_unsafe_side_naming_the_reference_figu
                           data={**fields, "threshold-hypoxia_spo2": "93", "action": "dry_run"})
     assert careful.status_code == 200
     assert db.session.query(Protocol).count() == versions
+
+
+def test_a_platform_admin_names_the_centre_a_new_version_is_for(client, make_center, make_staff, make_patient,
+                                                                web_sign_in):
+    """Issue 15: a version belongs to a centre; an admin without one chooses it in the form, and
+    the dry-run replays that centre's reports only."""
+    alpha, beta = make_center(name="Alpha"), make_center(name="Beta")
+    base = make_patient(alpha).patient.protocol
+    for centre in (alpha, beta):
+        patient = make_patient(centre)
+        client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 37.8}), headers=patient.headers)
+    web_sign_in(make_staff("admin", None))
+    path = f"/protocols/{base.id}/new-version"
+    page = client.get(path).get_data(as_text=True)
+    assert unlabelled(page) == [] and f'<option value="{beta.id}">Beta</option>' in page
+    fields = {**_form_fields(page), "threshold-fever_c": "37.5", "name": "Beta's line"}
+    unnamed = client.post(path, data={**fields, "action": "dry_run"})
+    assert unnamed.status_code == 422 and "Choose the centre this version is for." in unnamed.get_data(as_text=True)
+    dry = client.post(path, data={**fields, "center_id": str(beta.id), "action": "dry_run"}).get_data(as_text=True)
+    urgent = re.search(r'<tr data-level="urgent"><td>Urgent</td><td>(\d+)</td><td>(\d+)</td>', dry).groups()
+    assert urgent == ("0", "1")  # Beta's one report, not Alpha's too
+    saved = client.post(path, data={**fields, "center_id": str(beta.id), "digest": _form_fields(dry)["digest"],
+                                    "action": "save"})
+    assert saved.status_code == 302
+    new = db.session.query(Protocol).filter_by(family=base.family, name="Beta's line").one()
+    assert new.center_id == beta.id
+    assert "Beta" in client.get(saved.headers["Location"]).get_data(as_text=True)

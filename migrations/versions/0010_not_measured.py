@@ -1,13 +1,13 @@
-"""reports.not_measured: vitals answered "can't measure" (issue 13 item 7)
+"""reports.not_measured: vitals answered "can't measure"
 
-Revision ID: 0010_i13b
+Revision ID: 0010
 Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_i13b'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
