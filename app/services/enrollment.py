@@ -79,6 +79,10 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
     ).rowcount
     if claimed != 1:
         raise ApiError(401, "This enrollment code was already used.", code="code_expired")
+    # A new enrollment is a new phone (or a reinstalled app): the old device's token is stale.
+    from app.services.devices import drop
+
+    drop(row.patient_id, "re_enrolled")
     lifetime = timedelta(days=current_app.config["PATIENT_TOKEN_DAYS"])
     raw, token = issue_token(patient_id=row.patient_id, lifetime=lifetime)
     return row.patient, raw, token.expires_at

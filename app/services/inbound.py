@@ -45,7 +45,17 @@ def handle_staff_sms(sender: list[StaffUser], body: str, now: datetime) -> str |
     return _ack(sender, match.group(1), now)
 
 
+def acknowledge_by_code(sender: list[StaffUser], code: str, now: datetime, *, via: str) -> bool:
+    """`ACK <code>` from another channel (a keypress on a page's call): the same checks and the
+    same acknowledgement. True when this acknowledged the alert."""
+    return _ack_outcome(sender, code, now, via)[0]
+
+
 def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
+    return _ack_outcome(sender, code, now, "sms")[1]
+
+
+def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) -> tuple[bool, str]:
     centers = {p.center_id for p in sender if p.center_id is not None}
     admins = [p for p in sender if p.role == "admin"]
     query = select(Alert).where(Alert.ack_code == code).order_by(Alert.id.desc())
@@ -55,14 +65,14 @@ def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
     active = [a for a in alerts if a.status != "resolved"]
     if not active:
         if alerts:
-            return f"Alert {code} is already closed. Nothing changed."
-        return f"No alert with code {code} for your centre. Check the code in the page."
+            return False, f"Alert {code} is already closed. Nothing changed."
+        return False, f"No alert with code {code} for your centre. Check the code in the page."
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
     if alert.status == "acknowledged":
-        return f"Alert {code} was already acknowledged. Nothing changed."
-    acknowledge(alert, person, now, via="sms")
-    return f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
+        return False, f"Alert {code} was already acknowledged. Nothing changed."
+    acknowledge(alert, person, now, via=via)
+    return True, f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
 
 
 def handle_patient_sms(patient: Patient, body: str, now: datetime) -> str | None:
