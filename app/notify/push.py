@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -77,29 +78,40 @@ class FcmPushSender:
         self.api_base_url = api_base_url.rstrip("/")
 
     def _service(self):
+        import requests
         from firebase_admin import messaging
 
-        service = messaging._get_messaging_service(self.app)
-        if self.api_base_url != DEFAULT_FCM_BASE_URL:
-            # firebase-admin has no setting for the FCM host (its emulator variables cover Auth,
-            # Database, Firestore and Storage only); the service's send URL is the one place it
-            # is built, so a stand-in or a regional proxy is reached by rewriting its host.
-            service._fcm_url = service._fcm_url.replace(DEFAULT_FCM_BASE_URL, self.api_base_url, 1)
+        service = messaging._get_messaging_service(self.app)  # built once per app, then cached
+        if not getattr(service, "_vigil_ready", False):
+            if self.api_base_url != DEFAULT_FCM_BASE_URL:
+                # firebase-admin has no setting for the FCM host (its emulator variables cover
+                # Auth, Database, Firestore and Storage only); the service's send URL is the one
+                # place it is built, so a stand-in or a proxy is reached by rewriting its host.
+                service._fcm_url = service._fcm_url.replace(DEFAULT_FCM_BASE_URL, self.api_base_url, 1)
+            # No SDK retries (up to 4, with backoff, on a 503): the outbox owns retries, and a
+            # reminder FCM cannot take now goes by SMS in the same tick instead of waiting.
+            service._client.session.mount(self.api_base_url, requests.adapters.HTTPAdapter(max_retries=0))
+            service._vigil_ready = True
         return service
 
     def send(self, push: Push) -> SendResult:
         from firebase_admin import exceptions, messaging
+        from google.auth.exceptions import GoogleAuthError
 
-        message = messaging.Message(
-            token=push.token,
-            notification=messaging.Notification(title=push.title, body=push.body),
-            data=push.data,
-            android=messaging.AndroidConfig(priority="high"),
-            apns=messaging.APNSConfig(payload=messaging.APNSPayload(aps=messaging.Aps(sound="default"))),
-        )
+        with warnings.catch_warnings():
+            # firebase-admin 7.7 deprecates `token` for Firebase installation ids (`fid`); the app
+            # registers the FCM registration token, which the v1 API still takes as `token`.
+            warnings.filterwarnings("ignore", "Message.token is deprecated", DeprecationWarning)
+            message = messaging.Message(
+                token=push.token,
+                notification=messaging.Notification(title=push.title, body=push.body),
+                data=push.data,
+                android=messaging.AndroidConfig(priority="high"),
+                apns=messaging.APNSConfig(payload=messaging.APNSPayload(aps=messaging.Aps(sound="default"))),
+            )
         try:
             name = self._service().send(message)
-        except (messaging.UnregisteredError, messaging.SenderIdMismatchError) as exc:
+        except messaging.UnregisteredError as exc:
             raise PushTokenGoneError(None, f"fcm: token gone: {exc.code}") from exc
         except exceptions.InvalidArgumentError as exc:
             # The message itself is fixed and valid, so FCM's INVALID_ARGUMENT means the token.
@@ -108,6 +120,8 @@ class FcmPushSender:
             status = exc.http_response.status_code if exc.http_response is not None else None
             kind = TransientSendError if status is None or status >= 500 or status == 429 else PermanentSendError
             raise kind(None, f"fcm: {exc.code}", http_status=status) from exc
+        except GoogleAuthError as exc:  # the OAuth token could not be had (key refused, endpoint down)
+            raise TransientSendError(None, f"fcm: credentials: {type(exc).__name__}") from exc
         except ValueError as exc:  # an unreadable answer, or a token the SDK itself refuses
             raise TransientSendError(None, f"fcm: {exc}") from exc
         return SendResult(sid=name, status="sent")

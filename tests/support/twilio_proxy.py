@@ -69,6 +69,10 @@ class RecordedRequest:
     def is_message_create(self) -> bool:
         return self.method == "POST" and self.path.endswith("/Messages.json")
 
+    @property
+    def is_call_create(self) -> bool:
+        return self.method == "POST" and self.path.endswith("/Calls.json")
+
 
 @dataclass
 class Rule:
@@ -175,6 +179,16 @@ class TwilioProxy:
             r
             for r in self.requests
             if r.is_message_create
+            and (accepted is None or r.accepted == accepted)
+            and (to is None or r.form.get("To") == to)
+        ]
+
+    def calls(self, *, accepted: bool | None = None, to: str | None = None) -> list[RecordedRequest]:
+        """Calls-create requests (voice calls of pages, issue 17), filtered like `messages`."""
+        return [
+            r
+            for r in self.requests
+            if r.is_call_create
             and (accepted is None or r.accepted == accepted)
             and (to is None or r.form.get("To") == to)
         ]
