@@ -3,8 +3,6 @@ stand-in, driven by Gather and call status webhooks signed as Twilio signs them 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
