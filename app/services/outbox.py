@@ -219,6 +219,13 @@ def send_claimed(notification_id: int, token: str, now: datetime) -> str:
     if row is None or row.state != "sending" or row.claim_token != token:
         return "skipped"
     to, body, callback, channel = row.to_phone, row.body, status_callback_url(row), row.channel
+    if channel == "call" and row.provider_sid:
+        # An earlier attempt's outcome was lost (a timeout, a dead process), but Twilio's status
+        # callback has named the call since: it was placed. Placing it again would ring the
+        # person twice for one step (issue 17).
+        sid, status = row.provider_sid, row.provider_status or "initiated"
+        db.session.commit()
+        return _record_sent(notification_id, token, sid, status, now, channel="call")
     push = _push_for(row) if channel == "push" else None
     opted_out = channel == "push" and _patient_opted_out(row.patient_id)
     call = (_call_twiml(body, row.extra.get("language", "en-US"), voice_url(row, "gather")), voice_url(row, "status")) \
