@@ -238,3 +238,29 @@ def test_a_call_placed_again_is_never_a_second_call_for_the_step(client, channel
     assert len(calls(alert_id)) == len({(c.to_phone, c.escalation_step) for c in calls(alert_id)})
 
 
+
+
+def test_calls_are_fhir_communications_with_the_phone_medium_and_in_the_handoff(
+        client, login, channels_app, twilio_api, team, center, make_patient, tick, signed_post, frozen_clock):
+    from tests.fhir.r4 import validate
+
+    patient, alert_id = emergency(client, make_patient, center)
+    tick()
+    row = call_to(alert_id, team["nurse"].phone)
+    frozen_clock.advance(minutes=1)
+    call_status(signed_post, row, "in-progress", answered_by="human")
+    gather(signed_post, row, "1")
+    headers = login(team["nurse"])
+    bundle = client.get(f"/api/v1/patients/{patient.id}/fhir", headers=headers).json
+    communications = {r["resource"]["id"]: r["resource"] for r in bundle["entry"]
+                      if r["resource"]["resourceType"] == "Communication"}
+    call = communications[f"comm-{row.id}"]
+    validate(call)
+    assert call["medium"] == [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
+                                           "code": "PHONE", "display": "telephone"}], "text": "Phone call"}]
+    assert call["status"] == "completed" and "received" in call
+    assert "Press 1 to acknowledge." in call["payload"][0]["contentString"]
+    texts = [c for c in communications.values() if c["medium"][0]["text"] == "SMS"]
+    assert texts and all(c["medium"][0]["coding"][0]["code"] == "WRITTEN" for c in texts)
+    handoff = client.get(f"/api/v1/alerts/{alert_id}/handoff?format=html", headers=headers).get_data(as_text=True)
+    assert "(phone call)" in handoff and "called" in handoff.lower()
