@@ -131,7 +131,7 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
 def _call(alert: Alert, people: list[StaffUser], now: datetime, *, step: int) -> list[str]:
     """Queue a phone call to each person (issue 17): the same outbox, claims and leases as a
     page, one call per person per step (the key names the fence and the step)."""
-    text = _call_text(alert)
+    text = call_text_for(alert)
     called = []
     for person in people:
         if not person.phone:
@@ -156,7 +156,7 @@ def call_language(alert: Alert) -> str:
     return JURISDICTION_LANGUAGE.get(center.jurisdiction, "en-US")
 
 
-def _call_text(alert: Alert) -> str:
+def call_text_for(alert: Alert) -> str:
     patient = db.session.get(Patient, alert.patient_id)
     top = sorted((f for f in alert.findings if f.get("level") != "routine"), key=_severity, reverse=True)
     label = spoken_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
