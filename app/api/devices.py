@@ -20,7 +20,8 @@ blp = Blueprint("devices", __name__, url_prefix="/api/v1/me",
 class DeviceInSchema(StrictSchema):
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     # FCM registration tokens are about 160 characters; the bound only refuses garbage.
-    token = fields.String(required=True, validate=validate.Length(min=20, max=4096))
+    token = fields.String(required=True, validate=validate.Length(min=20, max=4096),
+                          metadata={"description": "The app's Firebase Cloud Messaging registration token"})
     app_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 

@@ -33,7 +33,9 @@ class StepSchema(StrictSchema):
     wait_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=240))
     # How the step reaches people (issue 17); without it, by SMS. Stored only when given.
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
-                           validate=[validate.Length(min=1, max=2), _distinct])
+                           validate=[validate.Length(min=1, max=2), _distinct],
+                           metadata={"description": 'How the step reaches people: "sms", "call" (a phone call that '
+                                                    'asks to press 1 to acknowledge) or both; without it, "sms".'})
 
 
 class ChainSchema(StrictSchema):
@@ -44,7 +46,8 @@ class ChainSchema(StrictSchema):
 class PolicySchema(StrictSchema):
     urgent = fields.Nested(ChainSchema, required=True)
     emergency = fields.Nested(ChainSchema, required=True)
-    call_language = fields.String(validate=validate.OneOf(CALL_LANGUAGES))  # else the jurisdiction's
+    call_language = fields.String(validate=validate.OneOf(CALL_LANGUAGES), metadata={
+        "description": "The language calls speak (Twilio text-to-speech); else the jurisdiction's English."})
 
 
 class PolicyOutSchema(Schema):
