@@ -264,3 +264,29 @@ def test_calls_are_fhir_communications_with_the_phone_medium_and_in_the_handoff(
     assert texts and all(c["medium"][0]["coding"][0]["code"] == "WRITTEN" for c in texts)
     handoff = client.get(f"/api/v1/alerts/{alert_id}/handoff?format=html", headers=headers).get_data(as_text=True)
     assert "(phone call)" in handoff and "called" in handoff.lower()
+
+
+def test_a_call_twilio_refuses_for_now_is_retried_and_placed_once(client, login, channels_app, twilio_api, team,
+                                                                   center, make_patient, tick, frozen_clock):
+    set_policy(client, login, team, center, CALL_CHAIN)
+    twilio_api.respond_with(503, to=team["nurse"].phone, times=1)
+    _patient, alert_id = urgent(client, make_patient, center)
+    tick()
+    row = call_to(alert_id, team["nurse"].phone)
+    assert (row.state, len(twilio_api.calls(accepted=False))) == ("pending", 1)
+    frozen_clock.advance(minutes=1)
+    tick()
+    db.session.refresh(row)
+    assert row.state == "sent" and len(twilio_api.calls(accepted=True, to=team["nurse"].phone)) == 1
+
+
+def test_the_watchdog_tells_the_admins_when_calls_cannot_go_out(client, login, channels_app, twilio_api, team,
+                                                                center, make_patient, tick, frozen_clock):
+    set_policy(client, login, team, center, CALL_CHAIN)
+    twilio_api.respond_with(503, to=team["nurse"].phone)
+    _patient, alert_id = urgent(client, make_patient, center)
+    for _ in range(6):
+        tick()
+        frozen_clock.advance(minutes=3)
+    warnings = db.session.scalars(select(Notification).where(Notification.purpose == "watchdog")).all()
+    assert [w.to_phone for w in warnings] == [team["admin"].phone]

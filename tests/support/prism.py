@@ -48,15 +48,16 @@ def write_derived_spec(
     src: Path | str, dst: Path | str, errors: dict[int, tuple[int, str]] | None = None
 ) -> Path:
     """Copy Twilio's spec to `dst`, adding error responses (in Twilio's legacy error shape,
-    which the SDK raises as TwilioRestException) to Messages create.
+    which the SDK raises as TwilioRestException) to Messages create and Calls create.
 
     Side effect to know: once a 400 is defined, Prism answers every *invalid* request to
     this operation with that 400 example (21211) instead of its own 422.
     """
     spec = json.loads(Path(src).read_text(encoding="utf-8"))
-    operation = spec["paths"][MESSAGES_PATH]["post"]
-    for status, (code, message) in (errors or TWILIO_ERRORS).items():
-        operation["responses"][str(status)] = _error_response(status, code, message)
+    for path in (MESSAGES_PATH, CALLS_PATH):  # texts and, since issue 17, calls of pages
+        operation = spec["paths"][path]["post"]
+        for status, (code, message) in (errors or TWILIO_ERRORS).items():
+            operation["responses"][str(status)] = _error_response(status, code, message)
     _declare_repeated_form_fields(spec["paths"][CALLS_PATH]["post"])
     Path(dst).write_text(json.dumps(spec), encoding="utf-8")
     return Path(dst)
