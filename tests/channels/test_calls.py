@@ -3,6 +3,8 @@ stand-in, driven by Gather and call status webhooks signed as Twilio signs them 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -290,3 +292,17 @@ def test_the_watchdog_tells_the_admins_when_calls_cannot_go_out(client, login, c
         frozen_clock.advance(minutes=3)
     warnings = db.session.scalars(select(Notification).where(Notification.purpose == "watchdog")).all()
     assert [w.to_phone for w in warnings] == [team["admin"].phone]
+
+
+def test_calls_are_claimed_ahead_of_reminders_and_pushes(app, frozen_clock):
+    from app.services import outbox
+
+    now = frozen_clock.advance(seconds=0)
+    for i in range(60):
+        outbox.queue(dedupe_key=f"reminder-{i}", purpose="reminder", channel="push", to_phone="+16175550100",
+                     body="r", now=now - timedelta(minutes=10))
+    outbox.queue(dedupe_key="call", purpose="call", channel="call", to_phone="+16175550101", body="c", now=now)
+    db.session.commit()
+    claimed = [db.session.get(Notification, i) for i, _token in outbox.claim_due(now)]
+    assert (claimed[0].purpose, claimed[0].channel) == ("call", "call")
+    assert {n.channel for n in claimed[1:]} == {"push"}
