@@ -59,6 +59,16 @@ class Config:
     TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
     TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://localhost:5000")
+    # Push to the patient's app (issue 17): log (development) or fcm (Firebase Cloud Messaging
+    # HTTP v1 through firebase-admin, with a service-account key file and its project id).
+    PUSH_BACKEND = _env("PUSH_BACKEND", "log")
+    FCM_CREDENTIALS_FILE = _env("FCM_CREDENTIALS_FILE")
+    FCM_PROJECT_ID = _env("FCM_PROJECT_ID")
+    FCM_API_BASE_URL = _env("FCM_API_BASE_URL", "https://fcm.googleapis.com")
+    # Voice calls of pages (issue 17): log, or twilio (the Twilio account above, calling from
+    # TWILIO_FROM_NUMBER). Defaults to twilio when the account and a from number are set.
+    VOICE_BACKEND = _env("VOICE_BACKEND", "twilio" if _env("TWILIO_ACCOUNT_SID") and _env("TWILIO_AUTH_TOKEN")
+                         and _env("TWILIO_FROM_NUMBER") else "log")
     # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
     PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
     CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)
@@ -104,6 +114,8 @@ class TestingConfig(Config):
     AUTH_RATE_LIMIT = "1000/minute"  # the rate-limit test lowers it for itself
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # thousands of test logins; never in production
     SMS_BACKEND = "log"
+    PUSH_BACKEND = "log"
+    VOICE_BACKEND = "log"
 
 
 class ProductionConfig(Config):

@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         centers,
         checkins,
+        devices,
         docs,
         escalation,
         fhir,
@@ -73,15 +74,17 @@ def register_blueprints(app: Flask) -> None:
         protocols,
         reports,
         staff,
+        voice_webhooks,
         webhooks,
     )
     from app.extensions import api
 
-    for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir, audit,
+    for module in (auth, centers, patients, me, devices, reports, checkins, alerts, escalation, protocols, fhir, audit,
                    staff):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(voice_webhooks.bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from app.api import bench
 

@@ -27,6 +27,7 @@ STAFF = [
     ("clinician@vigil.demo", "clinician", "Dr Casey Clinician", "+16175550102"),
     ("nurse@vigil.demo", "nurse", "Nico Nurse", "+16175550103"),
 ]
+PUSH_PATIENT = "DEMO-1002"  # has the app registered for pushes (issue 17)
 # (mrn, name, product, days since infusion, language, demo code)
 PATIENTS = [
     ("DEMO-1001", "Maria Lopez", "yescarta", 2, "es", "DEMOA-100001"),
@@ -120,4 +121,38 @@ def load_demo() -> list[str]:
     lines.append("Patient enrollment codes (POST /api/v1/auth/enroll {\"code\": ...}):")
     for patient, spec in zip(patients, PATIENTS, strict=True):
         lines.append(f"  {spec[0]} {patient.product:9} day {spec[3]:>3}  {spec[5]}  ({_code_state(spec[5])})")
+    return lines + _channel_lines(patients)
+
+
+def _demo_device(patient: Patient) -> None:
+    """One patient's app registered for pushes, as PUT /api/v1/me/device would (issue 17)."""
+    from app.services.devices import device_of, register
+
+    if device_of(patient.id) is None:
+        register(patient, platform="android", token="demo-fcm-token-" + "0" * 48, app_version="demo", now=utcnow())
+
+
+def _channel_lines(patients: list[Patient]) -> list[str]:
+    """What the demo would push and say on the phone (the log backends print each send)."""
+    from flask import current_app
+
+    from app.models import Alert
+    from app.notify.texts import push_check_in
+    from app.services.escalation import call_text_for
+
+    pushed = next(p for p in patients if p.mrn == PUSH_PATIENT)
+    _demo_device(pushed)
+    db.session.commit()
+    title, body = push_check_in(pushed.language)
+    backends = ", ".join(f"{key}={current_app.config.get(key) or 'log'}"
+                         for key in ("SMS_BACKEND", "PUSH_BACKEND", "VOICE_BACKEND"))
+    lines = [f"Channels: {backends}",
+             f"  Push: {pushed.name}'s app is registered; each check-in reminder is pushed as "
+             f"\"{title}: {body}\" with data {{kind: check_in, check_in_id}} (no health data), SMS if FCM refuses."]
+    alert = db.session.scalar(select(Alert).where(Alert.center_id == pushed.center_id, Alert.status == "open",
+                                                  Alert.level.in_(("urgent", "emergency"))).order_by(Alert.id))
+    if alert is not None:
+        lines.append(f"  Call: emergency chains call and text from step 1, urgent ones call from step 2; "
+                     f"alert {alert.id} would say, twice: \"{call_text_for(alert)}\"")
+    lines.append("  The clock prints each as a PUSH, SMS or CALL line.")
     return lines

@@ -51,7 +51,8 @@ class Policy(MethodView):
     def put(self, data, center_id):
         """Replace the centre's chains; alerts already open keep the chain they started with."""
         center = load_center_for_staff(center_id)
-        ids = {t for chain in data.values() for step in chain["steps"] for t in step["notify"] if isinstance(t, int)}
+        chains = [data["urgent"], data["emergency"]]  # beside them: call_language (issue 17)
+        ids = {t for chain in chains for step in chain["steps"] for t in step["notify"] if isinstance(t, int)}
         _check_staff_ids(center, ids, "steps.notify")
         row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center.id))
         if row is None:

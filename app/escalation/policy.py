@@ -1,5 +1,7 @@
 """A centre's escalation policy (CONTRACT §3): for `urgent` and `emergency`, ordered steps of
-`{notify: [...], wait_minutes}` and `repeat`, the number of extra runs of the whole chain.
+`{notify: [...], wait_minutes, channels?}` and `repeat`, the number of extra runs of the whole chain.
+`channels` is ["sms"] (the default), ["call"] or ["sms", "call"] (issue 17); the optional
+`call_language` names the Twilio voice language calls speak (else the jurisdiction's).
 
 Targets are staff ids, "on_call" (whoever is on call when the step runs), or a role group of the
 centre ("clinicians", "nurses", "admins").
@@ -17,12 +19,21 @@ DEFAULT_URGENT_WAIT_MINUTES = 15
 DEFAULT_EMERGENCY_WAIT_MINUTES = 5
 
 
-def _chain(wait: int) -> dict:
-    return {"steps": [{"notify": ["on_call"], "wait_minutes": wait},
-                      {"notify": ["clinicians"], "wait_minutes": wait},
-                      {"notify": ["admins"], "wait_minutes": wait}],
-            "repeat": 1}
+CHANNELS = ("sms", "call")  # a step without `channels` texts only
+SMS_AND_CALL = ["sms", "call"]
+
+
+def _chain(wait: int, call_from_step: int) -> dict:
+    steps = [{"notify": ["on_call"], "wait_minutes": wait},
+             {"notify": ["clinicians"], "wait_minutes": wait},
+             {"notify": ["admins"], "wait_minutes": wait}]
+    for step in steps[call_from_step:]:
+        step["channels"] = list(SMS_AND_CALL)
+    return {"steps": steps, "repeat": 1}
 
 
 def default_policy() -> dict:
-    return {"urgent": _chain(DEFAULT_URGENT_WAIT_MINUTES), "emergency": _chain(DEFAULT_EMERGENCY_WAIT_MINUTES)}
+    # Issue 17: a text does not wake a sleeping nurse. An emergency calls and texts from step 1;
+    # an urgent alert texts first and calls from step 2, once the text went unanswered.
+    return {"urgent": _chain(DEFAULT_URGENT_WAIT_MINUTES, call_from_step=1),
+            "emergency": _chain(DEFAULT_EMERGENCY_WAIT_MINUTES, call_from_step=0)}

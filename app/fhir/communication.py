@@ -1,4 +1,5 @@
-"""Pages (outbox rows with purpose "page") as Communications about their DetectedIssue."""
+"""Pages (outbox rows with purpose "page", and "call" for phone calls) as Communications about their
+DetectedIssue; `medium` says which (issue 17)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ COMMUNICATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-ca
 # Outbox state -> R4 EventStatus. "sent" is out of our hands but not confirmed delivered;
 # "unconfirmed" means no delivery report came in time (the escalation treated it as not reached).
 STATUS = {"pending": "preparation", "sending": "in-progress", "sent": "in-progress", "delivered": "completed",
-          "undelivered": "stopped", "failed": "stopped", "unconfirmed": "unknown", "cancelled": "not-done"}
-REASON = {"undelivered": "Carrier could not deliver the SMS", "failed": "The SMS could not be sent",
+          "undelivered": "stopped", "failed": "stopped", "unconfirmed": "unknown", "cancelled": "not-done",
+          "answered": "completed", "unanswered": "stopped"}
+PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
+MEDIUM = {"sms": ("WRITTEN", "written", "SMS"), "call": ("PHONE", "telephone", "Phone call"),
+          "push": ("ELECTRONIC", "electronic data", "App push notification")}
+REASON = {"undelivered": "Carrier could not deliver the SMS", "failed": "The message could not be sent",
+          "unanswered": "The call was not answered by a person (no answer, busy or voicemail)",
           "unconfirmed": "No delivery report in time; treated as not reached",
           "cancelled": "Not sent: the alert was acknowledged or resolved first"}
 
@@ -32,6 +38,11 @@ def _status_reason(notification: Notification) -> dict | None:
     return concept(text=f"{reason} (error {notification.error_code})" if notification.error_code else reason)
 
 
+def _medium(channel: str) -> dict:
+    code, display, text = MEDIUM.get(channel, MEDIUM["sms"])
+    return concept({"system": PARTICIPATION_MODE, "code": code, "display": display}, text=text)
+
+
 def page_communication(notification: Notification, patient_pk: int, staff_names: dict[int, str]) -> dict:
     """One page; pages carry no patient id of their own, so the alert's patient is passed in."""
     communication = {
@@ -40,7 +51,7 @@ def page_communication(notification: Notification, patient_pk: int, staff_names:
         "meta": meta(_last_change(notification)),
         "status": STATUS.get(notification.state, "unknown"),
         "category": [concept({"system": COMMUNICATION_CATEGORY, "code": "alert", "display": "Alert"})],
-        "medium": [{"text": "SMS"}],
+        "medium": [_medium(notification.channel)],
         "subject": patient_ref(patient_pk),
         "about": [ref("DetectedIssue", issue_id(notification.alert_id))],
         "recipient": [staff_ref(notification.staff_id, staff_names.get(notification.staff_id))],
@@ -52,7 +63,7 @@ def page_communication(notification: Notification, patient_pk: int, staff_names:
                                           f"round {(notification.escalation_round or 0) + 1}"}]
     if notification.sent_at is not None:
         communication["sent"] = instant(notification.sent_at)
-    if notification.state == "delivered" and notification.final_at is not None:
+    if notification.state in ("delivered", "answered") and notification.final_at is not None:
         communication["received"] = instant(notification.final_at)
     if reason := _status_reason(notification):
         communication["statusReason"] = reason

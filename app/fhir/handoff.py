@@ -27,7 +27,9 @@ PAGING_EVENTS = ("escalation", "no_one_on_call")
 STILL_ACTIVE = timedelta(hours=24)  # a finding repeated within this is not listed as new again
 PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
               "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
-              "unconfirmed": "no delivery report", "cancelled": "cancelled"}
+              "unconfirmed": "no delivery report", "cancelled": "cancelled",
+              "answered": "answered", "unanswered": "not answered (no answer, busy or voicemail)"}
+CHANNEL_WORDS = {"sms": "SMS", "call": "phone call"}
 
 
 def local(value: datetime | None, tz: str) -> str:
@@ -125,8 +127,10 @@ def _report_row(report: Report, fresh: list[str]) -> dict:
 def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
     data, who = event.data or {}, names.get(event.staff_id, "care team")
     if event.kind == "escalation":
-        paged = data.get("paged")
-        return f"Paged {', '.join(paged)} (step {data.get('step')}, round {data.get('round')})" if paged else None
+        paged, called = data.get("paged"), data.get("called")  # called: phone calls (issue 17)
+        parts = ([f"Paged {', '.join(paged)}"] if paged else []) + ([f"called {', '.join(called)}"] if called else [])
+        what = " and ".join(parts)
+        return f"{what[:1].upper()}{what[1:]} (step {data.get('step')}, round {data.get('round')})" if parts else None
     texts = {
         "opened": lambda: f"Alert opened ({LEVEL_LABEL.get(data.get('level'), '')})",
         "upgraded": lambda: f"Alert upgraded: {LEVEL_LABEL.get(data.get('from'))} to {LEVEL_LABEL.get(data.get('to'))}",
@@ -191,7 +195,8 @@ def timeline(record: PatientRecord, alert: Alert) -> tuple[list[dict], int]:
 
 def _pages(record: PatientRecord, alert: Alert) -> list[dict]:
     tz = record.patient.timezone
-    return [{"at": local(n.sent_at or n.created_at, tz), "to": record.staff_names.get(n.staff_id, "care team"),
+    return [{"at": local(n.sent_at or n.created_at, tz),
+             "to": f"{record.staff_names.get(n.staff_id, 'care team')} ({CHANNEL_WORDS.get(n.channel, n.channel)})",
              "step": (n.escalation_step or 0) + 1, "status": PAGE_STATE.get(n.state, n.state)}
             for n in record.pages_of(alert)]
 
@@ -211,7 +216,7 @@ def _alert(record: PatientRecord, alert: Alert) -> dict:
             "status": alert.status, "opened_at": local(alert.opened_at, tz), "acknowledged": acknowledged,
             "disposition": DISPOSITION_LABEL.get(alert.disposition) if alert.disposition else None,
             "findings": current_findings(alert),
-            "paged_texts": list(dict.fromkeys(n.body for n in record.pages_of(alert)))}
+            "paged_texts": list(dict.fromkeys(n.body for n in record.pages_of(alert) if n.purpose == "page"))}
 
 
 def handoff_summary(record: PatientRecord, alert: Alert, now: datetime) -> dict:

@@ -17,7 +17,7 @@ class PatientRecord:
     protocol: Protocol
     reports: list[Report]  # oldest first
     alerts: list[Alert]  # oldest first
-    pages: list[Notification]  # purpose "page", oldest first
+    pages: list[Notification]  # purpose "page" (texts) and "call" (issue 17), oldest first
     staff_names: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -44,7 +44,8 @@ def load_record(patient: Patient) -> PatientRecord:
                                 .order_by(Alert.opened_at, Alert.id)).all()
     alert_ids = [a.id for a in alerts]
     pages = db.session.scalars(select(Notification).where(
-        Notification.alert_id.in_(alert_ids), Notification.purpose == "page").order_by(Notification.id)).all() \
+        Notification.alert_id.in_(alert_ids), Notification.purpose.in_(("page", "call")))  # texts and calls
+        .order_by(Notification.id)).all() \
         if alert_ids else []
     return PatientRecord(patient=patient, center=db.session.get(Center, patient.center_id),
                          protocol=db.session.get(Protocol, patient.protocol_id), reports=list(reports),

@@ -6,6 +6,7 @@ from app.models.audit import AuditEvent
 from app.models.center import JURISDICTIONS, Center
 from app.models.checkin import CHECK_IN_STATES, CheckIn
 from app.models.conversation import SmsConversation
+from app.models.device import PLATFORMS, Device
 from app.models.escalation import EscalationPolicy, OnCallShift
 from app.models.notification import NOTIFICATION_STATES, DeliveryAttempt, Notification
 from app.models.patient import (
@@ -25,8 +26,8 @@ from app.models.token import ApiToken
 
 __all__ = [
     "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
-    "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PRODUCTS", "PRODUCT_DISPLAY",
+    "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PLATFORMS", "PRODUCTS", "PRODUCT_DISPLAY",
     "PRODUCT_TARGET", "ROLES", "AckFailure", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
-    "CheckIn", "DeliveryAttempt", "EnrollmentCode", "EscalationPolicy", "Notification",
+    "CheckIn", "DeliveryAttempt", "Device", "EnrollmentCode", "EscalationPolicy", "Notification",
     "OnCallShift", "Patient", "Protocol", "Report", "SmsConversation", "StaffUser",
 ]

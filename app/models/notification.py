@@ -10,7 +10,10 @@ from app.extensions import db
 from app.models.types import UTCDateTime
 
 # pending -> sending -> sent -> delivered | undelivered | failed; cancelled before sending.
-NOTIFICATION_STATES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "unconfirmed", "cancelled")
+NOTIFICATION_STATES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "unconfirmed", "cancelled",
+                       # a call (issue 17): a person picked up; or no answer, busy or voicemail
+                       "answered", "unanswered")
+CHANNELS = ("sms", "push", "call")
 
 
 class Notification(db.Model):
@@ -32,6 +35,9 @@ class Notification(db.Model):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     to_phone: Mapped[str] = mapped_column(String(20))
+    # How it goes (issue 17): sms; push to the patient's app (falls back to sms, and then says
+    # sms); call (a voice call of a page). Set when queued, corrected to what was really used.
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -64,6 +70,7 @@ class DeliveryAttempt(db.Model):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     result: Mapped[str] = mapped_column(String(16))  # sent, transient_error, permanent_error
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")  # of this attempt
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(16))
     error_message: Mapped[str | None] = mapped_column(String(500))

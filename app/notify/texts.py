@@ -54,3 +54,10 @@ def milestone(language: str, which: str, center_phone: str) -> str:
             "%(phone)s if you have a fever, confusion or anything new."),
     }
     return to_gsm7(texts[which] % {"phone": center_phone})
+
+
+def push_check_in(language: str) -> tuple[str, str]:
+    """The push that opens the app's check-in screen: a locked screen shows it, so it says
+    nothing about the patient's health, only that a check-in is due."""
+    tr = _tr(language)
+    return tr.gettext("Vigil check-in"), tr.gettext("It is time for your check-in. Tap to answer.")

@@ -76,7 +76,7 @@ def escalation_steps(now: datetime) -> int:
 
 
 def _unconfirmed_due(now: datetime) -> ColumnElement[bool]:  # escalation.unconfirmed_pages (its candidates)
-    return earliest(Notification.sent_at, Notification.purpose == "page",
+    return earliest(Notification.sent_at, Notification.purpose.in_(("page", "call")),
                     Notification.state == "sent") < now - timedelta(minutes=1)
 
 

@@ -42,13 +42,15 @@ def _broken() -> tuple[ColumnElement[bool], ...]:
 
 
 def _stuck(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return Notification.purpose == "page", Notification.state.in_(UNSENT), Notification.created_at < now - STUCK_PAGE
+    # Calls of pages too (issue 17): a voice outage must reach the admins like an SMS one.
+    return (Notification.purpose.in_(("page", "call")), Notification.state.in_(UNSENT),
+            Notification.created_at < now - STUCK_PAGE)
 
 
 def watchdog_due(now: datetime) -> ColumnElement[bool]:
     """True when any of the three checks has something to look at (see `sweeps.earliest`)."""
     overdue = [earliest(Alert.next_step_at, Alert.escalation_state == state) < now - OVERDUE for state in ESCALATING]
-    stuck = [earliest(Notification.created_at, Notification.purpose == "page", Notification.state == state)
+    stuck = [earliest(Notification.created_at, Notification.purpose.in_(("page", "call")), Notification.state == state)
              < now - STUCK_PAGE for state in UNSENT]
     return or_(*overdue, select(Alert.id).where(*_broken()).exists(), *stuck)
 

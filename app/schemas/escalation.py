@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.escalation.policy import TARGET_WORDS
+from app.escalation.policy import CHANNELS, TARGET_WORDS
+from app.notify.call_script import CALL_LANGUAGES
 from app.schemas.common import MAX_INT, Id, StrictSchema
 
 
@@ -22,9 +23,19 @@ class Target(fields.Field):
         return {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": list(TARGET_WORDS)}]}
 
 
+def _distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each channel once.")
+
+
 class StepSchema(StrictSchema):
     notify = fields.List(Target(), required=True, validate=validate.Length(min=1, max=20))
     wait_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=240))
+    # How the step reaches people (issue 17); without it, by SMS. Stored only when given.
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
+                           validate=[validate.Length(min=1, max=2), _distinct],
+                           metadata={"description": 'How the step reaches people: "sms", "call" (a phone call that '
+                                                    'asks to press 1 to acknowledge) or both; without it, "sms".'})
 
 
 class ChainSchema(StrictSchema):
@@ -35,6 +46,8 @@ class ChainSchema(StrictSchema):
 class PolicySchema(StrictSchema):
     urgent = fields.Nested(ChainSchema, required=True)
     emergency = fields.Nested(ChainSchema, required=True)
+    call_language = fields.String(validate=validate.OneOf(CALL_LANGUAGES), metadata={
+        "description": "The language calls speak (Twilio text-to-speech); else the jurisdiction's English."})
 
 
 class PolicyOutSchema(Schema):

@@ -18,10 +18,11 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import CheckIn, Notification, Patient, Report
-from app.notify.texts import check_in_reminder, second_reminder
+from app.notify.texts import check_in_reminder, push_check_in, second_reminder
 from app.scheduling.schedule import ladder_times, planned_check_ins
 from app.services import outbox
 from app.services.alerts import AlertRequest, raise_many
+from app.services.devices import device_of
 
 log = logging.getLogger("vigil.checkins")
 
@@ -182,7 +183,10 @@ def _link(check_in: CheckIn) -> str | None:
 
 
 def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) -> None:
-    if patient.sms_opted_out or _in_quiet_hours(patient, now):
+    # The first reminder goes to the app when it registered for pushes (issue 17); the second,
+    # to the patient and the caregiver together, stays SMS: the push went unanswered.
+    app_reachable = not second and patient.channel == "app" and device_of(patient.id) is not None
+    if (patient.sms_opted_out and not app_reachable) or _in_quiet_hours(patient, now):
         return
     if patient.channel == "sms" and not second:
         from app.services.sms_checkin import start
@@ -191,8 +195,14 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
         return
     link = None if patient.channel == "sms" else _link(check_in)
     if not second:
+        push = {}
+        if app_reachable:
+            title, text = push_check_in(patient.language)
+            # The SMS text stays the body: it is what goes out if the push cannot.
+            push = {"channel": "push", "extra": {"push_title": title, "push_body": text,
+                                                 "push_data": {"kind": "check_in", "check_in_id": str(check_in.id)}}}
         outbox.queue(dedupe_key=f"ci:{check_in.id}:reminder", purpose="reminder", to_phone=patient.phone,
-                     body=check_in_reminder(patient.language, link), now=now, patient_id=patient.id)
+                     body=check_in_reminder(patient.language, link), now=now, patient_id=patient.id, **push)
         return
     first_name = patient.name.split()[0] if patient.name else ""
     for who, phone in (("patient", patient.phone), ("caregiver", patient.caregiver_phone)):

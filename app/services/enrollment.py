@@ -21,6 +21,7 @@ from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import ApiToken, EnrollmentCode, Patient
+from app.services import devices
 from app.services.tokens import issue_token
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -81,9 +82,11 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
     if claimed != 1:
         raise ApiError(401, "This enrollment code was already used.", code="code_expired")
     # A new code is issued when a phone is lost or replaced: once it is used, no earlier phone
-    # keeps the patient's record (issue 15: a lost phone kept working for its token's 120 days).
+    # keeps the patient's record (a lost phone used to keep working for its token's 120 days),
+    # and the old device's push token is stale.
     db.session.execute(update(ApiToken).where(ApiToken.patient_id == row.patient_id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
+    devices.drop(row.patient_id, "re_enrolled")
     lifetime = timedelta(days=current_app.config["PATIENT_TOKEN_DAYS"])
     raw, token = issue_token(patient_id=row.patient_id, lifetime=lifetime)
     return row.patient, raw, token.expires_at

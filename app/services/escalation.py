@@ -15,6 +15,7 @@ from app.escalation.policy import ROLE_GROUPS, default_policy
 from app.escalation.steps import Decision, first_decision, next_decision, same_day_decision
 from app.extensions import db
 from app.models import Alert, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
+from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_label
 from app.notify.pages import ack_notice, no_on_call_prefix, page_text, patient_label
 from app.notify.texts import team_notified
 from app.services import alert_events, outbox
@@ -24,7 +25,8 @@ from app.services.txcache import cached
 log = logging.getLogger("vigil.escalation")
 
 PAGED_LEVELS = ("urgent", "emergency")
-NOT_REACHED = ("failed", "undelivered", "unconfirmed")
+NOT_REACHED = ("failed", "undelivered", "unconfirmed", "unanswered")
+PAGING_PURPOSES = ("page", "call")  # a step texts (page), calls (call), or both
 
 
 def opened_in_this_transaction() -> set[int]:
@@ -127,15 +129,62 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
     return paged
 
 
-def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> list[str]:
-    people, nobody_on_call = resolve_targets(chain["steps"][step_index]["notify"], alert.center_id, now)
-    paged = _page(alert, people, now, step=step_index)
+def _call(alert: Alert, people: list[StaffUser], now: datetime, *, step: int) -> list[str]:
+    """Queue a phone call to each person (issue 17): the same outbox, claims and leases as a
+    page, one call per person per step (the key names the fence and the step)."""
+    text = call_text_for(alert)
+    called = []
+    for person in people:
+        if not person.phone:
+            continue
+        queued = outbox.queue(
+            dedupe_key=f"call:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="call", channel="call",
+            to_phone=person.phone, body=text, now=now, alert_id=alert.id, staff_id=person.id,
+            escalation_step=step, escalation_round=alert.escalation_round,
+            extra={"fence": alert.fence, "language": call_language(alert)},
+            known_new=alert.id in opened_in_this_transaction())
+        if queued is not None:
+            called.append(person.name or person.email)
+    return called
+
+
+def call_language(alert: Alert) -> str:
+    """The centre's call language: its policy's `call_language`, else its jurisdiction's."""
+    chosen = (alert.escalation_snapshot or {}).get("policy", {}).get("call_language")
+    if chosen:
+        return chosen
+    center = db.session.get(Center, alert.center_id)
+    return JURISDICTION_LANGUAGE.get(center.jurisdiction, "en-US")
+
+
+def call_text_for(alert: Alert) -> str:
+    patient = db.session.get(Patient, alert.patient_id)
+    top = sorted((f for f in alert.findings if f.get("level") != "routine"), key=_severity, reverse=True)
+    label = spoken_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
+    day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
+    return call_text(language=call_language(alert), level=alert.level, label=label, day=day,
+                     finding=top[0]["summary"] if top else None)
+
+
+def step_channels(step: dict) -> tuple[str, ...]:
+    return tuple(step.get("channels") or ("sms",))  # a step without channels texts, as before issue 17
+
+
+def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> tuple[list[str], list[str]]:
+    step = chain["steps"][step_index]
+    channels = step_channels(step)
+    people, nobody_on_call = resolve_targets(step["notify"], alert.center_id, now)
     if nobody_on_call:
         center = db.session.get(Center, alert.center_id)
-        paged += _page(alert, centre_admins(alert.center_id), now, step=step_index,
-                       prefix=no_on_call_prefix(center.name))
         _event(alert, "no_one_on_call", now, {"step": step_index + 1})
-    return paged
+    paged = _page(alert, people, now, step=step_index) if "sms" in channels else []
+    called = _call(alert, people, now, step=step_index) if "call" in channels else []
+    if nobody_on_call:
+        admins = centre_admins(alert.center_id)
+        # The admins always get the text that says why they are paged, and a call if the step calls.
+        paged += _page(alert, admins, now, step=step_index, prefix=no_on_call_prefix(center.name))
+        called += _call(alert, admins, now, step=step_index) if "call" in channels else []
+    return paged, called
 
 
 def _event(alert: Alert, kind: str, now: datetime, data: dict) -> None:
@@ -152,13 +201,18 @@ def _apply(alert: Alert, decision: Decision, now: datetime) -> None:
     alert.fence += 1  # every move gets a new fence: stale workers' updates no longer match
     alert.escalation_step, alert.escalation_round = decision.step, decision.round
     alert.escalation_state, alert.next_step_at = decision.state, decision.next_at
+    called: list[str] = []
     if alert.level in PAGED_LEVELS:
         chain = _chain(alert)
-        paged = [name for i in decision.page_steps for name in _page_step(alert, i, chain, now)]
+        paged = []
+        for i in decision.page_steps:
+            step_paged, step_called = _page_step(alert, i, chain, now)
+            paged, called = paged + step_paged, called + step_called
     else:
         paged = _page_same_day(alert, now) if decision.page_steps else []
-    _event(alert, "escalation", now, {"reason": decision.reason, "step": decision.step + 1,
-                                      "round": decision.round + 1, "paged": paged, "state": decision.state})
+    data = {"reason": decision.reason, "step": decision.step + 1, "round": decision.round + 1, "paged": paged,
+            "state": decision.state}
+    _event(alert, "escalation", now, data | ({"called": called} if called else {}))
     if decision.state == "exhausted":
         log.warning("alert %s unacknowledged after the full chain", alert.id)
 
@@ -236,7 +290,7 @@ def run_due_steps(now: datetime) -> int:
 def _stop(alert: Alert, now: datetime, state: str) -> None:
     alert.fence += 1
     alert.escalation_state, alert.next_step_at = state, None
-    outbox.cancel_pending(alert.id, now)
+    outbox.cancel_pending(alert.id, now, purposes=PAGING_PURPOSES)
 
 
 def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
@@ -244,8 +298,8 @@ def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
     patient = db.session.get(Patient, alert.patient_id)
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     paged = db.session.scalars(select(Notification).where(
-        Notification.alert_id == alert.id, Notification.purpose == "page",
-        Notification.state.in_(("sent", "delivered", "sending")))).all()
+        Notification.alert_id == alert.id, Notification.purpose.in_(PAGING_PURPOSES),
+        Notification.state.in_(("sent", "delivered", "sending", "answered")))).all()
     for person_id, phone in dict.fromkeys((n.staff_id, n.to_phone) for n in paged if n.staff_id != staff.id):
         outbox.queue(dedupe_key=f"ack:{alert.id}:{alert.acknowledged_at.isoformat()}:{person_id}",
                      purpose="ack_notice", to_phone=phone, body=ack_notice(alert.ack_code, label,
@@ -262,13 +316,17 @@ def stop_for_resolve(alert: Alert, now: datetime) -> None:
 def page_not_reached(notification: Notification, now: datetime) -> None:
     """A page failed, bounced or went unconfirmed. When no one of the current step was reached,
     the chain's next step runs now instead of after the wait (ARCHITECTURE §5)."""
-    if notification.purpose != "page" or notification.alert_id is None:
+    if notification.purpose not in PAGING_PURPOSES or notification.alert_id is None:
         return
     alert = db.session.get(Alert, notification.alert_id)
     if alert.status != "open" or alert.escalation_state != "running":
         return
+    # A call that is not answered (no answer, busy, voicemail, failed) moves the chain on as soon
+    # as every call of the step is: a text that was delivered does not wake anyone (issue 17).
+    # A text that failed moves it on when nothing else of the step reached anyone, as before.
+    purposes = ("call",) if notification.purpose == "call" else PAGING_PURPOSES
     current = db.session.scalars(select(Notification).where(
-        Notification.alert_id == alert.id, Notification.purpose == "page")).all()
+        Notification.alert_id == alert.id, Notification.purpose.in_(purposes))).all()
     current = [n for n in current if n.extra.get("fence") == alert.fence]
     if current and all(n.state in NOT_REACHED for n in current):
         _event(alert, "step_not_reached", now, {"step": alert.escalation_step + 1})
@@ -291,7 +349,7 @@ def confirm_minutes(alert_id: int | None) -> int:
 def unconfirmed_pages(now: datetime) -> int:
     """Pages with no final delivery status after the protocol's minutes count as not reached."""
     candidates = db.session.scalars(select(Notification).where(
-        Notification.purpose == "page", Notification.state == "sent",
+        Notification.purpose.in_(PAGING_PURPOSES), Notification.state == "sent",
         Notification.sent_at < now - timedelta(minutes=1))).all()
     stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
     for row in stale:

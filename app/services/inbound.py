@@ -54,7 +54,17 @@ AMBIGUOUS = ("ACK {code} matches {count} open alerts ({centres}). Nothing was ac
              "link in the page you got.")
 
 
+def acknowledge_by_code(sender: list[StaffUser], code: str, now: datetime, *, via: str) -> bool:
+    """`ACK <code>` from another channel (a keypress on a page's call): the same checks and the
+    same acknowledgement. True when this acknowledged the alert."""
+    return _ack_outcome(sender, code, now, via)[0]
+
+
 def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
+    return _ack_outcome(sender, code, now, "sms")[1]
+
+
+def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) -> tuple[bool, str]:
     """Acknowledge the one open alert the code names among the alerts the sender may act on
     (their centres; a platform administrator's: every centre). Codes are unique among open alerts
     when issued; should two still match (an older pair, or a collision), nothing is acknowledged
@@ -62,24 +72,24 @@ def _ack(sender: list[StaffUser], code: str, now: datetime) -> str:
     on gets the same answer whether or not it exists elsewhere, and counts as a wrong attempt."""
     phone = sender[0].phone
     if _recent_failures(phone, now) >= ACK_FAILURE_LIMIT:
-        return TOO_MANY_WRONG
+        return False, TOO_MANY_WRONG
     query = select(Alert).where(Alert.ack_code == code, Alert.status != "resolved").order_by(Alert.id)
     if not any(p.is_platform_admin for p in sender):
         query = query.where(Alert.center_id.in_({p.center_id for p in sender if p.center_id is not None}))
     active = db.session.scalars(query).all()
     if not active:
         db.session.add(AckFailure(phone=phone, at=now))
-        return NOTHING_ACKNOWLEDGED.format(code=code)
+        return False, NOTHING_ACKNOWLEDGED.format(code=code)
     if len(active) > 1:
         names = db.session.scalars(select(Center.name).where(Center.id.in_({a.center_id for a in active}))
                                    .order_by(Center.name)).all()
-        return AMBIGUOUS.format(code=code, count=len(active), centres=", ".join(names))
+        return False, AMBIGUOUS.format(code=code, count=len(active), centres=", ".join(names))
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
     if alert.status == "acknowledged":
-        return f"Alert {code} was already acknowledged. Nothing changed."
-    acknowledge(alert, person, now, via="sms")
-    return f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
+        return False, f"Alert {code} was already acknowledged. Nothing changed."
+    acknowledge(alert, person, now, via=via)
+    return True, f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
 
 
 def _recent_failures(phone: str, now: datetime) -> int:

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import DeliveryAttempt, Notification
+from app.models import DeliveryAttempt, Device, Notification
 from app.notify import build_sender
-from app.notify.base import PermanentSendError, SendError, SmsSender
+from app.notify.base import PermanentSendError, SendError, SendResult, SmsSender
+from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sender
+from app.notify.voice import VoiceCaller, build_voice_caller
 from app.services import bulk
 from app.services.txcache import cached
 
@@ -40,12 +42,12 @@ NOTIFY_CHANNEL = "vigil_outbox"
 def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datetime, alert_id: int | None = None,
           patient_id: int | None = None, staff_id: int | None = None, extra: dict | None = None,
           escalation_step: int | None = None, escalation_round: int | None = None,
-          known_new: bool = False) -> Notification | dict | None:
+          known_new: bool = False, channel: str = "sms") -> Notification | dict | None:
     """Add a message to the outbox in the caller's transaction; None if that key is queued already.
     `known_new`: the key embeds something this transaction created (a new alert's id), so only
     this transaction can have queued it, and the database need not be asked (a burst queues
     thousands). Inside `bulk.buffered()` such a message is returned as the dict to be written
-    when the block ends."""
+    when the block ends. `channel`: sms, push (to the patient's app, SMS if that fails) or call."""
     queued_here = cached(("outbox_keys",), set)
     if dedupe_key in queued_here:
         return None
@@ -58,11 +60,11 @@ def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datet
         return bulk.add(Notification, {
             "dedupe_key": dedupe_key, "purpose": purpose, "to_phone": to_phone, "body": body, "due_at": now,
             "alert_id": alert_id, "patient_id": patient_id, "staff_id": staff_id, "extra": extra or {},
-            "escalation_step": escalation_step, "escalation_round": escalation_round,
+            "escalation_step": escalation_step, "escalation_round": escalation_round, "channel": channel,
             "callback_token": secrets.token_urlsafe(24), "created_at": now, "state": "pending", "attempts": 0})
     row = Notification(dedupe_key=dedupe_key, purpose=purpose, to_phone=to_phone, body=body, due_at=now,
                        alert_id=alert_id, patient_id=patient_id, staff_id=staff_id, extra=extra or {},
-                       escalation_step=escalation_step, escalation_round=escalation_round,
+                       escalation_step=escalation_step, escalation_round=escalation_round, channel=channel,
                        callback_token=secrets.token_urlsafe(24), created_at=now)
     db.session.add(row)
     _wake_dispatchers()
@@ -92,7 +94,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # jitter spreads retry storms
 
 
-URGENT_PURPOSES = ("page", "watchdog")  # people paged for a patient: never behind reminders
+URGENT_PURPOSES = ("page", "call", "watchdog")  # people paged for a patient: never behind reminders
 ROUTINE_CLAIM = 50  # routine messages per claim: a page queued meanwhile waits ~1 s of sends, not 4
 
 
@@ -132,6 +134,16 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
 def release_stale_leases(now: datetime) -> int:
     """Messages whose sender died mid-send go back to pending (at-least-once: for a page, a rare
     duplicate is better than a lost one)."""
+    # A call Twilio has already told us about (its status callback named the call) was placed:
+    # placing it again would ring the person twice for one step, so it counts as sent.
+    placed = db.session.execute(
+        update(Notification).where(Notification.state == "sending", Notification.lease_expires_at < now,
+                                   Notification.channel == "call", Notification.provider_sid.is_not(None))
+        .values(state="sent", sent_at=now, claim_token=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if placed:
+        log.warning("%d call(s) whose sender died were placed (Twilio called back): not placed again", placed)
     released = db.session.execute(
         update(Notification).where(Notification.state == "sending", Notification.lease_expires_at < now)
         .values(state="pending", claim_token=None, due_at=now).execution_options(synchronize_session=False)
@@ -164,9 +176,26 @@ def sender() -> SmsSender:
     return current_app.extensions["vigil_sms_sender"]
 
 
+def push_sender() -> PushSender:
+    if "vigil_push_sender" not in current_app.extensions:
+        current_app.extensions["vigil_push_sender"] = build_push_sender(current_app.config)
+    return current_app.extensions["vigil_push_sender"]
+
+
+def voice_caller() -> VoiceCaller:
+    if "vigil_voice_caller" not in current_app.extensions:
+        current_app.extensions["vigil_voice_caller"] = build_voice_caller(current_app.config)
+    return current_app.extensions["vigil_voice_caller"]
+
+
 def status_callback_url(row: Notification) -> str | None:
     base = current_app.config.get("PUBLIC_BASE_URL")
     return f"{base.rstrip('/')}/webhooks/twilio/status?n={row.callback_token}" if base else None
+
+
+def voice_url(row: Notification, what: str) -> str:
+    """The call's webhooks (`gather`, `status`), found again by the row's unguessable token."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/twilio/voice/{what}?n={row.callback_token}"
 
 
 def dispatch_due(now: datetime, limit: int = CLAIM_BATCH) -> DispatchResult:
@@ -189,13 +218,81 @@ def send_claimed(notification_id: int, token: str, now: datetime) -> str:
     row = db.session.get(Notification, notification_id)
     if row is None or row.state != "sending" or row.claim_token != token:
         return "skipped"
-    to, body, callback = row.to_phone, row.body, status_callback_url(row)
+    to, body, callback, channel = row.to_phone, row.body, status_callback_url(row), row.channel
+    if channel == "call" and row.provider_sid:
+        # An earlier attempt's outcome was lost (a timeout, a dead process), but Twilio's status
+        # callback has named the call since: it was placed. Placing it again would ring the
+        # person twice for one step (issue 17).
+        sid, status = row.provider_sid, row.provider_status or "initiated"
+        db.session.commit()
+        return _record_sent(notification_id, token, sid, status, now, channel="call")
+    push = _push_for(row) if channel == "push" else None
+    opted_out = channel == "push" and _patient_opted_out(row.patient_id)
+    call = (_call_twiml(body, row.extra.get("language", "en-US"), voice_url(row, "gather")), voice_url(row, "status")) \
+        if channel == "call" else None
     db.session.commit()  # hold no transaction open across the network call
+    if channel == "push":
+        pushed = _try_push(notification_id, row.patient_id, push, now) if push is not None else None
+        if pushed is not None:
+            return _record_sent(notification_id, token, pushed.sid, pushed.status, now, channel="push")
+        # No device, or FCM refused it: the same message goes by SMS in this same tick.
+        channel = "sms"
+        if opted_out:
+            return _record_failure(notification_id, token, PermanentSendError(
+                21610, "no app to push to, and the patient replied STOP to texts"), now, channel="push")
     try:
-        sent = sender().send(to, body, status_callback=callback)
+        if call is not None:
+            sent = voice_caller().call(to, call[0], status_callback=call[1])
+        else:
+            sent = sender().send(to, body, status_callback=callback)
     except SendError as exc:
-        return _record_failure(notification_id, token, exc, now)
-    return _record_sent(notification_id, token, sent.sid, sent.status, now)
+        return _record_failure(notification_id, token, exc, now, channel=channel)
+    return _record_sent(notification_id, token, sent.sid, sent.status, now, channel=channel)
+
+
+def _call_twiml(text: str, language: str, gather_url: str) -> str:
+    from app.notify.twilio_voice import call_twiml  # only a process that places calls loads the SDK
+
+    return call_twiml(text, language, gather_url)
+
+
+def _push_for(row: Notification) -> Push | None:
+    from app.services.devices import device_of
+
+    device = device_of(row.patient_id) if row.patient_id else None
+    if device is None:
+        return None
+    data = {key: str(value) for key, value in (row.extra.get("push_data") or {}).items()}
+    return Push(token=device.token, title=row.extra.get("push_title", "Vigil"), body=row.extra.get("push_body", ""),
+                data=data)
+
+
+def _patient_opted_out(patient_id: int | None) -> bool:
+    from app.models import Patient
+
+    patient = db.session.get(Patient, patient_id) if patient_id else None
+    return bool(patient and patient.sms_opted_out)
+
+
+def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) -> SendResult | None:
+    """Push to the app; None (after recording why) when the message must go by SMS instead."""
+    from app.services.devices import drop
+
+    try:
+        result = push_sender().send(push)
+    except SendError as exc:
+        gone = isinstance(exc, PushTokenGoneError)
+        db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel="push",
+                                       result="permanent_error" if gone or isinstance(exc, PermanentSendError)
+                                       else "transient_error", error_message=str(exc)[:500]))
+        if gone:
+            drop(patient_id, "fcm_token_gone", token=push.token)
+        db.session.commit()
+        log.warning("push for message %s failed (%s): sending it by SMS", notification_id, exc)
+        return None
+    db.session.execute(update(Device).where(Device.patient_id == patient_id, Device.token == push.token)
+                       .values(last_push_at=now).execution_options(synchronize_session=False))
+    return result
 
 
 def _finish(notification_id: int, token: str, **values) -> bool:
@@ -207,11 +304,13 @@ def _finish(notification_id: int, token: str, **values) -> bool:
     return changed == 1
 
 
-def _record_sent(notification_id: int, token: str, sid: str | None, status: str, now: datetime) -> str:
-    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid))
+def _record_sent(notification_id: int, token: str, sid: str | None, status: str, now: datetime, *,
+                 channel: str = "sms") -> str:
+    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid,
+                                   channel=channel))
     # A status callback may have landed before this commit (Twilio is fast); keep what it said.
     still_sending = Notification.state == "sending"
-    if _finish(notification_id, token, provider_sid=sid, sent_at=now,
+    if _finish(notification_id, token, provider_sid=sid, sent_at=now, channel=channel,
                state=case((still_sending, "sent"), else_=Notification.state),
                provider_status=case((still_sending, status), else_=Notification.provider_status)):
         db.session.commit()
@@ -220,18 +319,20 @@ def _record_sent(notification_id: int, token: str, sid: str | None, status: str,
     return "skipped"
 
 
-def _record_failure(notification_id: int, token: str, exc: SendError, now: datetime) -> str:
+def _record_failure(notification_id: int, token: str, exc: SendError, now: datetime, *,
+                    channel: str = "sms") -> str:
     permanent = isinstance(exc, PermanentSendError)
     code = str(exc.code) if exc.code is not None else None
-    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now,
+    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel=channel,
                                    result="permanent_error" if permanent else "transient_error",
                                    error_code=code, error_message=str(exc)[:500]))
     row = db.session.get(Notification, notification_id)
-    gives_up = permanent or (row.purpose != "page" and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
+    gives_up = permanent or (row.purpose not in ("page", "call") and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
     if gives_up:
-        done = _finish(notification_id, token, state="failed", error_code=code, final_at=now)
+        done = _finish(notification_id, token, state="failed", error_code=code, final_at=now, channel=channel)
     else:
-        done = _finish(notification_id, token, state="pending", error_code=code, due_at=now + backoff(row.attempts))
+        done = _finish(notification_id, token, state="pending", error_code=code, due_at=now + backoff(row.attempts),
+                       channel=row.channel)  # a push that fell back to SMS tries the app again first
     if not done:
         db.session.rollback()
         return "skipped"

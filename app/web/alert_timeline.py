@@ -9,7 +9,9 @@ from app.models import AlertEvent, Notification
 from app.web.formatting import LEVEL_LABELS, masked_phone
 from app.web.forms import DISPOSITION_LABELS
 
-PURPOSES = {"page": "Page", "ack_notice": "Told: acknowledged", "patient_notice": "Patient told"}
+PURPOSES = {"page": "Page", "call": "Call", "ack_notice": "Told: acknowledged", "patient_notice": "Patient told"}
+CHANNELS = {"sms": "SMS", "push": "app push", "call": "phone call"}
+REACHED = ("delivered", "answered")  # the states in which the channel reached the person
 
 
 @dataclass
@@ -19,6 +21,8 @@ class TimelineEntry:
     who: str
     delivery: str = ""
     delivery_state: str = ""  # for styling: delivered, failed, pending...
+    channel: str = ""  # issue 17: which channel (SMS, phone call, app push)
+    reached_at: datetime | None = None  # when it reached the person (delivered, or a call answered)
 
 
 def _level(value: str | None) -> str:
@@ -44,6 +48,8 @@ def _event_text(event: AlertEvent) -> str:
 
 def _delivery(n: Notification) -> str:
     parts = [n.state]
+    if n.extra.get("keypress") == "1":
+        parts.append("(pressed 1)")
     if n.provider_status and n.provider_status != n.state:
         parts.append(f"(carrier: {n.provider_status})")
     if n.error_code:
@@ -55,11 +61,12 @@ def _delivery(n: Notification) -> str:
 
 def _page_entry(n: Notification, names: dict[int, str]) -> TimelineEntry:
     what = PURPOSES.get(n.purpose, n.purpose.replace("_", " ").capitalize())
-    if n.purpose == "page" and n.escalation_step is not None:
+    if n.purpose in ("page", "call") and n.escalation_step is not None:
         what += f" — step {n.escalation_step + 1}, round {(n.escalation_round or 0) + 1}"
     who = names.get(n.staff_id, "staff") if n.staff_id else ("patient" if n.purpose == "patient_notice" else "—")
     return TimelineEntry(at=n.created_at, what=what, who=f"{who} ({masked_phone(n.to_phone)})",
-                         delivery=_delivery(n), delivery_state=n.state)
+                         delivery=_delivery(n), delivery_state=n.state, channel=CHANNELS.get(n.channel, n.channel),
+                         reached_at=n.final_at if n.state in REACHED else None)
 
 
 def timeline(events: list[AlertEvent], notifications: list[Notification], names: dict[int, str]) -> list[TimelineEntry]:

@@ -50,7 +50,7 @@ def masked_phone(phone: str | None) -> str:
 DELIVERY_LABELS = {
     "pending": "queued", "sending": "sending", "sent": "sent, not yet confirmed", "delivered": "delivered",
     "undelivered": "NOT delivered", "failed": "NOT delivered (failed)", "unconfirmed": "not confirmed in time",
-    "cancelled": "cancelled",
+    "cancelled": "cancelled", "answered": "answered", "unanswered": "NOT answered (no answer, busy or voicemail)",
 }
 
 

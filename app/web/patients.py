@@ -10,8 +10,10 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, CheckIn, Patient, Report
 from app.services import audit
+from app.services.devices import reachability
 from app.web.blueprints import staff_bp
 from app.web.charts import SERIES, chart_data
+from app.web.contacts import contact_history
 from app.web.patient_data import summarise, visible_patients
 from app.web.session import current_staff, staff_required
 
@@ -47,8 +49,9 @@ def patient(patient_id: int):
     check_ins = list(db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id)
                                         .order_by(CheckIn.due_at)))
     summary = summarise([patient], now)[0]
+    contacts = contact_history(patient.id, [a.id for a in alerts])
     audit.record("patient.read", patient_id=patient.id, target_type="patient", target_id=patient.id)
     db.session.commit()
     return render_template("web/patient.html", s=summary, patient=patient, reports=reports[:30], alerts=alerts,
                            check_ins=check_ins, chart=chart_data(patient, reports, alerts, check_ins, now),
-                           series=SERIES, now=now)
+                           series=SERIES, now=now, reach=reachability(patient.id), contacts=contacts)

@@ -19,3 +19,18 @@ def test_docs_page_uses_only_local_assets(client):
     assert "cdn" not in page.lower() and "https://" not in page
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/v1/docs/assets/swagger-ui.css").status_code == 200
+
+
+def test_openapi_describes_push_devices_and_step_channels(client):
+    """Issue 17: the app's push registration and the channels of an escalation step."""
+    spec = client.get("/api/v1/openapi.json").json
+    device = spec["paths"]["/api/v1/me/device"]
+    assert {"put", "delete"} <= set(device)
+    body = device["put"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    assert set(schema["required"]) == {"platform", "token", "app_version"}
+    assert schema["properties"]["platform"]["enum"] == ["android", "ios"]
+    step = spec["components"]["schemas"]["Step"]
+    assert step["properties"]["channels"]["items"]["enum"] == ["sms", "call"]
+    assert "press 1" in step["properties"]["channels"]["description"]
+    assert "call_language" in spec["components"]["schemas"]["Policy"]["properties"]

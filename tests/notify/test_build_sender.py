@@ -116,4 +116,12 @@ def test_only_twilio_sms_imports_twilio() -> None:
             for line in path.read_text(encoding="utf-8").splitlines()
         )
     )
-    assert importers == ["app/notify/twilio_sms.py"]
+    # Issue 17 adds calls: Twilio Voice has its own module beside the SMS one.
+    assert importers == ["app/notify/twilio_sms.py", "app/notify/twilio_voice.py"]
+
+
+def test_the_push_and_voice_seams_import_no_sdk() -> None:
+    code = ("import sys, app.notify.push, app.notify.voice, app.services.outbox; "
+            "print('firebase_admin' in sys.modules, 'twilio' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False False"

@@ -80,6 +80,8 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     # Twilio's webhooks answer only Twilio's signature; a cookie or a token changes nothing.
     ("POST", "/webhooks/twilio/inbound"): everyone(403),
     ("POST", "/webhooks/twilio/status"): everyone(403),
+    ("POST", "/webhooks/twilio/voice/gather"): everyone(403),  # issue 17: calls of pages
+    ("POST", "/webhooks/twilio/voice/status"): everyone(403),
     ("GET", "/web/static/<path:filename>"): everyone(200),
 }
 

@@ -68,3 +68,32 @@ def twilio_config(twilio_api: TwilioProxy) -> dict[str, str]:
         "TWILIO_FROM_NUMBER": TEST_FROM_NUMBER,
         "TWILIO_API_BASE_URL": twilio_api.url,
     }
+
+
+@pytest.fixture(scope="session")
+def fcm_standin(tmp_path_factory: pytest.TempPathFactory):
+    """The FCM v1 and OAuth token stand-in, with a service-account key generated for this run."""
+    from tests.support.fcm import FcmStandIn, write_service_account
+
+    stand_in = FcmStandIn().start()
+    stand_in.key_file = write_service_account(stand_in, tmp_path_factory.mktemp("fcm") / "service-account.json")
+    try:
+        yield stand_in
+    finally:
+        stand_in.stop()
+
+
+@pytest.fixture
+def fcm(fcm_standin):
+    fcm_standin.reset()
+    yield fcm_standin
+    fcm_standin.reset()
+
+
+@pytest.fixture
+def fcm_config(fcm) -> dict[str, str]:
+    """App configuration that pushes through the real firebase-admin SDK to the stand-in."""
+    from tests.support.fcm import PROJECT_ID
+
+    return {"PUSH_BACKEND": "fcm", "FCM_CREDENTIALS_FILE": str(fcm.key_file), "FCM_PROJECT_ID": PROJECT_ID,
+            "FCM_API_BASE_URL": fcm.url}

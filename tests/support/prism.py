@@ -23,6 +23,7 @@ PRISM_BIN = REPO_ROOT / ".cache" / "prism" / "node_modules" / ".bin" / "prism"
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-prism.sh"
 TWILIO_SPEC = Path(__file__).resolve().parent / "twilio" / "twilio_api_v2010.json"
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+CALLS_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
 
 # HTTP status -> (Twilio error code, message) added to Messages create, so a test can ask
 # Prism for them with `Prefer: code=NNN`. The stock spec defines only 201 there.
@@ -47,17 +48,29 @@ def write_derived_spec(
     src: Path | str, dst: Path | str, errors: dict[int, tuple[int, str]] | None = None
 ) -> Path:
     """Copy Twilio's spec to `dst`, adding error responses (in Twilio's legacy error shape,
-    which the SDK raises as TwilioRestException) to Messages create.
+    which the SDK raises as TwilioRestException) to Messages create and Calls create.
 
     Side effect to know: once a 400 is defined, Prism answers every *invalid* request to
     this operation with that 400 example (21211) instead of its own 422.
     """
     spec = json.loads(Path(src).read_text(encoding="utf-8"))
-    operation = spec["paths"][MESSAGES_PATH]["post"]
-    for status, (code, message) in (errors or TWILIO_ERRORS).items():
-        operation["responses"][str(status)] = _error_response(status, code, message)
+    for path in (MESSAGES_PATH, CALLS_PATH):  # texts and, since issue 17, calls of pages
+        operation = spec["paths"][path]["post"]
+        for status, (code, message) in (errors or TWILIO_ERRORS).items():
+            operation["responses"][str(status)] = _error_response(status, code, message)
+    _declare_repeated_form_fields(spec["paths"][CALLS_PATH]["post"])
     Path(dst).write_text(json.dumps(spec), encoding="utf-8")
     return Path(dst)
+
+
+def _declare_repeated_form_fields(operation: dict) -> None:
+    """Say in the derived spec how Twilio takes an array in a form body: the field repeated
+    (`StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`, OpenAPI's form style,
+    exploded). That is OpenAPI's default, but Prism reads a repeated field as one string unless
+    the encoding is spelled out, and would refuse every call that asks for progress events."""
+    content = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    arrays = [name for name, prop in content["schema"]["properties"].items() if prop.get("type") == "array"]
+    content["encoding"] = {name: {"style": "form", "explode": True} for name in arrays}
 
 
 def _error_response(status: int, code: int, message: str) -> dict:

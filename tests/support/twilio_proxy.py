@@ -41,6 +41,7 @@ _HOP_HEADERS = frozenset(
     }
 )  # fmt: skip
 DROP = "drop"
+HOLD = "hold"  # forward to Prism and record, then keep the answer until the rule is released
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class RecordedRequest:
     def is_message_create(self) -> bool:
         return self.method == "POST" and self.path.endswith("/Messages.json")
 
+    @property
+    def is_call_create(self) -> bool:
+        return self.method == "POST" and self.path.endswith("/Calls.json")
+
 
 @dataclass
 class Rule:
@@ -79,9 +84,13 @@ class Rule:
     to: str | None = None
     times: int | None = None  # None: for as long as the rule is installed
     used: int = field(default=0)
+    path_suffix: str | None = None  # e.g. "/Calls.json": only requests to that resource
+    released: threading.Event = field(default_factory=threading.Event)
 
-    def matches(self, form: dict[str, list[str]]) -> bool:
+    def matches(self, form: dict[str, list[str]], path: str = "") -> bool:
         if self.times is not None and self.used >= self.times:
+            return False
+        if self.path_suffix is not None and not path.endswith(self.path_suffix):
             return False
         return self.to is None or form.get("To", [None])[0] == self.to
 
@@ -137,6 +146,13 @@ class TwilioProxy:
         """Close matching connections without an answer (a network failure)."""
         return self._add(Rule(DROP, to=to, times=times))
 
+    def hold_answers(self, *, to: str | None = None, path_suffix: str | None = None,
+                     times: int | None = None) -> Rule:
+        """Let matching requests reach Prism (so Twilio has acted on them), but keep the answer
+        until `rule.released.set()`: the client is caught mid-request, where a kill -9 leaves
+        it not knowing that its call was placed."""
+        return self._add(Rule(HOLD, to=to, times=times, path_suffix=path_suffix))
+
     @contextmanager
     def responding(
         self, status: int | str, *, to: str | None = None, times: int | None = None
@@ -156,6 +172,8 @@ class TwilioProxy:
     def reset(self) -> None:
         """Forget rules and recorded requests (between tests)."""
         with self._lock:
+            for rule in self._rules:
+                rule.released.set()  # no handler thread stays parked after its test
             self._rules.clear()
             self._records.clear()
 
@@ -179,6 +197,16 @@ class TwilioProxy:
             and (to is None or r.form.get("To") == to)
         ]
 
+    def calls(self, *, accepted: bool | None = None, to: str | None = None) -> list[RecordedRequest]:
+        """Calls-create requests (voice calls of pages, issue 17), filtered like `messages`."""
+        return [
+            r
+            for r in self.requests
+            if r.is_call_create
+            and (accepted is None or r.accepted == accepted)
+            and (to is None or r.form.get("To") == to)
+        ]
+
     def wait_for(
         self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0
     ) -> RecordedRequest:
@@ -197,10 +225,10 @@ class TwilioProxy:
             self._rules.append(rule)
         return rule
 
-    def _claim_rule(self, form: dict[str, list[str]]) -> Rule | None:
+    def _claim_rule(self, form: dict[str, list[str]], path: str = "") -> Rule | None:
         with self._lock:
             for rule in self._rules:
-                if rule.matches(form):
+                if rule.matches(form, path):
                     rule.used += 1
                     return rule
         return None
@@ -231,10 +259,20 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         form = _parse_form(self.headers.get("Content-Type", ""), body)
-        rule = self.owner._claim_rule(form)
+        rule = self.owner._claim_rule(form, urlsplit(self.path).path)
         headers = {
             k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS
         }
+        if rule is not None and rule.action == HOLD:
+            answer = self._upstream(body, headers)
+            self._record(form, headers, answer)
+            rule.released.wait(timeout=300)
+            if answer is not None:
+                try:
+                    self._reply(*answer)
+                except OSError:
+                    pass  # the client died meanwhile: that was the point
+            return
         if rule is not None and rule.action != DROP:
             headers["Prefer"] = f"code={rule.action}"
         answer = (

@@ -126,7 +126,8 @@ def test_r12_boundary_through_the_check_in_page(client, frozen_clock, make_cente
     frozen_clock.advance(minutes=minutes)
     check_in = make_check_in(patient.patient, due=frozen_clock.now, asks=("vitals",))
     path = f"/c/{make_token(check_in)}"
-    form = {"csrf_token": csrf_from(client.get(path).get_data(as_text=True)), "client_id": f"web-{check_in.id}-boundary",
+    form = {"csrf_token": csrf_from(client.get(path).get_data(as_text=True)),
+            "client_id": f"web-{check_in.id}-boundary",
             "temperature_unit": "F", "cant_measure-temperature": "yes", "heart_rate": "80"}
     assert client.post(path, data=form).status_code == 200
     report = db.session.scalar(select(Report).where(Report.check_in_id == check_in.id))
