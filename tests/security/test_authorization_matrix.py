@@ -78,7 +78,7 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/me/check-ins"): PATIENT_SELF,
     ("PUT", "/api/v1/me/device"): PATIENT_SELF,
     ("DELETE", "/api/v1/me/device"): row(patient_a=204, patient_b=204, nurse_x=403, clinician_x=403, admin_x=403,
-                                         staff_y=403),
+                                         staff_y=403, admin_y=403, platform_admin=403),
     ("GET", "/api/v1/me/reports"): PATIENT_SELF,
     ("POST", "/api/v1/me/reports"): row(patient_a=201, patient_b=201, nurse_x=403, clinician_x=403, admin_x=403,
                                         staff_y=403, admin_y=403, platform_admin=403),
