@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import case, select
 
 from app.api.errors import ApiError
+from app.api.openapi import conflict
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
@@ -94,6 +95,7 @@ class AlertItem(MethodView):
 class AlertAck(MethodView):
     @requires("staff")
     @blp.response(200, AlertOutSchema)
+    @blp.doc(responses=conflict("The alert is already resolved (`already_resolved`)."))
     def post(self, alert_id):
         """Acknowledge: the escalation stops and everyone already paged is told who took it."""
         alert = load_alert_for_staff(alert_id)
@@ -110,6 +112,7 @@ class AlertResolve(MethodView):
     @requires("staff")
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlertOutSchema)
+    @blp.doc(responses=conflict("The alert is already resolved (`already_resolved`)."))
     def post(self, data, alert_id):
         """Close the alert with a disposition (and a note)."""
         alert = load_alert_for_staff(alert_id)

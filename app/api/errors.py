@@ -23,6 +23,11 @@ CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
+# Codes more specific than the status's own, raised as ApiError(..., code=...). The description's
+# `error.code` enum is CODES' values plus these; a test fails when a new code is raised unlisted.
+SPECIFIC_CODES = ("account_locked", "already_resolved", "client_id_conflict", "code_expired", "code_locked",
+                  "duplicate_mrn", "family_exists", "invalid_code", "invalid_credentials")
+ERROR_CODES = frozenset(CODES.values()) | frozenset(SPECIFIC_CODES) | {"error"}
 
 
 class ApiError(HTTPException):

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.errors import ApiError
+from app.api.openapi import conflict
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Protocol
@@ -46,6 +47,7 @@ class Protocols(MethodView):
     @requires("clinician", "admin")
     @blp.arguments(ProtocolCreateSchema)
     @blp.response(201, ProtocolOutSchema)
+    @blp.doc(responses=conflict("The family exists; derive a version with `base_id` (`family_exists`)."))
     def post(self, data):
         """A new version of a protocol (`base_id`) or a new protocol (`family`); validated, every problem named."""
         base = load_protocol(data["base_id"]) if "base_id" in data else None

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from app.api.openapi import conflict
 from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Report
@@ -44,6 +45,7 @@ class MyReports(MethodView):
     @blp.arguments(ReportSchema)
     @blp.response(201, ReportResultSchema)
     @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
+    @blp.doc(responses=conflict("This client_id was already used for a different report (`client_id_conflict`)."))
     def post(self, data):
         """Log symptoms and vitals; graded within the request. Retries with the same client_id are safe."""
         actor = current_actor()
@@ -66,6 +68,7 @@ class PatientReports(MethodView):
     @blp.arguments(ReportSchema)
     @blp.response(201, ReportResultSchema)
     @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
+    @blp.doc(responses=conflict("This client_id was already used for a different report (`client_id_conflict`)."))
     def post(self, data, patient_id):
         """A report taken by phone by the care team; graded like the patient's own."""
         patient = load_patient_for_staff(patient_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.models import JURISDICTIONS
-from app.schemas.common import Phone, StrictSchema, validate_timezone
+from app.schemas.common import OneOf, Phone, StrictSchema, validate_timezone
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
 
@@ -26,7 +26,7 @@ class CenterOutSchema(StrictSchema):
     id = fields.Integer()
     name = fields.String()
     timezone = fields.String()
-    jurisdiction = fields.String()
+    jurisdiction = OneOf(JURISDICTIONS)
     phone = fields.String(allow_none=True)
     day_starts = fields.String()
     day_ends = fields.String()

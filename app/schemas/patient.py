@@ -5,8 +5,8 @@ from datetime import timedelta
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from app.clock import utcnow
-from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
-from app.schemas.common import Id, Phone, QueryId, StrictSchema, validate_timezone
+from app.models import CHANNELS, CHECK_IN_STATES, LANGUAGES, LEVELS, PATIENT_STATUSES, PRODUCTS
+from app.schemas.common import Id, OneOf, Phone, QueryId, StrictSchema, validate_timezone
 
 # Follow-up runs for years (REFERENCE §5), so enrolling someone infused long ago is allowed.
 MAX_PAST_INFUSION = timedelta(days=5 * 365)
@@ -99,9 +99,9 @@ class CheckInOutSchema(StrictSchema):
     window_ends_at = fields.AwareDateTime()
     phase = fields.String()
     asks = fields.List(fields.String())
-    state = fields.String()
+    state = OneOf(CHECK_IN_STATES)
     completed_report_id = fields.Integer(allow_none=True)
-    missed_level = fields.String()
+    missed_level = OneOf(LEVELS)
 
 
 class CheckInListArgs(StrictSchema):
@@ -115,17 +115,17 @@ class PatientOutSchema(StrictSchema):
     mrn = fields.String()
     name = fields.String()
     phone = fields.String()
-    language = fields.String()
+    language = OneOf(LANGUAGES)
     timezone = fields.String()
-    product = fields.String()
+    product = OneOf(PRODUCTS)
     infused_at = fields.AwareDateTime()
     day_after_infusion = fields.Integer()
     phase = fields.String()
     next_check_in = fields.Nested(CheckInOutSchema, allow_none=True)
     caregiver_name = fields.String(allow_none=True)
     caregiver_phone = fields.String(allow_none=True)
-    status = fields.String()
-    channel = fields.String()
+    status = OneOf(PATIENT_STATUSES)
+    channel = OneOf(CHANNELS)
     baseline = fields.Dict()
     check_ins_excused_until = fields.AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(allow_none=True)

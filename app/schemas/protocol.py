@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.models import PRODUCTS
-from app.schemas.common import Id, StrictSchema
+from app.schemas.common import Id, OneOf, StrictSchema
 
 
 class ProtocolOutSchema(StrictSchema):
@@ -12,7 +12,7 @@ class ProtocolOutSchema(StrictSchema):
     version = fields.Integer()
     name = fields.String()
     jurisdiction = fields.String()
-    products = fields.List(fields.String())
+    products = fields.List(OneOf(PRODUCTS))
     is_default = fields.Boolean()
     superseded_by_id = fields.Integer(allow_none=True)
     created_by_id = fields.Integer(allow_none=True)
