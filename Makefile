@@ -5,7 +5,7 @@ PY := .venv/bin/python
 STAMP := .venv/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres bench lint venv prism clean
+.PHONY: run test test-sqlite test-postgres bench lint venv prism contract-tools clean
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt
@@ -22,7 +22,11 @@ run: venv
 prism:
 	scripts/install-prism.sh >/dev/null
 
-test: venv prism
+# Redocly, openapi-typescript/openapi-fetch/tsc, FHIR.js and openapi-python-client for tests/contract.
+contract-tools:
+	scripts/install-contract-tools.sh >/dev/null
+
+test: venv prism contract-tools
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
