@@ -58,7 +58,13 @@ class Config:
     TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
     TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
     TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://localhost:5000")
+    # `PORT` (honcho and Heroku set it) also moves the default, so links in pages and callbacks work.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", f"http://localhost:{_env('PORT', '5000')}")
+    # FHIR: Vigil's namespace for identifiers, and the canonical URL of its local CodeSystem
+    # (served at that URL's path when it is on this deployment).
+    # Unset: PUBLIC_BASE_URL + /fhir, and <FHIR_BASE_URL>/CodeSystem/vigil (app/fhir/common.py).
+    FHIR_BASE_URL = _env("FHIR_BASE_URL")
+    FHIR_CODESYSTEM_URL = _env("FHIR_CODESYSTEM_URL")
     # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
     PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
     CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)

@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (auth, centers, patients, me, reports, checkins, alerts, escalation, protocols, fhir, audit):
         api.register_blueprint(module.blp)
+    fhir.register_code_system(app)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)
     if app.config.get("BENCH_ENDPOINTS"):

@@ -91,7 +91,14 @@ def error_response(error: HTTPException):
         body = error_body(status, message, fields=fields)
         # Keep Allow on 405 and Retry-After on 429; smorest would drop them (RECIPES §4).
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    response = jsonify(body)
+    if request.blueprint == "fhir":  # FHIR clients read errors as an OperationOutcome
+        from app.fhir.outcome import operation_outcome
+
+        detail = body["error"]
+        response = jsonify(operation_outcome(status, detail["message"], detail["code"], detail.get("fields")))
+        response.mimetype = "application/fhir+json"
+    else:
+        response = jsonify(body)
     response.status_code = status
     response.headers.update(headers)
     return response

@@ -53,6 +53,19 @@ PAGINATION_HEADERS = {
     "Link": {"description": 'RFC 8288 links: `rel="next"` (absent on the last page) and `rel="first"`.',
              "schema": {"type": "string"}},
 }
+FHIR_JSON = "application/fhir+json"
+OPERATION_OUTCOME = {
+    "type": "object", "required": ["resourceType", "issue"],
+    "description": "FHIR R4 OperationOutcome: how the FHIR endpoints answer errors. `issue[].details.text` is "
+                   "the API's error code; `issue[].location` names a refused parameter.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {"type": "array", "items": {
+            "type": "object", "required": ["severity", "code"],
+            "properties": {"severity": {"type": "string", "enum": ["fatal", "error", "warning", "information"]},
+                           "code": {"type": "string"}, "diagnostics": {"type": "string"},
+                           "details": {"type": "object", "properties": {"text": {"type": "string"}}},
+                           "location": {"type": "array", "items": {"type": "string"}}}}}}}
 LICENSE = {"name": "Proprietary: all rights reserved by the Vigil project"}
 
 # The sign-in operations: rate limited (`limiter.limit` in app/api/auth.py), 401 for a wrong password
@@ -73,6 +86,7 @@ def finish(spec: dict, *, server_url: str | None = None) -> dict:
     spec["servers"] = [{"url": (server_url or "/").rstrip("/") or "/", "description": "This deployment"}]
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
+    schemas.setdefault("OperationOutcome", OPERATION_OUTCOME)
     _nullable_refs(spec)
     _error_codes(schemas)
     for path, method, operation in _operations(spec):
@@ -129,6 +143,12 @@ def _operation(path: str, method: str, op: dict) -> None:
         responses["429"] = _error("429", RATE_LIMIT_HEADERS)
     if "409" in responses and "content" not in responses["409"]:
         responses["409"] = {**_error("409"), "description": responses["409"].get("description", STATUS_TEXT["409"])}
+    if "fhir" in op.get("tags", []):  # app/api/errors.py answers these as an OperationOutcome
+        outcome = {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
+        for status, response in list(responses.items()):
+            if status == "default" or status[0] in "45":
+                described = responses[status] if "$ref" not in response else {"description": "An error"}
+                responses[status] = {**described, "content": outcome}
     if any(p.get("in") == "query" and p.get("name") == "offset" for p in op.get("parameters", [])):
         for status in ("200",):
             if status in responses:

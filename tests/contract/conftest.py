@@ -2,13 +2,12 @@
 generated from it (openapi-typescript + openapi-fetch, openapi-python-client) driving a live server.
 
 The tools come from scripts/install-contract-tools.sh (npm and a venv of their own under .cache);
-the fixture runs it, so a fresh machine installs them on the first run.
+the `tools` fixture (tests/support/fixtures.py) runs it, so a fresh machine installs them on the first run.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,15 +17,7 @@ from flask.testing import FlaskClient
 from app import clock
 from app.models import Center
 from tests.personas import patient_body
-from tests.support.clock_process import REPO
 from tests.support.faults import WebWorkers, process_env, request
-
-
-@pytest.fixture(scope="session")
-def tools() -> Path:
-    done = subprocess.run([str(REPO / "scripts" / "install-contract-tools.sh")], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return Path(done.stdout.strip())
 
 
 @pytest.fixture

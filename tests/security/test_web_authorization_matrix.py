@@ -70,6 +70,8 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/webhooks/twilio/inbound"): everyone(403),
     ("POST", "/webhooks/twilio/status"): everyone(403),
     ("GET", "/web/static/<path:filename>"): everyone(200),
+    # Vigil's local FHIR CodeSystem at its canonical URL: terminology, no health data (issue 18).
+    ("GET", "/fhir/CodeSystem/vigil"): everyone(200),
 }
 
 

@@ -10,7 +10,9 @@ To share them with every test package, the root conftest can declare
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,13 @@ def twilio_config(twilio_api: TwilioProxy) -> dict[str, str]:
         "TWILIO_FROM_NUMBER": TEST_FROM_NUMBER,
         "TWILIO_API_BASE_URL": twilio_api.url,
     }
+
+
+@pytest.fixture(scope="session")
+def tools() -> Path:
+    """The contract tools' folder (scripts/install-contract-tools.sh: Redocly, openapi-typescript,
+    openapi-fetch, tsc, FHIR.js, openapi-python-client), installed on first use."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "install-contract-tools.sh"
+    done = subprocess.run([str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip())
