@@ -14,6 +14,10 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
+class ConfigError(RuntimeError):
+    """A setting that stops Vigil from starting; wsgi.py prints it as one line, no traceback."""
+
+
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
 
@@ -116,7 +120,8 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         if not _env("SECRET_KEY") or cls.SECRET_KEY == DEV_SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in production")
+            raise ConfigError("SECRET_KEY must be set in production (e.g. SECRET_KEY=$(python3 -c "
+                              "'import secrets; print(secrets.token_urlsafe(32))'))")
 
 
 CONFIGS = {
@@ -129,5 +134,5 @@ CONFIGS = {
 def config_from_env() -> type[Config]:
     name = _env("VIGIL_CONFIG") or ("production" if _env("FLASK_ENV") == "production" else "development")
     if name not in CONFIGS:
-        raise RuntimeError(f"VIGIL_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
+        raise ConfigError(f"VIGIL_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
     return CONFIGS[name]

@@ -19,3 +19,14 @@ def test_docs_page_uses_only_local_assets(client):
     assert "cdn" not in page.lower() and "https://" not in page
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/v1/docs/assets/swagger-ui.css").status_code == 200
+
+
+def test_docs_page_serves_swagger_ui_5_from_the_repository(client):
+    """Issue 18: a maintained Swagger UI 5, vendored (scripts/vendor-swagger-ui.sh), not a CDN."""
+    from app.api.docs import SWAGGER_UI
+
+    assert (SWAGGER_UI / "VERSION").read_text().startswith("5.")
+    served = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert served.data == (SWAGGER_UI / "swagger-ui-bundle.js").read_bytes()
+    assert client.get("/api/v1/docs/assets/swagger-ui-standalone-preset.js").status_code == 200
+    assert client.get("/api/v1/docs/assets/LICENSE").status_code == 200
