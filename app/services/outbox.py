@@ -184,15 +184,38 @@ def dispatch_due(now: datetime, limit: int = CLAIM_BATCH) -> DispatchResult:
     return result
 
 
+# Twilio's ValidityPeriod bounds (seconds). A page is never given less than a minute: a shorter
+# window would drop a page that is merely slow, and the next step pages someone else anyway.
+VALIDITY_MIN, VALIDITY_MAX = 60, 36_000
+
+
+def page_validity(row: Notification, now: datetime) -> int | None:
+    """Seconds a page may wait in Twilio's queue: until its alert's chain moves to the next step,
+    so a page stuck in a queue does not arrive after the chain has moved on (issue 18). None for
+    other messages and for a chain with no next step (Twilio's default then applies)."""
+    if row.purpose != "page" or row.alert_id is None:
+        return None
+    from app.models import Alert
+
+    alert = db.session.get(Alert, row.alert_id)
+    return validity_seconds(alert.next_step_at, now) if alert is not None else None
+
+
+def validity_seconds(next_step_at: datetime | None, now: datetime) -> int | None:
+    if next_step_at is None:
+        return None
+    return max(VALIDITY_MIN, min(VALIDITY_MAX, int((next_step_at - now).total_seconds())))
+
+
 def send_claimed(notification_id: int, token: str, now: datetime) -> str:
     """Send one claimed message (outside any lock) and record the outcome. Returns the outcome."""
     row = db.session.get(Notification, notification_id)
     if row is None or row.state != "sending" or row.claim_token != token:
         return "skipped"
-    to, body, callback = row.to_phone, row.body, status_callback_url(row)
+    to, body, callback, validity = row.to_phone, row.body, status_callback_url(row), page_validity(row, now)
     db.session.commit()  # hold no transaction open across the network call
     try:
-        sent = sender().send(to, body, status_callback=callback)
+        sent = sender().send(to, body, status_callback=callback, validity_period=validity)
     except SendError as exc:
         return _record_failure(notification_id, token, exc, now)
     return _record_sent(notification_id, token, sent.sid, sent.status, now)
