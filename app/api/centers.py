@@ -7,11 +7,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.errors import ApiError
+from app.api.pagination import page
 from app.api.security import current_staff, requires
 from app.extensions import db
 from app.fhir.common import mrn_system
 from app.models import Center
-from app.schemas.center import CenterCreateSchema, CenterOutSchema, CenterPatchSchema
+from app.schemas.center import CenterCreateSchema, CenterListArgs, CenterOutSchema, CenterPatchSchema
 from app.services import audit
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Care centres")
@@ -27,14 +28,15 @@ def load_center_for_staff(center_id: int) -> Center:
 @blp.route("")
 class Centers(MethodView):
     @requires("staff")
+    @blp.arguments(CenterListArgs, location="query")
     @blp.response(200, CenterOutSchema(many=True))
-    def get(self):
+    def get(self, args):
         """Centres the caller may see."""
         query = select(Center).order_by(Center.id)
         staff = current_staff()
         if staff.role != "admin":
             query = query.where(Center.id == staff.center_id)
-        return [_out(c) for c in db.session.scalars(query)]
+        return [_out(c) for c in page(query, args)]
 
     @requires("admin")
     @blp.arguments(CenterCreateSchema)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.openapi import conflict
+from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Protocol
@@ -37,12 +38,12 @@ class Protocols(MethodView):
     @blp.response(200, ProtocolOutSchema(many=True))
     def get(self, args):
         """Every protocol version, newest first within a family."""
-        query = select(Protocol).order_by(Protocol.family, Protocol.version.desc())
+        query = select(Protocol).order_by(Protocol.family, Protocol.version.desc(), Protocol.id)
         if "family" in args:
             query = query.where(Protocol.family == args["family"])
         if args.get("current"):
             query = query.where(Protocol.superseded_by_id.is_(None))
-        return db.session.scalars(query).all()
+        return page(query, args)
 
     @requires("clinician", "admin")
     @blp.arguments(ProtocolCreateSchema)

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.openapi import conflict
+from app.api.pagination import page
 from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Report
@@ -22,9 +23,8 @@ def _answer(recorded):
 
 
 def _history(patient_id: int, args: dict) -> list[dict]:
-    reports = db.session.scalars(select(Report).where(Report.patient_id == patient_id)
-                                 .order_by(Report.recorded_at.desc(), Report.id.desc())
-                                 .limit(args["limit"]).offset(args["offset"]))
+    reports = page(select(Report).where(Report.patient_id == patient_id)
+                   .order_by(Report.recorded_at.desc(), Report.id.desc()), args)
     return [report_view(r) for r in reports]
 
 

@@ -90,9 +90,19 @@ class AlertDetailSchema(AlertOutSchema):
 
 
 class AlertListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     status = fields.String(validate=validate.OneOf(("open", "acknowledged", "resolved", "active")),
                            metadata={"description": "active = open or acknowledged (the default)"})
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    locals().update(page_fields(200, 1000))
+    del page_fields
+
+
+class PageArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(200, 1000))
+    del page_fields
 
 
 class ResolveSchema(StrictSchema):

@@ -28,6 +28,13 @@ class CenterCreateSchema(StrictSchema):
             raise ValidationError("Name may not be blank.")
 
 
+class CenterListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(200, 1000))
+    del page_fields
+
+
 class CenterOutSchema(StrictSchema):
     id = fields.Integer()
     name = fields.String()

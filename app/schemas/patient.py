@@ -105,8 +105,11 @@ class CheckInOutSchema(StrictSchema):
 
 
 class CheckInListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     state = fields.String(validate=validate.OneOf(("pending", "completed", "missed", "excused", "cancelled")))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    locals().update(page_fields(200, 1000))
+    del page_fields
 
 
 class PatientOutSchema(StrictSchema):
@@ -143,5 +146,9 @@ class PatientCreatedSchema(PatientOutSchema):
 
 
 class PatientListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
     center_id = QueryId()
+    locals().update(page_fields(500, 1000))
+    del page_fields

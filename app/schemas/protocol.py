@@ -21,8 +21,12 @@ class ProtocolOutSchema(StrictSchema):
 
 
 class ProtocolListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     family = fields.String(validate=validate.Length(max=64))
     current = fields.Boolean(metadata={"description": "only versions not superseded"})
+    locals().update(page_fields(200, 1000))
+    del page_fields
 
 
 class ProtocolCreateSchema(StrictSchema):

@@ -191,5 +191,7 @@ class ReportOutSchema(StrictSchema):
 
 
 class PageArgs(StrictSchema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(100, 500))
+    del page_fields
