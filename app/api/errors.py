@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -76,6 +77,14 @@ def error_body(status: int, message: str, code: str | None = None, fields: dict 
     return {"error": body}
 
 
+# FHIR paths, also when the URL did not route (an id that is not a number answers 404 unrouted).
+FHIR_PATH = re.compile(r"^/api/v1/(patients/[^/]+/fhir|alerts/[^/]+/handoff)/?$|^/fhir/")
+
+
+def _is_fhir() -> bool:
+    return request.blueprint == "fhir" or bool(FHIR_PATH.match(request.path))
+
+
 def error_response(error: HTTPException):
     status = error.code or 500
     if isinstance(error, ApiError):
@@ -91,7 +100,7 @@ def error_response(error: HTTPException):
         body = error_body(status, message, fields=fields)
         # Keep Allow on 405 and Retry-After on 429; smorest would drop them (RECIPES §4).
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    if request.blueprint == "fhir":  # FHIR clients read errors as an OperationOutcome
+    if _is_fhir():  # FHIR clients read errors as an OperationOutcome
         from app.fhir.outcome import operation_outcome
 
         detail = body["error"]

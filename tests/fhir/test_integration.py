@@ -154,3 +154,8 @@ def test_fhirjs_catches_a_broken_resource(tools):
                       "code": {"text": "x"}}}]}
     errors = fhirjs_errors(tools, bundle)
     assert errors and any(e["resourceType"] == "Observation" for e in errors)
+
+
+def test_an_unrouted_fhir_url_still_answers_an_operation_outcome(client, demo):
+    response = client.get("/api/v1/patients/-1/fhir", headers=demo.staff_headers)
+    assert response.status_code == 404 and outcome_code(response) == "not_found"
