@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def test_typescript_client_walks_the_patient_path(tools, ts_project, live_server
     compiled = _tsc(tools, ts_project, ["patient_path.mts"])
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     ran = _run(["node", "out/patient_path.mjs"], ts_project,
-               env={"PATH": "/usr/bin:/bin", "VIGIL_URL": live_server.url, "VIGIL_CODE": enrollment_code})
+               env={"PATH": os.environ["PATH"], "VIGIL_URL": live_server.url, "VIGIL_CODE": enrollment_code})
     assert ran.returncode == 0, ran.stdout + ran.stderr
     seen = json.loads(ran.stdout.strip().splitlines()[-1])
     assert seen["level"] == "urgent" and isinstance(seen["alertId"], int)
