@@ -10,7 +10,8 @@ from app.schemas.report import FindingSchema
 class AlertFindingSchema(FindingSchema):
     report_id = fields.Integer(allow_none=True)
     recorded_at = fields.String(allow_none=True)
-    recheck_in_minutes = fields.Integer(allow_none=True)
+    # Findings Vigil writes itself (a missed or late check-in, STOP) carry no recheck time.
+    recheck_in_minutes = fields.Integer(allow_none=True, metadata={"x-optional": True})
 
 
 class AttemptSchema(StrictSchema):

@@ -43,6 +43,9 @@ def test_response_schemas_list_their_required_fields(spec):
     assert {"level", "findings", "instructions"} <= set(schemas["Assessment"]["required"])
     assert "fields" not in schemas["ErrorDetail"]["required"]  # only 422s name fields
     assert "required" not in schemas["VitalsOut"]  # each vital is there only when measured
+    # A missed or late check-in's finding has no recheck time (app/services/checkins.py).
+    assert "recheck_in_minutes" not in schemas["AlertFinding"]["required"]
+    assert {"rule", "level", "summary", "report_id"} <= set(schemas["AlertFinding"]["required"])
     assert {"id", "mrn", "product", "language", "next_check_in"} <= set(schemas["PatientOut"]["required"])
 
 
