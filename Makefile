@@ -1,11 +1,12 @@
-# Vigil: `make run` sets up and starts everything on SQLite with demo data; `make test` runs the
-# whole suite on SQLite and again on a throwaway PostgreSQL cluster.
+# Vigil: `make run` sets up and starts everything on SQLite with demo data (runtime requirements
+# only); `make test` runs the whole suite on SQLite and again on a throwaway PostgreSQL cluster.
 SHELL := /bin/bash
 PY := .venv/bin/python
 STAMP := .venv/.installed
+RUNTIME_STAMP := .venv/.runtime-installed
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres bench lint venv prism clean
+.PHONY: run test test-sqlite test-postgres bench lint venv prism contract-tools clean
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt
@@ -14,15 +15,33 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: venv
-	.venv/bin/flask --app wsgi db upgrade
-	.venv/bin/flask --app wsgi demo
-	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/honcho start web clock
+# What running needs and no more: requirements.txt (the test tools stay in requirements-dev.txt).
+$(RUNTIME_STAMP): requirements.txt
+	@echo "== 1/4 Python environment: .venv with the runtime requirements (requirements.txt)"
+	@test -x $(PY) || python3 -m venv .venv
+	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check -r requirements.txt \
+		| sed -u '/^Requirement already satisfied/d'
+	@touch $@
+
+run: $(RUNTIME_STAMP)
+	@echo "== 2/4 Database: applying the migrations"
+	@.venv/bin/flask --app wsgi db upgrade
+	@echo "== 3/4 Demo centre, staff, patients and reports"
+	@.venv/bin/flask --app wsgi demo
+	@echo "== 4/4 Starting the web and clock processes (Ctrl-C stops both)"
+	@echo
+	@.venv/bin/flask --app wsgi welcome
+	@echo
+	@PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/honcho start web clock
 
 prism:
 	scripts/install-prism.sh >/dev/null
 
-test: venv prism
+# Redocly, openapi-typescript/openapi-fetch/tsc, FHIR.js and openapi-python-client for tests/contract.
+contract-tools:
+	scripts/install-contract-tools.sh >/dev/null
+
+test: venv prism contract-tools
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

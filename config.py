@@ -14,6 +14,10 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
+class ConfigError(RuntimeError):
+    """A setting that stops Vigil from starting; wsgi.py prints it as one line, no traceback."""
+
+
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
 
@@ -58,14 +62,20 @@ class Config:
     TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
     TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
     TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://localhost:5000")
-    # Push to the patient's app (issue 17): log (development) or fcm (Firebase Cloud Messaging
-    # HTTP v1 through firebase-admin, with a service-account key file and its project id).
+    # `PORT` (honcho and Heroku set it) also moves the default, so links in pages and callbacks work.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", f"http://localhost:{_env('PORT', '5000')}")
+    # FHIR: Vigil's namespace for identifiers, and the canonical URL of its local CodeSystem
+    # (served at that URL's path when it is on this deployment).
+    # Unset: PUBLIC_BASE_URL + /fhir, and <FHIR_BASE_URL>/CodeSystem/vigil (app/fhir/common.py).
+    FHIR_BASE_URL = _env("FHIR_BASE_URL")
+    FHIR_CODESYSTEM_URL = _env("FHIR_CODESYSTEM_URL")
+    # Push to the patient's app: log (development) or fcm (Firebase Cloud Messaging HTTP v1
+    # through firebase-admin, with a service-account key file and its project id).
     PUSH_BACKEND = _env("PUSH_BACKEND", "log")
     FCM_CREDENTIALS_FILE = _env("FCM_CREDENTIALS_FILE")
     FCM_PROJECT_ID = _env("FCM_PROJECT_ID")
     FCM_API_BASE_URL = _env("FCM_API_BASE_URL", "https://fcm.googleapis.com")
-    # Voice calls of pages (issue 17): log, or twilio (the Twilio account above, calling from
+    # Voice calls of pages: log, or twilio (the Twilio account above, calling from
     # TWILIO_FROM_NUMBER). Defaults to twilio when the account and a from number are set.
     VOICE_BACKEND = _env("VOICE_BACKEND", "twilio" if _env("TWILIO_ACCOUNT_SID") and _env("TWILIO_AUTH_TOKEN")
                          and _env("TWILIO_FROM_NUMBER") else "log")
@@ -122,7 +132,8 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         if not _env("SECRET_KEY") or cls.SECRET_KEY == DEV_SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in production")
+            raise ConfigError("SECRET_KEY must be set in production (e.g. SECRET_KEY=$(python3 -c "
+                              "'import secrets; print(secrets.token_urlsafe(32))'))")
 
 
 CONFIGS = {
@@ -135,5 +146,5 @@ CONFIGS = {
 def config_from_env() -> type[Config]:
     name = _env("VIGIL_CONFIG") or ("production" if _env("FLASK_ENV") == "production" else "development")
     if name not in CONFIGS:
-        raise RuntimeError(f"VIGIL_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
+        raise ConfigError(f"VIGIL_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
     return CONFIGS[name]

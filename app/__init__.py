@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, centers, patients, me, devices, reports, checkins, alerts, escalation, protocols, fhir, audit,
                    staff):
         api.register_blueprint(module.blp)
+    fhir.register_code_system(app)
     app.register_blueprint(docs.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(voice_webhooks.bp)

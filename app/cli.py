@@ -77,9 +77,21 @@ def demo_command() -> None:
         click.echo(line)
 
 
+@click.command("welcome")
+def welcome_command() -> None:
+    """Print where Vigil answers, the demo sign-ins and a phone's path with curl (`make run`)."""
+    from flask import current_app
+
+    from app.demo import welcome_lines
+
+    for line in welcome_lines(current_app.config["PUBLIC_BASE_URL"]):
+        click.echo(line)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
+    app.cli.add_command(welcome_command)
     from app.scheduling.cli import scheduler
 
     app.cli.add_command(scheduler)

@@ -156,3 +156,33 @@ def _channel_lines(patients: list[Patient]) -> list[str]:
                      f"alert {alert.id} would say, twice: \"{call_text_for(alert)}\"")
     lines.append("  The clock prints each as a PUSH, SMS or CALL line.")
     return lines
+
+
+def welcome_lines(base_url: str) -> list[str]:
+    """What `make run` prints before starting: where Vigil answers, who can sign in, and a phone's
+    path to paste into a shell (enroll with an unused demo code, then report a fever with curl)."""
+    base = base_url.rstrip("/")
+    lines = [f"Vigil answers on {base}  (API docs: {base}/api/v1/docs, care-team pages: {base}/)",
+             f"Staff sign-ins (password {DEMO_PASSWORD}): " + ", ".join(
+                 f"{role}@vigil.demo" for role in ("admin", "clinician", "nurse"))]
+    unused = next((spec for spec in PATIENTS if _code_state(spec[5]).startswith("valid")), None)
+    if unused is None:
+        return [*lines, "Every demo enrollment code is used: sign in as the nurse and issue a new one with",
+                "  POST /api/v1/patients/{id}/enrollment-code (or `make clean` for a fresh demo)."]
+    code = unused[5]
+    return [*lines,
+            f"A phone's path ({unused[1]}, code {code}, works once): paste into a shell while Vigil runs:",
+            PHONE_PATH_START,
+            f"TOKEN=$(curl -s {base}/api/v1/auth/enroll -H 'content-type: application/json' \\",
+            f"  -d '{{\"code\": \"{code}\"}}' \\",
+            r"""  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')""",
+            "NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+            f"curl -s {base}/api/v1/me/reports -H \"authorization: Bearer $TOKEN\" \\",
+            "  -H 'content-type: application/json' \\",
+            r"""  -d '{"client_id": "phone-'$(date +%s)'", "recorded_at": "'$NOW'", """
+            r""""vitals": {"temperature_c": 38.9}}'""",
+            PHONE_PATH_END]
+
+
+PHONE_PATH_START = "# ---- phone path (copy from here) ----"
+PHONE_PATH_END = "# ---- to here ----"

@@ -36,6 +36,22 @@ class VigilApi(Api):
 
     from app.schemas.common import ErrorSchema as ERROR_SCHEMA  # noqa: N811, N814 - smorest's attribute name
 
+    def _init_spec(self, *args, **kwargs):  # noqa: ANN002, ANN003 - smorest's signature
+        super()._init_spec(*args, **kwargs)
+        # Every reader of the description (the served JSON, `flask openapi`, the tests) goes through
+        # to_dict, so the conventions of app/api/openapi.py apply to all of them.
+        build = self.spec.to_dict
+
+        def finished() -> dict:
+            from flask import current_app, has_app_context
+
+            from app.api.openapi import finish
+
+            url = current_app.config.get("PUBLIC_BASE_URL") if has_app_context() else None
+            return finish(build(), server_url=url)
+
+        self.spec.to_dict = finished
+
     def handle_http_exception(self, error):  # noqa: ANN001 - smorest's signature
         from app.api.errors import error_response
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -48,3 +50,52 @@ def test_a_dot_env_beside_config_py_fills_in_what_the_environment_does_not_set(t
                             timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["30", "log", "postgresql+psycopg://db/vigil"]
+
+
+def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "VIGIL_CONFIG", "FLASK_ENV", "PORT")}
+    clean.update({"DATABASE_URL": f"sqlite:///{tmp_path}/vigil.db", "SMS_BACKEND": "log", "SECRET_KEY": "", **env})
+    flask = str(Path(sys.executable).with_name("flask"))
+    return subprocess.run([flask, "--app", "wsgi", *args], cwd=REPO, env=clean, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_production_without_a_secret_key_is_one_line_not_a_traceback(tmp_path):
+    """Issue 18: a CLI mistake gives a one-line message."""
+    result = _flask(tmp_path, "scheduler", "tick", VIGIL_CONFIG="production")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("vigil: SECRET_KEY must be set in production")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_an_unknown_config_name_is_one_line(tmp_path):
+    result = _flask(tmp_path, "demo", VIGIL_CONFIG="staging")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "vigil: VIGIL_CONFIG must be one of ['development', 'production', 'testing'], not 'staging'"]
+
+
+@pytest.mark.parametrize("when", ["tomorrow", "2026-11-22T14:05:00"])
+def test_scheduler_tick_with_a_bad_time_is_one_line(tmp_path, when):
+    result = _flask(tmp_path, "scheduler", "tick", "--now", when, VIGIL_CONFIG="development")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --now") and "2026-11-22T14:05:00Z" in lines[0], lines
+
+
+def _public_base_url(tmp_path: Path, **env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "PUBLIC_BASE_URL")}
+    clean.update(env)
+    code = f"import sys; sys.path.insert(0, {str(REPO)!r}); import config; print(config.Config.PUBLIC_BASE_URL)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=clean, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_port_sets_the_default_public_base_url(tmp_path):
+    assert _public_base_url(tmp_path) == "http://localhost:5000"
+    assert _public_base_url(tmp_path, PORT="8123") == "http://localhost:8123"
+    assert _public_base_url(tmp_path, PORT="8123", PUBLIC_BASE_URL="https://vigil.hospital.org") == \
+        "https://vigil.hospital.org"

@@ -3,12 +3,14 @@ served and the demo logins and enrollment codes work (issue 2 acceptance)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from app.demo import PHONE_PATH_END, PHONE_PATH_START
 from tests.support.processes import free_port, http_json, stop_group, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,6 +42,16 @@ def test_make_run_serves_the_api_with_demo_logins(tmp_path):
         assert status == 200 and body["patient"]["mrn"] == "DEMO-1002"
         output = (tmp_path / "run.log").read_text()
         assert "clock.1" in output and "DEMOA-100001" in output
+        # Issue 18: numbered progress, the URL, the sign-ins, and a phone path that works as printed.
+        for step in ("== 1/4", "== 2/4", "== 3/4", "== 4/4"):
+            assert step in output, step
+        assert f"Vigil answers on http://localhost:{port}" in output
+        assert "nurse@vigil.demo" in output and "Requirement already satisfied" not in output
+        printed = output.split(PHONE_PATH_START, 1)[1].split(PHONE_PATH_END, 1)[0]
+        ran = subprocess.run(["bash", "-euo", "pipefail", "-c", printed], capture_output=True, text=True, timeout=60)
+        assert ran.returncode == 0, ran.stderr
+        answer = json.loads(ran.stdout)
+        assert answer["assessment"]["level"] in ("urgent", "emergency") and answer["alert"]["id"], answer
     finally:
         stop_group(proc)
         log.close()

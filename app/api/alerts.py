@@ -7,11 +7,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import case, select
 
 from app.api.errors import ApiError
+from app.api.openapi import conflict
+from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, Notification, StaffUser
-from app.schemas.alert import AlertDetailSchema, AlertListArgs, AlertOutSchema, ResolveSchema
+from app.schemas.alert import AlertDetailSchema, AlertListArgs, AlertOutSchema, PageArgs, ResolveSchema
 from app.services import audit
 from app.services.alerts import acknowledge, resolve
 
@@ -63,7 +65,7 @@ def _queue_query(args: dict, center_ids: list[int] | None):
     if center_ids is not None:
         query = query.where(Alert.center_id.in_(center_ids))
     # The queue's order: emergencies first, then urgent, then same-day; oldest first within a level.
-    return query.order_by(LEVEL_ORDER, Alert.opened_at, Alert.id).limit(args["limit"])
+    return query.order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)
 
 
 @blp.route("/alerts")
@@ -75,7 +77,7 @@ class Alerts(MethodView):
         """The queue: the caller's centre's alerts (platform administrators: all), most severe and oldest first."""
         staff = current_staff()
         centers = None if staff.is_platform_admin else [staff.center_id]
-        alerts = db.session.scalars(_queue_query(args, centers)).all()
+        alerts = page(_queue_query(args, centers), args)
         audit.record("alert.queue", details={"count": len(alerts)})
         db.session.commit()
         return [alert_view(a) for a in alerts]
@@ -97,6 +99,7 @@ class AlertItem(MethodView):
 class AlertAck(MethodView):
     @requires("staff")
     @blp.response(200, AlertOutSchema)
+    @blp.doc(responses=conflict("The alert is already resolved (`already_resolved`)."))
     def post(self, alert_id):
         """Acknowledge: the escalation stops and everyone already paged is told who took it."""
         alert = load_alert_for_staff(alert_id)
@@ -113,6 +116,7 @@ class AlertResolve(MethodView):
     @requires("staff")
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlertOutSchema)
+    @blp.doc(responses=conflict("The alert is already resolved (`already_resolved`)."))
     def post(self, data, alert_id):
         """Close the alert with a disposition (and a note)."""
         alert = load_alert_for_staff(alert_id)
@@ -126,12 +130,13 @@ class AlertResolve(MethodView):
 @blp.route("/patients/<int(max=2147483647):patient_id>/alerts")
 class PatientAlerts(MethodView):
     @requires("staff")
+    @blp.arguments(PageArgs, location="query")
     @blp.response(200, AlertOutSchema(many=True))
-    def get(self, patient_id):
+    def get(self, args, patient_id):
         """A patient's alerts, newest first."""
         patient = load_patient_for_staff(patient_id)
-        alerts = db.session.scalars(select(Alert).where(Alert.patient_id == patient.id)
-                                    .order_by(Alert.opened_at.desc())).all()
+        alerts = page(select(Alert).where(Alert.patient_id == patient.id)
+                      .order_by(Alert.opened_at.desc(), Alert.id.desc()), args)
         audit.record("alert.list", patient_id=patient.id)
         db.session.commit()
         return [alert_view(a) for a in alerts]

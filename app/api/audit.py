@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
-from app.extensions import db
 from app.models import AuditEvent, Patient, StaffUser
 from app.schemas.common import QueryId, StrictSchema
 
@@ -22,7 +22,10 @@ class AuditArgs(StrictSchema):
     action = fields.String(validate=validate.Length(max=64))
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(500, 5000))
+    del page_fields
 
 
 class AuditEventSchema(StrictSchema):
@@ -45,7 +48,7 @@ class Audit(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, args):
         """Audit events, newest first: every read of a patient's health data and every change."""
-        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(args["limit"])
+        query = select(AuditEvent).order_by(AuditEvent.id.desc())
         staff = current_staff()
         if not staff.is_platform_admin:  # a centre's admin: events about its patients or by its staff
             if "patient_id" in args:
@@ -62,4 +65,4 @@ class Audit(MethodView):
             query = query.where(AuditEvent.at >= args["since"])
         if "until" in args:
             query = query.where(AuditEvent.at < args["until"])
-        return db.session.scalars(query).all()
+        return page(query, args)

@@ -7,10 +7,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.errors import ApiError
+from app.api.pagination import page
 from app.api.security import current_staff, requires
 from app.extensions import db
+from app.fhir.common import mrn_system
 from app.models import Center
-from app.schemas.center import CenterCreateSchema, CenterOutSchema
+from app.schemas.center import CenterCreateSchema, CenterListArgs, CenterOutSchema, CenterPatchSchema
 from app.services import audit
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Care centres")
@@ -26,14 +28,15 @@ def load_center_for_staff(center_id: int) -> Center:
 @blp.route("")
 class Centers(MethodView):
     @requires("staff")
+    @blp.arguments(CenterListArgs, location="query")
     @blp.response(200, CenterOutSchema(many=True))
-    def get(self):
+    def get(self, args):
         """Centres the caller may see."""
         query = select(Center).order_by(Center.id)
         staff = current_staff()
         if not staff.is_platform_admin:
             query = query.where(Center.id == staff.center_id)
-        return db.session.scalars(query).all()
+        return [_out(c) for c in page(query, args)]
 
     @requires("admin")
     @blp.arguments(CenterCreateSchema)
@@ -47,7 +50,12 @@ class Centers(MethodView):
         db.session.flush()
         audit.record("center.create", target_type="center", target_id=center.id)
         db.session.commit()
-        return center
+        return _out(center)
+
+
+def _out(center: Center) -> dict:
+    return {**{c: getattr(center, c) for c in ("id", "name", "timezone", "jurisdiction", "phone", "day_starts",
+                                                "day_ends", "created_at")}, "mrn_system": mrn_system(center)}
 
 
 @blp.route("/<int(max=2147483647):center_id>")
@@ -56,4 +64,16 @@ class CenterItem(MethodView):
     @blp.response(200, CenterOutSchema)
     def get(self, center_id):
         """One centre."""
-        return load_center_for_staff(center_id)
+        return _out(load_center_for_staff(center_id))
+
+    @requires("admin")
+    @blp.arguments(CenterPatchSchema)
+    @blp.response(200, CenterOutSchema)
+    def patch(self, data, center_id):
+        """Change the centre's settings (admin): the MRN identifier system its FHIR exports carry."""
+        center = load_center_for_staff(center_id)
+        if "mrn_system" in data:
+            center.mrn_system = data["mrn_system"]
+        audit.record("center.update", target_type="center", target_id=center.id, details={"fields": sorted(data)})
+        db.session.commit()
+        return _out(center)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from app.api.pagination import page
 from app.api.security import current_actor, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import CheckIn
@@ -16,10 +17,10 @@ blp = Blueprint("check_ins", __name__, url_prefix="/api/v1", description="Schedu
 
 
 def _list(patient_id: int, args: dict) -> list[CheckIn]:
-    query = select(CheckIn).where(CheckIn.patient_id == patient_id).order_by(CheckIn.due_at).limit(args["limit"])
+    query = select(CheckIn).where(CheckIn.patient_id == patient_id).order_by(CheckIn.due_at, CheckIn.id)
     if "state" in args:
         query = query.where(CheckIn.state == args["state"])
-    return db.session.scalars(query).all()
+    return page(query, args)
 
 
 @blp.route("/me/check-ins")

@@ -1,13 +1,18 @@
-"""The API docs page's assets, served locally so the page works with no internet."""
+"""The API docs page's assets: Swagger UI 5, vendored from npm's swagger-ui-dist under
+app/web/static/swagger-ui (scripts/vendor-swagger-ui.sh), served locally so the page works with
+no internet."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, send_from_directory
-from swagger_ui_bundle import swagger_ui_path
+
+SWAGGER_UI = Path(__file__).resolve().parent.parent / "web" / "static" / "swagger-ui"
 
 bp = Blueprint("docs_assets", __name__)
 
 
 @bp.route("/api/v1/docs/assets/<path:filename>")
 def asset(filename: str):
-    return send_from_directory(swagger_ui_path, filename, max_age=3600)
+    return send_from_directory(SWAGGER_UI, filename, max_age=3600)

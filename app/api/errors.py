@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -23,6 +24,11 @@ CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
+# Codes more specific than the status's own, raised as ApiError(..., code=...). The description's
+# `error.code` enum is CODES' values plus these; a test fails when a new code is raised unlisted.
+SPECIFIC_CODES = ("account_locked", "already_resolved", "client_id_conflict", "code_expired", "code_locked",
+                  "duplicate_mrn", "family_exists", "invalid_code", "invalid_credentials")
+ERROR_CODES = frozenset(CODES.values()) | frozenset(SPECIFIC_CODES) | {"error"}
 
 
 class ApiError(HTTPException):
@@ -71,6 +77,14 @@ def error_body(status: int, message: str, code: str | None = None, fields: dict 
     return {"error": body}
 
 
+# FHIR paths, also when the URL did not route (an id that is not a number answers 404 unrouted).
+FHIR_PATH = re.compile(r"^/api/v1/(patients/[^/]+/fhir|alerts/[^/]+/handoff)/?$|^/fhir/")
+
+
+def _is_fhir() -> bool:
+    return request.blueprint == "fhir" or bool(FHIR_PATH.match(request.path))
+
+
 def error_response(error: HTTPException):
     status = error.code or 500
     if isinstance(error, ApiError):
@@ -86,7 +100,14 @@ def error_response(error: HTTPException):
         body = error_body(status, message, fields=fields)
         # Keep Allow on 405 and Retry-After on 429; smorest would drop them (RECIPES §4).
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    response = jsonify(body)
+    if _is_fhir():  # FHIR clients read errors as an OperationOutcome
+        from app.fhir.outcome import operation_outcome
+
+        detail = body["error"]
+        response = jsonify(operation_outcome(status, detail["message"], detail["code"], detail.get("fields")))
+        response.mimetype = "application/fhir+json"
+    else:
+        response = jsonify(body)
     response.status_code = status
     response.headers.update(headers)
     return response

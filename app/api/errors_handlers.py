@@ -8,7 +8,7 @@ from flask import Flask, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.api.errors import error_body, error_response
+from app.api.errors import ApiError, error_body, error_response
 from app.extensions import db
 
 log = logging.getLogger("vigil.errors")
@@ -21,11 +21,11 @@ def register(app: Flask) -> None:
     def refuse_malformed_requests():
         # "?=x" carries a value nobody asked for; webargs would silently drop it.
         if "" in request.args:
-            return error_body(400, "A query parameter has no name."), 400
+            raise ApiError(400, "A query parameter has no name.")  # in the FHIR shape on FHIR paths
         # The API speaks JSON: a form or text body would otherwise read as "every field missing".
         if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
                 and request.content_length and not request.is_json):
-            return error_body(415, "Send the body as JSON (Content-Type: application/json)."), 415
+            raise ApiError(415, "Send the body as JSON (Content-Type: application/json).")
         return None
 
     @app.after_request

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
-from flask import Response, current_app, render_template, request
+from flask import Flask, Response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -14,6 +15,8 @@ from app.api.security import load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
 from app.fhir.bundle import export_bundle, handoff_document
+from app.fhir.codesystem import code_system
+from app.fhir.common import vigil_cs
 from app.fhir.handoff import handoff_summary
 from app.fhir.record import load_record
 from app.models import Patient
@@ -23,12 +26,32 @@ from app.services import audit
 blp = Blueprint("fhir", __name__, url_prefix="/api/v1", description="FHIR R4 export and ED hand-off")
 
 FHIR_JSON = "application/fhir+json"
-ANY_OBJECT = {"type": "object", "description": "A FHIR R4 Bundle resource"}
+# What a generator needs to know of a Bundle; the resources inside are FHIR R4 (validated in tests).
+BUNDLE = {"type": "object", "description": "A FHIR R4 Bundle", "required": ["resourceType", "type", "entry"],
+          "properties": {
+              "resourceType": {"type": "string", "enum": ["Bundle"]},
+              "id": {"type": "string"},
+              "type": {"type": "string", "enum": ["collection", "document"]},
+              "timestamp": {"type": "string", "format": "date-time"},
+              "entry": {"type": "array", "items": {
+                  "type": "object", "required": ["fullUrl", "resource"],
+                  "properties": {"fullUrl": {"type": "string", "description": "urn:uuid:..."},
+                                 "resource": {"type": "object", "additionalProperties": True}}}}}}
+HTML = {"type": "string", "description": "One printable HTML page"}
+# FHIR clients name the format in `_format` (FHIR R4 http.html#mime); JSON is all Vigil writes.
+FHIR_FORMATS = ("json", "application/json", "application/fhir+json", "fhir+json")
+HTML_FORMATS = ("html", "text/html")
 # The page is one file: inline styles only, nothing fetched, nothing run.
 HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
 
+def _format_field(values: tuple[str, ...]) -> fields.String:
+    return fields.String(data_key="_format", validate=validate.OneOf(values), metadata={
+        "description": "FHIR's `_format`: " + ", ".join(f"`{v}`" for v in values) + " (XML is not offered)."})
+
+
 class ExportArgs(StrictSchema):
+    fhir_format = _format_field(FHIR_FORMATS)
     since = fields.AwareDateTime(data_key="_since", metadata={
         "description": "ISO 8601 instant with a time zone: only resources whose meta.lastUpdated is later. "
                        "Pass the previous export's Bundle.timestamp minus a margin (ids are stable, so "
@@ -38,11 +61,7 @@ class ExportArgs(StrictSchema):
 class HandoffArgs(StrictSchema):
     format = fields.String(validate=validate.OneOf(("json", "html")), metadata={
         "description": "`html` for the printable page; without it, `Accept: text/html` chooses the page too."})
-
-
-def _base() -> str:
-    # fullUrls must be absolute; the configured public address, else the one this request used.
-    return f"{(current_app.config.get('PUBLIC_BASE_URL') or request.host_url).rstrip('/')}/fhir"
+    fhir_format = _format_field(FHIR_FORMATS + HTML_FORMATS)
 
 
 def _private(response: Response) -> Response:
@@ -63,6 +82,8 @@ def handoff_page(summary: dict) -> Response:
 def _wants_html(args: dict) -> bool:
     if "format" in args:
         return args["format"] == "html"
+    if "fhir_format" in args:
+        return args["fhir_format"] in HTML_FORMATS
     return request.accept_mimetypes.best_match([FHIR_JSON, "application/json", "text/html"]) == "text/html"
 
 
@@ -70,12 +91,12 @@ def _wants_html(args: dict) -> bool:
 class PatientFhir(MethodView):
     @requires("staff")
     @blp.arguments(ExportArgs, location="query")
-    @blp.response(200, ANY_OBJECT, content_type=FHIR_JSON, description="A collection Bundle")
+    @blp.response(200, BUNDLE, content_type=FHIR_JSON, description="A collection Bundle")
     def get(self, args, patient_id):
         """The patient as FHIR R4: Patient, vital-sign Observations, QuestionnaireResponses, the
         monitoring-window Flag, alerts as DetectedIssue and pages as Communication."""
         patient: Patient = load_patient_for_staff(patient_id)
-        body = export_bundle(load_record(patient), base=_base(), now=utcnow(), since=args.get("since"))
+        body = export_bundle(load_record(patient), now=utcnow(), since=args.get("since"))
         audit.record("fhir.export", patient_id=patient.id, target_type="patient", target_id=patient.id,
                      details={"since": args["since"].isoformat() if args.get("since") else None,
                               "resources": len(body["entry"])})
@@ -87,8 +108,10 @@ class PatientFhir(MethodView):
 class AlertHandoff(MethodView):
     @requires("staff")
     @blp.arguments(HandoffArgs, location="query")
-    @blp.response(200, ANY_OBJECT, content_type=FHIR_JSON, description="A FHIR document Bundle")
-    @blp.response(200, {"type": "string"}, content_type="text/html", description="The printable page")
+    @blp.doc(responses={"200": {
+        "description": "The hand-off in two representations, chosen by `format`/`_format` or `Accept`: a FHIR "
+                       "document Bundle (Composition first), or one printable HTML page for the ED.",
+        "content": {FHIR_JSON: {"schema": BUNDLE}, "text/html": {"schema": HTML}}}})
     def get(self, args, alert_id):
         """ED hand-off: product, infusion date and day, latest vitals and ICE, the CRS/ICANS
         timeline, what was paged and acknowledged, and the centre's 24/7 line."""
@@ -98,9 +121,23 @@ class AlertHandoff(MethodView):
         html = _wants_html(args)
         # Built before the commit below, which expires every loaded row.
         response = (handoff_page(summary) if html
-                    else _fhir(handoff_document(record, alert, summary, base=_base(), now=now)))
+                    else _fhir(handoff_document(record, alert, summary, now=now)))
         response.vary.add("Accept")
         audit.record("alert.handoff", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
                      details={"format": "html" if html else "fhir"})
         db.session.commit()
         return response
+
+
+def register_code_system(app: Flask) -> None:
+    """Serve the local CodeSystem at its canonical URL's path (and at the default path, for a
+    canonical URL hosted elsewhere). Terminology only, no health data: no sign-in needed."""
+    with app.app_context():
+        paths = {urlsplit(vigil_cs()).path or "/fhir/CodeSystem/vigil", "/fhir/CodeSystem/vigil"}
+    for n, path in enumerate(sorted(paths)):
+        app.add_url_rule(path, f"fhir_code_system_{n}", _code_system_view)
+
+
+def _code_system_view() -> Response:
+    return Response(json.dumps(code_system(), ensure_ascii=False), mimetype=FHIR_JSON,
+                    headers={"Cache-Control": "public, max-age=3600"})

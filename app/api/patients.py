@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.errors import ApiError
+from app.api.openapi import conflict
+from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
@@ -42,7 +44,7 @@ class Patients(MethodView):
             query = query.where(Patient.center_id == args["center_id"])
         if "status" in args:
             query = query.where(Patient.status == args["status"])
-        patients = db.session.scalars(query).all()
+        patients = page(query, args)
         audit.record("patient.list", details={"count": len(patients)})
         db.session.commit()
         return [patient_view(p) for p in patients]
@@ -50,6 +52,7 @@ class Patients(MethodView):
     @requires("clinician", "nurse")
     @blp.arguments(PatientCreateSchema)
     @blp.response(201, PatientCreatedSchema)
+    @blp.doc(responses=conflict("A patient with this MRN is already enrolled at this centre (`duplicate_mrn`)."))
     def post(self, data):
         """Enroll a patient; the answer carries the one-time enrollment code and restriction dates."""
         center = db.session.get(Center, data["center_id"])

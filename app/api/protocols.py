@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.errors import ApiError
+from app.api.openapi import conflict
+from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Protocol
@@ -41,16 +43,18 @@ class Protocols(MethodView):
     def get(self, args):
         """The shipped templates (`center_id` null, read-only) and the caller's centre's own versions,
         newest first within a family."""
-        query = select(Protocol).where(visible_to(current_staff())).order_by(Protocol.family, Protocol.version.desc())
+        query = (select(Protocol).where(visible_to(current_staff()))
+                 .order_by(Protocol.family, Protocol.version.desc(), Protocol.id))
         if "family" in args:
             query = query.where(Protocol.family == args["family"])
         if args.get("current"):
             query = query.where(Protocol.superseded_by_id.is_(None))
-        return db.session.scalars(query).all()
+        return page(query, args)
 
     @requires("clinician", "admin")
     @blp.arguments(ProtocolCreateSchema)
     @blp.response(201, ProtocolOutSchema)
+    @blp.doc(responses=conflict("The family exists; derive a version with `base_id` (`family_exists`)."))
     def post(self, data):
         """A new version of a protocol (`base_id`) or a new protocol (`family`) for the caller's centre
         (a platform administrator names `center_id`); validated, every problem named. A version made

@@ -6,6 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from app.api.openapi import conflict
+from app.api.pagination import page
 from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Report
@@ -21,9 +23,8 @@ def _answer(recorded):
 
 
 def _history(patient_id: int, args: dict) -> list[dict]:
-    reports = db.session.scalars(select(Report).where(Report.patient_id == patient_id)
-                                 .order_by(Report.recorded_at.desc(), Report.id.desc())
-                                 .limit(args["limit"]).offset(args["offset"]))
+    reports = page(select(Report).where(Report.patient_id == patient_id)
+                   .order_by(Report.recorded_at.desc(), Report.id.desc()), args)
     return [report_view(r) for r in reports]
 
 
@@ -44,6 +45,7 @@ class MyReports(MethodView):
     @blp.arguments(ReportSchema)
     @blp.response(201, ReportResultSchema)
     @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
+    @blp.doc(responses=conflict("This client_id was already used for a different report (`client_id_conflict`)."))
     def post(self, data):
         """Log symptoms and vitals; graded within the request. Retries with the same client_id are safe."""
         actor = current_actor()
@@ -66,6 +68,7 @@ class PatientReports(MethodView):
     @blp.arguments(ReportSchema)
     @blp.response(201, ReportResultSchema)
     @blp.alt_response(200, schema=ReportResultSchema, description="A retry of a report already stored")
+    @blp.doc(responses=conflict("This client_id was already used for a different report (`client_id_conflict`)."))
     def post(self, data, patient_id):
         """A report taken by phone by the care team; graded like the patient's own."""
         patient = load_patient_for_staff(patient_id)

@@ -3,10 +3,11 @@ document (Composition first, every reference resolvable inside the Bundle)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from html import escape
 
-from app.fhir.common import LOINC, VIGIL, concept, instant, last_updated, meta, patient_ref, ref, ref_to
+from app.fhir.common import LOINC, concept, instant, last_updated, meta, patient_ref, ref, ref_to, sid, vigil_base
 from app.fhir.communication import page_communication
 from app.fhir.detected_issue import detected_issue, evidence_report_ids
 from app.fhir.flag import baseline_flag, monitoring_flag
@@ -19,9 +20,55 @@ from app.models import Alert, Report
 XHTML = "http://www.w3.org/1999/xhtml"
 
 
-def entry(base: str, resource: dict) -> dict:
-    # RESTful fullUrls, so the relative references inside ("Patient/patient-1") resolve in the Bundle.
-    return {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource}
+def full_url(resource_type: str, resource_id: str) -> str:
+    """`urn:uuid:` named from the deployment and the resource's logical id: the same resource has
+    the same fullUrl in every export, so a receiver can upsert, and no URL claims a server that
+    does not serve it."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{vigil_base()}/{resource_type}/{resource_id}')}"
+
+
+def _rewrite(node: object, urls: dict[str, str]) -> None:
+    """Relative references ("Patient/patient-1") -> the fullUrl of that entry. Relative references
+    resolve only against RESTful fullUrls (FHIR R4 bundle.html#references), so with urn:uuid ones
+    every reference names its entry's fullUrl."""
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str) and node["reference"] in urls:
+            node["reference"] = urls[node["reference"]]
+        for value in node.values():
+            _rewrite(value, urls)
+    elif isinstance(node, list):
+        for value in node:
+            _rewrite(value, urls)
+
+
+def bundle_entries(resources: list[dict]) -> list[dict]:
+    urls = {f"{r['resourceType']}/{r['id']}": full_url(r["resourceType"], r["id"]) for r in resources}
+    for resource in resources:
+        _rewrite(resource, urls)
+    return [{"fullUrl": urls[f"{r['resourceType']}/{r['id']}"], "resource": r} for r in resources]
+
+
+def _relative_references(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["reference"]} if isinstance(node.get("reference"), str) else set()
+        return found.union(*(_relative_references(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_relative_references(v) for v in node))
+    return set()
+
+
+def with_referenced(chosen: list[dict], everything: list[dict]) -> list[dict]:
+    """`chosen` plus every resource they refer to, transitively, in `everything`'s order: a `_since`
+    Bundle still carries the Patient (and Organization) its Observations point at."""
+    index = {f"{r['resourceType']}/{r['id']}": r for r in everything}
+    keep = {f"{r['resourceType']}/{r['id']}" for r in chosen}
+    todo = list(keep)
+    while todo:
+        for reference in _relative_references(index[todo.pop()]):
+            if reference in index and reference not in keep:
+                keep.add(reference)
+                todo.append(reference)
+    return [r for r in everything if f"{r['resourceType']}/{r['id']}" in keep]
 
 
 def _report_resources(report: Report) -> list[dict]:
@@ -42,15 +89,17 @@ def patient_resources(record: PatientRecord, now: datetime) -> list[dict]:
     return resources
 
 
-def export_bundle(record: PatientRecord, *, base: str, now: datetime, since: datetime | None = None) -> dict:
-    """A collection Bundle; with `since`, only resources whose lastUpdated is later (FHIR Bulk Data
-    `_since` semantics). Ids are stable, so overlapping windows are harmless upserts."""
+def export_bundle(record: PatientRecord, *, now: datetime, since: datetime | None = None) -> dict:
+    """A collection Bundle; with `since`, the resources whose lastUpdated is later (FHIR Bulk Data
+    `_since` semantics) and those they refer to, so the Bundle is self-contained. Ids are stable,
+    so overlapping windows are harmless upserts."""
     resources = patient_resources(record, now)
     if since is not None:
-        resources = [r for r in resources if last_updated(r) > since]
+        changed = [r for r in resources if last_updated(r) > since]
+        resources = with_referenced(changed, resources) if changed else []
     return {"resourceType": "Bundle", "id": f"export-patient-{record.patient.id}",
             "meta": {"lastUpdated": instant(now)}, "type": "collection", "timestamp": instant(now),
-            "entry": [entry(base, r) for r in resources]}
+            "entry": bundle_entries(resources)}
 
 
 # ---- hand-off document -----------------------------------------------------------------------
@@ -147,7 +196,15 @@ def _by_id(resources: list[dict]) -> dict[str, dict]:
     return {r["id"]: r for r in resources}
 
 
-def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, base: str, now: datetime) -> dict:
+def _composition_narrative(summary: dict, title: str) -> dict:
+    t, a, c = summary["therapy"], summary["alert"], summary["center"]
+    return _div(f"<h1>{escape(title)}</h1>",
+                _p(f"{t['product']} CAR T-cell therapy, infused {t['infusion_date']} (day {t['day']})."),
+                _p(f"{a['level']} alert, {a['status']}, opened {a['opened_at']}."),
+                _p(f"CAR T centre 24/7: {c['name']}, {c['phone']}."))
+
+
+def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, now: datetime) -> dict:
     patient, center = record.patient, record.center
     organization, flag = organization_resource(center), monitoring_flag(patient, record.protocol, now)
     baseline = baseline_flag(patient)
@@ -157,20 +214,22 @@ def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, base
     everything = _by_id([o for r in record.reports for o in report_observations(r)])
     latest = [everything[v["observation"]] for v in summary["vitals"] if v["observation"] in everything]
     communications = [page_communication(n, patient.id, record.staff_names) for n in record.pages_of(alert)]
+    title = f"CAR T-cell therapy: emergency hand-off ({summary['therapy']['product']}, day {summary['therapy']['day']})"
     composition = {
         "resourceType": "Composition",
         "id": f"handoff-{alert.id}",
         "meta": meta(now),
+        # What a reader sees first, whatever system shows the document (R4 dom-6: a narrative).
+        "text": _composition_narrative(summary, title),
         # Same identifier for every version of this alert's hand-off; the Bundle's is per instance.
-        "identifier": {"system": f"{VIGIL}/sid/handoff", "value": f"alert-{alert.id}"},
+        "identifier": {"system": sid("handoff"), "value": f"alert-{alert.id}"},
         "status": "final",
         "type": concept({"system": LOINC, "code": "18761-7", "display": "Transfer summary note"},
                         text="CAR T emergency department hand-off"),
         "subject": patient_ref(patient.id),
         "date": instant(now),
         "author": [ref("Organization", organization_id(center.id), center.name)],
-        "title": f"CAR T-cell therapy: emergency hand-off ({summary['therapy']['product']}, day "
-                 f"{summary['therapy']['day']})",
+        "title": title,
         "custodian": ref("Organization", organization_id(center.id)),
         "section": [_therapy_section(summary, flag, baseline), _alert_section(summary, issue),
                     _vitals_section(summary, latest), _timeline_section(summary),
@@ -181,5 +240,5 @@ def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, base
                          *evidence, *latest, *communications])
     instance = f"handoff-{alert.id}-{now.strftime('%Y%m%dT%H%M%S%f')}"
     return {"resourceType": "Bundle", "id": instance, "meta": {"lastUpdated": instant(now)},
-            "identifier": {"system": f"{VIGIL}/sid/handoff-document", "value": instance},
-            "type": "document", "timestamp": instant(now), "entry": [entry(base, r) for r in resources]}
+            "identifier": {"system": sid("handoff-document"), "value": instance},
+            "type": "document", "timestamp": instant(now), "entry": bundle_entries(resources)}

@@ -4,14 +4,36 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-# Vigil's own namespace. No LOINC code exists for the ICE score nor for Vigil's items
-# (docs/clinical-rules.md F1), so they live in one local CodeSystem; identifiers use `sid/...`.
-VIGIL = "https://vigil.example/fhir"
-VIGIL_CS = f"{VIGIL}/CodeSystem/vigil"
+from flask import current_app
+
+# Vigil's own namespace is the deployment's (FHIR_BASE_URL, by default PUBLIC_BASE_URL + /fhir):
+# identifiers use `<base>/sid/...`. No LOINC code exists for the ICE score nor for Vigil's items
+# (docs/clinical-rules.md F1), so they live in one local CodeSystem whose canonical URL is
+# FHIR_CODESYSTEM_URL (by default `<base>/CodeSystem/vigil`), where app/api/fhir.py serves it.
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+
+
+def vigil_base() -> str:
+    config = current_app.config
+    return (config.get("FHIR_BASE_URL") or f"{config['PUBLIC_BASE_URL'].rstrip('/')}/fhir").rstrip("/")
+
+
+def vigil_cs() -> str:
+    return current_app.config.get("FHIR_CODESYSTEM_URL") or f"{vigil_base()}/CodeSystem/vigil"
+
+
+def sid(kind: str) -> str:
+    """A naming system of Vigil's own: `<base>/sid/alert`, `<base>/sid/staff`..."""
+    return f"{vigil_base()}/sid/{kind}"
+
+
+def mrn_system(center) -> str:  # noqa: ANN001 - a Center; imported lazily by callers
+    """The centre's own MRN system when its admins set one; else one per centre, because MRNs are
+    unique within a centre only."""
+    return center.mrn_system or sid(f"mrn/center-{center.id}")
 
 
 def instant(value: datetime) -> str:
@@ -44,7 +66,7 @@ def ref_to(resource: dict) -> dict:
 
 
 def vigil_coding(code: str, display: str | None = None) -> dict:
-    coding = {"system": VIGIL_CS, "code": code}
+    coding = {"system": vigil_cs(), "code": code}
     if display:
         coding["display"] = display
     return coding
@@ -65,7 +87,7 @@ def staff_ref(staff_id: int | None, name: str | None) -> dict:
     """
     reference: dict = {"type": "Practitioner", "display": name or "Care team member"}
     if staff_id is not None:
-        reference["identifier"] = {"system": f"{VIGIL}/sid/staff", "value": str(staff_id)}
+        reference["identifier"] = {"system": sid("staff"), "value": str(staff_id)}
     return reference
 
 

@@ -4,7 +4,7 @@ Observations and QuestionnaireResponse, and acknowledgement/resolution as mitiga
 
 from __future__ import annotations
 
-from app.fhir.common import VIGIL, concept, instant, meta, patient_ref, ref_to, staff_ref, vigil_coding
+from app.fhir.common import concept, instant, meta, patient_ref, ref_to, sid, staff_ref, vigil_coding
 from app.fhir.observations import report_observations
 from app.fhir.questionnaire import questionnaire_response
 from app.models import Alert, AlertEvent, Report
@@ -72,7 +72,7 @@ def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[i
         "resourceType": "DetectedIssue",
         "id": issue_id(alert.id),
         "meta": meta(alert.updated_at),  # set by every open/grow/upgrade/ack/resolve
-        "identifier": [{"system": f"{VIGIL}/sid/alert", "value": str(alert.id)}],
+        "identifier": [{"system": sid("alert"), "value": str(alert.id)}],
         # An active alert can still grow and be upgraded; it is final once resolved.
         "status": "final" if alert.status == "resolved" else "preliminary",
         "code": concept(vigil_coding(f"alert-{alert.kind}", "CAR T home-monitoring alert"),

@@ -6,7 +6,7 @@ centre. No phone of the patient's own, no timezone, no enrollment details.
 
 from __future__ import annotations
 
-from app.fhir.common import VIGIL, meta, patient_id, ref
+from app.fhir.common import meta, mrn_system, patient_id, ref
 from app.models import Center, Patient
 
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -65,7 +65,7 @@ def patient_resource(patient: Patient, center: Center) -> dict:
         "identifier": [{
             "use": "usual",
             "type": {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}]},
-            "system": f"{VIGIL}/sid/mrn/center-{center.id}",  # MRNs are unique per centre only
+            "system": mrn_system(center),
             "value": patient.mrn,
             "assigner": ref("Organization", organization_id(center.id), center.name),
         }],

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.fhir.common import VIGIL, instant, meta, patient_ref, vigil_coding
+from app.fhir.common import instant, meta, patient_ref, vigil_base, vigil_coding
 from app.models import Report
 from app.schemas.report import NEURO_FLAGS, SIGNS, SYMPTOMS
 
 QUESTIONNAIRE_ID = "vigil-report"
-QUESTIONNAIRE_URL = f"{VIGIL}/Questionnaire/{QUESTIONNAIRE_ID}"
+
+
+def questionnaire_url() -> str:
+    return f"{vigil_base()}/Questionnaire/{QUESTIONNAIRE_ID}"
+
+
 QUESTIONNAIRE_VERSION = "2"  # 2: speech understanding, hallucinations, limb weakness side
 # Bump with the version whenever items change: `_since` exports pick the Questionnaire up by it.
 PUBLISHED = datetime(2026, 11, 15, tzinfo=UTC)
@@ -83,7 +88,7 @@ def questionnaire() -> dict:
         "resourceType": "Questionnaire",
         "id": QUESTIONNAIRE_ID,
         "meta": meta(PUBLISHED),
-        "url": QUESTIONNAIRE_URL,
+        "url": questionnaire_url(),
         "version": QUESTIONNAIRE_VERSION,
         "name": "VigilHomeReport",
         "title": "Vigil CAR T home report: symptoms, neuro checks and danger signs",
@@ -156,7 +161,7 @@ def questionnaire_response(report: Report) -> dict | None:
         "resourceType": "QuestionnaireResponse",
         "id": response_id(report.id),
         "meta": meta(report.received_at),
-        "questionnaire": f"{QUESTIONNAIRE_URL}|{QUESTIONNAIRE_VERSION}",
+        "questionnaire": f"{questionnaire_url()}|{QUESTIONNAIRE_VERSION}",
         # A partial report is an SMS conversation that timed out before every question.
         "status": "stopped" if report.partial else "completed",
         "subject": patient_ref(report.patient_id),

@@ -1,7 +1,7 @@
 """Every model, imported here so the mapper registry and Alembic see them all."""
 
 from app.models.ack_failure import AckFailure
-from app.models.alert import ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertEvent
+from app.models.alert import ALERT_KINDS, ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertEvent
 from app.models.audit import AuditEvent
 from app.models.center import JURISDICTIONS, Center
 from app.models.checkin import CHECK_IN_STATES, CheckIn
@@ -25,7 +25,7 @@ from app.models.staff import ROLES, StaffUser
 from app.models.token import ApiToken
 
 __all__ = [
-    "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
+    "ALERT_KINDS", "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
     "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PLATFORMS", "PRODUCTS", "PRODUCT_DISPLAY",
     "PRODUCT_TARGET", "ROLES", "AckFailure", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
     "CheckIn", "DeliveryAttempt", "Device", "EnrollmentCode", "EscalationPolicy", "Notification",

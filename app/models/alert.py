@@ -13,6 +13,8 @@ from app.models.types import UTCDateTime
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 DISPOSITIONS = ("advice_given", "seen_in_clinic", "sent_to_ed", "admitted", "false_alarm", "other")
 LEVELS = ("routine", "same_day", "urgent", "emergency")
+# What opened an alert; the description's `kind` enum (a new kind must be added here).
+ALERT_KINDS = ("report", "grading_failed", "missed_check_in", "sms_opt_out")
 
 
 class Alert(db.Model):

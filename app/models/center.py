@@ -24,3 +24,6 @@ class Center(db.Model):
     day_starts: Mapped[str] = mapped_column(String(5), default="08:00")
     day_ends: Mapped[str] = mapped_column(String(5), default="18:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The hospital's own identifier system for its MRNs (FHIR Identifier.system), set by its admins
+    # so an EHR matches exported Patients to its records; None: Vigil's default per centre.
+    mrn_system: Mapped[str | None] = mapped_column(String(255))

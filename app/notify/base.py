@@ -137,7 +137,8 @@ class SmsSender(Protocol):
     name: str
 
     def send(
-        self, to: str, body: str, *, status_callback: str | None = None
+        self, to: str, body: str, *, status_callback: str | None = None, validity_period: int | None = None
     ) -> SendResult:
-        """Send `body` to the E.164 number `to`; raise a `SendError` subclass on failure."""
+        """Send `body` to the E.164 number `to`; raise a `SendError` subclass on failure.
+        `validity_period`: seconds the message may wait in the provider's queue before it is dropped."""
         ...

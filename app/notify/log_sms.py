@@ -21,7 +21,7 @@ class LogSmsSender:
     name = "log"
 
     def send(
-        self, to: str, body: str, *, status_callback: str | None = None
+        self, to: str, body: str, *, status_callback: str | None = None, validity_period: int | None = None
     ) -> SendResult:
         check_outgoing(to, body)
         # A Twilio-shaped SID (prefix + 32 hex) so code that stores SIDs needs no special case.
@@ -33,7 +33,8 @@ class LogSmsSender:
             len(body),
             sms_segments(body),
             "GSM-7" if is_gsm7(body) else "UCS-2",
-            " callback=" + status_callback if status_callback else "",
+            (" callback=" + status_callback if status_callback else "")
+            + (f" valid {validity_period}s" if validity_period is not None else ""),
             body,
         )
         return SendResult(sid=sid, status="sent")

@@ -76,12 +76,14 @@ class TwilioSmsSender:
         self.client = Client(account_sid, auth_token, http_client=self.http_client)
 
     def send(
-        self, to: str, body: str, *, status_callback: str | None = None
+        self, to: str, body: str, *, status_callback: str | None = None, validity_period: int | None = None
     ) -> SendResult:
         check_outgoing(to, body)
         options = self._sender()
         if status_callback:
             options["status_callback"] = status_callback
+        if validity_period is not None:
+            options["validity_period"] = validity_period
         try:
             message = self.client.messages.create(to=to, body=body, **options)
         except (TwilioException, requests.RequestException) as exc:

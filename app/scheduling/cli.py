@@ -13,9 +13,14 @@ scheduler = AppGroup("scheduler", help="The clock process.")
 def _parse_now(value: str | None) -> datetime | None:
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    # ClickException: one line ("Error: ..."), not a traceback nor the usage text.
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.ClickException(f"--now {value!r} is not an ISO-8601 time; "
+                                   "give one with a time zone, e.g. 2026-11-22T14:05:00Z") from None
     if parsed.tzinfo is None:
-        raise click.BadParameter("give a time zone, e.g. 2026-11-22T14:05:00Z", param_hint="--now")
+        raise click.ClickException(f"--now {value!r} has no time zone; e.g. 2026-11-22T14:05:00Z")
     return parsed
 
 

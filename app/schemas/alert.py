@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.models import DISPOSITIONS
-from app.schemas.common import StrictSchema
+from app.models import ALERT_KINDS, ALERT_STATUSES, DISPOSITIONS, LEVELS, NOTIFICATION_STATES
+from app.schemas.common import OneOf, StrictSchema
 from app.schemas.report import FindingSchema
 
 
 class AlertFindingSchema(FindingSchema):
     report_id = fields.Integer(allow_none=True)
     recorded_at = fields.String(allow_none=True)
-    recheck_in_minutes = fields.Integer(allow_none=True)
+    # Findings Vigil writes itself (a missed or late check-in, STOP) carry no recheck time.
+    recheck_in_minutes = fields.Integer(allow_none=True, metadata={"x-optional": True})
 
 
 class AttemptSchema(StrictSchema):
@@ -27,7 +28,7 @@ class NotificationOutSchema(StrictSchema):
     staff_id = fields.Integer(allow_none=True)
     staff_name = fields.String(allow_none=True)
     to_phone = fields.String()
-    state = fields.String()
+    state = OneOf(NOTIFICATION_STATES)
     provider_sid = fields.String(allow_none=True)
     provider_status = fields.String(allow_none=True)
     error_code = fields.String(allow_none=True)
@@ -60,9 +61,9 @@ class AlertOutSchema(StrictSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     center_id = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
-    level = fields.String()
+    kind = OneOf(ALERT_KINDS)
+    status = OneOf(ALERT_STATUSES)
+    level = OneOf(LEVELS)
     ack_code = fields.String()
     findings = fields.List(fields.Nested(AlertFindingSchema))
     opened_at = fields.AwareDateTime()
@@ -73,7 +74,7 @@ class AlertOutSchema(StrictSchema):
     acknowledged_by_id = fields.Integer(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)
-    disposition = fields.String(allow_none=True)
+    disposition = OneOf(DISPOSITIONS, allow_none=True)
     resolution_note = fields.String(allow_none=True)
     protocol_id = fields.Integer(allow_none=True)
     protocol_version = fields.Integer(allow_none=True)
@@ -92,9 +93,19 @@ class AlertDetailSchema(AlertOutSchema):
 
 
 class AlertListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     status = fields.String(validate=validate.OneOf(("open", "acknowledged", "resolved", "active")),
                            metadata={"description": "active = open or acknowledged (the default)"})
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    locals().update(page_fields(200, 1000))
+    del page_fields
+
+
+class PageArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(200, 1000))
+    del page_fields
 
 
 class ResolveSchema(StrictSchema):

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.schemas.common import Id, StrictSchema
+from app.models.staff import ROLES
+from app.schemas.common import Id, OneOf, StrictSchema
 
 
 class LoginSchema(StrictSchema):
@@ -19,7 +20,7 @@ class StaffOutSchema(StrictSchema):
     id = fields.Integer()
     email = fields.String()
     name = fields.String()
-    role = fields.String()
+    role = OneOf(ROLES)
     center_id = fields.Integer(allow_none=True)
 
 

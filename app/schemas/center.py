@@ -3,8 +3,12 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.models import JURISDICTIONS
-from app.schemas.common import Phone, StrictSchema, validate_timezone
+from app.schemas.common import OneOf, Phone, StrictSchema, validate_timezone
 
+# An absolute URI (http(s) or urn:oid:/urn:uuid:), as FHIR's Identifier.system requires.
+MRN_SYSTEM = [validate.Length(max=255), validate.Regexp(
+    r"^(https?://[^\s]+|urn:(oid:[0-2](\.(0|[1-9][0-9]*))+|uuid:[0-9a-f-]{36}))$",
+    error="An absolute URI: https://..., urn:oid:1.2.3 or urn:uuid:....")]
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
 
 
@@ -15,6 +19,8 @@ class CenterCreateSchema(StrictSchema):
     phone = Phone(allow_none=True)
     day_starts = fields.String(load_default="08:00", validate=HHMM)
     day_ends = fields.String(load_default="18:00", validate=HHMM)
+    mrn_system = fields.String(validate=MRN_SYSTEM, allow_none=True, metadata={
+        "description": "The hospital's identifier system for MRNs, e.g. urn:oid:2.16.840.1.113883.3.1234"})
 
     @validates("name")
     def _not_blank(self, value: str, **kwargs) -> None:
@@ -22,12 +28,26 @@ class CenterCreateSchema(StrictSchema):
             raise ValidationError("Name may not be blank.")
 
 
+class CenterListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(200, 1000))
+    del page_fields
+
+
 class CenterOutSchema(StrictSchema):
     id = fields.Integer()
     name = fields.String()
     timezone = fields.String()
-    jurisdiction = fields.String()
+    jurisdiction = OneOf(JURISDICTIONS)
     phone = fields.String(allow_none=True)
     day_starts = fields.String()
     day_ends = fields.String()
     created_at = fields.AwareDateTime()
+    mrn_system = fields.String(metadata={"description": "FHIR Identifier.system of this centre's MRNs "
+                                                        "(the centre's own, or Vigil's default)"})
+
+
+class CenterPatchSchema(StrictSchema):
+    mrn_system = fields.String(validate=MRN_SYSTEM, allow_none=True, metadata={
+        "description": "The hospital's identifier system for MRNs; null returns to Vigil's default"})

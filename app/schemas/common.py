@@ -64,10 +64,17 @@ def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field clas
     return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
 
 
+def OneOf(values, **kwargs) -> fields.String:  # noqa: N802 - reads like a field class
+    """A string from a closed set; in a response schema it becomes the description's `enum`
+    (pass the model's tuple, e.g. LEVELS, so the description follows the code)."""
+    return fields.String(validate=validate.OneOf(tuple(values)), **kwargs)
+
+
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"x-optional": True, "description": "Messages per field, for 422"})
 
 
 class ErrorSchema(Schema):

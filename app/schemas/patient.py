@@ -5,8 +5,8 @@ from datetime import timedelta
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from app.clock import utcnow
-from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
-from app.schemas.common import Id, Phone, QueryId, StrictSchema, validate_timezone
+from app.models import CHANNELS, CHECK_IN_STATES, LANGUAGES, LEVELS, PATIENT_STATUSES, PRODUCTS
+from app.schemas.common import Id, OneOf, Phone, QueryId, StrictSchema, validate_timezone
 from app.schemas.fields import Flag
 
 # Follow-up runs for years (15-year follow-up in the FDA 2025 labels), so enrolling someone infused long ago is allowed.
@@ -104,14 +104,17 @@ class CheckInOutSchema(StrictSchema):
     window_ends_at = fields.AwareDateTime()
     phase = fields.String()
     asks = fields.List(fields.String())
-    state = fields.String()
+    state = OneOf(CHECK_IN_STATES)
     completed_report_id = fields.Integer(allow_none=True)
-    missed_level = fields.String()
+    missed_level = OneOf(LEVELS)
 
 
 class CheckInListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     state = fields.String(validate=validate.OneOf(("pending", "completed", "missed", "excused", "cancelled")))
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    locals().update(page_fields(200, 1000))
+    del page_fields
 
 
 class RelativeRuleOffSchema(StrictSchema):
@@ -126,17 +129,17 @@ class PatientOutSchema(StrictSchema):
     mrn = fields.String()
     name = fields.String()
     phone = fields.String()
-    language = fields.String()
+    language = OneOf(LANGUAGES)
     timezone = fields.String()
-    product = fields.String()
+    product = OneOf(PRODUCTS)
     infused_at = fields.AwareDateTime()
     day_after_infusion = fields.Integer()
     phase = fields.String()
     next_check_in = fields.Nested(CheckInOutSchema, allow_none=True)
     caregiver_name = fields.String(allow_none=True)
     caregiver_phone = fields.String(allow_none=True)
-    status = fields.String()
-    channel = fields.String()
+    status = OneOf(PATIENT_STATUSES)
+    channel = OneOf(CHANNELS)
     baseline = fields.Dict()
     baseline_missing = fields.List(fields.String(), metadata={
         "description": "Baseline values enrollment asks for that are missing (R20)."})
@@ -158,5 +161,9 @@ class PatientCreatedSchema(PatientOutSchema):
 
 
 class PatientListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
     center_id = QueryId()
+    locals().update(page_fields(500, 1000))
+    del page_fields

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.models import PRODUCTS
-from app.schemas.common import Id, StrictSchema
+from app.schemas.common import Id, OneOf, StrictSchema
 
 
 class ProtocolOutSchema(StrictSchema):
@@ -12,7 +12,7 @@ class ProtocolOutSchema(StrictSchema):
     version = fields.Integer()
     name = fields.String()
     jurisdiction = fields.String()
-    products = fields.List(fields.String())
+    products = fields.List(OneOf(PRODUCTS))
     center_id = fields.Integer(allow_none=True, metadata={"description": "null: a shipped, read-only template"})
     is_default = fields.Boolean(metadata={"description": "template: the shipped default; a centre's version: "
                                                          "that centre's default for its products"})
@@ -23,8 +23,12 @@ class ProtocolOutSchema(StrictSchema):
 
 
 class ProtocolListArgs(StrictSchema):
+    from app.api.pagination import page_fields
+
     family = fields.String(validate=validate.Length(max=64))
     current = fields.Boolean(metadata={"description": "only versions not superseded"})
+    locals().update(page_fields(200, 1000))
+    del page_fields
 
 
 class ProtocolCreateSchema(StrictSchema):

@@ -11,8 +11,9 @@ from datetime import timedelta
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from app.clock import utcnow
+from app.models import ALERT_STATUSES, LEVELS
 from app.rules.types import NOT_MEASURABLE
-from app.schemas.common import Id, StrictSchema
+from app.schemas.common import Id, OneOf, StrictSchema
 from app.schemas.fields import Flag, Number, Score
 
 SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "diarrhea",
@@ -30,11 +31,14 @@ NEURO_DESCRIPTIONS = {
 }
 SIGNS = ("breathless_at_rest", "blue_lips", "cannot_speak_full_sentences", "unable_to_stand", "heavy_bleeding",
          "blood_in_stool")
-# Which value fields each "can't measure" answer stands for (issue 13 item 7).
+# Which value fields each "can't measure" answer stands for (R12 in docs/clinical-rules.md).
 NOT_MEASURED_FIELDS = {"temperature": ("temperature_c", "temperature_f"), "heart_rate": ("heart_rate",),
                        "blood_pressure": ("systolic_bp", "diastolic_bp"), "spo2": ("spo2",),
                        "respiratory_rate": ("respiratory_rate",), "weight": ("weight_kg",)}
 assert tuple(NOT_MEASURED_FIELDS) == NOT_MEASURABLE
+REPORTERS = ("patient", "caregiver")
+SOURCES = ("app", "staff", "web", "sms")  # Report.source: which front door took it
+TEMPERATURE_UNITS = ("C", "F")
 FUTURE_TOLERANCE = timedelta(minutes=5)  # phone clocks drift; more than this is a wrong clock
 
 
@@ -104,7 +108,7 @@ class ReportSchema(StrictSchema):
     ])
     recorded_at = fields.AwareDateTime(required=True)
     check_in_id = Id(allow_none=True)
-    reported_by = fields.String(load_default="patient", validate=validate.OneOf(("patient", "caregiver")))
+    reported_by = OneOf(REPORTERS, load_default="patient")
     vitals = fields.Nested(VitalsSchema, load_default=dict)
     symptoms = fields.Nested(SymptomsSchema, load_default=dict)
     neuro = fields.Nested(NeuroSchema, load_default=dict)
@@ -156,7 +160,7 @@ class ReportRefSchema(StrictSchema):
 
 class FindingSchema(StrictSchema):
     rule = fields.String()
-    level = fields.String()
+    level = OneOf(LEVELS)
     summary = fields.String()
     thresholds = fields.Dict()
     late_by_minutes = fields.Integer(allow_none=True)
@@ -176,7 +180,7 @@ class LatenessSchema(StrictSchema):
 
 
 class AssessmentSchema(StrictSchema):
-    level = fields.String()
+    level = OneOf(LEVELS)
     findings = fields.List(fields.Nested(FindingSchema))
     ice_score = fields.Integer(allow_none=True)
     recheck_in_minutes = fields.Integer(allow_none=True)
@@ -189,14 +193,29 @@ class AssessmentSchema(StrictSchema):
 
 class AlertRefSchema(StrictSchema):
     id = fields.Integer()
-    status = fields.String()
-    level = fields.String()
+    status = OneOf(ALERT_STATUSES)
+    level = OneOf(LEVELS)
 
 
 class ReportResultSchema(StrictSchema):
     report = fields.Nested(ReportRefSchema)
     assessment = fields.Nested(AssessmentSchema)
     alert = fields.Nested(AlertRefSchema, allow_none=True)
+
+
+def _optional(field: fields.Field) -> fields.Field:
+    """A response field absent when there is nothing to say (app/api/openapi.py: not `required`)."""
+    field.metadata = {**field.metadata, "x-optional": True}
+    return field
+
+
+class VitalsOutSchema(StrictSchema):
+    """Vitals as stored: Celsius, with the patient's own reading and unit when they gave one."""
+
+    locals().update({name: _optional(fields.Float()) for name in (
+        "temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg")})
+    temperature_raw = _optional(fields.Float(metadata={"description": "The reading as typed, in its unit"}))
+    temperature_unit = _optional(OneOf(TEMPERATURE_UNITS))
 
 
 class ReportOutSchema(StrictSchema):
@@ -206,23 +225,26 @@ class ReportOutSchema(StrictSchema):
     client_id = fields.String()
     recorded_at = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
-    reported_by = fields.String()
-    source = fields.String()
+    reported_by = OneOf(REPORTERS)
+    source = OneOf(SOURCES)
     check_in_id = fields.Integer(allow_none=True)
-    vitals = fields.Dict()
-    symptoms = fields.Dict()
-    neuro = fields.Dict()
-    signs = fields.Dict()
+    vitals = fields.Nested(VitalsOutSchema)
+    # The request's own block schemas: a stored report answers in the shape it was sent in.
+    symptoms = fields.Nested(SymptomsSchema)
+    neuro = fields.Nested(NeuroSchema)
+    signs = fields.Nested(SignsSchema)
     ice_score = fields.Integer(allow_none=True)
     antipyretic_in_last_6h = fields.Boolean()
     note = fields.String(allow_none=True)
-    not_measured = fields.List(fields.String(), metadata={"description": "Vitals answered \"can't measure\"."})
-    level = fields.String()
+    not_measured = fields.List(OneOf(NOT_MEASURABLE), metadata={"description": "Vitals answered \"can't measure\"."})
+    level = OneOf(LEVELS)
     graded = fields.Boolean()
     assessment = fields.Nested(AssessmentSchema)
     alert_id = fields.Integer(allow_none=True)
 
 
 class PageArgs(StrictSchema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    from app.api.pagination import page_fields
+
+    locals().update(page_fields(100, 500))
+    del page_fields

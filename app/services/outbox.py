@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import DeliveryAttempt, Device, Notification
+from app.models import Alert, DeliveryAttempt, Device, Notification
 from app.notify import build_sender
 from app.notify.base import PermanentSendError, SendError, SendResult, SmsSender
 from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sender
@@ -213,16 +213,38 @@ def dispatch_due(now: datetime, limit: int = CLAIM_BATCH) -> DispatchResult:
     return result
 
 
+# Twilio's ValidityPeriod bounds (seconds). A page is never given less than a minute: a shorter
+# window would drop a page that is merely slow, and the next step pages someone else anyway.
+VALIDITY_MIN, VALIDITY_MAX = 60, 36_000
+
+
+def page_validity(row: Notification, now: datetime) -> int | None:
+    """Seconds a page may wait in Twilio's queue: until its alert's chain moves to the next step,
+    so a page stuck in a queue does not arrive after the chain has moved on. None for
+    other messages and for a chain with no next step (Twilio's default then applies)."""
+    if row.purpose != "page" or row.alert_id is None:
+        return None
+    alert = db.session.get(Alert, row.alert_id)
+    return validity_seconds(alert.next_step_at, now) if alert is not None else None
+
+
+def validity_seconds(next_step_at: datetime | None, now: datetime) -> int | None:
+    if next_step_at is None:
+        return None
+    return max(VALIDITY_MIN, min(VALIDITY_MAX, int((next_step_at - now).total_seconds())))
+
+
 def send_claimed(notification_id: int, token: str, now: datetime) -> str:
     """Send one claimed message (outside any lock) and record the outcome. Returns the outcome."""
     row = db.session.get(Notification, notification_id)
     if row is None or row.state != "sending" or row.claim_token != token:
         return "skipped"
     to, body, callback, channel = row.to_phone, row.body, status_callback_url(row), row.channel
+    validity = page_validity(row, now)
     if channel == "call" and row.provider_sid:
         # An earlier attempt's outcome was lost (a timeout, a dead process), but Twilio's status
         # callback has named the call since: it was placed. Placing it again would ring the
-        # person twice for one step (issue 17).
+        # person twice for one step.
         sid, status = row.provider_sid, row.provider_status or "initiated"
         db.session.commit()
         return _record_sent(notification_id, token, sid, status, now, channel="call")
@@ -244,7 +266,7 @@ def send_claimed(notification_id: int, token: str, now: datetime) -> str:
         if call is not None:
             sent = voice_caller().call(to, call[0], status_callback=call[1])
         else:
-            sent = sender().send(to, body, status_callback=callback)
+            sent = sender().send(to, body, status_callback=callback, validity_period=validity)
     except SendError as exc:
         return _record_failure(notification_id, token, exc, now, channel=channel)
     return _record_sent(notification_id, token, sent.sid, sent.status, now, channel=channel)

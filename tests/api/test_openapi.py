@@ -22,7 +22,7 @@ def test_docs_page_uses_only_local_assets(client):
 
 
 def test_openapi_describes_push_devices_and_step_channels(client):
-    """Issue 17: the app's push registration and the channels of an escalation step."""
+    """The app's push registration and the channels of an escalation step."""
     spec = client.get("/api/v1/openapi.json").json
     device = spec["paths"]["/api/v1/me/device"]
     assert {"put", "delete"} <= set(device)
@@ -34,3 +34,14 @@ def test_openapi_describes_push_devices_and_step_channels(client):
     assert step["properties"]["channels"]["items"]["enum"] == ["sms", "call"]
     assert "press 1" in step["properties"]["channels"]["description"]
     assert "call_language" in spec["components"]["schemas"]["Policy"]["properties"]
+
+
+def test_docs_page_serves_swagger_ui_5_from_the_repository(client):
+    """A maintained Swagger UI 5, vendored (scripts/vendor-swagger-ui.sh), not a CDN."""
+    from app.api.docs import SWAGGER_UI
+
+    assert (SWAGGER_UI / "VERSION").read_text().startswith("5.")
+    served = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert served.data == (SWAGGER_UI / "swagger-ui-bundle.js").read_bytes()
+    assert client.get("/api/v1/docs/assets/swagger-ui-standalone-preset.js").status_code == 200
+    assert client.get("/api/v1/docs/assets/LICENSE").status_code == 200

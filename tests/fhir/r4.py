@@ -77,3 +77,38 @@ def references(node: object) -> list[str]:
 
 def by_id(bundle: dict) -> dict[str, dict]:
     return {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
+
+
+def assert_references_resolve(bundle: dict) -> None:
+    """Every entry has a urn:uuid fullUrl and every reference names one of them (FHIR R4
+    bundle.html#references: with urn fullUrls, references must be the fullUrls themselves)."""
+    full_urls = {e["fullUrl"] for e in bundle["entry"]}
+    assert len(full_urls) == len(bundle["entry"])
+    for entry in bundle["entry"]:
+        assert entry["fullUrl"].startswith("urn:uuid:"), entry["fullUrl"]
+        for reference in references(entry["resource"]):
+            assert reference in full_urls, (entry["resource"]["id"], reference)
+
+
+def relative(bundle: dict) -> dict:
+    """A copy whose references read "Type/id" again, for assertions about what points at what."""
+    names = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: (names.get(v, v) if k == "reference" and isinstance(v, str) else walk(v))
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(bundle)  # type: ignore[return-value]
+
+
+def outcome_code(response) -> str:  # noqa: ANN001 - a test client response
+    """The API error code a FHIR endpoint's OperationOutcome carries."""
+    assert response.mimetype == "application/fhir+json"
+    body = response.json
+    assert body["resourceType"] == "OperationOutcome"
+    validate(body)
+    return body["issue"][0]["details"]["text"]

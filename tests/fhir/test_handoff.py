@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent
-from tests.fhir.r4 import by_id, references, validate_bundle
+from tests.fhir.r4 import assert_references_resolve, by_id, relative, validate_bundle
 
 SECTIONS = ["CAR T-cell therapy", "Alert", "Latest vital signs and ICE", "CRS/ICANS timeline",
             "Pages and acknowledgement", "CAR T centre 24/7 contact"]
@@ -19,12 +19,19 @@ def handoff(client, demo, **kwargs):
                                                                           **kwargs.pop("headers", {})}, **kwargs)
 
 
+def document_of(client, demo) -> dict:
+    """The document with its references as "Type/id", after checking they all resolve."""
+    document = handoff(client, demo).json
+    assert_references_resolve(document)
+    return relative(document)
+
+
 def test_document_validates_as_r4_with_the_composition_first(client, demo):
     response = handoff(client, demo)
     assert response.status_code == 200
     assert response.mimetype == "application/fhir+json"
-    document = response.json
-    validate_bundle(document)
+    validate_bundle(response.json)
+    document = relative(response.json)
     assert document["type"] == "document"
     assert document["identifier"]["system"] and document["identifier"]["value"]
     assert document["timestamp"] == "2026-11-22T16:30:00Z"
@@ -34,19 +41,17 @@ def test_document_validates_as_r4_with_the_composition_first(client, demo):
                                                 "display": "Transfer summary note"}
     assert composition["subject"] == {"reference": f"Patient/patient-{demo.patient_id}"}
     assert [s["title"] for s in composition["section"]] == SECTIONS
+    # The Composition's own narrative says what the document is, for any system that shows it.
+    assert composition["text"]["status"] == "generated"
+    assert "emergency hand-off" in composition["text"]["div"] and "day" in composition["text"]["div"]
 
 
 def test_every_reference_in_the_document_resolves_inside_it(client, demo):
-    document = handoff(client, demo).json
-    full_urls = {e["fullUrl"] for e in document["entry"]}
-    base = document["entry"][0]["fullUrl"].rsplit("/", 2)[0]
-    for entry in document["entry"]:
-        for reference in references(entry["resource"]):
-            assert f"{base}/{reference}" in full_urls, (entry["resource"]["id"], reference)
+    assert_references_resolve(handoff(client, demo).json)
 
 
 def test_sections_point_at_the_latest_vitals_the_alert_and_its_pages(client, demo):
-    document = handoff(client, demo).json
+    document = document_of(client, demo)
     sections = {s["title"]: [e["reference"] for e in s.get("entry", [])]
                 for s in document["entry"][0]["resource"]["section"]}
     second, third = demo.report_ids[1], demo.report_ids[2]

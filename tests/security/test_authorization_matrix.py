@@ -57,6 +57,7 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/centers"): row(nurse_x=403, clinician_x=403, admin_x=403, staff_y=403, admin_y=403,
                                      platform_admin=201),
     ("GET", "/api/v1/centers/<center_id>"): row(),
+    ("PATCH", "/api/v1/centers/<center_id>"): row(nurse_x=403, clinician_x=403, staff_y=403),  # admins only
     ("GET", "/api/v1/centers/<center_id>/escalation-policy"): row(),
     ("PUT", "/api/v1/centers/<center_id>/escalation-policy"): row(nurse_x=403, staff_y=403),
     ("GET", "/api/v1/centers/<center_id>/on-call"): row(),
@@ -162,6 +163,7 @@ def _request(world: World, method: str, path: str, frozen_clock, *, protocol_key
     chain = {"steps": [{"notify": ["on_call"], "wait_minutes": 10}], "repeat": 0}
     bodies = {
         ("POST", "/api/v1/centers"): {"name": "New", "timezone": "America/Chicago", "jurisdiction": "US"},
+        ("PATCH", "/api/v1/centers/<center_id>"): {"mrn_system": "urn:oid:2.16.840.1.113883.3.4711"},
         ("PUT", "/api/v1/centers/<center_id>/escalation-policy"): {"urgent": chain, "emergency": chain},
         ("PUT", "/api/v1/centers/<center_id>/on-call"): {"staff_ids": [world.ids["staff_x"]]},
         ("POST", "/api/v1/patients"): patient_body(type("C", (), {"id": world.ids["center_id"]})()),

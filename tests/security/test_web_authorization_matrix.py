@@ -83,6 +83,8 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("POST", "/webhooks/twilio/voice/gather"): everyone(403),  # issue 17: calls of pages
     ("POST", "/webhooks/twilio/voice/status"): everyone(403),
     ("GET", "/web/static/<path:filename>"): everyone(200),
+    # Vigil's local FHIR CodeSystem at its canonical URL: terminology, no health data (issue 18).
+    ("GET", "/fhir/CodeSystem/vigil"): everyone(200),
 }
 
 # The protocol pages again, on a version centre X made: centre Y's staff and admin get 404.

@@ -10,7 +10,9 @@ To share them with every test package, the root conftest can declare
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +99,13 @@ def fcm_config(fcm) -> dict[str, str]:
 
     return {"PUSH_BACKEND": "fcm", "FCM_CREDENTIALS_FILE": str(fcm.key_file), "FCM_PROJECT_ID": PROJECT_ID,
             "FCM_API_BASE_URL": fcm.url}
+
+
+@pytest.fixture(scope="session")
+def tools() -> Path:
+    """The contract tools' folder (scripts/install-contract-tools.sh: Redocly, openapi-typescript,
+    openapi-fetch, tsc, FHIR.js, openapi-python-client), installed on first use."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "install-contract-tools.sh"
+    done = subprocess.run([str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip())
