@@ -21,7 +21,8 @@ def _concepts() -> list[dict]:
     found = {"ice-score": "ICE score (Immune effector Cell-associated Encephalopathy)",
              "ice-unable": "Could not do the ICE test",
              "car-t-monitoring-window": "In CAR T-cell therapy monitoring window",
-             "acknowledged": "Acknowledged by the care team"}
+             "acknowledged": "Acknowledged by the care team",
+             "relative-rules-off": "Relative rules off: no baseline (R20)"}
     found.update({f"ice-{name}": label for name, label in ICE_DOMAINS.items()})
     found.update({f"resolved-{d}": f"Resolved: {label}" for d, label in DISPOSITION_LABEL.items()})
     found.update({f"alert-{kind}": f"CAR T home-monitoring alert ({kind.replace('_', ' ')})" for kind in ALERT_KINDS})

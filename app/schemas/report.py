@@ -163,7 +163,7 @@ class FindingSchema(StrictSchema):
     level = OneOf(LEVELS)
     summary = fields.String()
     thresholds = fields.Dict()
-    late_by_minutes = fields.Integer(allow_none=True)
+    late_by_minutes = fields.Integer(allow_none=True, metadata={"x-optional": True})  # only on a late report
 
 
 class RulesetSchema(StrictSchema):
@@ -176,7 +176,7 @@ class LatenessSchema(StrictSchema):
 
     minutes = fields.Integer()
     stale = fields.Boolean()
-    level_when_recorded = fields.String()
+    level_when_recorded = OneOf(LEVELS)
 
 
 class AssessmentSchema(StrictSchema):
@@ -185,7 +185,7 @@ class AssessmentSchema(StrictSchema):
     ice_score = fields.Integer(allow_none=True)
     recheck_in_minutes = fields.Integer(allow_none=True)
     fever_may_be_masked = fields.Boolean()
-    late = fields.Nested(LatenessSchema, allow_none=True)
+    late = fields.Nested(LatenessSchema, allow_none=True, metadata={"x-optional": True})  # only when late
     graded = fields.Boolean()
     instructions = fields.String()
     ruleset = fields.Nested(RulesetSchema)

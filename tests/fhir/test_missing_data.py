@@ -3,7 +3,7 @@ when relative rules are off for want of a baseline (issue 13 item 7)."""
 
 from __future__ import annotations
 
-from tests.fhir.r4 import by_id, validate_bundle
+from tests.fhir.r4 import by_id, relative, validate_bundle
 
 NOT_PERFORMED = {"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "not-performed",
                  "display": "Not Performed"}
@@ -45,7 +45,7 @@ def test_relative_rules_off_is_a_flag_in_the_export_and_the_hand_off(client, dem
     document = client.get(f"/api/v1/alerts/{demo.alert_id}/handoff", headers=demo.staff_headers).json
     validate_bundle(document)
     assert flag_id in by_id(document)
-    therapy = document["entry"][0]["resource"]["section"][0]
+    therapy = relative(document)["entry"][0]["resource"]["section"][0]
     assert "Relative rules off: no baseline" in therapy["text"]["div"]
     assert {"reference": f"Flag/{flag_id}"} in therapy["entry"]
     html = client.get(f"/api/v1/alerts/{demo.alert_id}/handoff", headers={**demo.staff_headers,
