@@ -10,7 +10,7 @@ from app.api.errors import ApiError
 from app.api.security import current_staff, requires
 from app.extensions import db
 from app.models import Center
-from app.schemas.center import CenterCreateSchema, CenterOutSchema
+from app.schemas.center import CenterCreateSchema, CenterOutSchema, CenterPatchSchema
 from app.services import audit
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Care centres")
@@ -55,3 +55,16 @@ class CenterItem(MethodView):
     def get(self, center_id):
         """One centre."""
         return load_center_for_staff(center_id)
+
+    @requires("admin")
+    @blp.arguments(CenterPatchSchema)
+    @blp.response(200, CenterOutSchema)
+    def patch(self, data, center_id):
+        """Change the centre's name, care-team phone or daytime hours (its admins)."""
+        center = load_center_for_staff(center_id)
+        changed = sorted(k for k, v in data.items() if getattr(center, k) != v)
+        for key in changed:
+            setattr(center, key, data[key])
+        audit.record("center.update", target_type="center", target_id=center.id, details={"fields": changed})
+        db.session.commit()
+        return center

@@ -26,6 +26,7 @@ from app.rules import (
     assess,
     render_instructions,
 )
+from app.services.reachability import phone_or_fallback
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,8 @@ def grade(patient: Patient, report: Report, protocol: Protocol, history: list | 
 
 def instruction_context(patient: Patient) -> InstructionContext:
     infusion_day = local_infusion_date(patient.infused_at, patient.timezone)
-    return InstructionContext(language=patient.language, center_phone=patient.center.phone or "",
+    return InstructionContext(language=patient.language,
+                              center_phone=phone_or_fallback(patient.center, patient.language),
                               product_display=PRODUCT_DISPLAY[patient.product],
                               infusion_date=infusion_day.isoformat())
 

@@ -46,6 +46,7 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/centers"): STAFF_LIST,
     ("POST", "/api/v1/centers"): row(nurse_x=403, clinician_x=403, admin_x=201, staff_y=403),
     ("GET", "/api/v1/centers/<center_id>"): row(),
+    ("PATCH", "/api/v1/centers/<center_id>"): row(nurse_x=403, clinician_x=403, staff_y=403),
     ("GET", "/api/v1/centers/<center_id>/escalation-policy"): row(),
     ("PUT", "/api/v1/centers/<center_id>/escalation-policy"): row(nurse_x=403, staff_y=403),
     ("GET", "/api/v1/centers/<center_id>/on-call"): row(),
@@ -119,7 +120,9 @@ def _request(world: World, method: str, path: str, frozen_clock) -> tuple[str, d
               "until": (frozen_clock.now + timedelta(minutes=1)).isoformat()}
     chain = {"steps": [{"notify": ["on_call"], "wait_minutes": 10}], "repeat": 0}
     bodies = {
-        ("POST", "/api/v1/centers"): {"name": "New", "timezone": "America/Chicago", "jurisdiction": "US"},
+        ("POST", "/api/v1/centers"): {"name": "New", "timezone": "America/Chicago", "jurisdiction": "US",
+                                      "phone": "+13125550100"},
+        ("PATCH", "/api/v1/centers/<center_id>"): {"phone": "+16175550111"},
         ("PUT", "/api/v1/centers/<center_id>/escalation-policy"): {"urgent": chain, "emergency": chain},
         ("PUT", "/api/v1/centers/<center_id>/on-call"): {"staff_ids": [world.ids["staff_x"]]},
         ("POST", "/api/v1/patients"): patient_body(type("C", (), {"id": world.ids["center_id"]})()),
