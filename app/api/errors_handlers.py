@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -12,6 +14,69 @@ from app.api.errors import error_body, error_response
 from app.extensions import db
 
 log = logging.getLogger("vigil.errors")
+
+
+def _declares_query(endpoint: str | None) -> bool | None:
+    """Whether the API operation reads a query string (None: not one of the API's operations)."""
+    view = current_app.view_functions.get(endpoint or "")
+    method = getattr(getattr(view, "view_class", None), request.method.lower(), None)
+    if method is None:
+        return None
+    parameters = getattr(method, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(p.get("in") == "query" for p in parameters)
+
+
+def _unknown_query_parameters():
+    """Operations with a query schema refuse unknown names there (StrictSchema); the others take
+    no query string at all, and say so by name rather than ignore it (README)."""
+    if not request.args or _declares_query(request.endpoint) is not False:
+        return None
+    fields = {f"query.{name}": ["Unknown parameter."] for name in request.args}  # as webargs names them
+    return error_body(422, "Not valid: " + ", ".join(sorted(fields)), fields=fields), 422
+
+
+# Parsing a body this deeply nested, or with a number this long, fails inside the JSON decoder
+# (RecursionError, or ValueError past Python's 4,300-digit limit) where webargs does not look:
+# a 500. Only bodies that could be either are decoded here first; ordinary ones pass untouched.
+_SUSPECT_NESTING = 200
+_LONG_NUMBER = re.compile(rb"\d{1000}")
+
+
+MAX_NESTING = 32  # the deepest body Vigil describes is 4 levels (a protocol's content)
+
+
+def _depth(value) -> int:
+    """Nesting depth of decoded JSON, without recursion (the value may be ~1,000 levels deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def _undecodable_json():
+    if request.method not in ("POST", "PUT", "PATCH") or not request.is_json:
+        return None
+    raw = request.get_data(cache=True)
+    if max(raw.count(b"["), raw.count(b"{")) < _SUSPECT_NESTING and not _LONG_NUMBER.search(raw):
+        return None
+    try:
+        too_deep = _depth(json.loads(raw)) > MAX_NESTING
+    except RecursionError:
+        message = "Nested too deeply."
+    except json.JSONDecodeError:
+        return None  # webargs answers malformed JSON itself
+    except ValueError:
+        message = "A number is too long."
+    else:
+        if not too_deep:
+            return None
+        message = "Nested too deeply."
+    return error_body(400, f"Not valid: body ({message})", fields={"body": [message]}), 400
 
 
 def register(app: Flask) -> None:
@@ -26,6 +91,8 @@ def register(app: Flask) -> None:
         if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
                 and request.content_length and not request.is_json):
             return error_body(415, "Send the body as JSON (Content-Type: application/json)."), 415
+        if request.path.startswith("/api/"):
+            return _unknown_query_parameters() or _undecodable_json()
         return None
 
     @app.after_request

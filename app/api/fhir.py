@@ -17,7 +17,7 @@ from app.fhir.bundle import export_bundle, handoff_document
 from app.fhir.handoff import handoff_summary
 from app.fhir.record import load_record
 from app.models import Patient
-from app.schemas.common import StrictSchema
+from app.schemas.common import AwareDateTime, StrictSchema
 from app.services import audit
 
 blp = Blueprint("fhir", __name__, url_prefix="/api/v1", description="FHIR R4 export and ED hand-off")
@@ -29,7 +29,7 @@ HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-
 
 
 class ExportArgs(StrictSchema):
-    since = fields.AwareDateTime(data_key="_since", metadata={
+    since = AwareDateTime(data_key="_since", metadata={
         "description": "ISO 8601 instant with a time zone: only resources whose meta.lastUpdated is later. "
                        "Pass the previous export's Bundle.timestamp minus a margin (ids are stable, so "
                        "repeats are harmless, while a gap would lose data)."})

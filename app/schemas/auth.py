@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from app.schemas.common import Id, StrictSchema
+from app.schemas.common import AwareDateTime, Id, StrictSchema
 
 
 class LoginSchema(StrictSchema):
@@ -25,7 +25,7 @@ class StaffOutSchema(StrictSchema):
 
 class LoginResultSchema(StrictSchema):
     access_token = fields.String(required=True)
-    expires_at = fields.AwareDateTime(required=True)
+    expires_at = AwareDateTime(required=True)
     user = fields.Nested(StaffOutSchema)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.models import JURISDICTIONS
-from app.schemas.common import Phone, StrictSchema, validate_timezone
+from app.schemas.common import AwareDateTime, Phone, StrictSchema, validate_timezone
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
 
@@ -45,4 +45,4 @@ class CenterOutSchema(StrictSchema):
     phone = fields.String(allow_none=True)
     day_starts = fields.String()
     day_ends = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from app.clock import utcnow
 from app.models import CHANNELS, LANGUAGES, PATIENT_STATUSES, PRODUCTS
-from app.schemas.common import Id, Phone, QueryId, StrictSchema, validate_timezone
+from app.schemas.common import AwareDateTime, Id, Phone, QueryId, StrictSchema, validate_timezone
 
 # Follow-up runs for years (REFERENCE §5), so enrolling someone infused long ago is allowed.
 MAX_PAST_INFUSION = timedelta(days=5 * 365)
@@ -28,7 +28,7 @@ class PatientCreateSchema(StrictSchema):
     phone = Phone(required=True)
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     product = fields.String(required=True, validate=validate.OneOf(PRODUCTS))
-    infused_at = fields.AwareDateTime(required=True)
+    infused_at = AwareDateTime(required=True)
     center_id = Id(required=True)
     caregiver_name = fields.String(validate=validate.Length(max=200), allow_none=True)
     caregiver_phone = Phone(allow_none=True)
@@ -65,7 +65,7 @@ class PatientPatchSchema(StrictSchema):
     caregiver_phone = Phone(allow_none=True)
     baseline = fields.Nested(BaselineSchema)
     # Check-ins due before this are excused (null ends an excusal); the reason shows to the team.
-    check_ins_excused_until = fields.AwareDateTime(allow_none=True)
+    check_ins_excused_until = AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
 
     @validates("check_ins_excused_until")
@@ -83,7 +83,7 @@ class RestrictionsSchema(StrictSchema):
     stay_near_center_until = fields.Date()
     no_driving_until = fields.Date()
     caregiver_until = fields.Date()
-    monitoring_ends_at = fields.AwareDateTime()
+    monitoring_ends_at = AwareDateTime()
 
 
 class ProtocolRefSchema(StrictSchema):
@@ -95,8 +95,8 @@ class ProtocolRefSchema(StrictSchema):
 
 class CheckInOutSchema(StrictSchema):
     id = fields.Integer()
-    due_at = fields.AwareDateTime()
-    window_ends_at = fields.AwareDateTime()
+    due_at = AwareDateTime()
+    window_ends_at = AwareDateTime()
     phase = fields.String()
     asks = fields.List(fields.String())
     state = fields.String()
@@ -118,7 +118,7 @@ class PatientOutSchema(StrictSchema):
     language = fields.String()
     timezone = fields.String()
     product = fields.String()
-    infused_at = fields.AwareDateTime()
+    infused_at = AwareDateTime()
     day_after_infusion = fields.Integer()
     phase = fields.String()
     next_check_in = fields.Nested(CheckInOutSchema, allow_none=True)
@@ -127,19 +127,19 @@ class PatientOutSchema(StrictSchema):
     status = fields.String()
     channel = fields.String()
     baseline = fields.Dict()
-    check_ins_excused_until = fields.AwareDateTime(allow_none=True)
+    check_ins_excused_until = AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(allow_none=True)
     protocol = fields.Nested(ProtocolRefSchema)
     stay_near_center_until = fields.Date()
     no_driving_until = fields.Date()
     caregiver_until = fields.Date()
-    monitoring_ends_at = fields.AwareDateTime()
-    created_at = fields.AwareDateTime()
+    monitoring_ends_at = AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class PatientCreatedSchema(PatientOutSchema):
     enrollment_code = fields.String()
-    enrollment_code_expires_at = fields.AwareDateTime()
+    enrollment_code_expires_at = AwareDateTime()
 
 
 class PatientListArgs(StrictSchema):

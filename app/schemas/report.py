@@ -11,7 +11,7 @@ from datetime import timedelta
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from app.clock import utcnow
-from app.schemas.common import Id, StrictSchema
+from app.schemas.common import AwareDateTime, Id, StrictSchema
 from app.schemas.fields import Flag, Number, Score
 
 SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "diarrhea",
@@ -81,7 +81,7 @@ class ReportSchema(StrictSchema):
         validate.Length(min=8, max=64),
         validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="Use letters, digits and . _ : - only (a UUID is ideal)."),
     ])
-    recorded_at = fields.AwareDateTime(required=True)
+    recorded_at = AwareDateTime(required=True)
     check_in_id = Id(allow_none=True)
     reported_by = fields.String(load_default="patient", validate=validate.OneOf(("patient", "caregiver")))
     vitals = fields.Nested(VitalsSchema, load_default=dict)
@@ -108,8 +108,8 @@ class ReportSchema(StrictSchema):
 class ReportRefSchema(StrictSchema):
     id = fields.Integer()
     client_id = fields.String()
-    recorded_at = fields.AwareDateTime()
-    received_at = fields.AwareDateTime()
+    recorded_at = AwareDateTime()
+    received_at = AwareDateTime()
 
 
 class FindingSchema(StrictSchema):
@@ -152,8 +152,8 @@ class ReportOutSchema(StrictSchema):
 
     id = fields.Integer()
     client_id = fields.String()
-    recorded_at = fields.AwareDateTime()
-    received_at = fields.AwareDateTime()
+    recorded_at = AwareDateTime()
+    received_at = AwareDateTime()
     reported_by = fields.String()
     source = fields.String()
     check_in_id = fields.Integer(allow_none=True)

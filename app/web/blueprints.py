@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -69,6 +69,17 @@ def _disposition_choices() -> list[tuple[str, str]]:
     # A global, not a context variable: the macros that draw the resolve form are imported without context.
     return [("", "Choose…"), *DISPOSITION_LABELS.items()]
 
+
+def _refuse_control_characters_in_next():
+    """`next` ends up in a Location header: a CR/LF there would split the response (werkzeug
+    refuses it with a 500). Refuse it by name instead (issue 15)."""
+    for value in (request.args.get("next"), request.form.get("next") if request.method == "POST" else None):
+        if value and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return _page(400, "Not valid: next (it may not contain a line break or control character).")
+    return None
+
+
+staff_bp.before_request(_refuse_control_characters_in_next)
 
 for _bp in (staff_bp, checkin_bp):
     _bp.after_request(add_security_headers)
