@@ -86,7 +86,7 @@ def register(app: Flask) -> None:
     def refuse_malformed_requests():
         # "?=x" carries a value nobody asked for; webargs would silently drop it.
         if "" in request.args:
-            return error_body(400, "A query parameter has no name."), 400
+            return error_body(400, "A query parameter has no name.", fields={"query": ["No name."]}), 400
         # The API speaks JSON: a form or text body would otherwise read as "every field missing".
         if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
                 and request.content_length and not request.is_json):
