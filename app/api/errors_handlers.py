@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import re
@@ -79,6 +81,19 @@ def _undecodable_json():
     return error_body(400, f"Not valid: body ({message})", fields={"body": [message]}), 400
 
 
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def docs_policy(page: str) -> str:
+    """The docs page's CSP: its own assets, and only the inline script it ships (by hash), so an
+    injected script cannot run there (issue 15)."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+                      for s in _INLINE_SCRIPT.findall(page))
+    return ("default-src 'none'; script-src 'self' " + hashes + "; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
 
@@ -103,6 +118,11 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.path.startswith("/api/") and not request.path.startswith("/api/v1/docs"):
             response.headers.setdefault("Cache-Control", "no-store")  # health data stays out of caches
+        if str(current_app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+            # Served over HTTPS: browsers must never fall back to plain HTTP (issue 15).
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.rstrip("/") == "/api/v1/docs" and response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", docs_policy(response.get_data(as_text=True)))
         return response
 
     @app.errorhandler(OperationalError)

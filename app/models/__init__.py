@@ -6,7 +6,7 @@ from app.models.center import JURISDICTIONS, Center
 from app.models.checkin import CHECK_IN_STATES, CheckIn
 from app.models.conversation import SmsConversation
 from app.models.escalation import EscalationPolicy, OnCallShift
-from app.models.inbound import InboundMessage
+from app.models.inbound import InboundMessage, LoginFailure
 from app.models.notification import NOTIFICATION_STATES, DeliveryAttempt, Notification
 from app.models.patient import (
     CHANNELS,
@@ -27,6 +27,7 @@ __all__ = [
     "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
     "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PRODUCTS", "PRODUCT_DISPLAY",
     "PRODUCT_TARGET", "ROLES", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
-    "CheckIn", "DeliveryAttempt", "EnrollmentCode", "EscalationPolicy", "InboundMessage", "Notification",
+    "CheckIn", "DeliveryAttempt", "EnrollmentCode", "EscalationPolicy", "InboundMessage", "LoginFailure",
+    "Notification",
     "OnCallShift", "Patient", "Protocol", "Report", "SmsConversation", "StaffUser",
 ]

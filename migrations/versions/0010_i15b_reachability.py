@@ -1,4 +1,4 @@
-"""issue 15 (i15b): a caregiver's own opt-out, and inbound SMS remembered by MessageSid
+"""issue 15 (i15b): a caregiver's own opt-out, inbound SMS remembered by MessageSid, failed sign-ins of unknown emails
 
 Revision ID: 0010_i15b
 Revises: 0009
@@ -30,9 +30,19 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('message_sid'),
     )
+    op.create_table(
+        'login_failures',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('email_digest', sa.String(length=64), nullable=False),
+        sa.Column('failed_logins', sa.Integer(), nullable=False),
+        sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('email_digest'),
+    )
 
 
 def downgrade():
+    op.drop_table('login_failures')
     op.drop_table('inbound_messages')
     with op.batch_alter_table('patients', schema=None) as batch_op:
         batch_op.drop_column('caregiver_sms_opted_out')
