@@ -73,7 +73,9 @@ class StrictSchema(Schema):
 
 # Instants outside these years are typing slips or attacks: year 1 overflows on conversion to UTC
 # (a 500), and nothing Vigil records happened before CAR T existed or centuries from now.
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+# The same bound in the OpenAPI description, so clients (and the fuzz test) know it.
+YEAR_PATTERN = r"^(19|2[01])[0-9]{2}-"
 
 
 def _plausible(value: dt.datetime) -> dt.datetime:
@@ -89,12 +91,20 @@ def _plausible(value: dt.datetime) -> dt.datetime:
 class AwareDateTime(fields.AwareDateTime):
     """An ISO instant with a time zone, in a plausible year."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["metadata"] = {"pattern": YEAR_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         return _plausible(super()._deserialize(value, attr, data, **kwargs))
 
 
 class DateTime(fields.DateTime):
     """An ISO date-time (an offset optional), in a plausible year."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["metadata"] = {"pattern": YEAR_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return _plausible(super()._deserialize(value, attr, data, **kwargs))

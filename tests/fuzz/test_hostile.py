@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Alert, OnCallShift, Protocol
+from tests.fuzz.test_schemathesis import TOKENS
 from tests.personas import PASSWORD, report_body
 
 
@@ -54,7 +55,9 @@ def world(client, make_center, make_staff, make_patient, frozen_clock):
     def token(user) -> str:
         return client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}).json["access_token"]
 
-    return {"staff": token(admin), "patient": patient.headers["Authorization"].split()[1],
+    tokens = {"staff": token(admin), "patient": patient.headers["Authorization"].split()[1]}
+    TOKENS.update(tokens)  # test_schemathesis registers its auth for every schemathesis test in the run
+    return {**tokens,
             "ids": {"center_id": center.id, "patient_id": patient.id,
                     "alert_id": db.session.scalar(select(Alert.id)),
                     "protocol_id": db.session.scalar(select(Protocol.id).where(Protocol.family == "us-cd19"))}}
