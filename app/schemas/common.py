@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
@@ -16,9 +17,12 @@ UNSTORABLE = "Contains a character that cannot be stored (a NUL or a lone surrog
 TOO_LARGE = "Number too large."
 
 
+# PostgreSQL refuses NUL in text; SQLite (and UTF-8 itself) cannot encode a lone surrogate.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _unstorable(text: str) -> bool:
-    # PostgreSQL refuses NUL in text; SQLite (and UTF-8 itself) cannot encode a lone surrogate.
-    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+    return _UNSTORABLE.search(text) is not None
 
 
 def hostile_values(data, path: tuple = ()) -> dict:

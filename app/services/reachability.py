@@ -10,7 +10,7 @@ from app.rules.instructions import normalize_language
 
 WALLET_CARD = {
     "en": "the number on your CAR T wallet card",
-    "es": "el numero de su tarjeta de bolsillo de CAR T",
+    "es": "el número de su tarjeta de CAR T",
 }
 
 
