@@ -11,6 +11,7 @@ from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Patient, Protocol
+from app.schemas.common import ErrorSchema
 from app.schemas.enroll_code import EnrollmentCodeSchema
 from app.schemas.patient import (
     PatientCreatedSchema,
@@ -49,6 +50,8 @@ class Patients(MethodView):
     @requires("clinician", "nurse")
     @blp.arguments(PatientCreateSchema)
     @blp.response(201, PatientCreatedSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="The MRN is enrolled at this centre already, or the "
+                      "phone (or caregiver phone) is another active patient's, in any centre (`fields` names which)")
     def post(self, data):
         """Enroll a patient; the answer carries the one-time enrollment code and restriction dates."""
         center = db.session.get(Center, data["center_id"])
