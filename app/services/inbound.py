@@ -19,6 +19,7 @@ from app.services import audit
 from app.services.alerts import acknowledge
 from app.services.opt_out import caregiver_opted_in, caregiver_opted_out, patient_opted_out, staff_opted_out
 from app.services.phones import is_caregiver
+from app.services.reachability import phone_or_fallback
 
 ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4,8})\s*$", re.IGNORECASE)
 HELP_WORDS = {"help", "info"}  # answered only when Twilio did not (no OptOutType)
@@ -85,8 +86,8 @@ def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str
                  details={"no_op": True, "via": via, "staff_id": person.id,
                           "acknowledged_by_id": alert.acknowledged_by_id})
     who = (first.name or first.email) if first else "someone"
-    when = alert.acknowledged_at.strftime("%H:%M UTC") if alert.acknowledged_at else ""
-    return f"Alert {code} was already acknowledged by {who} {when}. Nothing changed.".replace("  ", " ")
+    when = f" at {alert.acknowledged_at:%H:%M} UTC" if alert.acknowledged_at else ""
+    return f"Alert {code} was already acknowledged by {who}{when}. Nothing changed."
 
 
 def handle_patient_sms(patient: Patient, sender: str, body: str, now: datetime,
@@ -96,7 +97,10 @@ def handle_patient_sms(patient: Patient, sender: str, body: str, now: datetime,
 
     if is_caregiver(patient, sender) and keyword in ("stop", "start"):
         # The caregiver's phone only: the patient's own texts go on (issue 15).
-        caregiver_opted_out(sender, now) if keyword == "stop" else caregiver_opted_in(sender)
+        if keyword == "stop":
+            caregiver_opted_out(sender, now)
+        else:
+            caregiver_opted_in(sender)
         return None
     if keyword == "stop":
         patient_opted_out(patient, now, how="stop")
@@ -107,11 +111,5 @@ def handle_patient_sms(patient: Patient, sender: str, body: str, now: datetime,
     if keyword == "help":
         return None  # Twilio has answered it
     if body.strip().lower() in HELP_WORDS:
-        return text(patient.language, "help", phone=center_phone(patient.center, patient.language))
+        return text(patient.language, "help", phone=phone_or_fallback(patient.center, patient.language))
     return sms_checkin.handle_reply(patient, body, now)
-
-
-def center_phone(center, language: str) -> str:
-    from app.services.reachability import phone_or_fallback
-
-    return phone_or_fallback(center, language)
