@@ -5,7 +5,7 @@ conversation Vigil opened, never to "the newest patient with this number"."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 
 from app.api.errors import ApiError
 from app.extensions import db
@@ -19,8 +19,18 @@ def _active_other(exclude_id: int | None):
     return query.where(Patient.id != exclude_id) if exclude_id is not None else query
 
 
+def _serialise_on(phones: list[str]) -> None:
+    """Two enrolments of one number at the same moment must not both pass the check: on
+    PostgreSQL each takes a transaction lock on the number first (SQLite has one writer anyway)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for phone in sorted(set(phones)):
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"vigil-phone:{phone}"})
+
+
 def check_phones_free(phone: str | None, caregiver_phone: str | None, *, exclude_id: int | None = None) -> None:
     """409 naming the field when another active patient already answers on this number."""
+    _serialise_on([p for p in (phone, caregiver_phone) if p])
     errors: dict[str, list[str]] = {}
     if phone and db.session.scalar(_active_other(exclude_id).where(
             or_(Patient.phone == phone, Patient.caregiver_phone == phone)).limit(1)) is not None:
