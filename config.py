@@ -7,6 +7,7 @@ Names follow the configuration table in the README. Pick a class with VIGIL_CONF
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -120,6 +121,9 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    # Tests may run on PostgreSQL, which faces the world: a key of this process's own, never the
+    # development key (app/startup.py), unless the environment names one.
+    SECRET_KEY = _env("SECRET_KEY") or secrets.token_urlsafe(32)
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     AUTH_RATE_LIMIT = "1000/minute"  # the rate-limit test lowers it for itself
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # thousands of test logins; never in production

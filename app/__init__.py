@@ -19,6 +19,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_object(config)
     app.config.update(overrides)
+    from app.startup import check
+    from config import DEV_SECRET_KEY
+
+    # Before anything else is built: a deployment that would fail open does not start (issue 15).
+    app.extensions["vigil_sms_sender"] = check(app.config, production=issubclass(config, ProductionConfig),
+                                               dev_secret_key=DEV_SECRET_KEY)
     app.json.sort_keys = False  # keep fields in the order the schemas declare them
     if app.config.get("TRUSTED_PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix

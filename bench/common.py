@@ -125,7 +125,8 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
     """Environment for Vigil's own processes (web, clock, flask commands)."""
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI")}
     env.update({"DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "VIGIL_BENCH": "1",
-                "SMS_BACKEND": "log", "PYTHONUNBUFFERED": "1", "PATH": f"{VENV_BIN}:{env.get('PATH', '')}"})
+                "SMS_BACKEND": "log", "PYTHONUNBUFFERED": "1",
+                "SECRET_KEY": "bench-secret-key-not-the-development-key", "PATH": f"{VENV_BIN}:{env.get('PATH', '')}"})
     env.update(extra)
     return env
 

@@ -28,9 +28,62 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path):
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+TWILIO = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token",
+          "TWILIO_FROM_NUMBER": "+15017122661"}
+
+
 def test_production_with_a_secret_key_starts(tmp_path):
-    result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="a-long-random-production-secret")
+    # Since issue 15 production also needs a real SMS backend and a public address.
+    result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="a-long-random-production-secret",
+                        PUBLIC_BASE_URL="https://vigil.example.org", **TWILIO)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+# ---- issue 15: a deployment fails closed, never open -------------------------------------------
+
+def test_twilio_without_a_key_of_its_own_refuses_to_start_whatever_the_config_name(tmp_path):
+    for name in ("development", "testing"):
+        result = _load_wsgi(tmp_path, VIGIL_CONFIG=name, **TWILIO)
+        if name == "testing":  # the testing config makes a random key per process: it starts
+            assert result.returncode == 0, result.stderr[-2000:]
+            continue
+        assert result.returncode != 0
+        assert "Twilio is configured, so SECRET_KEY must be set" in result.stderr
+        dev_key = _load_wsgi(tmp_path, VIGIL_CONFIG=name, SECRET_KEY="dev-only-not-secret", **TWILIO)
+        assert dev_key.returncode != 0 and "SECRET_KEY must be set" in dev_key.stderr
+    assert _load_wsgi(tmp_path, VIGIL_CONFIG="development", SECRET_KEY="own-secret", **TWILIO).returncode == 0
+
+
+def test_a_database_other_than_sqlite_needs_a_key_of_its_own(tmp_path):
+    # Creating the app does not connect, so an unreachable PostgreSQL address is enough here.
+    result = _load_wsgi(tmp_path, VIGIL_CONFIG="development", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode != 0
+    assert "the database is not SQLite, so SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_log_sms_backend(tmp_path):
+    result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="own-secret",
+                        PUBLIC_BASE_URL="https://vigil.example.org")
+    assert result.returncode != 0
+    assert "production needs a real SMS backend" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["", "http://localhost:5000", "http://127.0.0.1:8000"])
+def test_production_refuses_a_local_public_base_url(tmp_path, url):
+    result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="own-secret", PUBLIC_BASE_URL=url, **TWILIO)
+    assert result.returncode != 0
+    assert "production needs PUBLIC_BASE_URL" in result.stderr
+
+
+def test_a_typo_in_sms_backend_stops_the_start_with_a_clear_message(tmp_path):
+    result = _load_wsgi(tmp_path, VIGIL_CONFIG="development", SMS_BACKEND="twillio")
+    assert result.returncode != 0
+    assert "SMS_BACKEND must be one of log, twilio, not 'twillio'" in result.stderr
+
+
+def test_make_runs_development_set_up_still_starts(tmp_path):
+    """`make run`: development, SQLite, the log backend, no key: starts as before."""
+    assert _load_wsgi(tmp_path, VIGIL_CONFIG="development", SMS_BACKEND="log").returncode == 0
 
 
 def test_development_runs_with_the_built_in_key(tmp_path):

@@ -105,8 +105,12 @@ class AlertAck(MethodView):
         alert = load_alert_for_staff(alert_id)
         if alert.status == "resolved":
             raise ApiError(409, "This alert is already resolved.", code="already_resolved")
-        acknowledge(alert, current_staff(), utcnow(), via="api")
-        audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
+        first_by = alert.acknowledged_by_id
+        if acknowledge(alert, current_staff(), utcnow(), via="api"):
+            audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
+        else:  # already acknowledged: nothing changes; the answer names who took it (acknowledged_by_id)
+            audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
+                         details={"no_op": True, "via": "api", "acknowledged_by_id": first_by})
         db.session.commit()
         return alert_view(alert)
 

@@ -7,39 +7,22 @@ from datetime import timedelta
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.security import current_actor, requires
-from app.clock import utcnow
 from app.extensions import db, limiter
-from app.models import StaffUser
 from app.schemas.auth import EnrollSchema, LoginResultSchema, LoginSchema, LogoutResultSchema
 from app.schemas.enroll import EnrollResultSchema
 from app.services import audit
 from app.services.enrollment import redeem
+from app.services.login import attempt
 from app.services.patients import patient_view
 from app.services.tokens import issue_token, revoke
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and tokens")
 
-# A password guesser gets few tries per account before a pause (issue 8 hardening).
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-
-
 def _auth_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
-
-
-def _refuse_login(user: StaffUser | None) -> None:
-    if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = utcnow() + LOCKOUT
-            user.failed_logins = 0
-        db.session.commit()
-    raise ApiError(401, "Email or password is wrong.", code="invalid_credentials")
 
 
 @blp.route("/login")
@@ -50,12 +33,11 @@ class Login(MethodView):
     @blp.response(200, LoginResultSchema)
     def post(self, data):
         """Staff sign-in with email and password."""
-        user = db.session.scalar(select(StaffUser).where(StaffUser.email == data["email"].lower()))
-        if user is not None and user.locked_until and user.locked_until > utcnow():
+        user, refused = attempt(data["email"], data["password"])
+        if refused == "locked":  # unknown emails lock the same way: this says nothing about who exists
             raise ApiError(403, "Too many failed sign-ins; try again in 15 minutes.", code="account_locked")
-        if user is None or not user.active or not user.check_password(data["password"]):
-            _refuse_login(user)
-        user.failed_logins = 0
+        if user is None:
+            raise ApiError(401, "Email or password is wrong.", code="invalid_credentials")
         raw, token = issue_token(staff_id=user.id,
                                  lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
         db.session.commit()

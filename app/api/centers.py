@@ -70,10 +70,12 @@ class CenterItem(MethodView):
     @blp.arguments(CenterPatchSchema)
     @blp.response(200, CenterOutSchema)
     def patch(self, data, center_id):
-        """Change the centre's settings (admin): the MRN identifier system its FHIR exports carry."""
+        """Change the centre's name, care-team phone, daytime hours or the MRN identifier system its
+        FHIR exports carry (its admins; the phone can be replaced, never removed)."""
         center = load_center_for_staff(center_id)
-        if "mrn_system" in data:
-            center.mrn_system = data["mrn_system"]
-        audit.record("center.update", target_type="center", target_id=center.id, details={"fields": sorted(data)})
+        changed = sorted(k for k, v in data.items() if getattr(center, k) != v)
+        for key in changed:
+            setattr(center, key, data[key])
+        audit.record("center.update", target_type="center", target_id=center.id, details={"fields": changed})
         db.session.commit()
         return _out(center)

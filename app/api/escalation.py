@@ -31,6 +31,15 @@ def _check_staff_ids(center: Center, ids: set[int], field: str) -> None:
         raise ApiError(422, f"Not valid: {field}", fields={field: [f"Not staff of this centre: {missing}."]})
 
 
+def _check_reachable(ids: set[int], field: str) -> None:
+    """A roster names only people a page can reach: a phone, and no STOP texted (issue 15)."""
+    unreachable = sorted(db.session.scalars(select(StaffUser.id).where(
+        StaffUser.id.in_(ids), (StaffUser.phone.is_(None)) | (StaffUser.phone == "") | StaffUser.sms_opted_out)))
+    if unreachable:
+        raise ApiError(422, f"Not valid: {field}", fields={field: [
+            f"Cannot be paged (no phone, or texted STOP): {unreachable}."]})
+
+
 def _policy_view(center: Center) -> dict:
     row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center.id))
     policy, source = policy_for(center.id)
@@ -110,7 +119,9 @@ class OnCall(MethodView):
         center = load_center_for_staff(center_id)
         now = utcnow()
         new = _entries(data, center, now)
-        _check_staff_ids(center, {s.staff_id for s in new}, "staff_ids" if "staff_ids" in data else "entries")
+        field = "staff_ids" if "staff_ids" in data else "entries"
+        _check_staff_ids(center, {s.staff_id for s in new}, field)
+        _check_reachable({s.staff_id for s in new}, field)
         db.session.execute(delete(OnCallShift).where(OnCallShift.center_id == center.id, OnCallShift.starts_at > now))
         for shift in db.session.scalars(select(OnCallShift).where(
                 OnCallShift.center_id == center.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))):

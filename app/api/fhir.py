@@ -20,7 +20,7 @@ from app.fhir.common import vigil_cs
 from app.fhir.handoff import handoff_summary
 from app.fhir.record import load_record
 from app.models import Patient
-from app.schemas.common import StrictSchema
+from app.schemas.common import AwareDateTime, StrictSchema
 from app.services import audit
 
 blp = Blueprint("fhir", __name__, url_prefix="/api/v1", description="FHIR R4 export and ED hand-off")
@@ -52,7 +52,7 @@ def _format_field(values: tuple[str, ...]) -> fields.String:
 
 class ExportArgs(StrictSchema):
     fhir_format = _format_field(FHIR_FORMATS)
-    since = fields.AwareDateTime(data_key="_since", metadata={
+    since = AwareDateTime(data_key="_since", metadata={
         "description": "ISO 8601 instant with a time zone: only resources whose meta.lastUpdated is later. "
                        "Pass the previous export's Bundle.timestamp minus a margin (ids are stable, so "
                        "repeats are harmless, while a gap would lose data)."})

@@ -52,7 +52,9 @@ class Patients(MethodView):
     @requires("clinician", "nurse")
     @blp.arguments(PatientCreateSchema)
     @blp.response(201, PatientCreatedSchema)
-    @blp.doc(responses=conflict("A patient with this MRN is already enrolled at this centre (`duplicate_mrn`)."))
+    @blp.doc(responses=conflict("The MRN is enrolled at this centre already (`duplicate_mrn`), or the phone (or "
+                                "caregiver phone) is another active patient's, in any centre (`duplicate_phone`; "
+                                "`fields` names which)."))
     def post(self, data):
         """Enroll a patient; the answer carries the one-time enrollment code and restriction dates."""
         center = db.session.get(Center, data["center_id"])

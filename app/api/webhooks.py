@@ -11,14 +11,22 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Notification
+from app.models import InboundMessage, Notification
 from app.notify.twilio_sms import twiml_message, validate_twilio_signature
-from app.services.inbound import UNKNOWN_SENDER, handle_patient_sms, handle_staff_sms, staff_by_phone
+from app.services.inbound import (
+    AMBIGUOUS_SENDER,
+    UNKNOWN_SENDER,
+    handle_patient_sms,
+    handle_staff_sms,
+    opt_out_type,
+    staff_by_phone,
+)
 from app.services.outbox import apply_status
-from app.services.sms_checkin import patient_by_phone
+from app.services.phones import is_known_patient_phone, patient_for_inbound
 
 log = logging.getLogger("vigil.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
@@ -63,11 +71,34 @@ def status():
 def inbound():
     """An SMS to our number: staff acknowledging pages, or a patient answering a check-in."""
     sender, body = request.form.get("From", ""), request.form.get("Body", "")
+    keyword = opt_out_type(request.form.get("OptOutType"))
+    if not _first_delivery(request.form.get("MessageSid", "")):
+        log.info("ignored a replayed inbound message")
+        return twiml(None)  # handled already: a replay changes nothing and gets no second answer
     staff = staff_by_phone(sender)
     if staff:
-        reply = handle_staff_sms(staff, body, utcnow())
+        reply = handle_staff_sms(staff, body, utcnow(), keyword)
     else:
-        patient = patient_by_phone(sender)
-        reply = handle_patient_sms(patient, body, utcnow()) if patient else UNKNOWN_SENDER
+        patient = patient_for_inbound(sender)
+        if patient is not None:
+            reply = handle_patient_sms(patient, sender, body, utcnow(), keyword)
+        elif is_known_patient_phone(sender):
+            reply = AMBIGUOUS_SENDER
+        else:
+            reply = UNKNOWN_SENDER
     db.session.commit()
     return twiml(reply or None)
+
+
+def _first_delivery(message_sid: str) -> bool:
+    """Record the MessageSid; False when it was handled before (Twilio retries webhooks)."""
+    if not message_sid:
+        return True
+    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.message_sid == message_sid)) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(InboundMessage(message_sid=message_sid[:64], received_at=utcnow()))
+    except IntegrityError:  # the same message handled at this moment by another worker
+        return False
+    return True

@@ -23,7 +23,7 @@ from app.services.restrictions import day_after_infusion, local_infusion_date
 CRS_RULES = {"R1", "R2", "R3", "R4", "R5a", "R5b", "R6a", "R6b", "R7", "R8a", "R8b", "R16"}
 ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}
 MAX_TIMELINE = 12  # rows: the page must still print on one sheet
-PAGING_EVENTS = ("escalation", "no_one_on_call")
+PAGING_EVENTS = ("escalation", "no_one_on_call", "nobody_reachable")
 STILL_ACTIVE = timedelta(hours=24)  # a finding repeated within this is not listed as new again
 PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
               "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
@@ -138,6 +138,7 @@ def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
         "resolved": lambda: f"Resolved by {who}: {DISPOSITION_LABEL.get(data.get('disposition'), 'other')}",
         "no_one_on_call": lambda: f"No one on call at step {data.get('step')}: centre admins paged",
         "step_not_reached": lambda: f"Escalation step {data.get('step')} not reached",
+        "nobody_reachable": lambda: f"Nobody reachable at step {data.get('step')}: centre admins paged",
     }
     text = texts.get(event.kind)
     return text() if text else None

@@ -8,6 +8,7 @@ from app.models.checkin import CHECK_IN_STATES, CheckIn
 from app.models.conversation import SmsConversation
 from app.models.device import PLATFORMS, Device
 from app.models.escalation import EscalationPolicy, OnCallShift
+from app.models.inbound import InboundMessage, LoginFailure
 from app.models.notification import NOTIFICATION_STATES, DeliveryAttempt, Notification
 from app.models.patient import (
     CHANNELS,
@@ -28,6 +29,7 @@ __all__ = [
     "ALERT_KINDS", "ALERT_STATUSES", "CHANNELS", "CHECK_IN_STATES", "DISPOSITIONS", "JURISDICTIONS", "LANGUAGES",
     "LEVELS", "NOTIFICATION_STATES", "PATIENT_STATUSES", "PLATFORMS", "PRODUCTS", "PRODUCT_DISPLAY",
     "PRODUCT_TARGET", "ROLES", "AckFailure", "Alert", "AlertEvent", "ApiToken", "AuditEvent", "Center",
-    "CheckIn", "DeliveryAttempt", "Device", "EnrollmentCode", "EscalationPolicy", "Notification",
+    "CheckIn", "DeliveryAttempt", "Device", "EnrollmentCode", "EscalationPolicy", "InboundMessage", "LoginFailure",
+    "Notification",
     "OnCallShift", "Patient", "Protocol", "Report", "SmsConversation", "StaffUser",
 ]

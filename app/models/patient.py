@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -50,7 +50,9 @@ class Patient(db.Model):
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
     # Day-0 baseline values (R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.
     baseline: Mapped[dict] = mapped_column(JSON, default=dict)
-    sms_opted_out: Mapped[bool] = mapped_column(default=False)
+    sms_opted_out: Mapped[bool] = mapped_column(default=False)  # the patient's own phone replied STOP
+    # The caregiver's phone replied STOP: only their texts stop; the patient's go on (issue 15).
+    caregiver_sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Check-ins exist as rows up to here (a rolling horizon, not months of rows).
     schedule_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the next restriction ends (the patient is told that day); milestones already told.

@@ -46,3 +46,7 @@ def ack_notice(ack_code: str, label: str, by_name: str) -> str:
 
 def no_on_call_prefix(center_name: str) -> str:
     return f"NO ONE ON CALL at {center_name}; you are paged instead. "
+
+
+def nobody_reachable_prefix(step: int) -> str:
+    return f"NOBODY REACHABLE at step {step}; you are paged instead. "

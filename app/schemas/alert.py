@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.models import ALERT_KINDS, ALERT_STATUSES, DISPOSITIONS, LEVELS, NOTIFICATION_STATES
-from app.schemas.common import OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, OneOf, StrictSchema
 from app.schemas.report import FindingSchema
 
 
@@ -15,7 +15,7 @@ class AlertFindingSchema(FindingSchema):
 
 
 class AttemptSchema(StrictSchema):
-    at = fields.AwareDateTime()
+    at = AwareDateTime()
     result = fields.String()
     provider_sid = fields.String(allow_none=True)
     error_code = fields.String(allow_none=True)
@@ -35,14 +35,14 @@ class NotificationOutSchema(StrictSchema):
     escalation_step = fields.Integer(allow_none=True)
     escalation_round = fields.Integer(allow_none=True)
     attempts = fields.Integer()
-    created_at = fields.AwareDateTime()
-    sent_at = fields.AwareDateTime(allow_none=True)
-    final_at = fields.AwareDateTime(allow_none=True)
+    created_at = AwareDateTime()
+    sent_at = AwareDateTime(allow_none=True)
+    final_at = AwareDateTime(allow_none=True)
     attempts_log = fields.List(fields.Nested(AttemptSchema))
 
 
 class AlertEventSchema(StrictSchema):
-    at = fields.AwareDateTime()
+    at = AwareDateTime()
     kind = fields.String()
     staff_id = fields.Integer(allow_none=True)
     report_id = fields.Integer(allow_none=True)
@@ -53,7 +53,7 @@ class EscalationStateSchema(StrictSchema):
     state = fields.String()
     step = fields.Integer()
     round = fields.Integer()
-    next_step_at = fields.AwareDateTime(allow_none=True)
+    next_step_at = AwareDateTime(allow_none=True)
     policy_source = fields.String(allow_none=True)
 
 
@@ -66,13 +66,13 @@ class AlertOutSchema(StrictSchema):
     level = OneOf(LEVELS)
     ack_code = fields.String()
     findings = fields.List(fields.Nested(AlertFindingSchema))
-    opened_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
-    upgraded_at = fields.AwareDateTime(allow_none=True)
+    opened_at = AwareDateTime()
+    updated_at = AwareDateTime()
+    upgraded_at = AwareDateTime(allow_none=True)
     upgrade_count = fields.Integer()
-    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    acknowledged_at = AwareDateTime(allow_none=True)
     acknowledged_by_id = fields.Integer(allow_none=True)
-    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = AwareDateTime(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)
     disposition = OneOf(DISPOSITIONS, allow_none=True)
     resolution_note = fields.String(allow_none=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.models.staff import ROLES
-from app.schemas.common import Id, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
 
 
 class LoginSchema(StrictSchema):
@@ -26,7 +26,7 @@ class StaffOutSchema(StrictSchema):
 
 class LoginResultSchema(StrictSchema):
     access_token = fields.String(required=True)
-    expires_at = fields.AwareDateTime(required=True)
+    expires_at = AwareDateTime(required=True)
     user = fields.Nested(StaffOutSchema)
 
 

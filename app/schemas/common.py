@@ -2,19 +2,116 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 MAX_INT = 2**31 - 1  # bound every integer: SQLite overflows past 2^63 (RECIPES §4)
+# No number any field takes comes near this; a longer one would overflow a float (a 500) or a
+# column. JSON numbers this long are refused by name before any field sees them (issue 15).
+MAX_ABS_NUMBER = 10**15
+UNSTORABLE = "Contains a character that cannot be stored (a NUL or a lone surrogate)."
+TOO_LARGE = "Number too large."
+
+
+# PostgreSQL refuses NUL in text; SQLite (and UTF-8 itself) cannot encode a lone surrogate.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def hostile_values(data, path: tuple = ()) -> dict:
+    """{dotted path: message} for every string a database cannot store and every number too
+    large for any field, anywhere in a decoded JSON body (keys included)."""
+    found: dict[str, str] = {}
+    if isinstance(data, str):
+        if _unstorable(data):
+            found[".".join(map(str, path)) or "_schema"] = UNSTORABLE
+    elif isinstance(data, bool):
+        pass
+    elif isinstance(data, int | float):
+        if abs(data) > MAX_ABS_NUMBER:
+            found[".".join(map(str, path)) or "_schema"] = TOO_LARGE
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and _unstorable(key):
+                found[".".join(map(str, (*path, "_schema"))) if path else "_schema"] = UNSTORABLE
+                continue
+            found |= hostile_values(value, (*path, key))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            found |= hostile_values(value, (*path, index))
+    return found
+
+
+def _nest(found: dict[str, str]) -> dict:
+    messages: dict = {}
+    for dotted, message in found.items():
+        node = messages
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(int(part) if part.isdigit() else part, {})
+        node[int(leaf) if leaf.isdigit() else leaf] = [message]
+    return messages
 
 
 class StrictSchema(Schema):
-    """Unknown fields are refused by name (marshmallow's default RAISE), stated for readers."""
+    """Unknown fields are refused by name (marshmallow's default RAISE), stated for readers.
+    Text a database cannot store and absurdly long numbers are refused by name too."""
 
     class Meta:
         unknown = "raise"
+
+    @pre_load(pass_collection=True)
+    def _refuse_hostile_values(self, data, many, **kwargs):
+        found = hostile_values(dict(data) if hasattr(data, "keys") and not isinstance(data, dict) else data)
+        if found:
+            raise ValidationError(_nest(found))
+        return data
+
+
+# Instants outside these years are typing slips or attacks: year 1 overflows on conversion to UTC
+# (a 500), and nothing Vigil records happened before CAR T existed or centuries from now.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+# The same bound in the OpenAPI description, so clients (and the fuzz test) know it.
+YEAR_PATTERN = r"^(19|2[01])[0-9]{2}-"
+
+
+def _plausible(value: dt.datetime) -> dt.datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(f"Must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    try:
+        value.astimezone(dt.UTC) if value.tzinfo is not None else None
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError("Not a representable instant.") from exc
+    return value
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An ISO instant with a time zone, in a plausible year."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["metadata"] = {"pattern": YEAR_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _plausible(super()._deserialize(value, attr, data, **kwargs))
+
+
+class DateTime(fields.DateTime):
+    """An ISO date-time (an offset optional), in a plausible year."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["metadata"] = {"pattern": YEAR_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _plausible(super()._deserialize(value, attr, data, **kwargs))
 
 
 def normalise_phone(value: str) -> str:

@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.escalation.policy import CHANNELS, TARGET_WORDS
 from app.notify.call_script import CALL_LANGUAGES
-from app.schemas.common import MAX_INT, Id, StrictSchema
+from app.schemas.common import MAX_INT, AwareDateTime, DateTime, Id, StrictSchema
 
 
 class Target(fields.Field):
@@ -54,14 +54,14 @@ class PolicyOutSchema(Schema):
     center_id = fields.Integer()
     source = fields.String()
     policy = fields.Dict()
-    updated_at = fields.AwareDateTime(allow_none=True)
+    updated_at = AwareDateTime(allow_none=True)
 
 
 class RosterEntrySchema(StrictSchema):
     staff_id = Id(required=True)
     # ISO times; without an offset they are the centre's local time (issue 4).
-    starts_at = fields.DateTime(required=True)
-    ends_at = fields.DateTime(allow_none=True)
+    starts_at = DateTime(required=True)
+    ends_at = DateTime(allow_none=True)
 
 
 class OnCallSchema(StrictSchema):
@@ -78,8 +78,8 @@ class OnCallSchema(StrictSchema):
 class ShiftOutSchema(Schema):
     staff_id = fields.Integer()
     staff_name = fields.String()
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime(allow_none=True)
+    starts_at = AwareDateTime()
+    ends_at = AwareDateTime(allow_none=True)
 
 
 class OnCallOutSchema(Schema):

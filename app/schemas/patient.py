@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from app.clock import utcnow
 from app.models import CHANNELS, CHECK_IN_STATES, LANGUAGES, LEVELS, PATIENT_STATUSES, PRODUCTS
-from app.schemas.common import Id, OneOf, Phone, QueryId, StrictSchema, validate_timezone
+from app.schemas.common import AwareDateTime, Id, OneOf, Phone, QueryId, StrictSchema, validate_timezone
 from app.schemas.fields import Flag
 
 # Follow-up runs for years (15-year follow-up in the FDA 2025 labels), so enrolling someone infused long ago is allowed.
@@ -33,7 +33,7 @@ class PatientCreateSchema(StrictSchema):
     phone = Phone(required=True)
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     product = fields.String(required=True, validate=validate.OneOf(PRODUCTS))
-    infused_at = fields.AwareDateTime(required=True)
+    infused_at = AwareDateTime(required=True)
     center_id = Id(required=True)
     caregiver_name = fields.String(validate=validate.Length(max=200), allow_none=True)
     caregiver_phone = Phone(allow_none=True)
@@ -70,7 +70,7 @@ class PatientPatchSchema(StrictSchema):
     caregiver_phone = Phone(allow_none=True)
     baseline = fields.Nested(BaselineSchema)
     # Check-ins due before this are excused (null ends an excusal); the reason shows to the team.
-    check_ins_excused_until = fields.AwareDateTime(allow_none=True)
+    check_ins_excused_until = AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
 
     @validates("check_ins_excused_until")
@@ -88,7 +88,7 @@ class RestrictionsSchema(StrictSchema):
     stay_near_center_until = fields.Date()
     no_driving_until = fields.Date()
     caregiver_until = fields.Date()
-    monitoring_ends_at = fields.AwareDateTime()
+    monitoring_ends_at = AwareDateTime()
 
 
 class ProtocolRefSchema(StrictSchema):
@@ -100,8 +100,8 @@ class ProtocolRefSchema(StrictSchema):
 
 class CheckInOutSchema(StrictSchema):
     id = fields.Integer()
-    due_at = fields.AwareDateTime()
-    window_ends_at = fields.AwareDateTime()
+    due_at = AwareDateTime()
+    window_ends_at = AwareDateTime()
     phase = fields.String()
     asks = fields.List(fields.String())
     state = OneOf(CHECK_IN_STATES)
@@ -132,7 +132,7 @@ class PatientOutSchema(StrictSchema):
     language = OneOf(LANGUAGES)
     timezone = fields.String()
     product = OneOf(PRODUCTS)
-    infused_at = fields.AwareDateTime()
+    infused_at = AwareDateTime()
     day_after_infusion = fields.Integer()
     phase = fields.String()
     next_check_in = fields.Nested(CheckInOutSchema, allow_none=True)
@@ -145,19 +145,19 @@ class PatientOutSchema(StrictSchema):
         "description": "Baseline values enrollment asks for that are missing (R20)."})
     relative_rules_off = fields.List(fields.Nested(RelativeRuleOffSchema), metadata={
         "description": "Rules that compare with the day-0 baseline and are off because it is missing."})
-    check_ins_excused_until = fields.AwareDateTime(allow_none=True)
+    check_ins_excused_until = AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(allow_none=True)
     protocol = fields.Nested(ProtocolRefSchema)
     stay_near_center_until = fields.Date()
     no_driving_until = fields.Date()
     caregiver_until = fields.Date()
-    monitoring_ends_at = fields.AwareDateTime()
-    created_at = fields.AwareDateTime()
+    monitoring_ends_at = AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class PatientCreatedSchema(PatientOutSchema):
     enrollment_code = fields.String()
-    enrollment_code_expires_at = fields.AwareDateTime()
+    enrollment_code_expires_at = AwareDateTime()
 
 
 class PatientListArgs(StrictSchema):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.models import PRODUCTS
-from app.schemas.common import Id, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
 
 
 class ProtocolOutSchema(StrictSchema):
@@ -18,7 +18,7 @@ class ProtocolOutSchema(StrictSchema):
                                                          "that centre's default for its products"})
     superseded_by_id = fields.Integer(allow_none=True)
     created_by_id = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
     content = fields.Dict()
 
 
@@ -63,8 +63,8 @@ class DryRunSchema(StrictSchema):
     content = fields.Dict(metadata={"description": "proposed content (default: this version's own)"})
     center_id = Id()
     patient_id = Id()
-    since = fields.AwareDateTime(required=True)
-    until = fields.AwareDateTime(required=True)
+    since = AwareDateTime(required=True)
+    until = AwareDateTime(required=True)
 
     @validates_schema
     def _period(self, data, **kwargs) -> None:
@@ -86,15 +86,15 @@ class PageCountSchema(StrictSchema):
 class DryRunExampleSchema(StrictSchema):
     report_id = fields.Integer()
     patient_id = fields.Integer()
-    recorded_at = fields.AwareDateTime()
+    recorded_at = AwareDateTime()
     was = fields.String()
     would_be = fields.String()
 
 
 class DryRunResultSchema(StrictSchema):
     reports = fields.Integer()
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = AwareDateTime()
+    until = AwareDateTime()
     per_level = fields.Dict(keys=fields.String(), values=fields.Nested(LevelCountSchema))
     pages = fields.Nested(PageCountSchema)
     examples = fields.List(fields.Nested(DryRunExampleSchema))

@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from app.clock import utcnow
 from app.models import ALERT_STATUSES, LEVELS
 from app.rules.types import NOT_MEASURABLE
-from app.schemas.common import Id, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
 from app.schemas.fields import Flag, Number, Score
 
 SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "diarrhea",
@@ -106,7 +106,7 @@ class ReportSchema(StrictSchema):
         validate.Length(min=8, max=64),
         validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="Use letters, digits and . _ : - only (a UUID is ideal)."),
     ])
-    recorded_at = fields.AwareDateTime(required=True)
+    recorded_at = AwareDateTime(required=True)
     check_in_id = Id(allow_none=True)
     reported_by = OneOf(REPORTERS, load_default="patient")
     vitals = fields.Nested(VitalsSchema, load_default=dict)
@@ -154,8 +154,8 @@ class ReportSchema(StrictSchema):
 class ReportRefSchema(StrictSchema):
     id = fields.Integer()
     client_id = fields.String()
-    recorded_at = fields.AwareDateTime()
-    received_at = fields.AwareDateTime()
+    recorded_at = AwareDateTime()
+    received_at = AwareDateTime()
 
 
 class FindingSchema(StrictSchema):
@@ -223,8 +223,8 @@ class ReportOutSchema(StrictSchema):
 
     id = fields.Integer()
     client_id = fields.String()
-    recorded_at = fields.AwareDateTime()
-    received_at = fields.AwareDateTime()
+    recorded_at = AwareDateTime()
+    received_at = AwareDateTime()
     reported_by = OneOf(REPORTERS)
     source = OneOf(SOURCES)
     check_in_id = fields.Integer(allow_none=True)

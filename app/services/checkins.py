@@ -183,10 +183,10 @@ def _link(check_in: CheckIn) -> str | None:
 
 
 def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) -> None:
-    # The first reminder goes to the app when it registered for pushes (issue 17); the second,
-    # to the patient and the caregiver together, stays SMS: the push went unanswered.
+    # The first reminder goes to the app when it registered for pushes; the second, to the patient
+    # and the caregiver together, stays SMS: the push went unanswered.
     app_reachable = not second and patient.channel == "app" and device_of(patient.id) is not None
-    if (patient.sms_opted_out and not app_reachable) or _in_quiet_hours(patient, now):
+    if _in_quiet_hours(patient, now) or (patient.sms_opted_out and not second and not app_reachable):
         return
     if patient.channel == "sms" and not second:
         from app.services.sms_checkin import start
@@ -205,8 +205,11 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
                      body=check_in_reminder(patient.language, link), now=now, patient_id=patient.id, **push)
         return
     first_name = patient.name.split()[0] if patient.name else ""
-    for who, phone in (("patient", patient.phone), ("caregiver", patient.caregiver_phone)):
-        if phone:
+    # Each phone's own opt-out counts: a patient's STOP leaves the caregiver as the backup, and a
+    # caregiver's STOP stops only the caregiver's texts.
+    for who, phone, opted_out in (("patient", patient.phone, patient.sms_opted_out),
+                                  ("caregiver", patient.caregiver_phone, patient.caregiver_sms_opted_out)):
+        if phone and not opted_out:
             outbox.queue(dedupe_key=f"ci:{check_in.id}:second:{who}", purpose="second_reminder", to_phone=phone,
                          body=second_reminder(patient.language, first_name, link), now=now, patient_id=patient.id)
 

@@ -16,9 +16,10 @@ from app.escalation.steps import Decision, first_decision, next_decision, same_d
 from app.extensions import db
 from app.models import Alert, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
 from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_label
-from app.notify.pages import ack_notice, no_on_call_prefix, page_text, patient_label
-from app.notify.texts import team_notified
+from app.notify.pages import ack_notice, no_on_call_prefix, nobody_reachable_prefix, page_text, patient_label
+from app.notify.texts import team_not_reached, team_notified
 from app.services import alert_events, outbox
+from app.services.reachability import pageable, phone_or_fallback
 from app.services.restrictions import day_after_infusion
 from app.services.txcache import cached
 
@@ -117,8 +118,8 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
     body = _page_body(alert, prefix)
     paged = []
     for person in people:
-        if not person.phone:
-            continue
+        if not pageable(person):
+            continue  # no phone, or texted STOP: Twilio would refuse (21610); the chain skips them
         queued = outbox.queue(
             dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="page", to_phone=person.phone,
             body=body, now=now, alert_id=alert.id, staff_id=person.id, escalation_step=step,
@@ -130,12 +131,12 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
 
 
 def _call(alert: Alert, people: list[StaffUser], now: datetime, *, step: int) -> list[str]:
-    """Queue a phone call to each person (issue 17): the same outbox, claims and leases as a
+    """Queue a phone call to each person: the same outbox, claims and leases as a
     page, one call per person per step (the key names the fence and the step)."""
     text = call_text_for(alert)
     called = []
     for person in people:
-        if not person.phone:
+        if not person.phone or not person.active:
             continue
         queued = outbox.queue(
             dedupe_key=f"call:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="call", channel="call",
@@ -167,23 +168,32 @@ def call_text_for(alert: Alert) -> str:
 
 
 def step_channels(step: dict) -> tuple[str, ...]:
-    return tuple(step.get("channels") or ("sms",))  # a step without channels texts, as before issue 17
+    return tuple(step.get("channels") or ("sms",))  # a step without channels texts
 
 
 def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> tuple[list[str], list[str]]:
     step = chain["steps"][step_index]
     channels = step_channels(step)
     people, nobody_on_call = resolve_targets(step["notify"], alert.center_id, now)
+    paged = _page(alert, people, now, step=step_index) if "sms" in channels else []
+    called = _call(alert, people, now, step=step_index) if "call" in channels else []
+    admins = centre_admins(alert.center_id)
+    prefix = None
     if nobody_on_call:
         center = db.session.get(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": step_index + 1})
-    paged = _page(alert, people, now, step=step_index) if "sms" in channels else []
-    called = _call(alert, people, now, step=step_index) if "call" in channels else []
-    if nobody_on_call:
-        admins = centre_admins(alert.center_id)
+        prefix = no_on_call_prefix(center.name)
+    elif not any(pageable(p) for p in people):
+        # The step names people, but none can be paged (no phone, or they texted STOP): the
+        # admins are paged at once rather than the chain waiting out a step that reached nobody.
+        _event(alert, "nobody_reachable", now, {"step": step_index + 1})
+        prefix = nobody_reachable_prefix(step_index + 1)
+    if prefix is not None:
         # The admins always get the text that says why they are paged, and a call if the step calls.
-        paged += _page(alert, admins, now, step=step_index, prefix=no_on_call_prefix(center.name))
+        paged += _page(alert, admins, now, step=step_index, prefix=prefix)
         called += _call(alert, admins, now, step=step_index) if "call" in channels else []
+    if not any(pageable(p) for p in [*people, *admins]):
+        log.error("alert %s: nobody at its centre can be paged at step %s", alert.id, step_index + 1)
     return paged, called
 
 
@@ -197,7 +207,7 @@ def _chain(alert: Alert) -> dict:
     return alert.escalation_snapshot["policy"][alert.level]
 
 
-def _apply(alert: Alert, decision: Decision, now: datetime) -> None:
+def _apply(alert: Alert, decision: Decision, now: datetime) -> list[str]:
     alert.fence += 1  # every move gets a new fence: stale workers' updates no longer match
     alert.escalation_step, alert.escalation_round = decision.step, decision.round
     alert.escalation_state, alert.next_step_at = decision.state, decision.next_at
@@ -215,11 +225,13 @@ def _apply(alert: Alert, decision: Decision, now: datetime) -> None:
     _event(alert, "escalation", now, data | ({"called": called} if called else {}))
     if decision.state == "exhausted":
         log.warning("alert %s unacknowledged after the full chain", alert.id)
+    return paged
 
 
 def _page_same_day(alert: Alert, now: datetime) -> list[str]:
     on_call = on_call_staff(alert.center_id, now)
-    nurses = [p for p in on_call if p.role == "nurse"] or on_call
+    reachable = [p for p in on_call if pageable(p)]
+    nurses = [p for p in reachable if p.role == "nurse"] or reachable
     if not nurses:
         center = db.session.get(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": 1})
@@ -232,20 +244,32 @@ def start_or_restart(alert: Alert, change: str, now: datetime) -> None:
     if not alert.escalation_snapshot:
         freeze_policy(alert, now)
     if alert.level in PAGED_LEVELS:
-        _apply(alert, first_decision(_chain(alert), alert.level, now), now)
-        _tell_patient(alert, now)
+        paged = _apply(alert, first_decision(_chain(alert), alert.level, now), now)
+        _tell_patient(alert, now, reached=bool(paged) or _paged_before(alert))
     else:
         center = db.session.get(Center, alert.center_id)
         _apply(alert, same_day_decision(now, center.timezone, center.day_starts, center.day_ends), now)
 
 
-def _tell_patient(alert: Alert, now: datetime) -> None:
+def _paged_before(alert: Alert) -> bool:
+    """An upgraded alert whose earlier pages are already queued or sent (their keys dedupe now)."""
+    if alert.id in opened_in_this_transaction():
+        return False
+    return db.session.scalar(select(Notification.id).where(
+        Notification.alert_id == alert.id, Notification.purpose == "page").limit(1)) is not None
+
+
+def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
+    """Tell the patient only what is true: "your team has been notified" when a page went out,
+    else that Vigil could not reach them and whom to call."""
     patient = db.session.get(Patient, alert.patient_id)
     if patient.sms_opted_out or patient.status != "active":
         return
     center = db.session.get(Center, patient.center_id)
+    phone = phone_or_fallback(center, patient.language)
+    body = team_notified(patient.language, phone) if reached else team_not_reached(patient.language, phone)
     outbox.queue(dedupe_key=f"notified:{alert.id}", purpose="patient_notice", to_phone=patient.phone,
-                 body=team_notified(patient.language, center.phone or ""), now=now, alert_id=alert.id,
+                 body=body, now=now, alert_id=alert.id,
                  patient_id=patient.id, known_new=alert.id in opened_in_this_transaction())
 
 

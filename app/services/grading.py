@@ -27,6 +27,7 @@ from app.rules import (
     render_instructions,
 )
 from app.rules.missing import ACUTE_LAST_DAY_OTHERWISE
+from app.services.reachability import phone_or_fallback
 from app.services.restrictions import day_after_infusion, local_infusion_date
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,8 @@ def grade(patient: Patient, report: Report, protocol: Protocol, history: list | 
 
 def instruction_context(patient: Patient) -> InstructionContext:
     infusion_day = local_infusion_date(patient.infused_at, patient.timezone)
-    return InstructionContext(language=patient.language, center_phone=patient.center.phone or "",
+    return InstructionContext(language=patient.language,
+                              center_phone=phone_or_fallback(patient.center, patient.language),
                               product_display=PRODUCT_DISPLAY[patient.product],
                               infusion_date=infusion_day.isoformat())
 

@@ -1,5 +1,10 @@
-"""Inbound SMS: staff acknowledge alerts with `ACK <code>`; patients answer check-ins; STOP,
-START and HELP follow Twilio's conventions. Each handler returns the reply text (or None)."""
+"""Inbound SMS: staff acknowledge alerts with `ACK <code>`; patients answer check-ins.
+
+STOP, START and HELP are Twilio's: with Advanced Opt-Out Twilio names the keyword it matched in
+`OptOutType` (STOP, START or HELP, covering REVOKE, OPTOUT and every other word Twilio counts) and
+has already answered it, so Vigil records it and never replies a second time. Vigil keeps no list
+of its own; a STOP it never hears about still shows up as error 21610 on the next send
+(app.services.opt_out). Each handler returns the reply text (or None)."""
 
 from __future__ import annotations
 
@@ -10,34 +15,43 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AckFailure, Alert, Center, Patient, StaffUser
-from app.services.alerts import acknowledge, raise_alert
-from app.services.restrictions import day_after_infusion
+from app.services import audit
+from app.services.alerts import acknowledge
+from app.services.opt_out import caregiver_opted_in, caregiver_opted_out, patient_opted_out, staff_opted_out
+from app.services.phones import is_caregiver
+from app.services.reachability import phone_or_fallback
 
 ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4,8})\s*$", re.IGNORECASE)
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
-START_WORDS = {"start", "yes", "unstop"}
-HELP_WORDS = {"help", "info"}
+HELP_WORDS = {"help", "info"}  # answered only when Twilio did not (no OptOutType)
 
 HELP_TEXT = "Vigil CAR T paging. Reply ACK and the 4-digit code in a page to acknowledge it. Reply STOP to stop."
 UNKNOWN_SENDER = "This number is not registered with Vigil. Call the CAR T team directly if you need them."
 UNKNOWN_COMMAND = "Vigil did not understand. To acknowledge a page reply ACK and its 4-digit code, e.g. ACK 4821."
+AMBIGUOUS_SENDER = ("Vigil could not tell which patient this message is about, so it was not recorded. "
+                    "Call the CAR T team directly.")
+
+
+def opt_out_type(value: str | None) -> str | None:
+    """Twilio's OptOutType (STOP, START, HELP), lower-case; None when Twilio matched no keyword."""
+    value = (value or "").strip().lower()
+    return value if value in ("stop", "start", "help") else None
 
 
 def staff_by_phone(phone: str) -> list[StaffUser]:
     return list(db.session.scalars(select(StaffUser).where(StaffUser.phone == phone, StaffUser.active.is_(True))))
 
 
-def handle_staff_sms(sender: list[StaffUser], body: str, now: datetime) -> str | None:
-    word = body.strip().lower()
-    if word in STOP_WORDS:
-        for person in sender:
-            person.sms_opted_out = True
+def handle_staff_sms(sender: list[StaffUser], body: str, now: datetime, keyword: str | None = None) -> str | None:
+    if keyword == "stop":
+        staff_opted_out(sender, now)
         return None  # Twilio answers STOP itself; a reply would be refused
-    if word in START_WORDS:
+    if keyword == "start":
         for person in sender:
             person.sms_opted_out = False
         return None
-    if word in HELP_WORDS:
+    if keyword == "help":
+        return None  # Twilio has answered it
+    if body.strip().lower() in HELP_WORDS:
         return HELP_TEXT
     match = ACK.match(body)
     if not match:
@@ -87,7 +101,7 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
     if alert.status == "acknowledged":
-        return False, f"Alert {code} was already acknowledged. Nothing changed."
+        return False, already_acknowledged(alert, person, code, via=via)
     acknowledge(alert, person, now, via=via)
     return True, f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
 
@@ -97,34 +111,37 @@ def _recent_failures(phone: str, now: datetime) -> int:
         AckFailure.phone == phone, AckFailure.at > now - ACK_FAILURE_WINDOW))
 
 
-def handle_patient_sms(patient: Patient, body: str, now: datetime) -> str | None:
+def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str) -> str:
+    """A second ACK changes nothing; it is audited as such, and says who took the alert first."""
+    first = db.session.get(StaffUser, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
+                 details={"no_op": True, "via": via, "staff_id": person.id,
+                          "acknowledged_by_id": alert.acknowledged_by_id})
+    who = (first.name or first.email) if first else "someone"
+    when = f" at {alert.acknowledged_at:%H:%M} UTC" if alert.acknowledged_at else ""
+    return f"Alert {code} was already acknowledged by {who}{when}. Nothing changed."
+
+
+def handle_patient_sms(patient: Patient, sender: str, body: str, now: datetime,
+                       keyword: str | None = None) -> str | None:
     from app.services import sms_checkin
     from app.sms.questions import text
 
-    word = body.strip().lower()
-    if word in STOP_WORDS:
-        _patient_opted_out(patient, now)
+    if is_caregiver(patient, sender) and keyword in ("stop", "start"):
+        # The caregiver's phone only: the patient's own texts go on.
+        if keyword == "stop":
+            caregiver_opted_out(sender, now)
+        else:
+            caregiver_opted_in(sender)
+        return None
+    if keyword == "stop":
+        patient_opted_out(patient, now, how="stop")
         return None  # Twilio confirms STOP itself
-    if word in START_WORDS and patient.sms_opted_out:
+    if keyword == "start" and patient.sms_opted_out:
         patient.sms_opted_out = False
         return None
-    if word in HELP_WORDS:
-        return text(patient.language, "help", phone=patient.center.phone or "")
+    if keyword == "help":
+        return None  # Twilio has answered it
+    if body.strip().lower() in HELP_WORDS:
+        return text(patient.language, "help", phone=phone_or_fallback(patient.center, patient.language))
     return sms_checkin.handle_reply(patient, body, now)
-
-
-def _patient_opted_out(patient: Patient, now: datetime) -> None:
-    """STOP ends texting; losing a patient's only channel is something the team must act on, so it
-    is an alert: urgent within the monitoring window, same-day after it."""
-    from app.services.sms_checkin import active_conversation, finish_timed_out
-
-    patient.sms_opted_out = True
-    conversation = active_conversation(patient.id, lock=True)
-    if conversation is not None:
-        finish_timed_out(conversation, now)
-        conversation.state = "stopped"
-    monitoring_days = patient.protocol.content["restrictions"]["monitoring_days"]
-    level = "urgent" if day_after_infusion(patient.infused_at, now, patient.timezone) <= monitoring_days else "same_day"
-    raise_alert(patient, level, [{"rule": "sms_opt_out", "level": level, "thresholds": {},
-                                  "summary": "Patient replied STOP: Vigil can no longer text them; call the patient"}],
-                now=now, kind="sms_opt_out", protocol=patient.protocol)

@@ -14,6 +14,7 @@ from app.models import Patient
 from app.notify.texts import milestone
 from app.services import outbox
 from app.services.checkins import cancel_future
+from app.services.reachability import phone_or_fallback
 from app.services.restrictions import compute_restrictions, local_infusion_date
 
 TELL_AT = time(9, 0)  # local morning: a restriction's last day, told when the patient is awake
@@ -54,7 +55,8 @@ def _reach(patient: Patient, name: str, now: datetime) -> None:
     patient.milestones_done = [*(patient.milestones_done or []), name]
     if not patient.sms_opted_out:
         outbox.queue(dedupe_key=f"milestone:{patient.id}:{name}", purpose="milestone", to_phone=patient.phone,
-                     body=milestone(patient.language, name, patient.center.phone or ""), now=now,
+                     body=milestone(patient.language, name, phone_or_fallback(patient.center, patient.language)),
+                     now=now,
                      patient_id=patient.id)
     if name == "ended":
         patient.status = "completed"

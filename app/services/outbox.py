@@ -363,6 +363,7 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
         from app.services.escalation import page_not_reached
 
         db.session.refresh(row)
+        _unsubscribed_if_21610(row, now)
         page_not_reached(row, now)
     db.session.commit()
     return "failed" if gives_up else "retrying"
@@ -391,8 +392,17 @@ def apply_status(row: Notification, status: str, error_code: str | None, now: da
         row.state, row.final_at, row.error_code = status, now, error_code or row.error_code
         from app.services.escalation import page_not_reached
 
+        _unsubscribed_if_21610(row, now)
         page_not_reached(row, now)
     return True
+
+
+def _unsubscribed_if_21610(row: Notification, now: datetime) -> None:
+    """Twilio refused the number because it opted out: as good as hearing its STOP (issue 15)."""
+    from app.services.opt_out import UNSUBSCRIBED, recipient_unsubscribed
+
+    if row.error_code == UNSUBSCRIBED:
+        recipient_unsubscribed(row, now)
 
 
 def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:

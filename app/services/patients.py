@@ -16,6 +16,7 @@ from app.services.baseline import baseline_missing, relative_rules_off
 from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future
 from app.services.enrollment import IssuedCode, issue_code
 from app.services.milestones import plan_next
+from app.services.phones import check_phones_free
 from app.services.protocols import default_protocol_for, usable_at
 from app.services.restrictions import compute_restrictions, day_after_infusion
 
@@ -36,12 +37,22 @@ def _choose_protocol(data: dict, center: Center) -> Protocol:
     return protocol
 
 
+def require_center_phone(center: Center) -> None:
+    """Fail closed: a patient must always have a number to call (centres made before the phone
+    was required have none until an admin sets it)."""
+    if not center.phone:
+        raise ApiError(422, "This centre has no phone yet; an admin must set it before enrolling patients.",
+                       fields={"center_id": ["The centre has no care-team phone."]})
+
+
 def create_patient(data: dict, center: Center) -> tuple[Patient, IssuedCode]:
     duplicate = db.session.scalar(
         select(Patient.id).where(Patient.center_id == center.id, Patient.mrn == data["mrn"]))
     if duplicate is not None:
         raise ApiError(409, "A patient with this MRN is already enrolled at this centre.",
                        code="duplicate_mrn", fields={"mrn": ["Already enrolled at this centre."]})
+    check_phones_free(data["phone"], data.get("caregiver_phone"))
+    require_center_phone(center)
     protocol = _choose_protocol(data, center)
     patient = Patient(
         center_id=center.id, mrn=data["mrn"], name=data["name"], phone=data["phone"],
@@ -65,6 +76,12 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
     if "check_ins_excused_until" in data and data["check_ins_excused_until"] is None:
         data = {**data, "check_ins_excused_reason": None}  # ending an excusal ends its reason too
     changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
+    if (changed.get("status") == "active" or "caregiver_phone" in changed) and \
+            data.get("status", patient.status) == "active":
+        check_phones_free(patient.phone if "status" in changed else None,
+                          data.get("caregiver_phone", patient.caregiver_phone), exclude_id=patient.id)
+    if "caregiver_phone" in changed:
+        patient.caregiver_sms_opted_out = False  # a new caregiver number has not said STOP
     for key, value in changed.items():
         setattr(patient, key, value)
     if "check_ins_excused_until" in changed:

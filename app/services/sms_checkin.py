@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CheckIn, Patient, Report, SmsConversation
 from app.rules import Level
 from app.services import outbox
 from app.services.grading import grade
+from app.services.reachability import phone_or_fallback
 from app.sms import parse
 from app.sms.questions import DANGER_CHOICES, NEURO_CHOICES, questions_for, text
 
@@ -144,7 +145,7 @@ def _unprompted(patient: Patient, body: str, now: datetime) -> str:
     if parse.is_start_word(body):
         start(patient, now)
         return ""  # the first question is already on its way
-    return text(patient.language, "help", phone=patient.center.phone or "")
+    return text(patient.language, "help", phone=phone_or_fallback(patient.center, patient.language))
 
 
 def _body(conversation: SmsConversation, now: datetime) -> dict:
@@ -196,13 +197,6 @@ def timeout_sweep(now: datetime) -> int:
     for conversation in expired:
         finish_timed_out(conversation, now)
     return len(expired)
-
-
-def patient_by_phone(phone: str) -> Patient | None:
-    """The active patient whose (or whose caregiver's) phone this is."""
-    return db.session.scalar(select(Patient).where(
-        Patient.status == "active", or_(Patient.phone == phone, Patient.caregiver_phone == phone))
-        .order_by(Patient.id.desc()).limit(1))
 
 
 def stored_report(conversation: SmsConversation) -> Report | None:

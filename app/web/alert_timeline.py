@@ -40,6 +40,7 @@ def _event_text(event: AlertEvent) -> str:
         "escalation": lambda: f"Escalation step {data.get('step', '?')}: {data.get('reason', '')}".rstrip(": "),
         "no_one_on_call": lambda: f"No one on call for step {data.get('step', '?')}",
         "step_not_reached": lambda: f"No one at step {data.get('step', '?')} was reached",
+        "nobody_reachable": lambda: f"Nobody reachable at step {data.get('step', '?')}: centre admins paged",
         "check_in_answered_late": lambda: "The missed check-in was answered late",
     }
     text = texts.get(event.kind)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -72,13 +72,13 @@ def _disposition_choices() -> list[tuple[str, str]]:
 
 @staff_bp.app_template_global("baseline_notice")
 def _baseline_notice(patient) -> str | None:  # noqa: ANN001 - a Patient
-    # R20 (issue 13 item 7): every staff view of a patient says when relative rules are off.
+    # R20: every staff view of a patient says when relative rules are off.
     from app.services.baseline import baseline_notice
 
     return baseline_notice(patient)
 
 
-# "Can't measure" answers as the staff pages word them (issue 13 item 7).
+# "Can't measure" answers as the staff pages word them.
 NOT_MEASURED_LABELS = {"temperature": "Temperature", "heart_rate": "Heart rate", "blood_pressure": "Blood pressure",
                        "spo2": "SpO2", "respiratory_rate": "Breathing rate", "weight": "Weight"}
 
@@ -88,6 +88,16 @@ def _not_measured_text(names) -> str:  # noqa: ANN001 - a list of not_measured n
     names = set(names or ())  # in the order the form asks them, not as stored (sorted)
     return ", ".join(label for name, label in NOT_MEASURED_LABELS.items() if name in names)
 
+def _refuse_control_characters_in_next():
+    """`next` ends up in a Location header: a CR/LF there would split the response (werkzeug
+    refuses it with a 500). Refuse it by name instead."""
+    for value in (request.args.get("next"), request.form.get("next") if request.method == "POST" else None):
+        if value and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return _page(400, "Not valid: next (it may not contain a line break or control character).")
+    return None
+
+
+staff_bp.before_request(_refuse_control_characters_in_next)
 
 for _bp in (staff_bp, checkin_bp):
     _bp.after_request(add_security_headers)

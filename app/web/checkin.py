@@ -145,8 +145,8 @@ def submit(token: str):
     stored = _stored(patient.id, form.get("client_id"))
     if stored is not None:  # the same form sent twice (a double tap, a reload): show what was recorded
         return _result(check_in, result_body(stored))
-    if check_in.state == "completed" and check_in.completed_report_id:
-        return _result(check_in, result_body(db.session.get(Report, check_in.completed_report_id)), already=True)
+    # A different form after the check-in was completed (the caregiver's, opened before the
+    # patient sent theirs) is a report of its own: stored and graded, never dropped (issue 15).
     raw, problems = report_body(form, questions_for(check_in.asks), client_id=form.get("client_id") or "",
                                 recorded_at=utcnow().isoformat(), check_in_id=check_in.id)
     try:

@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert
+from app.models import Alert, StaffUser
 from app.services import audit
 from app.services.alerts import acknowledge, resolve
 from app.web.blueprints import staff_bp
@@ -55,8 +55,13 @@ def ack(alert_id: int):
         audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
         db.session.commit()
         flash(f"Alert {alert.id} acknowledged: the escalation has stopped.", "success")
-    else:
-        flash("This alert was already acknowledged.", "info")
+    else:  # a second acknowledgement changes nothing: say who took it, and audit the no-op (issue 15)
+        first = db.session.get(StaffUser, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
+                     details={"no_op": True, "via": "web", "acknowledged_by_id": alert.acknowledged_by_id})
+        db.session.commit()
+        flash(f"This alert was already acknowledged by {(first.name or first.email) if first else 'someone'}.",
+              "info")
     return redirect(safe_next(form.next.data))
 
 

@@ -13,14 +13,12 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
 
-from app.api.auth import LOCKOUT, MAX_FAILED_LOGINS
 from app.api.security import STAFF_ROLES, Actor
-from app.clock import utcnow
 from app.extensions import db
 from app.models import StaffUser
 from app.services import audit
+from app.services.login import attempt
 from app.services.tokens import find_live_token, issue_token, revoke
 
 SESSION_TOKEN = "staff_token"  # noqa: S105 - the session key's name, not a secret
@@ -29,18 +27,10 @@ LOCKED = "Too many failed sign-ins; try again in 15 minutes."
 
 
 def check_credentials(email: str, password: str) -> tuple[StaffUser | None, str | None]:
-    """The user, or None and why; counts failures and locks like POST /api/v1/auth/login."""
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is not None and user.locked_until and user.locked_until > utcnow():
-        return None, LOCKED
-    if user is None or not user.active or not user.check_password(password):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until, user.failed_logins = utcnow() + LOCKOUT, 0
-            db.session.commit()
-        return None, WRONG_CREDENTIALS
-    user.failed_logins = 0
+    """The user, or None and why; the same rule as POST /api/v1/auth/login (app.services.login)."""
+    user, refused = attempt(email, password)
+    if user is None:
+        return None, LOCKED if refused == "locked" else WRONG_CREDENTIALS
     return user, None
 
 
@@ -79,7 +69,8 @@ def signed_in() -> Actor | None:
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: `next` must not send a signed-in nurse to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return target
     return url_for("web.queue")
 

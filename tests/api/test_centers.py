@@ -14,7 +14,7 @@ def test_bad_centre_fields_are_named(client, login, make_staff):
     response = client.post("/api/v1/centers", json={"name": "", "timezone": "Nowhere/City", "jurisdiction": "FR"},
                            headers=login(make_staff("admin", None)))
     assert response.status_code == 422
-    assert set(response.json["error"]["fields"]) == {"name", "timezone", "jurisdiction"}
+    assert set(response.json["error"]["fields"]) == {"name", "timezone", "jurisdiction", "phone"}  # phone now required
 
 
 def test_only_admins_create_centres(client, login, make_center, make_staff):

@@ -357,9 +357,10 @@ def test_staff_stop_and_start_follow_twilio_and_are_kept(client, team, signed_po
     the chain on); Vigil records it on the staff member, and START undoes it."""
     from app.models import StaffUser
 
-    def text(body: str):
+    def text(body: str):  # Twilio's Advanced Opt-Out names the keyword it matched (issue 15)
         return signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "To": "+15017122661",
-                                                        "Body": body, "MessageSid": "SM" + "2" * 32})
+                                                        "Body": body, "OptOutType": body.upper(),
+                                                        "MessageSid": f"SM{body.lower():x>32}"})
 
     assert text("STOP").status_code == 200
     assert db.session.get(StaffUser, team["nurse"].id).sms_opted_out is True

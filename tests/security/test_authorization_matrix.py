@@ -162,8 +162,10 @@ def _request(world: World, method: str, path: str, frozen_clock, *, protocol_key
               "until": (frozen_clock.now + timedelta(minutes=1)).isoformat()}
     chain = {"steps": [{"notify": ["on_call"], "wait_minutes": 10}], "repeat": 0}
     bodies = {
-        ("POST", "/api/v1/centers"): {"name": "New", "timezone": "America/Chicago", "jurisdiction": "US"},
-        ("PATCH", "/api/v1/centers/<center_id>"): {"mrn_system": "urn:oid:2.16.840.1.113883.3.4711"},
+        ("POST", "/api/v1/centers"): {"name": "New", "timezone": "America/Chicago", "jurisdiction": "US",
+                                      "phone": "+13125550100"},
+        ("PATCH", "/api/v1/centers/<center_id>"): {"phone": "+16175550111",
+                                                   "mrn_system": "urn:oid:2.16.840.1.113883.3.4711"},
         ("PUT", "/api/v1/centers/<center_id>/escalation-policy"): {"urgent": chain, "emergency": chain},
         ("PUT", "/api/v1/centers/<center_id>/on-call"): {"staff_ids": [world.ids["staff_x"]]},
         ("POST", "/api/v1/patients"): patient_body(type("C", (), {"id": world.ids["center_id"]})()),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import free_port, http_json, stop_group, wait_until
+from tests.support.processes import HARNESS_SECRET_KEY, free_port, http_json, stop_group, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT = 6
@@ -43,7 +43,7 @@ def _pings(client) -> bool:
 def test_login_limit_holds_across_two_gunicorn_workers(database_url, redis_url, tmp_path):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "SMS_BACKEND": "log",
-           "RATELIMIT_STORAGE_URI": redis_url, "AUTH_RATE_LIMIT": f"{LIMIT}/minute"}
+           "SECRET_KEY": HARNESS_SECRET_KEY, "RATELIMIT_STORAGE_URI": redis_url, "AUTH_RATE_LIMIT": f"{LIMIT}/minute"}
     env.pop("TEST_DATABASE_URL", None)
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     log = (tmp_path / "web.log").open("w")

@@ -46,8 +46,8 @@ def conversation(patient_id: int) -> SmsConversation:
                              .order_by(SmsConversation.id.desc()))
 
 
-def reply(signed_post, phone: str, body: str) -> str:
-    response = signed_post("/webhooks/twilio/inbound", {"From": phone, "To": "+15017122661", "Body": body})
+def reply(signed_post, phone: str, body: str, **extra: str) -> str:
+    response = signed_post("/webhooks/twilio/inbound", {"From": phone, "To": "+15017122661", "Body": body, **extra})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -170,7 +170,8 @@ def test_stop_ends_texting_and_alerts_the_team(twilio_app, twilio_api, signed_po
                                                nurse):
     patient = sms_patient.patient
     start_by_check_in(patient, tick, frozen_clock)
-    assert reply(signed_post, patient.phone, "STOP") == '<?xml version="1.0" encoding="UTF-8"?><Response />'
+    assert reply(signed_post, patient.phone, "STOP",
+                 OptOutType="STOP") == '<?xml version="1.0" encoding="UTF-8"?><Response />'
     db.session.refresh(patient)
     assert patient.sms_opted_out is True
     alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id))

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.processes import HARNESS_SECRET_KEY
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def clock_env(database_url: str, twilio_config: dict | None = None, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "CLOCK_TICK_SECONDS": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "CLOCK_TICK_SECONDS": "1",
+           "SECRET_KEY": HARNESS_SECRET_KEY}
     env.pop("TEST_DATABASE_URL", None)
     env.update(twilio_config or {"SMS_BACKEND": "log"})
     env.update(extra)

@@ -30,6 +30,7 @@ from app.services.protocols import default_protocol_for
 from app.services.tokens import issue_token
 from tests.support.clock_process import REPO
 from tests.support.polling import wait_until
+from tests.support.processes import HARNESS_SECRET_KEY
 from tests.support.sockets import free_port
 
 REPORT_PATH = "/api/v1/me/reports"
@@ -147,9 +148,10 @@ def _without_data_dir(args: list[str]) -> list[str]:
 
 def process_env(database_url: str, twilio_config: dict[str, str], **extra: str) -> dict[str, str]:
     """Environment for a web or clock process: the test database, the Twilio stand-in, and
-    development settings (no SECRET_KEY needed)."""
+    development settings, with a key of the harness's own (PostgreSQL and Twilio face the world:
+    the development key is refused there, issue 15)."""
     env = {**os.environ, "DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "CLOCK_TICK_SECONDS": "1",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "SECRET_KEY": HARNESS_SECRET_KEY}
     env.pop("TEST_DATABASE_URL", None)
     env.update(twilio_config)
     env.update(extra)

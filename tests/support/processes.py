@@ -12,6 +12,10 @@ import urllib.request
 from tests.support.polling import wait_until
 from tests.support.sockets import free_port
 
+# Processes the tests start talk to PostgreSQL or the Twilio stand-in, so they need a key of their
+# own: the development key is refused there (app/startup.py).
+HARNESS_SECRET_KEY = "test-harness-secret-key-not-the-development-key"  # noqa: S105 - tests only
+
 __all__ = ["free_port", "http_json", "stop_group", "wait_until"]
 
 

@@ -111,3 +111,24 @@ def test_acknowledge_then_resolve_from_the_queue(client, frozen_clock, make_cent
     assert alert.resolved_at - alert.opened_at == timedelta(minutes=7)
     assert _row_ids(client.get("/").get_data(as_text=True)) == []
     assert "Advice given by phone" in client.get(f"/alerts/{alert_id}").get_data(as_text=True)
+
+
+def test_a_second_acknowledgement_names_who_took_it_and_is_audited_as_a_no_op(client, make_center, make_staff,
+                                                                            make_patient, login, web_sign_in):
+    """Issue 15 item 9: the web page, like SMS and the API."""
+    from sqlalchemy import select
+
+    from app.models import AuditEvent
+
+    center = make_center()
+    alert_id = _report(client, make_patient(center), temperature_c=38.6)["alert"]["id"]
+    first, second = make_staff("nurse", center), make_staff("clinician", center)
+    client.post(f"/api/v1/alerts/{alert_id}/ack", headers=login(first))
+    web_sign_in(second)
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    client.post(f"/alerts/{alert_id}/ack", data={"csrf_token": token, "next": "/"})
+    assert f"already acknowledged by {first.name}" in client.get("/").get_data(as_text=True)
+    assert db.session.get(Alert, alert_id).acknowledged_by_id == first.id
+    no_op = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.ack")
+                               .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.details.get("no_op")) for e in no_op] == [(first.id, None), (second.id, True)]

@@ -1,0 +1,67 @@
+"""Staff sign-in, one rule for the API and the web page (issue 15 item 9).
+
+An unknown email must not be told apart from a real one: it costs the same password hash (a
+dummy one), and it is counted and locked like an account, so "too many failed sign-ins" after
+five tries says nothing about whether the email exists. Unknown emails are counted under a keyed
+hash, never stored in the clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import LoginFailure, StaffUser
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]  # the same cost as a real account's hash
+    key = f"vigil_dummy_password_hash:{method}"
+    if key not in current_app.extensions:
+        current_app.extensions[key] = generate_password_hash("not-a-password-of-anyone", method=method)
+    return current_app.extensions[key]
+
+
+def _digest(email: str) -> str:
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), email.encode(), hashlib.sha256).hexdigest()
+
+
+def _counter(email: str, user: StaffUser | None):
+    """The row whose failed_logins / locked_until count for this email: the account, or a stand-in."""
+    if user is not None:
+        return user
+    digest = _digest(email)
+    row = db.session.scalar(select(LoginFailure).where(LoginFailure.email_digest == digest))
+    return row or LoginFailure(email_digest=digest, failed_logins=0)
+
+
+def attempt(email: str, password: str, now: datetime | None = None) -> tuple[StaffUser | None, str | None]:
+    """(user, None) on success, else (None, "locked" | "wrong"); failures counted either way."""
+    now = now or utcnow()
+    email = email.strip().lower()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email))
+    counter = _counter(email, user)
+    if counter.locked_until and counter.locked_until > now:
+        return None, "locked"
+    # Always one hash, whether or not the email exists or the account is active.
+    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if user is None or not user.active or not matches:
+        counter.failed_logins = (counter.failed_logins or 0) + 1
+        if counter.failed_logins >= MAX_FAILED_LOGINS:
+            counter.locked_until, counter.failed_logins = now + LOCKOUT, 0
+        if counter.id is None:
+            db.session.add(counter)
+        db.session.commit()
+        return None, "wrong"
+    user.failed_logins = 0
+    return user, None
