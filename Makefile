@@ -17,13 +17,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 # What running needs and no more: requirements.txt (the test tools stay in requirements-dev.txt).
 $(RUNTIME_STAMP): requirements.txt
-	@echo "== 1/4 Python environment: .venv with the runtime requirements (requirements.txt)"
 	@test -x $(PY) || python3 -m venv .venv
 	@set -o pipefail; $(PY) -m pip install --disable-pip-version-check -r requirements.txt \
 		| sed -u '/^Requirement already satisfied/d'
 	@touch $@
 
-run: $(RUNTIME_STAMP)
+run:
+	@echo "== 1/4 Python environment: .venv with the runtime requirements (requirements.txt)"
+	@$(MAKE) -s --no-print-directory $(RUNTIME_STAMP)
 	@echo "== 2/4 Database: applying the migrations"
 	@.venv/bin/flask --app wsgi db upgrade
 	@echo "== 3/4 Demo centre, staff, patients and reports"

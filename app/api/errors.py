@@ -27,8 +27,8 @@ CODES = {
 # Codes more specific than the status's own, raised as ApiError(..., code=...). The description's
 # `error.code` enum is CODES' values plus these; a test fails when a new code is raised unlisted.
 SPECIFIC_CODES = ("account_locked", "already_inactive", "already_resolved", "client_id_conflict", "code_expired",
-                  "code_locked", "duplicate_mrn", "family_exists", "invalid_code", "invalid_credentials",
-                  "self_deactivation", "superseded", "template_read_only")
+                  "code_locked", "duplicate_mrn", "duplicate_phone", "family_exists", "invalid_code",
+                  "invalid_credentials", "self_deactivation", "superseded", "template_read_only")
 ERROR_CODES = frozenset(CODES.values()) | frozenset(SPECIFIC_CODES) | {"error"}
 
 

@@ -1,4 +1,4 @@
-"""Staff sign-in, one rule for the API and the web page (issue 15 item 9).
+"""Staff sign-in, one rule for the API and the web page.
 
 An unknown email must not be told apart from a real one: it costs the same password hash (a
 dummy one), and it is counted and locked like an account, so "too many failed sign-ins" after
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import utcnow
@@ -56,12 +57,24 @@ def attempt(email: str, password: str, now: datetime | None = None) -> tuple[Sta
     # Always one hash, whether or not the email exists or the account is active.
     matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
     if user is None or not user.active or not matches:
-        counter.failed_logins = (counter.failed_logins or 0) + 1
-        if counter.failed_logins >= MAX_FAILED_LOGINS:
-            counter.locked_until, counter.failed_logins = now + LOCKOUT, 0
+        _count_failure(counter, now)
         if counter.id is None:
             db.session.add(counter)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Two first failures for one unknown email at once (two workers): the other request
+            # inserted its row; count this failure on that row instead of answering a 500.
+            db.session.rollback()
+            counter = _counter(email, None)
+            _count_failure(counter, now)
+            db.session.commit()
         return None, "wrong"
     user.failed_logins = 0
     return user, None
+
+
+def _count_failure(counter, now: datetime) -> None:  # noqa: ANN001 - a StaffUser or a LoginFailure
+    counter.failed_logins = (counter.failed_logins or 0) + 1
+    if counter.failed_logins >= MAX_FAILED_LOGINS:
+        counter.locked_until, counter.failed_logins = now + LOCKOUT, 0

@@ -1,7 +1,7 @@
-"""Someone is always reachable (issue 15): the number a patient is told to call, and who can be
-paged. A centre created before its phone was required may have none; a patient is then told to
-call the number on their CAR T wallet card (every patient carries one, REFERENCE §6), never a
-blank."""
+"""Someone is always reachable: the number a patient is told to call, and who can be paged. A
+centre created before its phone was required may have none; a patient is then told to call the
+number on their CAR T wallet card (every patient carries one: W1 in docs/clinical-rules.md),
+never a blank."""
 
 from __future__ import annotations
 

@@ -168,7 +168,8 @@ def test_a_centre_admin_sees_only_their_centre(client, centres, make_staff, logi
     assert [p["id"] for p in client.get("/api/v1/patients", headers=admin).json] == [mine.id]
     assert client.get(f"/api/v1/patients/{theirs.id}", headers=admin).status_code == 404
     assert client.get(f"/api/v1/centers/{b.id}/on-call", headers=admin).status_code == 404
-    assert client.post("/api/v1/centers", json={"name": "New", "timezone": "UTC", "jurisdiction": "US"},
+    assert client.post("/api/v1/centers", json={"name": "New", "timezone": "UTC", "jurisdiction": "US",
+                                                "phone": "+13125550100"},
                        headers=admin).status_code == 403
     events = client.get("/api/v1/audit", headers=admin).json
     assert events and all(e["patient_id"] in (None, mine.id) for e in events)

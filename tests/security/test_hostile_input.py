@@ -21,6 +21,8 @@ def _count(model) -> int:
 
 
 def _fields(response) -> set[str]:
+    if response.json.get("resourceType") == "OperationOutcome":  # FHIR endpoints: one issue per field
+        return {loc for issue in response.json["issue"] for loc in issue.get("location", [])}
     return set(response.json["error"].get("fields", {}))
 
 
