@@ -114,3 +114,19 @@ def test_answering_no_to_the_neuro_question_records_the_new_items_as_absent(twil
     _, _, report = converse(signed_post, texter(), {**QUIET, "headache": "0"})
     assert report.neuro["speech_understanding_difficulty"] is False and report.neuro["hallucinations"] is False
     assert report.level == "routine"
+
+
+@pytest.mark.parametrize(("language", "cant", "answers", "level"), [
+    ("en", "NO", {"headache": "3"}, "urgent"),
+    ("es", "no tengo", {"headache": "3"}, "urgent"),
+    ("en", "NO", {"headache": "2"}, "routine"),  # one step below severe
+    ("en", "NO", {"neuro": "yes", "neuro_which": "7", "limb_side": "yes"}, "emergency"),
+    ("es", "no tengo", {"neuro": "si", "neuro_which": "7", "limb_side": "no se"}, "urgent"),
+    ("en", "can't", {"neuro": "yes", "neuro_which": "4"}, "urgent"),  # hallucinations
+])
+def test_neuro_answers_after_cant_measure_by_sms(twilio_app, signed_post, texter, language, cant, answers, level):
+    """Both halves of issue 13 in one SMS conversation: the temperature answered "can't measure"
+    and a neuro sign. The sign keeps its level; the temperature is stored as not measured."""
+    asked, _, report = converse(signed_post, texter(language), {**QUIET, "temperature": cant, **answers})
+    assert "temperature" in report.not_measured and report.temperature_c is None
+    assert report.level == level, (asked, report.assessment)
