@@ -146,3 +146,19 @@ def test_neuro_answers_in_a_check_in_whose_vitals_could_not_be_measured(
         assert found[rule] == level
     else:
         assert "R9_neuro_change" not in found
+
+
+@pytest.mark.parametrize(("pain", "level"), [("3", "same_day"), ("2", "routine")])
+def test_the_weekly_pro_check_in_asks_abdominal_pain_beside_diarrhoea(client, make_center, make_patient,
+                                                                      make_check_in, pain, level):
+    """A weekly PRO-CTCAE check-in asked diarrhoea without abdominal pain, so R14's 'diarrhoea of
+    any amount with severe abdominal pain' could not be reported on it."""
+    patient, path = _open(make_center, make_patient, make_check_in, asks=("temperature", "weekly_pro"),
+                          product="carvykti", day=40)
+    html = client.get(path).get_data(as_text=True)
+    assert 'name="symptom-diarrhea"' in html and 'name="symptom-abdominal_pain"' in html
+    _, report = _send(client, path, patient, {"temperature": "99.0", "symptom-diarrhea": "1",
+                                              "symptom-abdominal_pain": pain})
+    assert report.level == level
+    assert ({f["rule"]: f["level"] for f in report.assessment["findings"]}.get("R14_enterocolitis")
+            == ("same_day" if level == "same_day" else None))
