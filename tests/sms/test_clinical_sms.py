@@ -130,3 +130,19 @@ def test_neuro_answers_after_cant_measure_by_sms(twilio_app, signed_post, texter
     asked, _, report = converse(signed_post, texter(language), {**QUIET, "temperature": cant, **answers})
     assert "temperature" in report.not_measured and report.temperature_c is None
     assert report.level == level, (asked, report.assessment)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(("which", "level"), [("8", "urgent"), ("6", "urgent")])
+def test_agitation_can_be_reported_by_sms_and_is_urgent(twilio_app, signed_post, texter, language, which, level):
+    """R9 names agitation; the check-in page and the app ask it, SMS did not: a texting patient's
+    caregiver had no way to report it."""
+    _, _, report = converse(signed_post, texter(language), {**QUIET, "neuro": "yes", "neuro_which": which})
+    assert report.neuro["agitation"] is (which == "8") and report.level == level
+    word = {"en": "8 agitation", "es": "8 agitacion"}[language]  # GSM-7 drops the accent
+    assert any(word in t for t in TEXTS_BACK), TEXTS_BACK
+
+
+def test_answering_no_records_agitation_as_absent(twilio_app, signed_post, texter):
+    _, _, report = converse(signed_post, texter(), {**QUIET, "headache": "0"})
+    assert report.neuro["agitation"] is False and report.level == "routine"
