@@ -83,10 +83,11 @@ def test_weakness_of_an_arm_or_leg_asks_the_side_before_grading(twilio_app, sign
         assert "Call emergency services" in last
 
 
-def test_both_sides_after_day_30_is_a_same_day_call_for_cd19(twilio_app, signed_post, texter):
-    _, _, report = converse(signed_post, texter(day=31), {**QUIET, "neuro": "yes", "neuro_which": "7",
-                                                          "limb_side": "no", "headache": "0"})
-    assert report.level == "same_day"
+@pytest.mark.parametrize(("day", "level"), [(30, "urgent"), (31, "same_day")])
+def test_both_sides_after_day_30_is_a_same_day_call_for_cd19(twilio_app, signed_post, texter, day, level):
+    _, _, report = converse(signed_post, texter(day=day), {**QUIET, "neuro": "yes", "neuro_which": "7",
+                                                           "limb_side": "no", "headache": "0"})
+    assert report.level == level
 
 
 def test_in_spanish_the_side_question_is_asked_and_understood(twilio_app, signed_post, texter):
