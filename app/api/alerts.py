@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
 
 from app.api.errors import ApiError
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, Notification, StaffUser
-from app.schemas.alert import AlertDetailSchema, AlertListArgs, AlertOutSchema, ResolveSchema
+from app.schemas.alert import AlertDetailSchema, AlertListArgs, AlertOutSchema, AlertQueueItemSchema, ResolveSchema
 from app.services import audit
 from app.services.alerts import acknowledge, resolve
 
@@ -70,15 +71,19 @@ def _queue_query(args: dict, center_ids: list[int] | None):
 class Alerts(MethodView):
     @requires("staff")
     @blp.arguments(AlertListArgs, location="query")
-    @blp.response(200, AlertOutSchema(many=True))
+    @blp.response(200, AlertQueueItemSchema(many=True))
     def get(self, args):
         """The queue: the caller's centre's alerts (admins: all), most severe and oldest first."""
+        from app.services.baseline import baseline_notice
+
         staff = current_staff()
         centers = None if staff.role == "admin" else [staff.center_id]
-        alerts = db.session.scalars(_queue_query(args, centers)).all()
+        # The patients in one more query: each row says when relative rules are off (R20).
+        alerts = db.session.scalars(_queue_query(args, centers).options(selectinload(Alert.patient))).all()
+        rows = [{**alert_view(a), "baseline_notice": baseline_notice(a.patient)} for a in alerts]
         audit.record("alert.queue", details={"count": len(alerts)})
         db.session.commit()
-        return [alert_view(a) for a in alerts]
+        return rows
 
 
 @blp.route("/alerts/<int(max=2147483647):alert_id>")

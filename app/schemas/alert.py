@@ -91,6 +91,12 @@ class AlertDetailSchema(AlertOutSchema):
         "description": "\"Relative rules off: no baseline (...)\" when the patient's day-0 baseline is missing (R20)."})
 
 
+class AlertQueueItemSchema(AlertOutSchema):
+    baseline_notice = fields.String(allow_none=True, metadata={
+        "description": "As on the alert: \"Relative rules off: no baseline (...)\" when the patient's day-0 "
+                       "baseline is missing (R20), so a queue shows it without opening each alert."})
+
+
 class AlertListArgs(StrictSchema):
     status = fields.String(validate=validate.OneOf(("open", "acknowledged", "resolved", "active")),
                            metadata={"description": "active = open or acknowledged (the default)"})

@@ -201,12 +201,16 @@ def test_a_handwriting_sample_is_a_yes_or_no(client, center, make_staff, login):
 def test_every_alert_says_when_relative_rules_are_off(client, patient, center, make_staff, login):
     nurse = login(make_staff("nurse", center))
     response = post(client, patient, report_body(vitals={"temperature_c": 38.4}))
-    detail = client.get(f"/api/v1/alerts/{response.json['alert']['id']}", headers=nurse).json
+    alert_id = response.json["alert"]["id"]
+    detail = client.get(f"/api/v1/alerts/{alert_id}", headers=nurse).json
     assert detail["baseline_notice"].startswith("Relative rules off: no baseline")
+    queue = {row["id"]: row for row in client.get("/api/v1/alerts", headers=nurse).json}
+    assert queue[alert_id]["baseline_notice"] == detail["baseline_notice"]  # the queue API says it too
     client.patch(f"/api/v1/patients/{patient.id}", headers=login(make_staff("clinician", center)),
                  json={"baseline": {"systolic_bp": 120, "spo2": 97, "ice_score": 10, "handwriting_sample": True}})
-    detail = client.get(f"/api/v1/alerts/{response.json['alert']['id']}", headers=nurse).json
+    detail = client.get(f"/api/v1/alerts/{alert_id}", headers=nurse).json
     assert detail["baseline_notice"] is None
+    assert client.get("/api/v1/alerts", headers=nurse).json[0]["baseline_notice"] is None
 
 
 # ---- R20 in the page to staff: a short marker in the head, never cut ---------------------------------
