@@ -35,6 +35,10 @@ def _texts(_: Callable[[str], str]) -> dict[str, str]:
                          "5 new shaking, 6 unusual sleepiness, 7 weakness or numbness in an arm or leg, 8 agitation"),
         "limb_side": _("Is the weakness on one side of the body only? Reply YES, NO (both sides) or NOT SURE"),
         "headache": _("How bad is any headache now? Reply 0 none, 1 mild, 2 moderate, 3 severe, 4 very severe"),
+        "diarrhea": _("How often have you had loose or watery stools (diarrhoea)? Reply 0 never, 1 rarely, "
+                      "2 occasionally, 3 frequently, 4 almost constantly"),
+        "abdominal_pain": _("How bad is any belly pain now? Reply 0 none, 1 mild, 2 moderate, 3 severe, "
+                            "4 very severe"),
         "danger": _("Any seizure, fainting, trouble waking up, or a drooping face? Reply YES or NO"),
         "danger_which": _("Which? Reply with the numbers, e.g. 2: 1 seizure, 2 fainting, 3 trouble waking up, "
                           "4 drooping face or weakness"),
@@ -66,4 +70,6 @@ def questions_for(asks: list[str]) -> list[str]:
         keys.append("neuro")
     if wanted & {"symptoms", "neuro", "ice", "handwriting", "movement"}:
         keys.append("headache")  # R9: a severe headache is urgent however it is asked
+    if "diarrhea" in wanted:
+        keys += ["diarrhea", "abdominal_pain"]  # R14 (Carvykti): asked together, as on the check-in page
     return [*keys, "danger", "breathing"]

@@ -147,3 +147,51 @@ def test_agitation_can_be_reported_by_sms_and_is_urgent(twilio_app, signed_post,
 def test_answering_no_records_agitation_as_absent(twilio_app, signed_post, texter):
     _, _, report = converse(signed_post, texter(), {**QUIET, "headache": "0"})
     assert report.neuro["agitation"] is False and report.level == "routine"
+
+
+def test_a_check_in_that_asks_diarrhoea_asks_belly_pain_by_sms_too():
+    from app.sms.questions import questions_for
+
+    keys = questions_for(["temperature", "diarrhea"])
+    assert keys.index("abdominal_pain") == keys.index("diarrhea") + 1
+    assert "diarrhea" not in questions_for(["temperature", "symptoms"])
+
+
+@pytest.mark.parametrize(("language", "diarrhoea", "pain", "level"), [
+    ("en", "1", "3", "same_day"),  # any diarrhoea ("rarely") with severe belly pain: R14
+    ("es", "1", "3", "same_day"),
+    ("en", "1", "2", "routine"),  # pain one step below severe
+    ("en", "0", "4", "routine"),  # no diarrhoea
+])
+def test_r14_by_sms_for_carvykti(twilio_app, signed_post, tick, frozen_clock, make_patient, center, on_call, language,
+                                 diarrhoea, pain, level):
+    """Carvykti's check-ins ask diarrhoea (R14, IEC-EC boxed warning); a texting patient was never
+    asked it, so 'diarrhoea of any amount with severe abdominal pain' could not reach the team."""
+    from sqlalchemy import select
+
+    from app.models import CheckIn
+    from tests.sms.test_conversation import start_by_check_in
+
+    on_call(center)
+    infused = (utcnow() - timedelta(days=40)).isoformat()
+    patient = make_patient(center, channel="sms", language=language, product="carvykti", infused_at=infused).patient
+    first = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id)
+                               .order_by(CheckIn.due_at)).first()
+    first.asks = ["temperature", "diarrhea"]
+    db.session.commit()
+    start_by_check_in(patient, tick, frozen_clock)
+    asked = []
+    for _ in range(8):
+        current = conversation(patient.id)
+        if current.state != "active":
+            break
+        key = current.questions[0]
+        asked.append(key)
+        reply(signed_post, patient.phone, {"temperature": "98.6F", "diarrhea": diarrhoea, "abdominal_pain": pain,
+                                           "danger": "no", "breathing": "no"}.get(key, "skip"))
+    report = db.session.get(Report, conversation(patient.id).report_id)
+    assert "diarrhea" in asked and "abdominal_pain" in asked
+    assert (report.symptoms["diarrhea"], report.symptoms["abdominal_pain"]) == (int(diarrhoea), int(pain))
+    assert report.level == level
+    found = {f["rule"]: f["level"] for f in report.assessment["findings"]}
+    assert found.get("R14_enterocolitis") == ("same_day" if level == "same_day" else None)
