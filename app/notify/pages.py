@@ -23,10 +23,14 @@ def patient_label(name: str, mrn: str, show_initials: bool) -> str:
 
 
 def page_text(*, level: str, label: str, day: int, findings: list[str], ack_code: str, link: str,
-              prefix: str = "", late_minutes: int | None = None) -> str:
+              prefix: str = "", late_minutes: int | None = None, no_baseline: bool = False) -> str:
     # L1: how late the report reached the server goes in the head, which is never shortened.
     late = f", LATE REPORT recorded {duration(late_minutes)} before received" if late_minutes else ""
-    head = to_gsm7(f"{prefix}VIGIL {level.upper().replace('_', '-')}: {label}, day {day}{late}: ")
+    # R20: relative rules are off for want of a day-0 baseline. 13 characters in the head (never
+    # shortened), taken from the findings' budget: the clinician called at night must know that a
+    # reading inside the absolute limits was not compared with the patient's own normal.
+    marker = ", NO BASELINE" if no_baseline else ""
+    head = to_gsm7(f"{prefix}VIGIL {level.upper().replace('_', '-')}: {label}, day {day}{marker}{late}: ")
     tail = to_gsm7(f" Reply ACK {ack_code} {link}")
     body = to_gsm7("; ".join(findings[:MAX_FINDINGS]) or "see alert")
     text = head + body + tail

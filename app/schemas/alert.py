@@ -92,6 +92,12 @@ class AlertDetailSchema(AlertOutSchema):
         "description": "\"Relative rules off: no baseline (...)\" when the patient's day-0 baseline is missing (R20)."})
 
 
+class AlertQueueItemSchema(AlertOutSchema):
+    baseline_notice = fields.String(allow_none=True, metadata={
+        "description": "As on the alert: \"Relative rules off: no baseline (...)\" when the patient's day-0 "
+                       "baseline is missing (R20), so a queue shows it without opening each alert."})
+
+
 class AlertListArgs(StrictSchema):
     from app.api.pagination import page_fields
 

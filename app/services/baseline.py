@@ -55,6 +55,15 @@ def relative_rules_off(patient: Patient) -> list[dict]:
             for r in RELATIVE_RULES if r.needs in missing]
 
 
+def relative_rules_are_off(patient: Patient) -> bool:
+    """True when at least one relative rule compares with nothing (R20). The page to staff and
+    the queue row carry a short "no baseline" marker then: the person acting on an alert must know
+    that a reading inside the absolute limits may still be a drop from this patient's own normal.
+    A missing SpO2 alone turns no rule off, so it gets no marker."""
+    missing = set(baseline_missing(patient))
+    return any(r.needs in missing for r in RELATIVE_RULES)
+
+
 def baseline_notice(patient: Patient) -> str | None:
     """The one line every staff view shows, or None when every relative rule can run."""
     missing = baseline_missing(patient)

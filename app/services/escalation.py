@@ -19,6 +19,7 @@ from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_labe
 from app.notify.pages import ack_notice, no_on_call_prefix, nobody_reachable_prefix, page_text, patient_label
 from app.notify.texts import team_not_reached, team_notified
 from app.services import alert_events, outbox
+from app.services.baseline import relative_rules_are_off
 from app.services.reachability import pageable, phone_or_fallback
 from app.services.restrictions import day_after_infusion
 from app.services.txcache import cached
@@ -107,7 +108,8 @@ def _page_body(alert: Alert, prefix: str = "") -> str:
     link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/alerts/{alert.id}"
     day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
     return page_text(level=alert.level, label=label, day=day, findings=list(dict.fromkeys(findings)),
-                     ack_code=alert.ack_code, link=link, prefix=prefix, late_minutes=late or None)
+                     ack_code=alert.ack_code, link=link, prefix=prefix, late_minutes=late or None,
+                     no_baseline=relative_rules_are_off(patient))
 
 
 def _severity(finding: dict) -> int:

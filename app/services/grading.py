@@ -138,7 +138,9 @@ def patient_context(patient: Patient, report: Report, recent: list[ReportInput])
         target=PRODUCT_TARGET[patient.product],
         day_after_infusion=day,
         jurisdiction=patient.center.jurisdiction,
-        last_temperature_at=last_temperature_at(patient.id, report.recorded_at) if gap_check else None,
+        # R12 counts its gap to the receipt time of a late report (app/rules/missing.py).
+        last_temperature_at=last_temperature_at(patient.id, max(report.recorded_at, report.received_at
+                                                                or report.recorded_at)) if gap_check else None,
         monitoring_since=max(patient.infused_at, patient.created_at) if patient.created_at else patient.infused_at,
         baseline=Baseline(**{k: base.get(k) for k in ("systolic_bp", "heart_rate", "spo2", "ice_score",
                                                       "weight_kg")}),

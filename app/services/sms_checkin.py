@@ -74,9 +74,9 @@ def _apply(key: str, reply: str, answers: dict) -> tuple[dict, list[str]] | None
         low, high = (20, 250) if key == "heart_rate" else (50, 100)
         parsed = parse.whole_number(reply, low, high)
         return (_put(answers, "vitals", {key: parsed}), []) if parsed is not None else None
-    if key == "headache":
+    if key in ("headache", "diarrhea", "abdominal_pain"):  # 0-4 PRO-CTCAE answers (S2)
         parsed = parse.whole_number(reply, 0, 4)
-        return (_put(answers, "symptoms", {"headache": parsed}), []) if parsed is not None else None
+        return (_put(answers, "symptoms", {key: parsed}), []) if parsed is not None else None
     if key == "limb_side":
         if parse.is_unknown(reply):
             return answers, []  # not known: the rules count it as urgent (R9), never as "both sides"

@@ -123,6 +123,9 @@ def questions_for(asks: list[str]) -> Questions:
     symptoms = list(DAILY_SYMPTOMS) if "symptoms" in asks else []
     symptoms += ["diarrhea", "abdominal_pain"] if "diarrhea" in asks else []
     symptoms += ["nausea", "fatigue", "diarrhea"] if "weekly_pro" in asks else []
+    # R14 reads diarrhoea of any amount together with severe abdominal pain: wherever the page
+    # asks diarrhoea (the weekly PRO items too), it asks abdominal pain beside it.
+    symptoms += ["abdominal_pain"] if "diarrhea" in symptoms else []
     q.symptoms = _ordered(symptoms, SYMPTOM_LABELS)
     neuro = list(NEURO_CHECKLIST) if "neuro" in asks else []
     neuro += ["handwriting_changed"] if "handwriting" in asks else []

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.api.alerts import LEVEL_ORDER
 from app.extensions import db
 from app.models import PRODUCT_DISPLAY, Alert, Notification, Patient, StaffUser
+from app.services.baseline import baseline_notice, relative_rules_are_off
 from app.services.restrictions import day_after_infusion
 from app.web.formatting import duration, top_findings
 
@@ -27,6 +28,8 @@ class QueueRow:
     open_for: str
     last_page: Notification | None
     last_page_to: str | None
+    # R20: set only when a relative rule is off for want of a day-0 baseline (not for SpO2 alone).
+    baseline_notice: str | None = None
 
 
 def _alerts(staff: StaffUser) -> list[Alert]:
@@ -66,5 +69,6 @@ def queue_rows(staff: StaffUser, now: datetime) -> list[QueueRow]:
             alert=alert, patient=patient, day=day_after_infusion(patient.infused_at, now, patient.timezone),
             product=PRODUCT_DISPLAY.get(patient.product, patient.product), findings=top_findings(alert.findings),
             open_for=duration(now - alert.opened_at), last_page=page,
-            last_page_to=names.get(page.staff_id) if page and page.staff_id else None))
+            last_page_to=names.get(page.staff_id) if page and page.staff_id else None,
+            baseline_notice=baseline_notice(patient) if relative_rules_are_off(patient) else None))
     return rows

@@ -52,6 +52,8 @@ def rules(assessment: dict) -> dict[str, str]:
     ({"symptoms": {"headache": 4}}, "urgent"),  # very severe
     ({"neuro": {"severe_headache": True}}, "urgent"),  # the checklist box, as before
     ({"neuro": {"severe_headache": False}, "symptoms": {"headache": 1}}, "routine"),
+    # The checklist box left unticked does not cancel a severe headache on the symptom scale.
+    ({"neuro": {"severe_headache": False}, "symptoms": {"headache": 3}}, "urgent"),
 ])
 def test_a_severe_headache_on_either_question_is_urgent(client, enroll, blocks, level):
     assessment = post(client, enroll(), **blocks)
@@ -181,16 +183,18 @@ def test_low_grade_temperature_at_two_reports_within_6_hours(client, enroll, fro
     ({"diarrhea": 0, "abdominal_pain": 4}, None),  # no diarrhoea
     ({"diarrhea": 4, "abdominal_pain": 2}, None),  # pain not severe (frequent diarrhoea alone is R14 days)
     ({"diarrhea": 2, "abdominal_pain": 4}, "same_day"),
+    ({"diarrhea": 1, "abdominal_pain": 2}, None),  # any diarrhoea, pain one step below severe
 ])
 def test_r14_diarrhoea_of_any_amount_with_severe_abdominal_pain(client, enroll, symptoms, level):
     assessment = post(client, enroll("carvykti", 40), symptoms=symptoms)
     assert rules(assessment).get("R14_enterocolitis") == level
 
 
-def test_r14_with_fever_in_fahrenheit_is_urgent(client, enroll):
+@pytest.mark.parametrize(("fahrenheit", "level"), [(100.4, "urgent"), (100.3, "same_day")])
+def test_r14_with_fever_in_fahrenheit_is_urgent(client, enroll, fahrenheit, level):
     assessment = post(client, enroll("carvykti", 40), symptoms={"diarrhea": 1, "abdominal_pain": 3},
-                      vitals={"temperature_f": 100.4})
-    assert rules(assessment)["R14_enterocolitis"] == "urgent"
+                      vitals={"temperature_f": fahrenheit})
+    assert rules(assessment)["R14_enterocolitis"] == level
 
 
 # ---- item 8: signs that had no checklist item (R9) ----------------------------------------------

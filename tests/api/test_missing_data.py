@@ -201,9 +201,59 @@ def test_a_handwriting_sample_is_a_yes_or_no(client, center, make_staff, login):
 def test_every_alert_says_when_relative_rules_are_off(client, patient, center, make_staff, login):
     nurse = login(make_staff("nurse", center))
     response = post(client, patient, report_body(vitals={"temperature_c": 38.4}))
-    detail = client.get(f"/api/v1/alerts/{response.json['alert']['id']}", headers=nurse).json
+    alert_id = response.json["alert"]["id"]
+    detail = client.get(f"/api/v1/alerts/{alert_id}", headers=nurse).json
     assert detail["baseline_notice"].startswith("Relative rules off: no baseline")
+    queue = {row["id"]: row for row in client.get("/api/v1/alerts", headers=nurse).json}
+    assert queue[alert_id]["baseline_notice"] == detail["baseline_notice"]  # the queue API says it too
     client.patch(f"/api/v1/patients/{patient.id}", headers=login(make_staff("clinician", center)),
                  json={"baseline": {"systolic_bp": 120, "spo2": 97, "ice_score": 10, "handwriting_sample": True}})
-    detail = client.get(f"/api/v1/alerts/{response.json['alert']['id']}", headers=nurse).json
+    detail = client.get(f"/api/v1/alerts/{alert_id}", headers=nurse).json
     assert detail["baseline_notice"] is None
+    assert client.get("/api/v1/alerts", headers=nurse).json[0]["baseline_notice"] is None
+
+
+# ---- R20 in the page to staff: a short marker in the head, never cut ---------------------------------
+
+
+def _page_bodies(alert_id: int) -> list[str]:
+    from app.models import Notification
+
+    return [n.body for n in db.session.scalars(select(Notification).where(
+        Notification.alert_id == alert_id, Notification.purpose == "page"))]
+
+
+@pytest.mark.parametrize(("baseline", "marked"), [
+    ({}, True),  # nothing given: R6a, R10a, R9 handwriting compare with nothing
+    ({"systolic_bp": 120, "spo2": 97, "ice_score": 10, "handwriting_sample": False}, True),  # handwriting off
+    ({"spo2": 97, "ice_score": 10, "handwriting_sample": True}, True),  # systolic missing: R6a off
+    ({"systolic_bp": 120, "ice_score": 10, "handwriting_sample": True}, False),  # SpO2 alone turns no rule off
+    ({"systolic_bp": 120, "spo2": 97, "ice_score": 10, "handwriting_sample": True}, False),
+])
+def test_the_page_to_staff_says_no_baseline_when_a_relative_rule_is_off(client, make_patient, center, on_call,
+                                                                        baseline, marked):
+    from app.notify.gsm import sms_segments
+
+    on_call(center)
+    patient = make_patient(center, baseline=baseline)
+    answer = post(client, patient, report_body(vitals={"temperature_f": 100.4}))
+    bodies = _page_bodies(answer.json["alert"]["id"])
+    assert bodies, "the team was not paged"
+    for body in bodies:
+        assert ("NO BASELINE" in body) is marked, body
+        assert body.startswith("VIGIL URGENT") and sms_segments(body) <= 2
+
+
+def test_the_no_baseline_marker_and_a_late_report_keep_the_ack_code_in_two_segments(client, patient, frozen_clock):
+    from app.notify.gsm import sms_segments
+
+    # Many long findings, late, no baseline: the head grows, only the findings are shortened.
+    answer = post(client, patient, report_body(
+        frozen_clock.now - timedelta(hours=30),
+        vitals={"temperature_f": 102.9, "heart_rate": 140, "systolic_bp": 82, "diastolic_bp": 50, "spo2": 91},
+        neuro={"confusion": True, "hallucinations": True, "limb_numbness_or_weakness": True}))
+    alert = db.session.get(Alert, answer.json["alert"]["id"])
+    for body in _page_bodies(alert.id):
+        assert "NO BASELINE, LATE REPORT recorded 30 h 0 min before received" in body
+        assert f"ACK {alert.ack_code}" in body and body.endswith(f"/alerts/{alert.id}")
+        assert sms_segments(body) <= 2

@@ -170,3 +170,31 @@ def test_a_missed_check_in_level_may_be_raised_never_lowered(client, clinician, 
         assert created.status_code == 422
         messages = created.json["error"]["fields"][f"content.phases.{phase}.missed_level"]
         assert "never lower it" in messages[0]
+
+
+@pytest.mark.parametrize("name", DIRECTED)
+def test_the_careful_end_of_each_range_is_accepted_and_one_step_past_it_refused(client, clinician, frozen_clock,
+                                                                                name):
+    """The other side of every range: as careful as a clinician could defend is accepted; one step
+    further (a fever line at 37.4 °C, an ICE emergency band that takes in a normal score) is
+    refused as implausible, by name, on create and on dry-run."""
+    spec, way = THRESHOLD_SPECS[name], SAFE_DIRECTIONS[name].may
+    base = us_cd19()
+    edge = spec.minimum if way == "lower" else spec.maximum
+    past = edge - step(name) if way == "lower" else edge + step(name)
+    edge, past = (int(edge), int(past)) if spec.integer else (round(edge, 2), round(past, 2))
+    # A severe line must not pass its partner (SBP 80 below 90, SpO2 90 below 92): move the partner too.
+    partner = {"severe_hypotension_sbp": "hypotension_sbp", "severe_hypoxia_spo2": "hypoxia_spo2"}.get(name)
+    pair = {partner: int(THRESHOLD_SPECS[partner].maximum)} if partner else {}
+    accepted = {**copy.deepcopy(base.content), "thresholds": {name: edge, **pair}}
+    dry = client.post(f"/api/v1/protocols/{base.id}/dry-run", json={"content": accepted, **_window(frozen_clock.now)},
+                      headers=clinician)
+    assert dry.status_code == 200, (edge, dry.json)
+    refused = {**copy.deepcopy(base.content), "thresholds": {name: past, **pair}}
+    created = client.post("/api/v1/protocols", json={"base_id": base.id, "content": refused}, headers=clinician)
+    assert created.status_code == 422, (past, created.json)
+    assert f"content.thresholds.{name}" in created.json["error"]["fields"]
+    dry = client.post(f"/api/v1/protocols/{base.id}/dry-run", json={"content": refused, **_window(frozen_clock.now)},
+                      headers=clinician)
+    assert dry.status_code == 422 and f"content.thresholds.{name}" in dry.json["error"]["fields"]
+    assert _versions() == 1

@@ -74,3 +74,13 @@ def test_nothing_in_the_repository_points_outside_it_for_clinical_facts() -> Non
         if re.search(r"REFERENCE §|REFERENCE conventions|\.\./shared|shared/clinical", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_readme_links_the_rules_and_says_what_a_protocol_may_and_may_not_change() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](docs/clinical-rules.md)" in readme
+    paragraph = readme[readme.index("What a protocol **may** change"):]
+    paragraph = paragraph[:paragraph.index("\n\n")]
+    assert "What it **may not** change" in paragraph
+    for words in ("towards more care", "missed-check-in level", "422", "dry-run"):
+        assert words in paragraph, words

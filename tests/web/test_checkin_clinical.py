@@ -118,3 +118,47 @@ def test_the_alert_page_says_how_late_the_report_is_and_the_side_of_a_weak_limb(
     html = client.get(f"/alerts/{alert['id']}").get_data(as_text=True)
     assert "recorded 26 h 0 min before it was received" in html
     assert f"(arm or leg: {shown})" in html
+
+
+CANT_MEASURE_ALL = {"cant_measure-temperature": "yes", "cant_measure-heart_rate": "yes",
+                    "cant_measure-blood_pressure": "yes", "cant_measure-spo2": "yes"}
+
+
+@pytest.mark.parametrize(("answers", "level", "rule"), [
+    ({"symptom-headache": "3"}, "urgent", "R9_neuro_change"),
+    ({"symptom-headache": "2"}, "routine", None),  # one step below severe: nothing but the missing vitals
+    ({"neuro-limb_numbness_or_weakness": "yes", "limb_side": "one"}, "emergency", "R11_severe_neuro"),
+    ({"neuro-limb_numbness_or_weakness": "yes", "limb_side": "unknown"}, "urgent", "R9_neuro_change"),
+    ({"neuro-speech_understanding_difficulty": "yes"}, "urgent", "R9_neuro_change"),
+    ({"neuro-hallucinations": "yes"}, "urgent", "R9_neuro_change"),
+])
+def test_neuro_answers_in_a_check_in_whose_vitals_could_not_be_measured(
+        client, make_center, make_patient, make_check_in, answers, level, rule):
+    """Both halves of issue 13 in one check-in: every vital answered "I can't measure this" and a
+    neuro sign. The sign is graded at its level; "can't measure" is stored as such, never as 0."""
+    patient, path = _open(make_center, make_patient, make_check_in)
+    html, report = _send(client, path, patient, {**CANT_MEASURE_ALL, **answers})
+    assert sorted(report.not_measured) == ["blood_pressure", "heart_rate", "spo2", "temperature"]
+    assert report.temperature_c is None and report.heart_rate is None and report.systolic_bp is None
+    assert report.level == level and f'data-level="{level}"' in html
+    found = {f["rule"]: f["level"] for f in report.assessment["findings"]}
+    if rule:
+        assert found[rule] == level
+    else:
+        assert "R9_neuro_change" not in found
+
+
+@pytest.mark.parametrize(("pain", "level"), [("3", "same_day"), ("2", "routine")])
+def test_the_weekly_pro_check_in_asks_abdominal_pain_beside_diarrhoea(client, make_center, make_patient,
+                                                                      make_check_in, pain, level):
+    """A weekly PRO-CTCAE check-in asked diarrhoea without abdominal pain, so R14's 'diarrhoea of
+    any amount with severe abdominal pain' could not be reported on it."""
+    patient, path = _open(make_center, make_patient, make_check_in, asks=("temperature", "weekly_pro"),
+                          product="carvykti", day=40)
+    html = client.get(path).get_data(as_text=True)
+    assert 'name="symptom-diarrhea"' in html and 'name="symptom-abdominal_pain"' in html
+    _, report = _send(client, path, patient, {"temperature": "99.0", "symptom-diarrhea": "1",
+                                              "symptom-abdominal_pain": pain})
+    assert report.level == level
+    assert ({f["rule"]: f["level"] for f in report.assessment["findings"]}.get("R14_enterocolitis")
+            == ("same_day" if level == "same_day" else None))

@@ -127,10 +127,33 @@ def test_r12_boundary_through_the_check_in_page(client, frozen_clock, make_cente
     check_in = make_check_in(patient.patient, due=frozen_clock.now, asks=("vitals",))
     path = f"/c/{make_token(check_in)}"
     form = {"csrf_token": csrf_from(client.get(path).get_data(as_text=True)),
-            "client_id": f"web-{check_in.id}-boundary",
-            "temperature_unit": "F", "cant_measure-temperature": "yes", "heart_rate": "80"}
+            "client_id": f"web-{check_in.id}-boundary", "temperature_unit": "F",
+            "cant_measure-temperature": "yes", "heart_rate": "80"}
     assert client.post(path, data=form).status_code == 200
     report = db.session.scalar(select(Report).where(Report.check_in_id == check_in.id))
     assert report.not_measured == ["temperature"]
     rules = {f["rule"]: f["level"] for f in report.assessment["findings"]}
     assert (rules.get("R12_vitals_not_measured") == "same_day") is fires
+
+
+@pytest.mark.parametrize(("baseline", "badge"), [
+    ({}, True),
+    ({"systolic_bp": 122, "ice_score": 10, "handwriting_sample": True}, False),  # SpO2 alone turns no rule off
+    ({**FULL_BASELINE, "handwriting_sample": False}, True),
+    (FULL_BASELINE, False),
+])
+def test_the_queue_row_carries_a_no_baseline_badge(client, make_center, make_staff, make_patient, on_call,
+                                                   web_sign_in, baseline, badge):
+    center = make_center()
+    on_call(center)
+    patient = make_patient(center, baseline=baseline)
+    answer = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_f": 100.4}),
+                         headers=patient.headers).json
+    web_sign_in(make_staff("nurse", center))
+    for path in ("/", "/queue/rows"):
+        html = client.get(path).get_data(as_text=True)
+        row = html[html.index(f'data-alert-id="{answer["alert"]["id"]}"'):]
+        row = row[:row.index("</tr>")]
+        assert ("badge-no-baseline" in row) is badge, (path, row)
+        if badge:
+            assert "Relative rules off: no baseline" in row
