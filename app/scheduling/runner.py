@@ -70,6 +70,7 @@ def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
 
     dispatcher = sending.build(app)
     reported: dict[str, int] = {}
+    last_report = 0.0
     with app.app_context():
         wakeup = Wakeup(db.engine)
         try:
@@ -83,7 +84,8 @@ def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
                     stop.wait(1.0)
                 finally:
                     db.session.remove()
-                reported = _report(dispatcher, reported)
+                if time.monotonic() - last_report >= 1.0:  # one line a second in a wave, not one a poll
+                    reported, last_report = _report(dispatcher, reported), time.monotonic()
                 if claimed or dispatcher.in_hand:
                     stop.wait(BUSY_POLL_SECONDS)
                 else:
