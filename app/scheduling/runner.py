@@ -66,9 +66,11 @@ def dispatch_loop(app: Flask, stop: threading.Event) -> None:
 def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
     """Claim (pages first, then routine messages while there is room in hand) and let the sender
     threads send; poll every 50 ms while anything is in hand, else wait for a wake-up."""
+    from app.scheduling.jobs import CONCURRENT_SENDER
     from app.services import sending
 
     dispatcher = sending.build(app)
+    app.extensions[CONCURRENT_SENDER] = dispatcher
     reported: dict[str, int] = {}
     last_report = 0.0
     with app.app_context():
@@ -92,6 +94,7 @@ def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
                     wakeup.wait(stop)
         finally:
             wakeup.close()
+            app.extensions.pop(CONCURRENT_SENDER, None)  # a tick sends again if this thread is gone
             dispatcher.stop()
             _report(dispatcher, reported)
 
