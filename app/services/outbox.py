@@ -154,6 +154,20 @@ def release_stale_leases(now: datetime) -> int:
     return released
 
 
+def unclaim(claims: list[tuple[int, str]]) -> int:
+    """Give claimed messages that were never sent back to pending (a sender stopping cleanly);
+    the claim's attempt is not counted. Only rows this claim still holds."""
+    released = 0
+    for notification_id, token in claims:
+        released += db.session.execute(
+            update(Notification).where(Notification.id == notification_id, Notification.claim_token == token,
+                                       Notification.state == "sending")
+            .values(state="pending", claim_token=None, lease_expires_at=None, attempts=Notification.attempts - 1)
+            .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return released
+
+
 @dataclass
 class DispatchResult:
     sent: int = 0

@@ -142,13 +142,27 @@ class Dispatcher:
         return True
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Let the threads finish their current send; what is still waiting stays claimed until
-        its lease runs out (then another clock, or this one restarted, sends it)."""
+        """Let the threads finish their current send, and give what is still waiting back to the
+        outbox at once (a stopped clock's claims would otherwise wait out their lease)."""
         self._stop.set()
         for _ in self._threads:
             self.waiting.put(_Item(-1, -1, 0, ""))  # wake each thread
         for thread in self._threads:
             thread.join(timeout)
+        left = []
+        while True:
+            try:
+                item = self.waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item.priority >= 0:
+                left.append(item)
+        if left:
+            with self.app.app_context():
+                try:
+                    outbox.unclaim([(i.notification_id, i.token) for i in left])
+                finally:
+                    db.session.remove()
 
     # ---- the sending side ------------------------------------------------------------------
 

@@ -137,6 +137,21 @@ def test_a_reminder_throttled_past_its_attempt_limit_is_still_not_dropped(twilio
     assert row.state == "sent" and len(twilio_api.messages(accepted=True, to=phone)) == 1
 
 
+def test_a_sender_stopped_mid_wave_gives_back_what_it_held(twilio_app, twilio_api, wall_clock):
+    twilio_api.latency = 0.2
+    _queue(40)
+    sender = Dispatcher(twilio_app, concurrency=2, rate=5)  # slow: most of its claim still waiting
+    assert sender.feed() == 4  # 2 x concurrency routine messages in hand
+    wait_until(lambda: twilio_api.messages(accepted=True), timeout=5, what="a first send")
+    sender.stop()
+    db.session.rollback()
+    states = Counter(db.session.scalars(select(Notification.state)))
+    assert states["sending"] == 0, "nothing left claimed to wait out a lease"
+    assert states["sent"] == len(twilio_api.messages(accepted=True))
+    assert states["pending"] == 40 - states["sent"]
+    assert max(db.session.scalars(select(Notification.attempts).where(Notification.state == "pending"))) == 0
+
+
 def test_the_limiter_halves_on_429_waits_retry_after_and_creeps_back():
     now = [100.0]
     limiter = RateLimiter(10, monotonic=lambda: now[0])
