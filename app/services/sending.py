@@ -170,10 +170,12 @@ class Dispatcher:
         while not self._stop.is_set():
             item = self.waiting.get()
             if self._stop.is_set() or item.priority < 0:
+                self._hand_back(item)
                 return
             slot = self.limiter.reserve()
             delay = slot - time.monotonic()
             if delay > 0 and self._stop.wait(delay):
+                self._hand_back(item)  # stopping before its slot came: `stop` gives it back to the outbox
                 return
             item = self._most_urgent(item)
             outcome = "skipped"
@@ -191,6 +193,10 @@ class Dispatcher:
                 if outcome == "sent":
                     self.limiter.succeeded()
                 self._done(item, outcome)
+
+    def _hand_back(self, item: _Item) -> None:
+        if item.priority >= 0:
+            self.waiting.put(item)
 
     def _most_urgent(self, item: _Item) -> _Item:
         """A page that arrived while this thread waited for its slot takes the slot."""
