@@ -83,6 +83,10 @@ class Config:
     # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
     PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
     CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)
+    # The clock's sender (issue 16): messages handed to Twilio per second by one clock process,
+    # and requests in flight at once. 100/s: see the README's configuration table for why.
+    SMS_MAX_PER_SECOND = _int("SMS_MAX_PER_SECOND", 100)
+    SMS_CONCURRENCY = _int("SMS_CONCURRENCY", 25)
     BENCH_ENDPOINTS = _env("VIGIL_BENCH") == "1"  # the benchmark's bare-insert yardstick; never in production
 
     # Tokens: staff work in shifts; a patient's phone stays signed in for the monitoring window.

@@ -43,7 +43,9 @@ def register_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Quiet per-tick chatter; failures still show.
-    for noisy in ("alembic.runtime.plugins", "apscheduler.executors.default", "apscheduler.scheduler"):
+    # twilio.http_client logs every request's headers at INFO: several lines per message in a wave.
+    for noisy in ("alembic.runtime.plugins", "apscheduler.executors.default", "apscheduler.scheduler",
+                  "twilio.http_client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

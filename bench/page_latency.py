@@ -52,9 +52,9 @@ class TimedProxy(TwilioProxy):
         super().__init__(upstream_url)
         self.arrivals: list[tuple[float, dict[str, list[str]]]] = []
 
-    def _claim_rule(self, form: dict[str, list[str]]):  # noqa: ANN202 - the parent's private hook
+    def _claim_rule(self, form: dict[str, list[str]], path: str = ""):  # noqa: ANN202 - the parent's hook
         self.arrivals.append((time.perf_counter(), form))
-        return super()._claim_rule(form)
+        return super()._claim_rule(form, path)
 
 
 def _body(urgent: bool) -> bytes:

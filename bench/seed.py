@@ -218,5 +218,17 @@ def seed_missed(pop: Population, now: datetime, *, level: str = "urgent") -> int
     return len(rows)
 
 
+def seed_wave(pop: Population, now: datetime) -> int:
+    """The 08:00 wave (issue 16): one check-in per patient due a minute ago, its reminder due now
+    (ladder step 0): every patient's reminder falls in the same tick. Commits."""
+    due = now - timedelta(minutes=1)
+    rows = [{"patient_id": pid, "protocol_id": pop.protocol_id, "due_at": due, "window_ends_at": due + timedelta(
+        minutes=120), "phase": "days-0-7", "asks": ["vitals", "symptoms"], "missed_level": "urgent",
+        "state": "pending", "ladder_step": 0, "next_action_at": due, "created_at": due} for pid in pop.patient_ids]
+    _insert(CheckIn.__table__, rows)
+    db.session.commit()
+    return len(rows)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)

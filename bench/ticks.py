@@ -174,10 +174,17 @@ def burst_in_process(count: int = 10000, max_ticks: int = 60, budget: float = 60
             "count": count, "estimate_s": elapsed * count / done if done else None, "per_tick": per_tick}
 
 
+PAGES_SQL = text("SELECT count(*) FROM notifications WHERE purpose = 'page'")
+
+
 def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 10000,
                 timeout: float = 150) -> dict:
-    """The real clock process started on 10,000 check-ins missed during its outage."""
+    """The real clock process started on 10,000 check-ins missed during its outage, sending at
+    SMS_MAX_PER_SECOND=100 through the recording proxy (200 ms per answer, as Twilio takes):
+    the time until every check-in has its alert and queued pages, and until every page has
+    reached the stand-in (issue 16)."""
     from app.extensions import db
+    from bench.page_latency import TimedProxy
 
     now = utc_now()
     pop = seed_population(count, now=now, quiet_minutes=60)
@@ -185,10 +192,14 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
     vacuum_analyze()
     db.session.remove()
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    proxy = TimedProxy(prism_url).start()
+    proxy.latency = 0.2
+    nurses = set(pop.nurse_phone.values())
     procs = Processes()
     progress = []
+    queued_s = handed_s = None
     try:
-        env = app_env(database_url, **twilio_env(prism_url))
+        env = app_env(database_url, **twilio_env(proxy.url), SMS_MAX_PER_SECOND="100", SMS_CONCURRENCY="25")
         started = time.monotonic()
         clock = procs.start(flask_cmd("scheduler", "run"), env=env, log_path=workdir / "clock-burst.log")
         done, rss = 0, 0.0
@@ -198,18 +209,27 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
                 raise RuntimeError(f"clock exited; see {workdir / 'clock-burst.log'}")
             with engine.connect() as conn:
                 done = conn.execute(DONE_SQL).scalar_one()
+                pages = conn.execute(PAGES_SQL).scalar_one()
             rss = max(rss, peak_rss_mb(clock.pid) or 0)
             if not progress or progress[-1][1] != done:
                 progress.append((round(time.monotonic() - started, 1), done))
-            if done >= count:
+            if done >= count and queued_s is None:
+                queued_s = time.monotonic() - started
+            handed = sum(1 for r in proxy.messages(accepted=True) if r.form.get("To") in nurses)
+            if queued_s is not None and handed >= pages:
+                handed_s = time.monotonic() - started
                 break
         seconds = time.monotonic() - started
         rss = max(rss, peak_rss_mb(clock.pid) or 0)
-        with engine.connect() as conn:  # how far the dispatcher got meanwhile (sequential sends)
+        with engine.connect() as conn:
             outbox = dict(conn.execute(SENT_SQL).all())
+            pages = conn.execute(PAGES_SQL).scalar_one()
+        handed = sum(1 for r in proxy.messages(accepted=True) if r.form.get("To") in nurses)
     finally:
         procs.stop_all()
+        proxy.stop()
         engine.dispose()
-    log(f"burst with the clock process: {done:,}/{count:,} in {seconds:.1f} s")
-    return {"seconds": seconds if done >= count else None, "waited": seconds, "done": done, "count": count,
-            "clock_rss_mb": rss, "progress": progress, "outbox": outbox}
+    log(f"burst with the clock process: {done:,}/{count:,} queued in {queued_s} s; pages handed off "
+        f"{handed:,}/{pages:,} in {handed_s} s")
+    return {"seconds": queued_s, "waited": seconds, "done": done, "count": count, "handed_s": handed_s,
+            "pages": pages, "pages_handed": handed, "clock_rss_mb": rss, "progress": progress, "outbox": outbox}

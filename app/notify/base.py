@@ -71,6 +71,14 @@ class SendError(Exception):
         self.code = code
         self.message = message
         self.http_status = http_status
+        # Seconds the provider asked us to wait (HTTP 429's Retry-After), when it said.
+        self.retry_after: float | None = None
+
+    @property
+    def throttled(self) -> bool:
+        """The provider refused for load, not for this message: it was not processed (Twilio
+        20429/HTTP 429), so it is sent again later without counting as an attempt."""
+        return self.http_status == 429 or self.code == 20429
 
     def __str__(self) -> str:
         parts = [self.message]

@@ -7,6 +7,7 @@ seam's permanent/transient errors, checking webhook signatures and writing TwiML
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,11 +46,30 @@ class BaseUrlHttpClient(TwilioHttpClient):
         super().__init__(**kwargs)
         self.api_base_url = api_base_url.rstrip("/")
         self._rewrite = self.api_base_url.lower() != DEFAULT_API_BASE_URL
+        # Several sender threads share this client (issue 16): each keeps its own last answer,
+        # whose Retry-After a 429 needs after the SDK has turned it into an exception.
+        self._local = threading.local()
+        if self.session is not None:  # one pooled connection per sender thread, not 10 for all
+            from requests.adapters import HTTPAdapter
+
+            for prefix in ("http://", "https://"):
+                self.session.mount(prefix, HTTPAdapter(pool_maxsize=64))
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if self._rewrite:
             url = _TWILIO_HOST.sub(self.api_base_url, url, count=1)
-        return super().request(method, url, *args, **kwargs)
+        self._local.headers = None
+        response = super().request(method, url, *args, **kwargs)
+        self._local.headers = response.headers
+        return response
+
+    def retry_after(self) -> float | None:
+        """This thread's last answer's Retry-After, in seconds (Twilio sends whole seconds)."""
+        value = (getattr(self._local, "headers", None) or {}).get("Retry-After")
+        try:
+            return max(0.0, float(value)) if value is not None else None
+        except ValueError:
+            return None
 
 
 class TwilioSmsSender:
@@ -87,7 +107,7 @@ class TwilioSmsSender:
         try:
             message = self.client.messages.create(to=to, body=body, **options)
         except (TwilioException, requests.RequestException) as exc:
-            raise to_send_error(exc) from exc
+            raise to_send_error(exc, self.http_client) from exc
         except ValueError as exc:
             # A 2xx that is not Twilio's JSON (a captive portal, a wrong base URL): we do
             # not know whether it was sent, and for a page a duplicate beats a loss.
@@ -102,11 +122,15 @@ class TwilioSmsSender:
         return {"from_": str(self.from_number)}
 
 
-def to_send_error(exc: TwilioException | requests.RequestException) -> SendError:
+def to_send_error(exc: TwilioException | requests.RequestException,
+                  http_client: BaseUrlHttpClient | None = None) -> SendError:
     """Translate an SDK or network failure into the seam's permanent/transient error."""
     if isinstance(exc, requests.RequestException):
         return _from_network_error(exc)
-    return _from_twilio_exception(exc)
+    error = _from_twilio_exception(exc)
+    if error.throttled and http_client is not None:
+        error.retry_after = http_client.retry_after()
+    return error
 
 
 def _from_twilio_exception(exc: TwilioException) -> SendError:

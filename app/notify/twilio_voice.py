@@ -27,7 +27,8 @@ class TwilioVoiceCaller:
     def __init__(self, account_sid: str, auth_token: str, from_number: str,
                  api_base_url: str = DEFAULT_API_BASE_URL, timeout: float = 10.0):
         self.from_number = from_number
-        self.client = Client(account_sid, auth_token, http_client=BaseUrlHttpClient(api_base_url, timeout=timeout))
+        self.http_client = BaseUrlHttpClient(api_base_url, timeout=timeout)
+        self.client = Client(account_sid, auth_token, http_client=self.http_client)
 
     def call(self, to: str, twiml: str, *, status_callback: str | None = None) -> SendResult:
         check_outgoing(to, "call")  # the number; TwiML is ours and far below Twilio's 4,000 characters
@@ -38,7 +39,7 @@ class TwilioVoiceCaller:
         try:
             call = self.client.calls.create(to=to, from_=self.from_number, twiml=twiml, **options)
         except (TwilioException, requests.RequestException) as exc:
-            raise to_send_error(exc) from exc
+            raise to_send_error(exc, self.http_client) from exc
         except ValueError as exc:
             raise TransientSendError(None, f"twilio: unreadable answer: {exc}") from exc
         return SendResult(sid=call.sid, status=str(call.status))

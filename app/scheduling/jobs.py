@@ -96,4 +96,13 @@ def _dispatch_due(now: datetime) -> ColumnElement[bool]:  # outbox.claim_due
 
 @sweep("dispatch", due=_dispatch_due, idle=str(outbox.DispatchResult()))
 def dispatch(now: datetime) -> str:
+    from flask import current_app
+
+    if current_app.extensions.get(CONCURRENT_SENDER):
+        # The clock's concurrent sender (issue 16) sends everything, at the account's rate: a
+        # tick sending on its own as well would exceed the rate and hold up the next sweeps.
+        return "sent by the concurrent sender"
     return str(outbox.dispatch_due(now))
+
+
+CONCURRENT_SENDER = "vigil_concurrent_sender"  # set by the clock process while its sender runs

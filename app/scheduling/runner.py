@@ -32,8 +32,15 @@ TICK_SECONDS = 15
 FULL_SWEEP_SECONDS = 300
 
 
+BUSY_POLL_SECONDS = 0.05  # while messages are in hand, how soon a page queued meanwhile is claimed
+
+
 def dispatch_loop(app: Flask, stop: threading.Event) -> None:
-    """Send due messages, then wait for a wake-up; until told to stop."""
+    """Send due messages, then wait for a wake-up; until told to stop. With SMS_CONCURRENCY > 1
+    (the default) the sends go through the concurrent, rate-limited sender (issue 16)."""
+    if int(app.config.get("SMS_CONCURRENCY", 25)) > 1:
+        concurrent_dispatch_loop(app, stop)
+        return
     with app.app_context():
         wakeup = Wakeup(db.engine)
         try:
@@ -54,6 +61,53 @@ def dispatch_loop(app: Flask, stop: threading.Event) -> None:
                     wakeup.wait(stop)
         finally:
             wakeup.close()
+
+
+def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
+    """Claim (pages first, then routine messages while there is room in hand) and let the sender
+    threads send; poll every 50 ms while anything is in hand, else wait for a wake-up."""
+    from app.scheduling.jobs import CONCURRENT_SENDER
+    from app.services import sending
+
+    dispatcher = sending.build(app)
+    app.extensions[CONCURRENT_SENDER] = dispatcher
+    reported: dict[str, int] = {}
+    last_report = 0.0
+    with app.app_context():
+        wakeup = Wakeup(db.engine)
+        try:
+            while not stop.is_set():
+                claimed = 0
+                try:
+                    claimed = dispatcher.feed()
+                except Exception:  # noqa: BLE001 - keep the loop alive through outages
+                    db.session.rollback()
+                    log.exception("dispatch failed; retrying")
+                    stop.wait(1.0)
+                finally:
+                    db.session.remove()
+                if time.monotonic() - last_report >= 1.0:  # one line a second in a wave, not one a poll
+                    reported, last_report = _report(dispatcher, reported), time.monotonic()
+                if claimed or dispatcher.in_hand:
+                    stop.wait(BUSY_POLL_SECONDS)
+                else:
+                    wakeup.wait(stop)
+        finally:
+            wakeup.close()
+            app.extensions.pop(CONCURRENT_SENDER, None)  # a tick sends again if this thread is gone
+            dispatcher.stop()
+            _report(dispatcher, reported)
+
+
+def _report(dispatcher, before: dict[str, int]) -> dict[str, int]:  # noqa: ANN001
+    """Log what was sent since the last line, as the one-at-a-time loop does (`dispatch: sent=...`)."""
+    from app.services.outbox import DispatchResult
+
+    now = dict(dispatcher.outcomes)
+    delta = {k: v - before.get(k, 0) for k, v in now.items() if k in DispatchResult.__dataclass_fields__}
+    if any(delta.get(k) for k in ("sent", "failed", "retrying", "throttled")):
+        log.info("dispatch: %s", DispatchResult(**delta))
+    return now
 
 
 class Ticker:

@@ -17,10 +17,10 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import CheckIn, Notification, Patient, Report
+from app.models import CheckIn, Device, Notification, Patient, Report
 from app.notify.texts import check_in_reminder, push_check_in, second_reminder
 from app.scheduling.schedule import ladder_times, planned_check_ins
-from app.services import outbox
+from app.services import bulk, outbox, txcache
 from app.services.alerts import AlertRequest, raise_many
 from app.services.devices import device_of
 
@@ -185,7 +185,7 @@ def _link(check_in: CheckIn) -> str | None:
 def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) -> None:
     # The first reminder goes to the app when it registered for pushes; the second, to the patient
     # and the caregiver together, stays SMS: the push went unanswered.
-    app_reachable = not second and patient.channel == "app" and device_of(patient.id) is not None
+    app_reachable = not second and patient.channel == "app" and _has_device(patient.id)
     if _in_quiet_hours(patient, now) or (patient.sms_opted_out and not second and not app_reachable):
         return
     if patient.channel == "sms" and not second:
@@ -201,8 +201,9 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
             # The SMS text stays the body: it is what goes out if the push cannot.
             push = {"channel": "push", "extra": {"push_title": title, "push_body": text,
                                                  "push_data": {"kind": "check_in", "check_in_id": str(check_in.id)}}}
-        outbox.queue(dedupe_key=f"ci:{check_in.id}:reminder", purpose="reminder", to_phone=patient.phone,
-                     body=check_in_reminder(patient.language, link), now=now, patient_id=patient.id, **push)
+        key = f"ci:{check_in.id}:reminder"
+        outbox.queue(dedupe_key=key, purpose="reminder", to_phone=patient.phone, body=check_in_reminder(
+            patient.language, link), now=now, patient_id=patient.id, known_new=_known_new(key), **push)
         return
     first_name = patient.name.split()[0] if patient.name else ""
     # Each phone's own opt-out counts: a patient's STOP leaves the caregiver as the backup, and a
@@ -210,8 +211,10 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
     for who, phone, opted_out in (("patient", patient.phone, patient.sms_opted_out),
                                   ("caregiver", patient.caregiver_phone, patient.caregiver_sms_opted_out)):
         if phone and not opted_out:
-            outbox.queue(dedupe_key=f"ci:{check_in.id}:second:{who}", purpose="second_reminder", to_phone=phone,
-                         body=second_reminder(patient.language, first_name, link), now=now, patient_id=patient.id)
+            key = f"ci:{check_in.id}:second:{who}"
+            outbox.queue(dedupe_key=key, purpose="second_reminder", to_phone=phone,
+                         body=second_reminder(patient.language, first_name, link), now=now, patient_id=patient.id,
+                         known_new=_known_new(key))
 
 
 def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
@@ -251,18 +254,56 @@ def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0
     while monotonic() - started < budget_seconds:
         batch = _due_check_ins(now, limit)
         patients = _load_patients(batch)  # held: the identity map keeps only what is referenced
+        _preload_reminders(batch, patients)
         misses: list[AlertRequest] = []
-        for check_in in batch:
-            while check_in.state == "pending" and check_in.next_action_at is not None \
-                    and check_in.next_action_at <= now:
-                _step(check_in, now, misses)
-                moved += 1
+        # The reminders (the 08:00 wave: thousands due the same minute) are collected as rows and
+        # written by one executemany when the block ends (issue 16); nothing here reads them back.
+        with db.session.no_autoflush, bulk.buffered():
+            for check_in in batch:
+                while check_in.state == "pending" and check_in.next_action_at is not None \
+                        and check_in.next_action_at <= now:
+                    _step(check_in, now, misses)
+                    moved += 1
         raise_many(misses, now)
         db.session.commit()
         del patients
         if len(batch) < limit:
             break
     return moved
+
+
+_DEVICES = ("reminder_devices",)
+_QUEUED = ("reminder_keys_queued",)
+
+
+def _preload_reminders(batch: list[CheckIn], patients: list[Patient]) -> None:
+    """Two set-based reads for the whole batch instead of two per reminder: which patients have
+    the app registered for pushes, and which of the batch's reminder keys are queued already (a
+    check-in excused and given back climbs its ladder again). Kept for this transaction only."""
+    if not batch:
+        return
+    app_patients = [p.id for p in patients if p.channel == "app"]
+    devices = set(db.session.scalars(select(Device.patient_id).where(Device.patient_id.in_(app_patients)))) \
+        if app_patients else set()
+    keys = [f"ci:{c.id}:{suffix}" for c in batch for suffix in ("reminder", "second:patient", "second:caregiver")]
+    queued: set[str] = set()
+    for start in range(0, len(keys), 900):  # SQLite's bound-parameter limit stays far away
+        queued.update(db.session.scalars(select(Notification.dedupe_key).where(
+            Notification.dedupe_key.in_(keys[start:start + 900]))))
+    txcache.put(_DEVICES, devices)
+    txcache.put(_QUEUED, queued)
+
+
+def _has_device(patient_id: int) -> bool:
+    memo = txcache.peek(_DEVICES)
+    return patient_id in memo if memo is not None else device_of(patient_id) is not None
+
+
+def _known_new(key: str) -> bool:
+    """True when the batch's read showed the key is not queued: the outbox need not ask again
+    (and, inside `bulk.buffered()`, writes the row with the batch's other reminders)."""
+    memo = txcache.peek(_QUEUED)
+    return memo is not None and key not in memo
 
 
 def _load_patients(batch: list[CheckIn]) -> list[Patient]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -153,20 +154,36 @@ def release_stale_leases(now: datetime) -> int:
     return released
 
 
+def unclaim(claims: list[tuple[int, str]]) -> int:
+    """Give claimed messages that were never sent back to pending (a sender stopping cleanly);
+    the claim's attempt is not counted. Only rows this claim still holds."""
+    released = 0
+    for notification_id, token in claims:
+        released += db.session.execute(
+            update(Notification).where(Notification.id == notification_id, Notification.claim_token == token,
+                                       Notification.state == "sending")
+            .values(state="pending", claim_token=None, lease_expires_at=None, attempts=Notification.attempts - 1)
+            .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return released
+
+
 @dataclass
 class DispatchResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
     skipped: int = 0
+    throttled: int = 0  # Twilio said 429: back to pending at its Retry-After, not an attempt
     errors: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retrying + self.failed + self.skipped
+        return self.sent + self.retrying + self.failed + self.skipped + self.throttled
 
     def __str__(self) -> str:
-        return f"sent={self.sent} retrying={self.retrying} failed={self.failed} skipped={self.skipped}"
+        return (f"sent={self.sent} retrying={self.retrying} failed={self.failed} skipped={self.skipped}"
+                f" throttled={self.throttled}")
 
 
 def sender() -> SmsSender:
@@ -209,6 +226,8 @@ def dispatch_due(now: datetime, limit: int = CLAIM_BATCH) -> DispatchResult:
         for notification_id, token in claimed:
             outcome = send_claimed(notification_id, token, now)
             setattr(result, outcome, getattr(result, outcome) + 1)
+        if result.throttled:
+            break  # Twilio asked us to slow down: what was claimed went out; claim no more this round
         now = max(now, utcnow())  # what was queued while these were sent is due too
     return result
 
@@ -234,8 +253,10 @@ def validity_seconds(next_step_at: datetime | None, now: datetime) -> int | None
     return max(VALIDITY_MIN, min(VALIDITY_MAX, int((next_step_at - now).total_seconds())))
 
 
-def send_claimed(notification_id: int, token: str, now: datetime) -> str:
-    """Send one claimed message (outside any lock) and record the outcome. Returns the outcome."""
+def send_claimed(notification_id: int, token: str, now: datetime,
+                 on_throttle: Callable[[float | None], None] | None = None) -> str:
+    """Send one claimed message (outside any lock) and record the outcome. Returns the outcome.
+    `on_throttle`: told Twilio's Retry-After when it answers 429 (the concurrent sender slows)."""
     row = db.session.get(Notification, notification_id)
     if row is None or row.state != "sending" or row.claim_token != token:
         return "skipped"
@@ -268,6 +289,8 @@ def send_claimed(notification_id: int, token: str, now: datetime) -> str:
         else:
             sent = sender().send(to, body, status_callback=callback, validity_period=validity)
     except SendError as exc:
+        if exc.throttled and on_throttle is not None:
+            on_throttle(exc.retry_after)
         return _record_failure(notification_id, token, exc, now, channel=channel)
     return _record_sent(notification_id, token, sent.sid, sent.status, now, channel=channel)
 
@@ -341,8 +364,13 @@ def _record_sent(notification_id: int, token: str, sid: str | None, status: str,
     return "skipped"
 
 
+THROTTLE_WAIT_SECONDS = 1.0  # a 429 without Retry-After
+
+
 def _record_failure(notification_id: int, token: str, exc: SendError, now: datetime, *,
                     channel: str = "sms") -> str:
+    if exc.throttled:
+        return _record_throttled(notification_id, token, exc, now, channel=channel)
     permanent = isinstance(exc, PermanentSendError)
     code = str(exc.code) if exc.code is not None else None
     db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel=channel,
@@ -367,6 +395,24 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
         page_not_reached(row, now)
     db.session.commit()
     return "failed" if gives_up else "retrying"
+
+
+def _record_throttled(notification_id: int, token: str, exc: SendError, now: datetime, *, channel: str) -> str:
+    """Twilio refused for load (429): the request was not processed. The message goes back to
+    pending when Twilio said to retry (Retry-After; without one, the usual exponential backoff)
+    and never gives up on a 429, whatever its attempts: a storm of 429s slows the wave down, it
+    never drops a reminder (issue 16)."""
+    row = db.session.get(Notification, notification_id)
+    wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(row.attempts)
+    code = str(exc.code) if exc.code is not None else "20429"
+    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel=channel, result="transient_error",
+                                   error_code=code, error_message=str(exc)[:500]))
+    if not _finish(notification_id, token, state="pending", error_code=code, due_at=now + wait,
+                   channel=row.channel):  # a push that fell back to SMS tries the app again first
+        db.session.rollback()
+        return "skipped"
+    db.session.commit()
+    return "throttled"
 
 
 # Twilio's message states in order; a callback never moves a message backwards (RECIPES §1).

@@ -26,6 +26,15 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def put(key: Hashable, value: T) -> T:
+    db.session().info.setdefault(_KEY, {})[key] = value
+    return value
+
+
+def peek(key: Hashable) -> object | None:
+    return db.session().info.get(_KEY, {}).get(key)
+
+
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:

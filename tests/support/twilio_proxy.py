@@ -14,7 +14,11 @@ The proxy
   error responses of the derived spec (see prism.write_derived_spec), optionally only
   for one recipient and/or only a number of times;
 - on a "drop" rule, or when Prism is down, closes the connection without an answer, which
-  the SDK sees as a connection error, like an unreachable Twilio.
+  the SDK sees as a connection error, like an unreachable Twilio;
+- answers like Twilio in production (issue 16): `latency` seconds before each answer (Twilio's
+  API takes 100-300 ms; the bench uses 200 ms), and `throttle(rate, retry_after)` answers that
+  share of message and call requests itself with Twilio's 429 (error 20429, a Retry-After
+  header) without passing them on, as Twilio does not process a throttled request.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,6 +111,10 @@ class TwilioProxy:
         self._rules: list[Rule] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.latency = 0.0  # seconds before each answer, as Twilio's API takes
+        self._throttle_rate = 0.0
+        self._throttle_debt = 0.0
+        self.retry_after = 1
 
     @property
     def url(self) -> str:
@@ -164,6 +173,22 @@ class TwilioProxy:
         finally:
             self.remove(rule)
 
+    def throttle(self, rate: float, *, retry_after: int = 1) -> None:
+        """Answer this share (0..1) of message and call requests with Twilio's 429, evenly spread
+        (every 1/rate-th request, not at random, so a test's figures repeat). 0 stops it."""
+        with self._lock:
+            self._throttle_rate, self._throttle_debt, self.retry_after = rate, 0.0, retry_after
+
+    def _throttled(self, path: str) -> bool:
+        if not (path.endswith("/Messages.json") or path.endswith("/Calls.json")):
+            return False
+        with self._lock:
+            self._throttle_debt += self._throttle_rate
+            if self._throttle_debt >= 1.0:
+                self._throttle_debt -= 1.0
+                return True
+        return False
+
     def remove(self, rule: Rule) -> None:
         with self._lock:
             if rule in self._rules:
@@ -176,6 +201,8 @@ class TwilioProxy:
                 rule.released.set()  # no handler thread stays parked after its test
             self._rules.clear()
             self._records.clear()
+            self._throttle_rate = self._throttle_debt = 0.0
+            self.latency = 0.0
 
     # --- what the test reads ----------------------------------------------------------
 
@@ -273,6 +300,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 except OSError:
                     pass  # the client died meanwhile: that was the point
             return
+        if self.command == "POST" and self.owner._throttled(urlsplit(self.path).path):
+            answer = (429, [("Content-Type", "application/json"), ("Retry-After", str(self.owner.retry_after))],
+                      json.dumps({"code": 20429, "message": "Too Many Requests", "status": 429,
+                                  "more_info": "https://www.twilio.com/docs/errors/20429"}).encode())
+            self._record(form, headers, answer)
+            self._reply(*answer)
+            return
         if rule is not None and rule.action != DROP:
             headers["Prefer"] = f"code={rule.action}"
         answer = (
@@ -284,6 +318,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if answer is None:
             self.close_connection = True  # no bytes at all: the client sees a dead peer
             return
+        if self.owner.latency > 0:
+            time.sleep(self.owner.latency)  # the stand-in's own answer time, on its own thread
         self._reply(*answer)
 
     def _upstream(
