@@ -56,7 +56,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "insertmanyvalues_page_size": 25}
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
 
-    # SMS (CONTRACT §2)
+    # SMS
     SMS_BACKEND = _env("SMS_BACKEND", _default_sms_backend())
     TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
@@ -83,7 +83,7 @@ class Config:
     # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
     PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
     CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)
-    # The clock's sender (issue 16): messages handed to Twilio per second by one clock process,
+    # The clock's sender: messages handed to Twilio per second by one clock process,
     # and requests in flight at once. 100/s: see the README's configuration table for why.
     SMS_MAX_PER_SECOND = _int("SMS_MAX_PER_SECOND", 100)
     SMS_CONCURRENCY = _int("SMS_CONCURRENCY", 25)

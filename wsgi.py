@@ -8,6 +8,6 @@ from config import ConfigError
 try:
     app = create_app()
 except ConfigError as exc:
-    # A setting is wrong: say which, in one line, instead of a traceback (issue 18).
+    # A setting is wrong: say which, in one line, instead of a traceback.
     print(f"vigil: {exc}", file=sys.stderr)
     raise SystemExit(2) from None

@@ -22,7 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from app.startup import check
     from config import DEV_SECRET_KEY
 
-    # Before anything else is built: a deployment that would fail open does not start (issue 15).
+    # Before anything else is built: a deployment that would fail open does not start.
     app.extensions["vigil_sms_sender"] = check(app.config, production=issubclass(config, ProductionConfig),
                                                dev_secret_key=DEV_SECRET_KEY)
     app.json.sort_keys = False  # keep fields in the order the schemas declare them
@@ -98,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
         from app.api import bench
 
         app.register_blueprint(bench.bp)
-    from app.web import register_web  # care-team pages and the patients' check-in page (issue 6)
+    from app.web import register_web  # care-team pages and the patients' check-in page
 
     register_web(app)
 

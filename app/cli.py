@@ -1,4 +1,4 @@
-"""Flask commands: users, demo (CONTRACT §1)."""
+"""Flask commands: users, demo."""
 
 from __future__ import annotations
 

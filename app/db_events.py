@@ -10,7 +10,7 @@ from app.extensions import db
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     # WAL lets the web and clock processes read while one writes; the busy timeout makes writers
-    # wait instead of failing with "database is locked" (RECIPES §4).
+    # wait instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

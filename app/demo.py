@@ -27,7 +27,7 @@ STAFF = [
     ("clinician@vigil.demo", "clinician", "Dr Casey Clinician", "+16175550102"),
     ("nurse@vigil.demo", "nurse", "Nico Nurse", "+16175550103"),
 ]
-PUSH_PATIENT = "DEMO-1002"  # has the app registered for pushes (issue 17)
+PUSH_PATIENT = "DEMO-1002"  # has the app registered for pushes
 # (mrn, name, product, days since infusion, language, demo code)
 PATIENTS = [
     ("DEMO-1001", "Maria Lopez", "yescarta", 2, "es", "DEMOA-100001"),
@@ -125,7 +125,7 @@ def load_demo() -> list[str]:
 
 
 def _demo_device(patient: Patient) -> None:
-    """One patient's app registered for pushes, as PUT /api/v1/me/device would (issue 17)."""
+    """One patient's app registered for pushes, as PUT /api/v1/me/device would."""
     from app.services.devices import device_of, register
 
     if device_of(patient.id) is None:

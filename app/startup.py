@@ -1,4 +1,4 @@
-"""Start-up rules (issue 15): a deployment fails closed, never open.
+"""Start-up rules: a deployment fails closed, never open.
 
 - Whenever the app would talk to the world (Twilio configured, or a database other than SQLite)
   it needs a SECRET_KEY of its own, whatever the config name: with the development key anyone

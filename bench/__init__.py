@@ -1,1 +1,1 @@
-"""Vigil's benchmark (issue 9): `make bench` runs bench/run_all.py. See bench/README.md."""
+"""Vigil's benchmark: `make bench` runs bench/run_all.py. See bench/README.md."""

@@ -1,4 +1,4 @@
-"""The machine's yardstick: Flask hello-world under the same gunicorn (issue 9 quotes ~4,000/s here)."""
+"""The machine's yardstick: Flask hello-world under the same gunicorn (the brief quotes ~4,000/s here)."""
 
 from flask import Flask
 

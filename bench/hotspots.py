@@ -1,6 +1,6 @@
 """Where the time goes: cProfile and SQL statement counts for one workload, in this process.
 
-Not part of `make bench`; a tool for whoever optimises (issue 9). On a temporary SQLite file, or
+Not part of `make bench`; a tool for whoever optimises. On a temporary SQLite file, or
 on PostgreSQL under scripts/with-postgres.sh (it then uses DATABASE_URL):
 
     .venv/bin/python bench/hotspots.py ingest [--n 500]        # POST /api/v1/me/reports, test client

@@ -1,4 +1,4 @@
-"""Where an ingest request's time goes (issue 16): `POST /api/v1/me/reports` through Flask's test
+"""Where an ingest request's time goes: `POST /api/v1/me/reports` through Flask's test
 client in this process, under cProfile, split into stages by the cumulative time of the functions
 that do each one. The profiler slows Python down (roughly 1.5-2x), so the stages are shares of
 a profiled request, scaled to the unprofiled mean measured just before.

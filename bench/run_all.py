@@ -1,4 +1,4 @@
-"""Vigil's benchmark (issue 9): `make bench`, i.e. `.venv/bin/python bench/run_all.py` after `make venv prism`.
+"""Vigil's benchmark: `make bench`, i.e. `.venv/bin/python bench/run_all.py` after `make venv prism`.
 
 Runs every measurement against real processes and prints one table with the targets beside the
 figures; the table also goes to artifacts/bench.txt and every raw figure to artifacts/bench.json.

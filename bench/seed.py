@@ -219,7 +219,7 @@ def seed_missed(pop: Population, now: datetime, *, level: str = "urgent") -> int
 
 
 def seed_wave(pop: Population, now: datetime) -> int:
-    """The 08:00 wave (issue 16): one check-in per patient due a minute ago, its reminder due now
+    """The 08:00 wave: one check-in per patient due a minute ago, its reminder due now
     (ladder step 0): every patient's reminder falls in the same tick. Commits."""
     due = now - timedelta(minutes=1)
     rows = [{"patient_id": pid, "protocol_id": pop.protocol_id, "due_at": due, "window_ends_at": due + timedelta(

@@ -182,7 +182,7 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
     """The real clock process started on 10,000 check-ins missed during its outage, sending at
     SMS_MAX_PER_SECOND=100 through the recording proxy (200 ms per answer, as Twilio takes):
     the time until every check-in has its alert and queued pages, and until every page has
-    reached the stand-in (issue 16)."""
+    reached the stand-in."""
     from app.extensions import db
     from bench.page_latency import TimedProxy
 

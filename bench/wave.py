@@ -1,4 +1,4 @@
-"""The 08:00 wave (issue 16), on PostgreSQL, with the real clock process.
+"""The 08:00 wave, on PostgreSQL, with the real clock process.
 
 10,000 patients whose check-in is due the same minute (their reminders all due in one tick). The
 clock (`flask --app wsgi scheduler run`, production tick interval) sends through the real Twilio

@@ -1,4 +1,4 @@
--- wrk script: POST realistic report bodies (CONTRACT §3) as many patients, each with its own token.
+-- wrk script: POST realistic report bodies as many patients, each with its own token.
 -- Usage: wrk -t2 -c16 -d10s --latency -s wrk_reports.lua URL -- TOKENS_FILE NONCE
 -- The URL's path picks the endpoint: /api/v1/me/reports or the bare /api/v1/bench/bare-insert
 -- (which ignores the token). The mix, weighted like a real day: 70 % quiet check-ins (a third with

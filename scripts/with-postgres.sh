@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run a command against a throwaway PostgreSQL cluster on a free port (RECIPES §3).
+# Run a command against a throwaway PostgreSQL cluster on a free port.
 # Usage: scripts/with-postgres.sh COMMAND...   (TEST_DATABASE_URL and DATABASE_URL are exported)
 # initdb and pg_ctl refuse root, so as root the cluster runs as the postgres user.
 set -euo pipefail

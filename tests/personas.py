@@ -94,7 +94,7 @@ def make_patient(client, login, make_staff):
 
 
 def report_body(recorded_at=None, **blocks) -> dict:
-    """A report body (CONTRACT §3) with a fresh client_id; blocks override vitals, neuro, ..."""
+    """A report body with a fresh client_id; blocks override vitals, neuro, ..."""
     import uuid
 
     body = {"client_id": str(uuid.uuid4()), "recorded_at": (recorded_at or utcnow()).isoformat()}

@@ -1,4 +1,4 @@
-"""Commands from CONTRACT §1: users create, demo."""
+"""Commands: users create, demo."""
 
 from __future__ import annotations
 

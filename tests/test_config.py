@@ -1,4 +1,4 @@
-"""Production refuses to start without its own SECRET_KEY (issue 2 point 1): run as gunicorn
+"""Production refuses to start without its own SECRET_KEY: run as gunicorn
 would load it, in a fresh interpreter, because config.py reads the environment at import."""
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ TWILIO = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILI
 
 
 def test_production_with_a_secret_key_starts(tmp_path):
-    # Since issue 15 production also needs a real SMS backend and a public address.
+    # Production also needs a real SMS backend and a public address.
     result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="a-long-random-production-secret",
                         PUBLIC_BASE_URL="https://vigil.example.org", **TWILIO)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
-# ---- issue 15: a deployment fails closed, never open -------------------------------------------
+# ---- a deployment fails closed, never open -------------------------------------------
 
 def test_twilio_without_a_key_of_its_own_refuses_to_start_whatever_the_config_name(tmp_path):
     for name in ("development", "testing"):
@@ -114,7 +114,7 @@ def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
 
 
 def test_production_without_a_secret_key_is_one_line_not_a_traceback(tmp_path):
-    """Issue 18: a CLI mistake gives a one-line message."""
+    """A CLI mistake gives a one-line message."""
     result = _flask(tmp_path, "scheduler", "tick", VIGIL_CONFIG="production")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr

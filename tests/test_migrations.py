@@ -41,7 +41,7 @@ def test_a_changed_shipped_protocol_becomes_a_new_version():
     assert versions[0].superseded_by_id == versions[1].id
 
 
-# ---- issue 15: protocols move to their centres without changing any patient's protocol --------
+# ---- protocols move to their centres without changing any patient's protocol --------
 
 @pytest.fixture
 def empty_database(database_url: str, tmp_path):

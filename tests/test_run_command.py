@@ -1,5 +1,5 @@
 """The README's run command on a fresh database: web and clock start, the API description is
-served and the demo logins and enrollment codes work (issue 2 acceptance)."""
+served and the demo logins and enrollment codes work."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_make_run_serves_the_api_with_demo_logins(tmp_path):
         assert status == 200 and body["patient"]["mrn"] == "DEMO-1002"
         output = (tmp_path / "run.log").read_text()
         assert "clock.1" in output and "DEMOA-100001" in output
-        # Issue 18: numbered progress, the URL, the sign-ins, and a phone path that works as printed.
+        # Numbered progress, the URL, the sign-ins, and a phone path that works as printed.
         for step in ("== 1/4", "== 2/4", "== 3/4", "== 4/4"):
             assert step in output, step
         assert f"Vigil answers on http://localhost:{port}" in output

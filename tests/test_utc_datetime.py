@@ -1,4 +1,4 @@
-"""Timestamps are timezone-aware UTC on both databases (issue 2 point 2): SQLite drops the
+"""Timestamps are timezone-aware UTC on both databases: SQLite drops the
 offset, so the column type re-attaches it, and a naive value is refused rather than guessed."""
 
 from __future__ import annotations

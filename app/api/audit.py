@@ -1,4 +1,4 @@
-"""The audit trail, for admins (issue 8): a centre's admin sees its own centre's events (issue 15)."""
+"""The audit trail, for admins: a centre's admin sees its own centre's events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Staff login, patient enrollment, logout (CONTRACT §3 Auth)."""
+"""Staff login, patient enrollment, logout."""
 
 from __future__ import annotations
 

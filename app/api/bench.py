@@ -1,4 +1,4 @@
-"""The benchmark's yardstick (issue 9): validate one report body and insert one row, nothing else.
+"""The benchmark's yardstick: validate one report body and insert one row, nothing else.
 
 Registered only when VIGIL_BENCH=1, so production never serves it. `make bench` compares
 POST /api/v1/me/reports against it in the same run, on the same database.

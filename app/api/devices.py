@@ -1,4 +1,4 @@
-"""The patient's app registers where pushes reach it (issue 17)."""
+"""The patient's app registers where pushes reach it."""
 
 from __future__ import annotations
 

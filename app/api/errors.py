@@ -1,4 +1,4 @@
-"""One error shape for every 4xx/5xx: {"error": {"code", "message", "fields"}} (CONTRACT §3)."""
+"""One error shape for every 4xx/5xx: {"error": {"code", "message", "fields"}}."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def error_response(error: HTTPException):
         if status == 422 and fields:
             message = "Not valid: " + ", ".join(sorted(fields))
         body = error_body(status, message, fields=fields)
-        # Keep Allow on 405 and Retry-After on 429; smorest would drop them (RECIPES §4).
+        # Keep Allow on 405 and Retry-After on 429; smorest would drop them.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if _is_fhir():  # FHIR clients read errors as an OperationOutcome
         from app.fhir.outcome import operation_outcome

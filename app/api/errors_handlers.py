@@ -120,7 +120,7 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/") and not request.path.startswith("/api/v1/docs"):
             response.headers.setdefault("Cache-Control", "no-store")  # health data stays out of caches
         if str(current_app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
-            # Served over HTTPS: browsers must never fall back to plain HTTP (issue 15).
+            # Served over HTTPS: browsers must never fall back to plain HTTP.
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.path.rstrip("/") == "/api/v1/docs" and response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", docs_policy(response.get_data(as_text=True)))

@@ -32,7 +32,7 @@ def _check_staff_ids(center: Center, ids: set[int], field: str) -> None:
 
 
 def _check_reachable(ids: set[int], field: str) -> None:
-    """A roster names only people a page can reach: a phone, and no STOP texted (issue 15)."""
+    """A roster names only people a page can reach: a phone, and no STOP texted."""
     unreachable = sorted(db.session.scalars(select(StaffUser.id).where(
         StaffUser.id.in_(ids), (StaffUser.phone.is_(None)) | (StaffUser.phone == "") | StaffUser.sms_opted_out)))
     if unreachable:
@@ -60,7 +60,7 @@ class Policy(MethodView):
     def put(self, data, center_id):
         """Replace the centre's chains; alerts already open keep the chain they started with."""
         center = load_center_for_staff(center_id)
-        chains = [data["urgent"], data["emergency"]]  # beside them: call_language (issue 17)
+        chains = [data["urgent"], data["emergency"]]  # beside them: call_language
         ids = {t for chain in chains for step in chain["steps"] for t in step["notify"] if isinstance(t, int)}
         _check_staff_ids(center, ids, "steps.notify")
         row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center.id))

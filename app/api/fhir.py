@@ -1,4 +1,4 @@
-"""FHIR R4 export of a patient and the ED hand-off packet of an alert (issue 7 parts 2 and 3)."""
+"""FHIR R4 export of a patient and the ED hand-off packet of an alert."""
 
 from __future__ import annotations
 

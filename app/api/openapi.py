@@ -1,4 +1,4 @@
-"""Finishing the OpenAPI description so that client generators get it right (issue 18).
+"""Finishing the OpenAPI description so that client generators get it right.
 
 flask-smorest and apispec write the description from the views and the marshmallow schemas; a few
 conventions are applied here, once, to the whole document, so that every endpoint and field added

@@ -1,4 +1,4 @@
-"""One pagination style for every list (issue 18): `limit` and `offset` in the query, the items in
+"""One pagination style for every list: `limit` and `offset` in the query, the items in
 the body (a JSON array, as before), and two headers: `X-Total-Count` (items in all) and an RFC 8288
 `Link` with `rel="first"` and, unless this is the last page, `rel="next"`. The description documents
 the headers on every operation that takes `offset` (app/api/openapi.py)."""

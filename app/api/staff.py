@@ -1,4 +1,4 @@
-"""Staff accounts: deactivation by an admin (issue 15)."""
+"""Staff accounts: deactivation by an admin."""
 
 from __future__ import annotations
 

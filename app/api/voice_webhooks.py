@@ -1,4 +1,4 @@
-"""Twilio Voice webhooks for the calls of pages (issue 17), signature-checked exactly like the
+"""Twilio Voice webhooks for the calls of pages, signature-checked exactly like the
 SMS ones: the Gather (the key pressed while the page is read out) and the call status callbacks.
 Both find the call by the unguessable token in their URL; a forged or unknown request changes
 nothing."""

@@ -1,7 +1,7 @@
-"""Twilio webhooks (CONTRACT §4): form-encoded, signed with X-Twilio-Signature.
+"""Twilio webhooks: form-encoded, signed with X-Twilio-Signature.
 
 The signature is checked against PUBLIC_BASE_URL + the path and query Twilio called, because
-behind a proxy `request.url` is not the URL Twilio signed (RECIPES §1).
+behind a proxy `request.url` is not the URL Twilio signed.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""A centre's escalation policy (CONTRACT §3): for `urgent` and `emergency`, ordered steps of
+"""A centre's escalation policy: for `urgent` and `emergency`, ordered steps of
 `{notify: [...], wait_minutes, channels?}` and `repeat`, the number of extra runs of the whole chain.
-`channels` is ["sms"] (the default), ["call"] or ["sms", "call"] (issue 17); the optional
+`channels` is ["sms"] (the default), ["call"] or ["sms", "call"]; the optional
 `call_language` names the Twilio voice language calls speak (else the jurisdiction's).
 
 Targets are staff ids, "on_call" (whoever is on call when the step runs), or a role group of the
@@ -14,7 +14,7 @@ TARGET_WORDS = ("on_call", *ROLE_GROUPS)
 
 # Action levels (docs/clinical-rules.md A1): URGENT re-pages if not acknowledged in 15 min and escalates at
 # 30 min [DESIGN]; EMERGENCY pages at once and moves faster [DESIGN]. A centre without its own
-# policy gets: on-call, then the centre's clinicians, then its admins (CONTRACT §3).
+# policy gets: on-call, then the centre's clinicians, then its admins.
 DEFAULT_URGENT_WAIT_MINUTES = 15
 DEFAULT_EMERGENCY_WAIT_MINUTES = 5
 
@@ -33,7 +33,7 @@ def _chain(wait: int, call_from_step: int) -> dict:
 
 
 def default_policy() -> dict:
-    # Issue 17: a text does not wake a sleeping nurse. An emergency calls and texts from step 1;
+    # A text does not wake a sleeping nurse. An emergency calls and texts from step 1;
     # an urgent alert texts first and calls from step 2, once the text went unanswered.
     return {"urgent": _chain(DEFAULT_URGENT_WAIT_MINUTES, call_from_step=1),
             "emergency": _chain(DEFAULT_EMERGENCY_WAIT_MINUTES, call_from_step=0)}

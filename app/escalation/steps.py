@@ -56,7 +56,7 @@ def next_daytime(now: datetime, tz: str, day_starts: str, day_ends: str) -> date
 
 
 def same_day_decision(now: datetime, tz: str, day_starts: str, day_ends: str) -> Decision:
-    """Same-day alerts page the on-call nurse once, in daytime, and never climb (issue 4)."""
+    """Same-day alerts page the on-call nurse once, in daytime, and never climb."""
     wait_until = next_daytime(now, tz, day_starts, day_ends)
     if wait_until is not None:
         return Decision((), 0, 0, wait_until, "waiting_daytime", "same-day alert waits for daytime")

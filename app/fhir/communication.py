@@ -1,5 +1,5 @@
 """Pages (outbox rows with purpose "page", and "call" for phone calls) as Communications about their
-DetectedIssue; `medium` says which (issue 17)."""
+DetectedIssue; `medium` says which."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """An alert as a DetectedIssue: severity from the level, evidence pointing at the reports'
-Observations and QuestionnaireResponse, and acknowledgement/resolution as mitigations
-(ANCHORS §7)."""
+Observations and QuestionnaireResponse, and acknowledgement/resolution as mitigations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A Flag for the CAR T monitoring window (ANCHORS §7: a banner, with status and period)."""
+"""A Flag for the CAR T monitoring window (a banner, with status and period)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def monitoring_flag(patient: Patient, protocol: Protocol, now: datetime) -> dict
 
 
 def baseline_flag(patient: Patient) -> dict | None:
-    """R20 (issue 13 item 7): a banner when relative rules are off for want of a day-0 baseline."""
+    """R20: a banner when relative rules are off for want of a day-0 baseline."""
     from app.services.baseline import baseline_notice
 
     notice = baseline_notice(patient)

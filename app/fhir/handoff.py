@@ -1,5 +1,5 @@
 """What an emergency department needs on one page, computed once for both the FHIR document
-and the printable HTML so the two can never disagree (issue 7 part 3)."""
+and the printable HTML so the two can never disagree."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ CANT_MEASURE = "can't measure"
 def _report_row(report: Report, fresh: list[str]) -> dict:
     """A flowsheet row: CRS signals (T, HR, BP, SpO2), ICANS signals (ICE, neuro signs), and the
     findings that are new (a persisting fever shows in the values, not as a new line each time)."""
-    cant = set(report.not_measured or ())  # "can't measure" answers read as such (issue 13 item 7)
+    cant = set(report.not_measured or ())  # "can't measure" answers read as such
 
     def blank(name: str) -> str:
         return CANT_MEASURE if name in cant else ""
@@ -127,7 +127,7 @@ def _report_row(report: Report, fresh: list[str]) -> dict:
 def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
     data, who = event.data or {}, names.get(event.staff_id, "care team")
     if event.kind == "escalation":
-        paged, called = data.get("paged"), data.get("called")  # called: phone calls (issue 17)
+        paged, called = data.get("paged"), data.get("called")  # called: phone calls
         parts = ([f"Paged {', '.join(paged)}"] if paged else []) + ([f"called {', '.join(called)}"] if called else [])
         what = " and ".join(parts)
         return f"{what[:1].upper()}{what[1:]} (step {data.get('step')}, round {data.get('round')})" if parts else None

@@ -100,7 +100,7 @@ def _temperature_notes(report: Report) -> list[dict]:
     return notes
 
 
-# Observation key → the report's not_measured name (issue 13 item 7).
+# Observation key → the report's not_measured name.
 NOT_MEASURED_NAME = {"temp": "temperature", "hr": "heart_rate", "rr": "respiratory_rate", "spo2": "spo2",
                      "weight": "weight", "bp": "blood_pressure"}
 

@@ -1,5 +1,5 @@
 """The Questionnaire Vigil publishes for its symptom, neuro and danger-sign answers, and one
-QuestionnaireResponse per report that has any (ANCHORS §7: SDC-style Questionnaire items).
+QuestionnaireResponse per report that has any (SDC-style Questionnaire items).
 
 Items are Vigil's own (PRO-CTCAE item numbering is not confirmed, and fever,
 confusion, handwriting... are not PRO-CTCAE items), coded in the local CodeSystem. The item

@@ -17,7 +17,7 @@ class PatientRecord:
     protocol: Protocol
     reports: list[Report]  # oldest first
     alerts: list[Alert]  # oldest first
-    pages: list[Notification]  # purpose "page" (texts) and "call" (issue 17), oldest first
+    pages: list[Notification]  # purpose "page" (texts) and "call", oldest first
     staff_names: dict[int, str] = field(default_factory=dict)
 
     @property

@@ -11,7 +11,7 @@ from app.models.types import UTCDateTime
 
 
 class EscalationPolicy(db.Model):
-    """A centre's chains for urgent and emergency alerts (CONTRACT §3), as data."""
+    """A centre's chains for urgent and emergency alerts, as data."""
 
     __tablename__ = "escalation_policies"
 

@@ -23,7 +23,7 @@ class InboundMessage(db.Model):
 
 class LoginFailure(db.Model):
     """Failed sign-ins for an email that names no account, counted like an account's own so a
-    lockout does not reveal which emails exist (issue 15). Keyed by an HMAC of the email."""
+    lockout does not reveal which emails exist. Keyed by an HMAC of the email."""
 
     __tablename__ = "login_failures"
 

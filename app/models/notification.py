@@ -11,7 +11,7 @@ from app.models.types import UTCDateTime
 
 # pending -> sending -> sent -> delivered | undelivered | failed; cancelled before sending.
 NOTIFICATION_STATES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "unconfirmed", "cancelled",
-                       # a call (issue 17): a person picked up; or no answer, busy or voicemail
+                       # a call: a person picked up; or no answer, busy or voicemail
                        "answered", "unanswered")
 CHANNELS = ("sms", "push", "call")
 
@@ -35,7 +35,7 @@ class Notification(db.Model):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     to_phone: Mapped[str] = mapped_column(String(20))
-    # How it goes (issue 17): sms; push to the patient's app (falls back to sms, and then says
+    # How it goes: sms; push to the patient's app (falls back to sms, and then says
     # sms); call (a voice call of a page). Set when queued, corrected to what was really used.
     channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
     body: Mapped[str] = mapped_column(Text)

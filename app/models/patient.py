@@ -51,7 +51,7 @@ class Patient(db.Model):
     # Day-0 baseline values (R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.
     baseline: Mapped[dict] = mapped_column(JSON, default=dict)
     sms_opted_out: Mapped[bool] = mapped_column(default=False)  # the patient's own phone replied STOP
-    # The caregiver's phone replied STOP: only their texts stop; the patient's go on (issue 15).
+    # The caregiver's phone replied STOP: only their texts stop; the patient's go on.
     caregiver_sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Check-ins exist as rows up to here (a rolling horizon, not months of rows).
     schedule_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -76,7 +76,7 @@ class EnrollmentCode(db.Model):
     """A one-time code a patient's phone trades for a token.
 
     The code reads `LOOKUP-SECRET`: the lookup part finds the row, so wrong secrets can be counted
-    against it and the row locks after too many (issue 2); only a hash of the secret is stored.
+    against it and the row locks after too many; only a hash of the secret is stored.
     """
 
     __tablename__ = "enrollment_codes"

@@ -15,7 +15,7 @@ class Protocol(db.Model):
 
     `family` groups the versions ("us-cd19"); `content` holds restrictions, phases and thresholds.
     A row without a centre is a shipped template: read-only, shared by every centre. A centre's
-    own versions (`center_id`) are seen, used and made default by that centre only (issue 15).
+    own versions (`center_id`) are seen, used and made default by that centre only.
     """
 
     __tablename__ = "protocols"

@@ -48,7 +48,7 @@ class Report(db.Model):
     signs: Mapped[dict] = mapped_column(JSON, default=dict)
     ice_score: Mapped[int | None] = mapped_column()
     antipyretic_in_last_6h: Mapped[bool] = mapped_column(default=False)
-    # Vitals answered "can't measure" (issue 13 item 7), names from app.rules.types.NOT_MEASURABLE;
+    # Vitals answered "can't measure", names from app.rules.types.NOT_MEASURABLE;
     # a vital not in it and without a value was simply not asked or not answered.
     not_measured: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     note: Mapped[str | None] = mapped_column(Text)

@@ -22,12 +22,12 @@ class StaffUser(db.Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16))
     # An admin with a centre administers that centre only; an admin without one is a platform
-    # administrator: every centre, each of their reads audited as a platform read (issue 15).
+    # administrator: every centre, each of their reads audited as a platform read.
     center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164, for pages and ACK
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    # Set when deactivated: tokens, sessions and SMS ACK stop, rosters forget them (issue 15).
+    # Set when deactivated: tokens, sessions and SMS ACK stop, rosters forget them.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Replied STOP: Twilio will refuse sends to this phone until START.
     sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -50,5 +50,5 @@ class StaffUser(db.Model):
         return self.role == "admin" and self.center_id is None
 
     def can_see_center(self, center_id: int | None) -> bool:
-        # A platform administrator oversees every centre; everyone else only their own (issue 15).
+        # A platform administrator oversees every centre; everyone else only their own.
         return self.is_platform_admin or (center_id is not None and self.center_id == center_id)

@@ -11,7 +11,7 @@ class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC timestamps on every backend.
 
     SQLite drops tzinfo, so values come back naive; we store UTC and re-attach it on the way out
-    (RECIPES §4). Naive values going in are refused: they are bugs that would shift times silently.
+   . Naive values going in are refused: they are bugs that would shift times silently.
     """
 
     impl = DateTime(timezone=True)

@@ -32,7 +32,7 @@ BACKENDS = ("log", "twilio")
 
 
 def build_sender(config: Mapping[str, Any]) -> SmsSender:
-    """Build the sender named by SMS_BACKEND (CONTRACT §2).
+    """Build the sender named by SMS_BACKEND.
 
     Without SMS_BACKEND, Twilio is chosen when its credentials and a sender are all set,
     else the log backend. Empty strings count as unset (as an empty env var does).

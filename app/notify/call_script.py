@@ -1,4 +1,4 @@
-"""What a page's phone call says (issue 17), in the centre's call language.
+"""What a page's phone call says, in the centre's call language.
 
 Minimum necessary, as in a paged text: initials (or the MRN's last digits when a deployment
 turns initials off), day after infusion, level and the top finding, in words a text-to-speech

@@ -1,6 +1,6 @@
 """The text of pages and notices sent to the care team (English, GSM-7, at most 2 segments).
 
-Minimum necessary health information (issue 4): initials and the last 4 of the MRN (initials can
+Minimum necessary health information: initials and the last 4 of the MRN (initials can
 be turned off per deployment), day after infusion, level, the top findings with numbers, the ACK
 code and a link. The ACK code and link are never cut; findings are shortened to fit.
 """

@@ -46,7 +46,7 @@ class BaseUrlHttpClient(TwilioHttpClient):
         super().__init__(**kwargs)
         self.api_base_url = api_base_url.rstrip("/")
         self._rewrite = self.api_base_url.lower() != DEFAULT_API_BASE_URL
-        # Several sender threads share this client (issue 16): each keeps its own last answer,
+        # Several sender threads share this client: each keeps its own last answer,
         # whose Retry-After a 429 needs after the SDK has turned it into an exception.
         self._local = threading.local()
         if self.session is not None:  # one pooled connection per sender thread, not 10 for all

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from app.notify.base import SendResult, TransientSendError, check_outgoing
 from app.notify.twilio_sms import DEFAULT_API_BASE_URL, BaseUrlHttpClient, to_send_error
 
-# Every state change comes back, so a placed call is known within seconds (issue 17: a call is
+# Every state change comes back, so a placed call is known within seconds (a call is
 # never placed twice for one step) and a final one moves the chain on at once.
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 RING_SECONDS = 30  # then Twilio reports no-answer; a phone's own voicemail usually answers after ~25 s

@@ -1,4 +1,4 @@
-"""Voice calls of pages (issue 17): the seam, a log backend for development, and the choice of
+"""Voice calls of pages: the seam, a log backend for development, and the choice of
 backend. The Twilio caller lives in app.notify.twilio_voice; importing this module never imports
 the SDK.
 

@@ -73,7 +73,7 @@ MISSED_LEVELS = ("routine", "same_day", "urgent", "emergency")  # action levels 
 RESTRICTION_KEYS = ("stay_near_center_days", "no_driving_days", "caregiver_days", "monitoring_days")
 
 DEFAULT_CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
-DEFAULT_PAGING = {"confirm_minutes": 10}  # issue 4: no final status after 10 minutes = not reached
+DEFAULT_PAGING = {"confirm_minutes": 10}  # No final status after 10 minutes = not reached
 MAX_DAY = 3650  # ten years: a day counter beyond that is a typo
 
 

@@ -43,11 +43,11 @@ AUCATZYL_RESTRICTIONS = _restrictions(near=28, driving=56, caregiver=28, monitor
 # Waking hours [DESIGN] (S1): vitals are asked "while awake"; 07:00–22:00 leaves the 20:00 check-in
 # its whole two-hour window before bedtime.
 WAKING_HOURS = {"start": "07:00", "end": "22:00"}
-# Ladder [DESIGN], R12 and issue 5: a reminder at the due time, then patient and
+# Ladder [DESIGN], R12: a reminder at the due time, then patient and
 # caregiver after a 60-minute grace; unanswered 60 minutes after that (120 min) the check-in is
 # missed and the team is alerted.
 CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
-# Issue 4 / action levels (A1): a page with no final status after 10 min is "not reached".
+# A page with no final status after 10 min is "not reached".
 PAGING = {"confirm_minutes": 10}
 
 # ---- what a check-in asks ---------------------------------------------------------------------

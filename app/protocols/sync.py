@@ -5,7 +5,7 @@ migration must keep working when the model later grows columns. Idempotent: a fa
 first version, or a new version when the shipped content changed; stored versions are never edited.
 
 Shipped versions have no author (`created_by_id` is null) and no centre: they are the templates
-every centre shares (issue 15). A new shipped version becomes the family's template default only
+every centre shares. A new shipped version becomes the family's template default only
 while that default is a shipped one: a shared version staff made before protocols belonged to
 centres, and was the default then, is not displaced by a deploy. Centres' own versions and
 defaults are never touched here.

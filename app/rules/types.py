@@ -151,7 +151,7 @@ class ReportInput:
     neuro: Neuro = field(default_factory=Neuro)
     signs: Signs = field(default_factory=Signs)
     antipyretic_in_last_6h: bool = False
-    # Vitals answered "can't measure" (issue 13 item 7), distinct from not asked: a name from
+    # Vitals answered "can't measure", distinct from not asked: a name from
     # NOT_MEASURABLE. Such a vital has no value; R12 counts a missing temperature either way.
     not_measured: frozenset[str] = frozenset()
 

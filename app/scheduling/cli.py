@@ -1,4 +1,4 @@
-"""`flask --app wsgi scheduler run|tick` (CONTRACT §1): one code path for both."""
+"""`flask --app wsgi scheduler run|tick`: one code path for both."""
 
 from __future__ import annotations
 

@@ -99,7 +99,7 @@ def dispatch(now: datetime) -> str:
     from flask import current_app
 
     if current_app.extensions.get(CONCURRENT_SENDER):
-        # The clock's concurrent sender (issue 16) sends everything, at the account's rate: a
+        # The clock's concurrent sender sends everything, at the account's rate: a
         # tick sending on its own as well would exceed the rate and hold up the next sweeps.
         return "sent by the concurrent sender"
     return str(outbox.dispatch_due(now))

@@ -2,7 +2,7 @@
 dispatcher thread that sends pages as soon as they are queued.
 
 APScheduler never holds the schedule itself: the database does (ARCHITECTURE principle 1). One
-interval job runs a tick; coalesce/max_instances/misfire grace are set explicitly (RECIPES §2).
+interval job runs a tick; coalesce/max_instances/misfire grace are set explicitly.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ BUSY_POLL_SECONDS = 0.05  # while messages are in hand, how soon a page queued m
 
 def dispatch_loop(app: Flask, stop: threading.Event) -> None:
     """Send due messages, then wait for a wake-up; until told to stop. With SMS_CONCURRENCY > 1
-    (the default) the sends go through the concurrent, rate-limited sender (issue 16)."""
+    (the default) the sends go through the concurrent, rate-limited sender."""
     if int(app.config.get("SMS_CONCURRENCY", 25)) > 1:
         concurrent_dispatch_loop(app, stop)
         return

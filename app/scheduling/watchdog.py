@@ -16,7 +16,7 @@ from app.services.escalation import advance, centre_admins
 
 log = logging.getLogger("vigil.watchdog")
 
-OVERDUE = timedelta(minutes=2)  # issue 4: a step overdue by more than 2 minutes is a fault
+OVERDUE = timedelta(minutes=2)  # A step overdue by more than 2 minutes is a fault
 STUCK_PAGE = timedelta(minutes=10)
 
 
@@ -42,7 +42,7 @@ def _broken() -> tuple[ColumnElement[bool], ...]:
 
 
 def _stuck(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    # Calls of pages too (issue 17): a voice outage must reach the admins like an SMS one.
+    # Calls of pages too: a voice outage must reach the admins like an SMS one.
     return (Notification.purpose.in_(("page", "call")), Notification.state.in_(UNSENT),
             Notification.created_at < now - STUCK_PAGE)
 

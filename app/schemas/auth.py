@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.models.staff import ROLES
-from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, OneOf, StrictSchema
 
 
 class LoginSchema(StrictSchema):
@@ -32,7 +32,3 @@ class LoginResultSchema(StrictSchema):
 
 class LogoutResultSchema(StrictSchema):
     revoked = fields.Boolean()
-
-
-class UserIdSchema(StrictSchema):
-    id = Id()

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import phonenumbers
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
-MAX_INT = 2**31 - 1  # bound every integer: SQLite overflows past 2^63 (RECIPES §4)
+MAX_INT = 2**31 - 1  # bound every integer: SQLite overflows past 2^63
 # No number any field takes comes near this; a longer one would overflow a float (a 500) or a
-# column. JSON numbers this long are refused by name before any field sees them (issue 15).
+# column. JSON numbers this long are refused by name before any field sees them.
 MAX_ABS_NUMBER = 10**15
 UNSTORABLE = "Contains a character that cannot be stored (a NUL or a lone surrogate)."
 TOO_LARGE = "Number too large."

@@ -31,7 +31,7 @@ def _distinct(values: list) -> None:
 class StepSchema(StrictSchema):
     notify = fields.List(Target(), required=True, validate=validate.Length(min=1, max=20))
     wait_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=240))
-    # How the step reaches people (issue 17); without it, by SMS. Stored only when given.
+    # How the step reaches people; without it, by SMS. Stored only when given.
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
                            validate=[validate.Length(min=1, max=2), _distinct],
                            metadata={"description": 'How the step reaches people: "sms", "call" (a phone call that '
@@ -59,7 +59,7 @@ class PolicyOutSchema(Schema):
 
 class RosterEntrySchema(StrictSchema):
     staff_id = Id(required=True)
-    # ISO times; without an offset they are the centre's local time (issue 4).
+    # ISO times; without an offset they are the centre's local time.
     starts_at = DateTime(required=True)
     ends_at = DateTime(allow_none=True)
 

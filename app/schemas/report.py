@@ -1,6 +1,6 @@
-"""The report body (CONTRACT §3) and what the API answers.
+"""The report body and what the API answers.
 
-Plausible human ranges (issue 3): values outside what a human body can show are typing or
+Plausible human ranges: values outside what a human body can show are typing or
 device errors, refused with the field named so the patient can correct them.
 """
 

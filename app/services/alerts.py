@@ -42,7 +42,7 @@ ACK_CODE_DIGITS = (4, 4, 4, 4, 5, 5, 6, 6, 8)
 
 def _pick_ack_code(is_taken: Callable[[str], bool]) -> str:
     """A short code, unique among every centre's active alerts, to text back ("ACK 4821"): a
-    code then names one alert, whoever texts it (issue 15: a platform administrator's ACK took
+    code then names one alert, whoever texts it (a platform administrator's ACK took
     another centre's alert with the same code). Four digits while there is room; thousands of
     open alerts get longer codes."""
     for digits in ACK_CODE_DIGITS:

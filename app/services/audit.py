@@ -14,7 +14,7 @@ def record(action: str, *, patient_id: int | None = None, target_type: str | Non
            target_id: int | None = None, details: dict | None = None) -> None:
     actor = g.get("actor") if has_request_context() else None
     # A plain INSERT in the caller's transaction: nothing reads the row back, and every report
-    # writes one, so the ORM's object bookkeeping would be pure cost (issue 9, ingest).
+    # writes one, so the ORM's object bookkeeping would be pure cost.
     db.session.execute(insert(AuditEvent.__table__).values(
         actor_type=actor.audit_type if actor else ("anonymous" if has_request_context() else "system"),
         actor_id=actor.id if actor else None,
@@ -30,7 +30,7 @@ def record(action: str, *, patient_id: int | None = None, target_type: str | Non
 
 def platform_read() -> None:
     """A platform administrator (an admin without a centre) read something: every such read may
-    cross centres, so each is its own audit event, whatever the page or endpoint (issue 15)."""
+    cross centres, so each is its own audit event, whatever the page or endpoint."""
     record("platform_admin.read", details={"endpoint": request.endpoint, "path": request.path})
     db.session.commit()
 

@@ -1,5 +1,5 @@
-"""R20: which relative rules are off for want of a day-0 baseline (issue 13 item 7;
-docs/clinical-rules.md "R20 baselines").
+"""R20: which relative rules are off for want of a day-0 baseline (docs/clinical-rules.md,
+"R20 baselines").
 
 A relative rule compares a reading with the patient's own day-0 value. Without that value the
 rule cannot fire, and the team must know it: the patient page, every alert, the hand-off and

@@ -1,4 +1,4 @@
-"""What happens on the line of a page's phone call (issue 17): Twilio's call status callbacks
+"""What happens on the line of a page's phone call: Twilio's call status callbacks
 and the keypress gathered while the page is read out.
 
 A call counts as reaching someone only when a person answered (AnsweredBy is not a machine);

@@ -1,4 +1,4 @@
-"""Signed check-in links for patients without the app (issue 6).
+"""Signed check-in links for patients without the app.
 
 The reminder SMS carries `PUBLIC_BASE_URL/c/<token>`: no password, so the token itself is the
 credential. It names one check-in and its patient, is signed with SECRET_KEY (a changed byte

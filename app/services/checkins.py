@@ -3,7 +3,7 @@
 Only a rolling horizon of check-ins exists as rows (HORIZON ahead), so the table stays small;
 the schedule sweep extends patients whose horizon runs short, and the ladder sweep reads only
 check-ins whose next action is due (index on state, next_action_at): both grow with what is
-due, not with the number of patients (issue 5).
+due, not with the number of patients.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def schedule_sweep(now: datetime, limit: int = 500) -> int:
 
 # ---- completing ----------------------------------------------------------------------------
 
-# Built once: a report looks for its check-in on every request (issue 9, ingest).
+# Built once: a report looks for its check-in on every request.
 _CANDIDATES = select(CheckIn).where(
     CheckIn.patient_id == bindparam("patient_id"), CheckIn.state.in_(("pending", "missed")),
     CheckIn.due_at <= bindparam("due_by", type_=CheckIn.due_at.type),
@@ -257,7 +257,7 @@ def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0
         _preload_reminders(batch, patients)
         misses: list[AlertRequest] = []
         # The reminders (the 08:00 wave: thousands due the same minute) are collected as rows and
-        # written by one executemany when the block ends (issue 16); nothing here reads them back.
+        # written by one executemany when the block ends; nothing here reads them back.
         with db.session.no_autoflush, bulk.buffered():
             for check_in in batch:
                 while check_in.state == "pending" and check_in.next_action_at is not None \

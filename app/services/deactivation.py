@@ -1,4 +1,4 @@
-"""Deactivating a staff member (issue 15): a person who left must stop being able to act, and
+"""Deactivating a staff member: a person who left must stop being able to act, and
 must stop being someone the chain counts on.
 
 In one transaction: the account is marked inactive (their next API call, web page or `ACK` by

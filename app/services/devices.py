@@ -1,4 +1,4 @@
-"""The patient's app as a push target (issue 17): registered on sign-in, dropped on sign-out,
+"""The patient's app as a push target: registered on sign-in, dropped on sign-out,
 re-enrollment, token revocation, or when FCM says the token is gone. Without a device every
 message goes by SMS as before."""
 

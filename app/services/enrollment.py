@@ -1,4 +1,4 @@
-"""One-time enrollment codes that a patient's phone trades for a bearer token (issue 2).
+"""One-time enrollment codes that a patient's phone trades for a bearer token.
 
 A code reads `LOOKUP-SECRET`. The lookup part finds the row so that wrong secrets count against
 that enrollment: after five wrong tries in a row it is locked, even for the right secret, and the

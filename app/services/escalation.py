@@ -341,14 +341,14 @@ def stop_for_resolve(alert: Alert, now: datetime) -> None:
 
 def page_not_reached(notification: Notification, now: datetime) -> None:
     """A page failed, bounced or went unconfirmed. When no one of the current step was reached,
-    the chain's next step runs now instead of after the wait (ARCHITECTURE §5)."""
+    the chain's next step runs now instead of after the wait."""
     if notification.purpose not in PAGING_PURPOSES or notification.alert_id is None:
         return
     alert = db.session.get(Alert, notification.alert_id)
     if alert.status != "open" or alert.escalation_state != "running":
         return
     # A call that is not answered (no answer, busy, voicemail, failed) moves the chain on as soon
-    # as every call of the step is: a text that was delivered does not wake anyone (issue 17).
+    # as every call of the step is: a text that was delivered does not wake anyone.
     # A text that failed moves it on when nothing else of the step reached anyone, as before.
     purposes = ("call",) if notification.purpose == "call" else PAGING_PURPOSES
     current = db.session.scalars(select(Notification).where(
@@ -359,7 +359,7 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
         advance(alert.id, alert.fence, now)
 
 
-DEFAULT_CONFIRM_MINUTES = 10  # issue 4: no final status after 10 minutes counts as not reached
+DEFAULT_CONFIRM_MINUTES = 10  # No final status after 10 minutes counts as not reached
 
 
 def confirm_minutes(alert_id: int | None) -> int:

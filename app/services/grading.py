@@ -45,7 +45,7 @@ VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "
 @lru_cache(maxsize=256)
 def _thresholds_for(protocol_id: int, frozen_overrides: tuple) -> Thresholds:
     # Protocol versions are immutable, so their parsed thresholds can be cached by id. A version
-    # stored before a setting got its safe direction is graded at the safe value (issue 13 item 6).
+    # stored before a setting got its safe direction is graded at the safe value.
     return Thresholds.for_grading(dict(frozen_overrides))
 
 
@@ -56,7 +56,7 @@ def thresholds_of(protocol: Protocol) -> Thresholds:
 
 def history_window(thresholds: Thresholds, product: str) -> timedelta:
     """How far back this patient's rules look: hours for most, R14's days only for Carvykti.
-    Reading less history is most of what keeps grading cheap (issue 9)."""
+    Reading less history is most of what keeps grading cheap."""
     window = max(timedelta(hours=thresholds.dizziness_lookback_hours),
                  timedelta(minutes=max(thresholds.low_grade_recheck_window_minutes,
                                        thresholds.tachycardia_repeat_window_minutes,
@@ -103,14 +103,14 @@ def _history_and_retry_statement():
     return union_all(select(recent), stored)
 
 
-# Built once: constructing a statement costs more Python than running a cached one (issue 9).
+# Built once: constructing a statement costs more Python than running a cached one.
 _HISTORY_AND_RETRY = _history_and_retry_statement()
 
 
 def history_and_retry(patient_id: int, before: datetime, window: timedelta, client_id: str) -> tuple[list, int | None]:
     """The rows `recent_inputs` reads, for a report not stored yet, and, in the same statement,
     the id of the patient's report already stored under `client_id` (a retry) if there is one
-    (issue 9: the idempotency check was a statement of its own). The rows go to `grade`."""
+    (the idempotency check was a statement of its own). The rows go to `grade`."""
     rows = db.session.execute(_HISTORY_AND_RETRY, {"patient_id": patient_id, "before": before,
                                                    "since": before - window, "client_id": client_id}).all()
     retry_of = next((row.id for row in rows if row.retry_of), None)

@@ -1,4 +1,4 @@
-"""The days restrictions end: the patient is told on the day (issue 5 point 7). At the end of the
+"""The days restrictions end: the patient is told on the day. At the end of the
 monitoring window the patient moves on to the protocol's later phases; when the last phase ends
 (or the window does, for a protocol with no later phase) the patient is told and completed."""
 

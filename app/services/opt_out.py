@@ -1,4 +1,4 @@
-"""Opt-outs, per phone (issue 15): who said STOP (or whom Twilio refuses to text, error 21610)
+"""Opt-outs, per phone: who said STOP (or whom Twilio refuses to text, error 21610)
 stops getting texts, and whoever depends on that phone is told.
 
 - A patient: an alert, since the team has lost the patient's channel.

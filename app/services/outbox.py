@@ -4,7 +4,7 @@ Claims are compare-and-set (`UPDATE ... WHERE state = 'pending'`, with `FOR UPDA
 on PostgreSQL) under a lease, so several dispatchers never send one row at once, and a
 dispatcher killed between claim and send loses nothing: the lease expires and the row is
 claimed again. Every attempt is recorded. Transient failures retry with exponential backoff and
-jitter; permanent ones stop the message and tell the escalation (ARCHITECTURE §2).
+jitter; permanent ones stop the message and tell the escalation.
 """
 
 from __future__ import annotations
@@ -401,7 +401,7 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
     """Twilio refused for load (429): the request was not processed. The message goes back to
     pending when Twilio said to retry (Retry-After; without one, the usual exponential backoff)
     and never gives up on a 429, whatever its attempts: a storm of 429s slows the wave down, it
-    never drops a reminder (issue 16)."""
+    never drops a reminder."""
     row = db.session.get(Notification, notification_id)
     wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(row.attempts)
     code = str(exc.code) if exc.code is not None else "20429"
@@ -415,7 +415,7 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
     return "throttled"
 
 
-# Twilio's message states in order; a callback never moves a message backwards (RECIPES §1).
+# Twilio's message states in order; a callback never moves a message backwards.
 STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
                 "undelivered": 4, "failed": 4, "read": 5}
 FINAL_FAILURES = ("undelivered", "failed")
@@ -444,7 +444,7 @@ def apply_status(row: Notification, status: str, error_code: str | None, now: da
 
 
 def _unsubscribed_if_21610(row: Notification, now: datetime) -> None:
-    """Twilio refused the number because it opted out: as good as hearing its STOP (issue 15)."""
+    """Twilio refused the number because it opted out: as good as hearing its STOP."""
     from app.services.opt_out import UNSUBSCRIBED, recipient_unsubscribed
 
     if row.error_code == UNSUBSCRIBED:

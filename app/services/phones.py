@@ -1,4 +1,4 @@
-"""One phone, one active patient (issue 15): an inbound SMS must name exactly one patient, so no
+"""One phone, one active patient: an inbound SMS must name exactly one patient, so no
 two active patients (in any centre) share a phone, and a patient's phone is nobody else's
 caregiver phone. A caregiver may look after two patients; their replies are matched to the
 conversation Vigil opened, never to "the newest patient with this number"."""

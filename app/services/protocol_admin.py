@@ -1,5 +1,5 @@
 """Clinicians adjust protocols: new versions (validated, immutable once stored) and dry-runs
-that replay stored reports through a proposed version before anyone adopts it (issue 5)."""
+that replay stored reports through a proposed version before anyone adopts it."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A protocol version is a shipped template (`center_id` null: read-only, every centre's) or one
 centre's own version. Staff see templates and their own centre's versions; a platform
 administrator sees every centre's. A patient is put only on a template or a version of their own
-centre; the default for a product is the centre's own choice, else the shipped default (issue 15).
+centre; the default for a product is the centre's own choice, else the shipped default.
 """
 
 from __future__ import annotations
@@ -13,12 +13,6 @@ from sqlalchemy import case, or_, select
 from app.extensions import db
 from app.models import Protocol, StaffUser
 from app.protocols.sync import sync_shipped_protocols
-
-
-def latest_version(family: str) -> Protocol | None:
-    return db.session.scalar(
-        select(Protocol).where(Protocol.family == family).order_by(Protocol.version.desc()).limit(1)
-    )
 
 
 def sync_default_protocols() -> list[str]:

@@ -160,7 +160,7 @@ def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Prot
                                 history: list) -> tuple[Assessment, bool]:
     try:
         return grade(patient, report, protocol, history=history), True
-    except Exception:  # noqa: BLE001 - any grading failure must reach a human (ARCHITECTURE §5)
+    except Exception:  # noqa: BLE001 - any grading failure must reach a human
         log.exception("grading failed for a report of patient %s", patient.id)
         finding = Finding(rule="grading_failed", level=Level.URGENT,
                           summary="Report could not be graded automatically; a clinician must review it")
@@ -203,7 +203,7 @@ _INSERT_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
 
 def _insert(report: Report) -> None:
     """Write the new report in one INSERT and make it a persistent object, as `add` and `flush`
-    would, without the unit of work's cost for one row (issue 9). Every column is given,
+    would, without the unit of work's cost for one row. Every column is given,
     defaults included, so the object holds exactly what the row holds and loads nothing later."""
     values = {}
     for column in _REPORTS.columns:

@@ -1,4 +1,4 @@
-"""The clock's concurrent sender (issue 16): N threads hand claimed messages to Twilio under an
+"""The clock's concurrent sender: N threads hand claimed messages to Twilio under an
 account rate, pages first, slowing down when Twilio answers 429.
 
 Claims and leases are the outbox's (`outbox.claim_due`'s pieces, `outbox.send_claimed`): this

@@ -1,4 +1,4 @@
-"""SMS check-in conversations (issue 7): the questions one at a time in the patient's language,
+"""SMS check-in conversations: the questions one at a time in the patient's language,
 lenient parsing, one re-ask, and the answers recorded as one report through the same service and
 rules as the app. An urgent finding ends the questions at once: the patient gets the instruction
 and the team is paged, without waiting for the rest.
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CheckIn, Patient, Report, SmsConversation
+from app.models import CheckIn, Patient, SmsConversation
 from app.rules import Level
 from app.services import outbox
 from app.services.grading import grade
@@ -197,7 +197,3 @@ def timeout_sweep(now: datetime) -> int:
     for conversation in expired:
         finish_timed_out(conversation, now)
     return len(expired)
-
-
-def stored_report(conversation: SmsConversation) -> Report | None:
-    return db.session.get(Report, conversation.report_id) if conversation.report_id else None

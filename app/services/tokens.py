@@ -46,7 +46,7 @@ def find_live_token(raw: str) -> ApiToken | None:
 
 
 # The token with whoever holds it, in one statement: a patient comes with the centre and protocol
-# every patient request needs (issue 9: authentication was two queries before the work began).
+# every patient request needs (authentication was two queries before the work began).
 _WITH_HOLDER = (select(ApiToken, Patient, StaffUser)
                 .outerjoin(Patient, ApiToken.patient_id == Patient.id)
                 .outerjoin(StaffUser, ApiToken.staff_id == StaffUser.id)

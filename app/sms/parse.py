@@ -1,4 +1,4 @@
-"""Lenient parsing of SMS replies (issue 7): "37,2", "99.1F", "120/80", "si"/"sí"/"yes".
+"""Lenient parsing of SMS replies: "37,2", "99.1F", "120/80", "si"/"sí"/"yes".
 
 Pure functions; each returns the parsed value, or None when the reply is not understood. Values
 outside what a human body can show count as not understood, so the question is asked again.
@@ -39,7 +39,7 @@ def is_skip(text: str) -> bool:
     return _plain(text) in SKIP_WORDS
 
 
-# "Can't measure" for a measurement question (issue 13 item 7): no device, or it failed. Kept apart
+# "Can't measure" for a measurement question: no device, or it failed. Kept apart
 # from SKIP (declined or not now) so the team sees the difference.
 CANT_MEASURE_WORDS = {"no", "n", "no tengo", "cant", "can't", "cannot", "can not", "cant measure",
                       "can't measure", "no puedo", "no se puede", "no lo tengo", "none", "ninguno"}

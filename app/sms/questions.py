@@ -1,5 +1,5 @@
 """The SMS check-in's questions, in the order asked, and how each answer maps onto the report
-body the app would send (CONTRACT §3), so an SMS check-in and an app check-in grade the same.
+body the app would send, so an SMS check-in and an app check-in grade the same.
 
 Texts are marked for Babel (catalogs in app/translations) and rendered in the patient's language.
 """

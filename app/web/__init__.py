@@ -1,4 +1,4 @@
-"""Care-team web pages and the patients' check-in page (issue 6).
+"""Care-team web pages and the patients' check-in page.
 
 Server-rendered (Jinja) and self-contained: every script, style and the chart library are served
 from app/web/static, so the pages work with no internet. The JSON API keeps its bearer tokens;

@@ -21,7 +21,7 @@ class TimelineEntry:
     who: str
     delivery: str = ""
     delivery_state: str = ""  # for styling: delivered, failed, pending...
-    channel: str = ""  # issue 17: which channel (SMS, phone call, app push)
+    channel: str = ""  # Which channel (SMS, phone call, app push)
     reached_at: datetime | None = None  # when it reached the person (delivered, or a call answered)
 
 

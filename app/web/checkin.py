@@ -1,4 +1,4 @@
-"""The patient's check-in page (issue 6 item 6), opened from the signed link in the reminder SMS.
+"""The patient's check-in page, opened from the signed link in the reminder SMS.
 
 No password: the signed token is the key, and it expires with the check-in's window. The page
 speaks the patient's language (flask_babel.force_locale), asks the check-in's questions, and
@@ -146,7 +146,7 @@ def submit(token: str):
     if stored is not None:  # the same form sent twice (a double tap, a reload): show what was recorded
         return _result(check_in, result_body(stored))
     # A different form after the check-in was completed (the caregiver's, opened before the
-    # patient sent theirs) is a report of its own: stored and graded, never dropped (issue 15).
+    # patient sent theirs) is a report of its own: stored and graded, never dropped.
     raw, problems = report_body(form, questions_for(check_in.asks), client_id=form.get("client_id") or "",
                                 recorded_at=utcnow().isoformat(), check_in_id=check_in.id)
     try:

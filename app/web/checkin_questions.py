@@ -81,7 +81,7 @@ VITAL_LABELS = {
     "weight_kg": N_("Weight (kg)"),
 }
 
-# The "can't measure" box after each measurement (issue 13 item 7): field after which it shows →
+# The "can't measure" box after each measurement: field after which it shows →
 # the not_measured name it answers (ReportSchema). Blood pressure is one box for both numbers.
 CANT_MEASURE_AFTER = {"temperature": "temperature", "heart_rate": "heart_rate", "diastolic_bp": "blood_pressure",
                       "spo2": "spo2", "weight_kg": "weight"}

@@ -1,4 +1,4 @@
-"""Which channel reached whom, and when, for one patient (issue 17): the messages to the patient
+"""Which channel reached whom, and when, for one patient: the messages to the patient
 and their caregiver, and the pages and calls about the patient's alerts, newest first."""
 
 from __future__ import annotations

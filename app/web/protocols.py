@@ -28,7 +28,7 @@ from app.web.session import current_staff, staff_required
 
 
 def load_protocol(protocol_id: int) -> Protocol:
-    """A shipped template or a version of the caller's centre; another centre's is a 404 (issue 15)."""
+    """A shipped template or a version of the caller's centre; another centre's is a 404."""
     protocol = db.session.get(Protocol, protocol_id)
     if not staff_may_see(current_staff(), protocol):
         raise ApiError(404, "There is no such protocol.")

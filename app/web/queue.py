@@ -55,7 +55,7 @@ def ack(alert_id: int):
         audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
         db.session.commit()
         flash(f"Alert {alert.id} acknowledged: the escalation has stopped.", "success")
-    else:  # a second acknowledgement changes nothing: say who took it, and audit the no-op (issue 15)
+    else:  # a second acknowledgement changes nothing: say who took it, and audit the no-op
         first = db.session.get(StaffUser, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
         audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
                      details={"no_op": True, "via": "web", "acknowledged_by_id": alert.acknowledged_by_id})

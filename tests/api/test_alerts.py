@@ -1,4 +1,4 @@
-"""The alert queue, one alert, acknowledge and resolve (issue 3 point 6)."""
+"""The alert queue, one alert, acknowledge and resolve."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Staff login, patient enrollment codes, token expiry and revocation (issue 2 point 3)."""
+"""Staff login, patient enrollment codes, token expiry and revocation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 13: each class of report the clinical review found graded below its level, posted through
+"""Each class of report the clinical review found graded below its level, posted through
 POST /me/reports with the values just inside and just outside each boundary (docs/clinical-rules.md).
 
 The check-in page and SMS channels of the same classes are in tests/web/test_checkin_clinical.py

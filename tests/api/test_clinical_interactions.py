@@ -1,4 +1,4 @@
-"""Issue 13: the two halves of the work together, as a clinical reviewer posts them. A late report
+"""The two halves of the work together, as a clinical reviewer posts them. A late report
 (L1) with "can't measure" answers (R12), the R12 gap of a late report, and the new neuro items
 (headache, the side of a weak limb, trouble understanding, hallucinations) inside a check-in whose
 vitals could not be measured (docs/clinical-rules.md L1, R9, R11, R12)."""

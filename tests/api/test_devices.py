@@ -1,4 +1,4 @@
-"""PUT/DELETE /api/v1/me/device: the app registers where pushes reach it (issue 17)."""
+"""PUT/DELETE /api/v1/me/device: the app registers where pushes reach it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One error shape for every 4xx (issue 2 point 6)."""
+"""One error shape for every 4xx."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PUT /centers/{id}/escalation-policy and /on-call (issue 4 point 1)."""
+"""PUT /centers/{id}/escalation-policy and /on-call."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Missing data is a finding (issue 13 item 7): "can't measure" answers and R12 through the API."""
+"""Missing data is a finding: "can't measure" answers and R12 through the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The API description and its offline docs page (issue 2 point 5)."""
+"""The API description and its offline docs page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The description's conventions for client generators (issue 18 point 1), checked on the served
+"""The description's conventions for client generators, checked on the served
 JSON for every operation and schema, so endpoints and fields added later are held to them too."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One pagination style on every list (issue 18): limit/offset, X-Total-Count, Link rel=next."""
+"""One pagination style on every list: limit/offset, X-Total-Count, Link rel=next."""
 
 from __future__ import annotations
 

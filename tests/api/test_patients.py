@@ -1,4 +1,4 @@
-"""Enrolling patients: validation, restriction dates, centre scoping (issue 2 points 2-4)."""
+"""Enrolling patients: validation, restriction dates, centre scoping."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_staff_of_another_centre_get_404_for_a_patient(client, login, make_cente
 
 def test_platform_admins_see_every_centre_and_centre_admins_only_theirs(client, login, make_center, make_staff,
                                                                          make_patient):
-    # Issue 15 changes this: an admin with a centre is that centre's admin only.
+    # An admin with a centre is that centre's admin only.
     patient = make_patient(make_center())
     centre_admin = login(make_staff("admin", make_center()))
     platform_admin = login(make_staff("admin", None))

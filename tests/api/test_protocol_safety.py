@@ -1,4 +1,4 @@
-"""Settings only make Vigil more careful (issue 13 item 6), through the API.
+"""Settings only make Vigil more careful, through the API.
 
 Parametrized over THRESHOLD_SPECS, so a threshold added later is covered without editing
 this file: every VERIFIED one (and every other one with a safe direction) pushed one step past

@@ -1,4 +1,4 @@
-"""Protocols as versioned data: list, view, new versions with every problem named, dry-run (issue 5)."""
+"""Protocols as versioned data: list, view, new versions with every problem named, dry-run."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_a_new_version_never_edits_the_old_one(client, clinician):
     assert created.status_code == 201
     assert (created.json["family"], created.json["version"], created.json["is_default"]) == ("us-cd19", 2, False)
     db.session.refresh(base)
-    # Issue 15: a shipped template is never superseded by one centre's version (it stays current
+    # A shipped template is never superseded by one centre's version (it stays current
     # for every other centre); the centre's own version is superseded by its next one.
     assert base.content == before and base.superseded_by_id is None
     again = client.post("/api/v1/protocols", json={"base_id": created.json["id"], "content": content},

@@ -1,5 +1,5 @@
 """POST /me/reports and /patients/{id}/reports: validation, grading in the request, idempotency,
-alerts growing, failing toward a human (issue 3)."""
+alerts growing, failing toward a human."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 17's channels end to end: SMS and calls through the real twilio SDK to the Prism
+"""Push and call channels end to end: SMS and calls through the real twilio SDK to the Prism
 stand-in, pushes through the real firebase-admin SDK to the FCM stand-in. Only the clock is
 patched; the app is configured as in production."""
 

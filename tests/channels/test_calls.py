@@ -1,4 +1,4 @@
-"""Phone calls in escalation chains (issue 17): placed through the real twilio SDK to the Prism
+"""Phone calls in escalation chains: placed through the real twilio SDK to the Prism
 stand-in, driven by Gather and call status webhooks signed as Twilio signs them (or forged)."""
 
 from __future__ import annotations

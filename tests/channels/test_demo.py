@@ -1,4 +1,4 @@
-"""`make run`'s demo (log backends) shows both new channels: what it would push and say (issue 17)."""
+"""`make run`'s demo (log backends) shows both new channels: what it would push and say."""
 
 from __future__ import annotations
 

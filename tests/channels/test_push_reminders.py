@@ -1,5 +1,4 @@
-"""Reminders go to the patient's app by push when it registered, with SMS as the fallback
-(issue 17)."""
+"""Reminders go to the patient's app by push when it registered, with SMS as the fallback."""
 
 from __future__ import annotations
 
@@ -89,7 +88,7 @@ def test_a_missed_check_in_still_reaches_the_caregiver_by_sms(channels_app, twil
     check_in = first_check_in(enrolled.id)
     tick(check_in.due_at + timedelta(minutes=1))
     assert len(fcm.sent_to(TOKEN)) == 1
-    tick(check_in.due_at + timedelta(minutes=61))  # the caregiver step: by SMS, as before issue 17
+    tick(check_in.due_at + timedelta(minutes=61))  # the caregiver step: by SMS
     assert len(twilio_api.messages(accepted=True, to=patient.caregiver_phone)) == 1
     assert len(twilio_api.messages(accepted=True, to=patient.phone)) == 1
     assert {n.channel for n in messages(enrolled.id, "second_reminder")} == {"sms"}

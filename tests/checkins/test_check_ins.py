@@ -1,5 +1,5 @@
 """Check-ins from the protocol: schedule, completion, reminders, the missed ladder, protocol
-switches and the end of the window (issue 5)."""
+switches and the end of the window."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_the_missed_ladder_reminds_then_asks_the_caregiver_then_alerts(make_pati
     reminders = [n for n in texts(patient, "reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
     assert [n.to_phone for n in reminders] == [patient.phone]
     assert "check-in" in reminders[0].body.lower() or "control" in reminders[0].body.lower()
-    assert "/c/" in reminders[0].body  # the signed link to the mobile check-in page (issue 6)
+    assert "/c/" in reminders[0].body  # the signed link to the mobile check-in page
     tick(first.due_at + timedelta(minutes=61))
     second = [n.to_phone for n in texts(patient, "second_reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
     assert sorted(second) == sorted([patient.phone, patient.caregiver_phone])

@@ -1,5 +1,5 @@
-"""Missed check-ins after a clock outage are raised together (issue 9's burst), with the same
-outcome as one at a time (issue 5): one active alert per patient holding every miss, a patient's
+"""Missed check-ins after a clock outage are raised together, with the same
+outcome as one at a time: one active alert per patient holding every miss, a patient's
 existing alert grown rather than doubled, one page per alert and step, codes unique per centre."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The 08:00 wave (issue 16): the reminders due in a tick are read, built and queued by a fixed
+"""The 08:00 wave: the reminders due in a tick are read, built and queued by a fixed
 number of set-based statements per batch, whatever the number of patients, and still once each."""
 
 from __future__ import annotations

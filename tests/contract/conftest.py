@@ -1,4 +1,4 @@
-"""Contract tests (issue 18): the served OpenAPI description linted with Redocly, and clients
+"""Contract tests: the served OpenAPI description linted with Redocly, and clients
 generated from it (openapi-typescript + openapi-fetch, openapi-python-client) driving a live server.
 
 The tools come from scripts/install-contract-tools.sh (npm and a venv of their own under .cache);

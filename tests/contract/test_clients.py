@@ -1,4 +1,4 @@
-"""Clients generated from the served description, driving a live server (issue 18 point 2).
+"""Clients generated from the served description, driving a live server.
 
 TypeScript: openapi-typescript writes the types, `tsc --strict` compiles tests/contract/ts/ with
 openapi-fetch, and node runs the patient's path. Python: openapi-python-client writes a package

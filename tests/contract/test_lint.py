@@ -1,4 +1,4 @@
-"""Redocly CLI lints the served description (issue 18 point 2): no errors, and no warning but the
+"""Redocly CLI lints the served description: no errors, and no warning but the
 ones redocly.yaml and the README explain."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fault tests (issue 8, point 5): real gunicorn web workers and clock processes, the real test
+"""Fault tests: real gunicorn web workers and clock processes, the real test
 database (PostgreSQL in the PostgreSQL pass), and the Twilio stand-in.
 
 Each test reports its figures (lost, duplicated, 5xx...) as one `FAULT name: k=v ...` line: printed

@@ -1,5 +1,5 @@
 """kill -9 of the clock process at random points, 20 times, during a stream of alerts: no page
-is lost, and any duplicate is bounded to one per kill and counted (issue 8, point 5).
+is lost, and any duplicate is bounded to one per kill and counted.
 
 A real `flask --app wsgi scheduler run` process sends through the Twilio stand-in; the test
 process writes the urgent reports (the same service the web workers call) and SIGKILLs the clock

@@ -1,4 +1,4 @@
-"""kill -9 of the clock in the middle of placing a page's phone call (issue 17): no call is placed
+"""kill -9 of the clock in the middle of placing a page's phone call: no call is placed
 twice for one step, and none is lost.
 
 A real `flask --app wsgi scheduler run` process places calls through the real twilio SDK to the

@@ -1,4 +1,4 @@
-"""The database restarts under load (issue 8, point 5): requests fail with a clear 503 while it is
+"""The database restarts under load: requests fail with a clear 503 while it is
 down, nothing is half-written, and the clock process carries on by itself once it is back.
 
 Real processes: two gunicorn workers and one clock process on the PostgreSQL test cluster, which

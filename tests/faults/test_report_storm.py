@@ -1,6 +1,6 @@
 """10,000 reports posted to two gunicorn workers, with 5 % client retries (same client_id) and
-connections cut mid-request: the database holds exactly the unique reports, each graded once
-(issue 8, point 5). Runs on SQLite and on PostgreSQL.
+connections cut mid-request: the database holds exactly the unique reports, each graded once.
+Runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations

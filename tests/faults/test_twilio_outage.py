@@ -1,4 +1,4 @@
-"""Twilio down for a stretch (issue 8, point 5): the stand-in is stopped, then answers 500, then
+"""Twilio down for a stretch: the stand-in is stopped, then answers 500, then
 is back. Every page is delivered after recovery, attempts back off exponentially meanwhile, and
 the escalation moves on to its next step while nothing can be sent.
 

@@ -1,5 +1,5 @@
 """Two clock processes and two gunicorn web workers on one PostgreSQL database, 1,000 alerts:
-every page is sent exactly once (issue 8, point 5).
+every page is sent exactly once.
 
 Urgent reports arrive over HTTP (one per patient, so one alert each) while both clocks are
 dispatching; the pages are counted where they land, at the Twilio stand-in.

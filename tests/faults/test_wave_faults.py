@@ -1,4 +1,4 @@
-"""Faults during the 08:00 wave (issue 16): real clock processes sending concurrently (threads,
+"""Faults during the 08:00 wave: real clock processes sending concurrently (threads,
 SMS_CONCURRENCY) at a rate (SMS_MAX_PER_SECOND) through the recording proxy at Twilio's latency.
 
 - kill -9 of a clock in the middle of a concurrent batch: nothing is lost, the pages (sent first)

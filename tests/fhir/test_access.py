@@ -17,7 +17,7 @@ def test_other_centre_gets_404(client, demo, make_center, make_staff, login, whi
     other = login(make_staff("clinician", make_center()))
     response = client.get(paths(demo)[which], headers=other)
     assert response.status_code == 404
-    # FHIR endpoints answer errors as an OperationOutcome (issue 18), carrying the same code.
+    # FHIR endpoints answer errors as an OperationOutcome, carrying the same code.
     assert outcome_code(response) == "not_found"
 
 
@@ -38,7 +38,7 @@ def test_staff_of_the_centre_may_read(client, demo, make_staff, login, role):
 
 
 def test_a_platform_admin_may_read_and_another_centre_s_admin_may_not(client, demo, make_center, make_staff, login):
-    # Issue 15 changes this: an admin with a centre is that centre's admin only.
+    # An admin with a centre is that centre's admin only.
     platform = login(make_staff("admin", None))
     assert all(client.get(p, headers=platform).status_code == 200 for p in paths(demo))
     other = login(make_staff("admin", make_center()))

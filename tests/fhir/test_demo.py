@@ -1,4 +1,4 @@
-"""Acceptance (issue 7): every demo patient's Bundle validates as R4, and every demo alert's
+"""Acceptance: every demo patient's Bundle validates as R4, and every demo alert's
 hand-off document validates and its page renders."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GET /patients/{id}/fhir: an R4 collection Bundle of the whole record (issue 7 part 2)."""
+"""GET /patients/{id}/fhir: an R4 collection Bundle of the whole record."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_bundle_validates_as_r4_entry_by_entry(client, demo):
 
 
 def test_every_reference_resolves_inside_the_bundle(client, demo):
-    """urn:uuid fullUrls (issue 18: no URL that claims a server), stable from export to export."""
+    """urn:uuid fullUrls (no URL that claims a server), stable from export to export."""
     first = client.get(f"/api/v1/patients/{demo.patient_id}/fhir", headers=demo.staff_headers).json
     assert_references_resolve(first)
     second = client.get(f"/api/v1/patients/{demo.patient_id}/fhir", headers=demo.staff_headers).json

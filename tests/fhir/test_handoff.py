@@ -60,7 +60,7 @@ def test_sections_point_at_the_latest_vitals_the_alert_and_its_pages(client, dem
         f"Observation/obs-spo2-{third}", f"Observation/obs-rr-{third}", f"Observation/obs-weight-{third}",
         f"Observation/obs-ice-{third}"]
     assert sections["Alert"] == [f"DetectedIssue/issue-{demo.alert_id}"]
-    # Issue 13 item 7: the demo patient has no baseline, so the relative-rules-off Flag is there too.
+    # The demo patient has no baseline, so the relative-rules-off Flag is there too.
     assert sections["CAR T-cell therapy"] == [f"Flag/flag-window-{demo.patient_id}",
                                               f"Flag/flag-baseline-{demo.patient_id}"]
     assert sections["Pages and acknowledgement"]

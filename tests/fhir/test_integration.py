@@ -1,4 +1,4 @@
-"""What a hospital integrator needs to match Vigil's FHIR (issue 18 point 3): the centre's own MRN
+"""What a hospital integrator needs to match Vigil's FHIR: the centre's own MRN
 system, a CodeSystem served at its canonical URL, `_format`, OperationOutcome errors, and a second
 validator (FHIR.js) beside fhir.resources for exports, `_since` exports and hand-offs."""
 

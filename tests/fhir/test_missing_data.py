@@ -1,5 +1,5 @@
 """FHIR export and hand-off: "can't measure" answers as data-absent "not-performed", and a Flag
-when relative rules are off for want of a baseline (issue 13 item 7)."""
+when relative rules are off for want of a baseline."""
 
 from __future__ import annotations
 

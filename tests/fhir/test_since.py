@@ -25,7 +25,7 @@ def referenced_ids(bundle: dict) -> set[str]:
 
 
 def test_since_returns_newer_resources_and_what_they_refer_to(client, demo):
-    """Changed resources, plus those they point at (issue 18: a `_since` Bundle is self-contained,
+    """Changed resources, plus those they point at (a `_since` Bundle is self-contained,
     so it still carries the Patient its Observations refer to); nothing else."""
     full = by_id(export(client, demo).json)
     since = "2026-11-22T15:45:00Z"  # between the second report (15:30) and the third (16:00)
@@ -73,6 +73,6 @@ def test_since_after_everything_gives_an_empty_bundle(client, demo):
 def test_bad_since_is_422_naming_the_parameter(client, demo, value):
     response = export(client, demo, value)
     assert response.status_code == 422
-    assert outcome_code(response) == "validation_error"  # an OperationOutcome (issue 18)
+    assert outcome_code(response) == "validation_error"  # an OperationOutcome
     assert response.json["issue"][0]["location"] == ["query._since"]
 

@@ -1,4 +1,4 @@
-"""Hostile inputs on every operation (issue 15 item 7): schemathesis builds a request from Vigil's
+"""Hostile inputs on every operation: schemathesis builds a request from Vigil's
 own OpenAPI description, then one hostile generator spoils it: a NUL or a lone surrogate in a
 string, an integer of thousands of digits, an instant in year 1 (or 9999), JSON nested 50,000
 deep, a number past Python's 4,300-digit limit, an unknown query parameter. Every answer must be

@@ -1,5 +1,5 @@
 """schemathesis against Vigil's own OpenAPI description: every operation, bounded examples,
-zero 5xx, responses match the description (issue 8, RECIPES §5).
+zero 5xx, responses match the description.
 
 Authenticated as staff of the centre (and, for /me, as a patient), so generated requests reach
 the validation and the views rather than stopping at 401.

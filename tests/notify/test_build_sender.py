@@ -116,7 +116,7 @@ def test_only_twilio_sms_imports_twilio() -> None:
             for line in path.read_text(encoding="utf-8").splitlines()
         )
     )
-    # Issue 17 adds calls: Twilio Voice has its own module beside the SMS one.
+    # Calls: Twilio Voice has its own module beside the SMS one.
     assert importers == ["app/notify/twilio_sms.py", "app/notify/twilio_voice.py"]
 
 

@@ -1,4 +1,4 @@
-"""The FCM push sender: the real firebase-admin SDK against the local FCM v1 stand-in (issue 17)."""
+"""The FCM push sender: the real firebase-admin SDK against the local FCM v1 stand-in."""
 
 from __future__ import annotations
 

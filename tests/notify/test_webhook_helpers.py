@@ -1,4 +1,4 @@
-"""Signature checking and TwiML replies (the Twilio half of the webhooks in CONTRACT §4)."""
+"""Signature checking and TwiML replies (the Twilio half of the webhooks)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 15 item 3: an ACK code names exactly one open alert, whoever texts it; wrong codes are
+"""An ACK code names exactly one open alert, whoever texts it; wrong codes are
 limited per phone; a reply never tells whether a code exists."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Pages go out ahead of routine messages: after a burst or a reminder peak thousands of
-reminders are due, and a page queued behind them must not wait for them (issue 9)."""
+reminders are due, and a page queued behind them must not wait for them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The clock's concurrent sender (issue 16): N requests in flight under an account rate, pages
+"""The clock's concurrent sender: N requests in flight under an account rate, pages
 ahead of every waiting reminder, Twilio's 429s slowing it down without dropping anything. Run in
 process against the real SDK, the recording proxy (with Twilio's latency) and Prism."""
 

@@ -1,4 +1,4 @@
-"""Delivery tracking: status callbacks, Twilio failures, backoff, leases (issue 4)."""
+"""Delivery tracking: status callbacks, Twilio failures, backoff, leases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Escalation chains end to end through the Twilio stand-in (issue 4)."""
+"""Escalation chains end to end through the Twilio stand-in."""
 
 from __future__ import annotations
 
@@ -214,7 +214,7 @@ def test_a_forged_ack_is_403_and_changes_nothing(client, twilio_app, team, cente
 
 @pytest.mark.parametrize(("sender", "body", "expected"), [
     ("+16175550999", "ACK 1234", "not registered"),
-    ("nurse", "ACK 0000", "Nothing was acknowledged for ACK 0000"),  # issue 15: never says whether it exists
+    ("nurse", "ACK 0000", "Nothing was acknowledged for ACK 0000"),  # Never says whether it exists
     ("nurse", "hello", "did not understand"),
     ("nurse", "HELP", "Reply ACK"),
 ])
@@ -242,7 +242,7 @@ def test_an_ack_of_a_closed_alert_changes_nothing(client, login, twilio_app, tea
     client.post(f"/api/v1/alerts/{alert_id}/resolve", json={"disposition": "false_alarm"}, headers=login(team["nurse"]))
     code = db.session.get(Alert, alert_id).ack_code
     reply = signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "Body": f"ACK {code}"})
-    # Issue 15: a closed alert's code is answered like any code that names no open alert.
+    # A closed alert's code is answered like any code that names no open alert.
     assert f"Nothing was acknowledged for ACK {code}" in reply.get_data(as_text=True)
     assert db.session.get(Alert, alert_id).status == "resolved"
 
@@ -357,7 +357,7 @@ def test_staff_stop_and_start_follow_twilio_and_are_kept(client, team, signed_po
     the chain on); Vigil records it on the staff member, and START undoes it."""
     from app.models import StaffUser
 
-    def text(body: str):  # Twilio's Advanced Opt-Out names the keyword it matched (issue 15)
+    def text(body: str):  # Twilio's Advanced Opt-Out names the keyword it matched
         return signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "To": "+15017122661",
                                                         "Body": body, "OptOutType": body.upper(),
                                                         "MessageSid": f"SM{body.lower():x>32}"})

@@ -1,4 +1,4 @@
-"""Someone is always reachable (issue 15 item 6): a centre has a phone, rosters name only people
+"""Someone is always reachable: a centre has a phone, rosters name only people
 a page can reach, and a step that reaches nobody pages the admins at once; the patient is told
 only what is true."""
 

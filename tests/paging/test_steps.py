@@ -1,5 +1,5 @@
-"""The escalation step handlers on their own: pure decisions from the frozen chain and `now`
-(issue 4 point 2). The executor that persists them is tested end to end in test_escalation.py."""
+"""The escalation step handlers on their own: pure decisions from the frozen chain and `now`.
+The executor that persists them is tested end to end in test_escalation.py."""
 
 from __future__ import annotations
 

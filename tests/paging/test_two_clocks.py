@@ -1,4 +1,4 @@
-"""Two clock processes on one database: every page is sent exactly once (issue 4)."""
+"""Two clock processes on one database: every page is sent exactly once."""
 
 from __future__ import annotations
 
@@ -63,6 +63,8 @@ def test_two_clock_processes_send_each_page_exactly_once(database_url, twilio_co
         for proc in clocks:
             proc.wait(30)
     pages = twilio_api.messages(accepted=True, to=nurse.phone)
+    unlinked = [r.form["Body"] for r in pages if not re.search(r"/alerts/(\d+)$", r.form["Body"])]
+    assert unlinked == []  # every page to the nurse ends with its alert's link
     per_alert = Counter(re.search(r"/alerts/(\d+)$", r.form["Body"]).group(1) for r in pages)
     assert len(per_alert) == ALERTS
     assert set(per_alert.values()) == {1}, [k for k, v in per_alert.items() if v > 1]

@@ -1,4 +1,4 @@
-"""Twilio's ValidityPeriod on pages (issue 18): a page waits in Twilio's queue only until its chain
+"""Twilio's ValidityPeriod on pages: a page waits in Twilio's queue only until its chain
 moves on, so a page stuck in a queue does not reach someone after the next step paged another."""
 
 from __future__ import annotations

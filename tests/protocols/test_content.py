@@ -30,7 +30,7 @@ def minimal() -> dict:
             {"name": "acute", "from_day": 0, "to_day": 7, "times": ["08:00", "20:00"], "asks": ["vitals"],
              "missed_level": "urgent"},
             # Urgent: days 8–14 are in every shipped acute window, and a protocol may not lower a
-            # missed check-in below the shipped level (issue 13 item 6).
+            # missed check-in below the shipped level.
             {"name": "later", "from_day": 8, "to_day": 30, "times": ["10:00"], "asks": ["temperature"],
              "missed_level": "urgent"},
             {"name": "late", "from_day": 31, "to_day": None, "times": ["10:00"], "every_days": 7,
@@ -196,7 +196,7 @@ PROBLEMS = [
      "check_in.second_reminder_after_minutes", "before the check-in counts as missed"),
     ("paging confirmation of zero minutes", _set("paging", {"confirm_minutes": 0}), "paging.confirm_minutes",
      "greater than or equal to 1"),
-    # Issue 13 item 6: 41 °C is now refused as less careful; below 37.5 °C is outside the range.
+    # 41 °C is now refused as less careful; below 37.5 °C is outside the range.
     ("threshold outside its plausible range", _set("thresholds", {"fever_c": 37.4}), "thresholds.fever_c",
      "plausible range"),
     ("threshold on its unsafe side", _set("thresholds", {"fever_c": 38.1}), "thresholds.fever_c",
@@ -204,7 +204,7 @@ PROBLEMS = [
     ("missed check-in lowered in the acute window", _set("phases.0.missed_level", "same_day"),
      "phases.0.missed_level", "never lower it"),
     ("unknown threshold", _set("thresholds", {"fever_f": 100.4}), "thresholds.fever_f", "unknown threshold"),
-    # Issue 13 item 6: hypoxia_spo2 may no longer go below 92, so the inversion is shown above it.
+    # Hypoxia_spo2 may no longer go below 92, so the inversion is shown above it.
     ("inverted thresholds", _set("thresholds", {"hypoxia_spo2": 93, "severe_hypoxia_spo2": 94}),
      "thresholds.severe_hypoxia_spo2", "must not exceed"),
     ("dose day inside a phase", _set("dose_days", [0, 10]), "dose_days.1", "must start a phase"),

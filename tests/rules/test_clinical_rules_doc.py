@@ -1,4 +1,4 @@
-"""docs/clinical-rules.md explains every rule and setting (issue 13 item 9): this fails when a
+"""docs/clinical-rules.md explains every rule and setting: this fails when a
 threshold in THRESHOLD_SPECS, or a rule id the code can emit, is missing from it, or when a
 setting's source does not name a rule id documented there."""
 

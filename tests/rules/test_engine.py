@@ -77,7 +77,7 @@ def test_late_report_wording(delay: timedelta, suffix: str | None) -> None:
 def test_a_stale_report_keeps_at_least_urgent_for_what_was_urgent_when_fresh(
     values: dict[str, Any], fresh: Level, stale_level: Level
 ) -> None:
-    """Issue 13 item 3 (L1): no rule lowers a level because a report is late (it used to be capped
+    """L1: no rule lowers a level because a report is late (it used to be capped
     at same-day past 24 h); an emergency becomes urgent, the team reaching the patient now."""
     delay = timedelta(hours=26, minutes=30)
     result = assess(report(**values), context(received_at=T0 + delay), Thresholds())

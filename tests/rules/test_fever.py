@@ -67,7 +67,7 @@ def test_r16_summary_names_infection_risk() -> None:
         (37.6, [(37.6, 50)], S, None),  # the recheck confirms it
         (37.6, [(38.3, 30)], S, None),
         (37.6, [(37.6, 120)], S, None),
-        # Issue 13 item 4: two check-ins in a row within 6 h count, not only a 2-hour recheck.
+        # Two check-ins in a row within 6 h count, not only a 2-hour recheck.
         (37.6, [(37.6, 240)], S, None),
         (37.6, [(37.6, 360)], S, None),  # window edge is inclusive
         (37.6, [(37.6, 361)], R, 60),  # too long ago to count

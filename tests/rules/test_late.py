@@ -99,7 +99,7 @@ def _days(*diarrhea_days_ago: int, score: int = 3) -> list[Any]:
         ("carvykti", {"weight": 60.0}, [], None, None),  # no baseline weight (R20)
         ("carvykti", {"symptoms": {"diarrhea": 2, "abdominal_pain": 3}}, [], None, S),
         ("carvykti", {"symptoms": {"diarrhea": 2, "abdominal_pain": 2}}, [], None, None),
-        # Issue 13 item 5: diarrhoea of any amount with severe abdominal pain (it needed 2).
+        # Diarrhoea of any amount with severe abdominal pain (it needed 2).
         ("carvykti", {"symptoms": {"diarrhea": 1, "abdominal_pain": 4}}, [], None, S),
         ("carvykti", {"symptoms": {"diarrhea": 1, "abdominal_pain": 3}}, [], None, S),
         ("carvykti", {"symptoms": {"diarrhea": 0, "abdominal_pain": 4}}, [], None, None),

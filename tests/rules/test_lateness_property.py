@@ -1,4 +1,4 @@
-"""Property (issue 13 item 3, L1): lateness never takes a finding that is urgent or emergency when
+"""Property (L1): lateness never takes a finding that is urgent or emergency when
 fresh below urgent, whatever the report, the patient, the delay or the protocol's late windows."""
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def test_r10b_unable_to_do_the_test_is_an_emergency() -> None:
 @pytest.mark.parametrize(
     ("score", "baseline", "expected"),
     [
-        # Issue 13 item 6: a site may no longer lower the urgent band to ICE ≤ 7 (ASTCT: 7–9 is
+        # A site may no longer lower the urgent band to ICE ≤ 7 (ASTCT: 7–9 is
         # ICANS grade 1), so every score below 10 is urgent whatever the baseline says.
         (8, 10, U),
         (8, 8, U),
@@ -91,7 +91,7 @@ def test_r11_severe_neuro_is_an_emergency(flag: str) -> None:
     assert result.level == E
 
 
-# --- issue 13: headache on the symptom scale, arm/leg weakness and its side, new items --------
+# --- headache on the symptom scale, arm/leg weakness and its side, new items --------
 
 
 @pytest.mark.parametrize(("score", "expected"), [(0, None), (2, None), (3, U), (4, U)])

@@ -1,4 +1,4 @@
-"""Settings only make Vigil more careful (issue 13 item 6): directions and the property."""
+"""Settings only make Vigil more careful: directions and the property."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """docs/clinical-rules.md lists every protocol setting with its shipped value and safe direction,
-and the R12 and R20 sections (issue 13 items 6 and 7): a new threshold fails here until documented."""
+and the R12 and R20 sections: a new threshold fails here until documented."""
 
 from __future__ import annotations
 

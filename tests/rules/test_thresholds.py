@@ -51,7 +51,7 @@ def test_from_dict_refuses_an_unknown_key_naming_it() -> None:
         ({"fever_c": None}, "fever_c", "not a number"),
         ({"fever_c": True}, "fever_c", "not a number"),
         ({"fever_c": float("nan")}, "fever_c", "not a number"),
-        # Issue 13 item 6: a value past the shipped figure on the unsafe side is refused as such;
+        # A value past the shipped figure on the unsafe side is refused as such;
         # the pairs below can no longer cross, because each side stops at its shipped figure.
         ({"fever_c": 42.0}, "fever_c", "less careful than the reference figure 38.0 °C"),
         ({"fever_c": 37.0}, "fever_c", "outside the plausible range"),

@@ -1,5 +1,5 @@
 """The dispatcher's wake-up on SQLite: a read-only probe says whether a message is due, so the
-claim (a write, which takes SQLite's lock) runs only then (issue 9, report to page)."""
+claim (a write, which takes SQLite's lock) runs only then."""
 
 from __future__ import annotations
 

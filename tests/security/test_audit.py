@@ -1,5 +1,5 @@
 """The audit trail: reads and changes of health data, who/what/when/where, append-only, admin
-queries; logs carry no health values (issue 8 point 2)."""
+queries; logs carry no health values."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Every API endpoint × every kind of caller, with the expected outcome in one table (issue 8).
+"""Every API endpoint × every kind of caller, with the expected outcome in one table.
 
-Issue 15 adds the admin of another centre (`admin_y`), a platform administrator (an admin without
+It includes the admin of another centre (`admin_y`), a platform administrator (an admin without
 a centre), a deactivated staff member whose token was issued before deactivation, and a second
 table for the protocol endpoints on a version that belongs to centre X (the first table uses a
 shipped template, which every centre shares).
@@ -53,7 +53,7 @@ TABLE: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/docs"): public(200),
     ("GET", "/api/v1/docs/assets/<path:filename>"): public(200),
     ("GET", "/api/v1/centers"): STAFF_LIST,
-    # Only a platform administrator creates centres (issue 15): a centre's admin could not see it.
+    # Only a platform administrator creates centres: a centre's admin could not see it.
     ("POST", "/api/v1/centers"): row(nurse_x=403, clinician_x=403, admin_x=403, staff_y=403, admin_y=403,
                                      platform_admin=201),
     ("GET", "/api/v1/centers/<center_id>"): row(),

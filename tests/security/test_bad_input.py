@@ -1,5 +1,5 @@
 """Hostile and broken input gets a clear 4xx naming the problem, never a 500, and nothing stored
-is lost or changed (issue 8 point 6)."""
+is lost or changed."""
 
 from __future__ import annotations
 

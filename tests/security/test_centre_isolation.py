@@ -1,4 +1,4 @@
-"""Issue 15 items 1 and 2: protocols belong to a centre, and an admin is a centre's admin unless
+"""Protocols belong to a centre, and an admin is a centre's admin unless
 created without a centre (a platform administrator, whose every read is audited as such)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 15 item 5: revocation. A used new enrollment code revokes the patient's earlier tokens;
+"""Revocation. A used new enrollment code revokes the patient's earlier tokens;
 a deactivated staff member's tokens, web sessions and SMS ACK stop, and they leave every roster,
 the centre's admins warned when a roster becomes empty."""
 

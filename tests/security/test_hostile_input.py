@@ -1,4 +1,4 @@
-"""No input is lost or answered with a 500 (issue 15 item 7): text a database cannot store, JSON
+"""No input is lost or answered with a 500: text a database cannot store, JSON
 nested 50,000 deep, integers of thousands of digits, instants in year 1, a CR/LF in `next`,
 unknown query parameters; each a 4xx naming the field, and nothing stored."""
 

@@ -1,5 +1,5 @@
-"""Rate limits hold across several gunicorn workers when a shared store (Redis) is configured
-(issue 8 point 3). The default memory:// store counts per worker; the README says so."""
+"""Rate limits hold across several gunicorn workers when a shared store (Redis) is configured.
+The default memory:// store counts per worker; the README says so."""
 
 from __future__ import annotations
 

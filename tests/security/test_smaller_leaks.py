@@ -1,4 +1,4 @@
-"""Smaller leaks (issue 15 item 9): a sign-in for an unknown email costs a password hash like a
+"""Smaller leaks: a sign-in for an unknown email costs a password hash like a
 real one and locks like a real one; HSTS when the public address is https; a CSP on the docs page."""
 
 from __future__ import annotations

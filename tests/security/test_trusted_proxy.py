@@ -1,6 +1,6 @@
 """Behind a reverse proxy (TRUSTED_PROXY_HOPS), the client named in X-Forwarded-For is the one
 rate-limited and audited; without it the header is ignored, so a client cannot forge its way
-around a limit (issue 8, hardening)."""
+around a limit."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every route outside the API (the care-team pages, the patient's check-in link, the Twilio
-webhooks, static files) × every kind of caller, in one table (issue 8, with
+webhooks, static files) × every kind of caller, in one table (with
 test_authorization_matrix.py for the API).
 
 Pages use a session cookie, so the callers are browsers: nobody signed in, a patient's phone
@@ -8,7 +8,7 @@ centre Y, and a browser whose session was signed out. Every form is sent with a 
 the caller's own session, so the outcome shows the access decision, not the CSRF check. Adding a
 route without a row here fails `test_every_route_is_in_the_table`.
 
-Issue 15 adds centre Y's admin, a platform administrator (an admin without a centre), a browser
+It includes centre Y's admin, a platform administrator (an admin without a centre), a browser
 signed in by a staff member deactivated since, and a second table for the protocol pages of a
 version that belongs to centre X.
 """
@@ -80,10 +80,10 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     # Twilio's webhooks answer only Twilio's signature; a cookie or a token changes nothing.
     ("POST", "/webhooks/twilio/inbound"): everyone(403),
     ("POST", "/webhooks/twilio/status"): everyone(403),
-    ("POST", "/webhooks/twilio/voice/gather"): everyone(403),  # issue 17: calls of pages
+    ("POST", "/webhooks/twilio/voice/gather"): everyone(403),  # Calls of pages
     ("POST", "/webhooks/twilio/voice/status"): everyone(403),
     ("GET", "/web/static/<path:filename>"): everyone(200),
-    # Vigil's local FHIR CodeSystem at its canonical URL: terminology, no health data (issue 18).
+    # Vigil's local FHIR CodeSystem at its canonical URL: terminology, no health data.
     ("GET", "/fhir/CodeSystem/vigil"): everyone(200),
 }
 

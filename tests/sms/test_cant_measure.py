@@ -1,5 +1,5 @@
 """SMS check-ins: "NO" / "no tengo" to a measurement is a "can't measure" answer, stored as the
-app's not_measured and graded by R12 like any other channel (issue 13 item 7)."""
+app's not_measured and graded by R12 like any other channel."""
 
 from __future__ import annotations
 

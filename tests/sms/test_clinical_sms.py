@@ -1,4 +1,4 @@
-"""Issue 13 items 1, 2 and 8 over SMS: a severe headache, arm or leg weakness with its "one side?"
+"""Clinical classes over SMS: a severe headache, arm or leg weakness with its "one side?"
 follow-up, trouble understanding speech and hallucinations reach the same rules as in the app,
 through the real twilio SDK and the Prism stand-in (docs/clinical-rules.md R9, R11)."""
 
@@ -126,7 +126,7 @@ def test_answering_no_to_the_neuro_question_records_the_new_items_as_absent(twil
     ("en", "can't", {"neuro": "yes", "neuro_which": "4"}, "urgent"),  # hallucinations
 ])
 def test_neuro_answers_after_cant_measure_by_sms(twilio_app, signed_post, texter, language, cant, answers, level):
-    """Both halves of issue 13 in one SMS conversation: the temperature answered "can't measure"
+    """Missing data and neuro signs in one SMS conversation: the temperature answered "can't measure"
     and a neuro sign. The sign keeps its level; the temperature is stored as not measured."""
     asked, _, report = converse(signed_post, texter(language), {**QUIET, "temperature": cant, **answers})
     assert "temperature" in report.not_measured and report.temperature_c is None

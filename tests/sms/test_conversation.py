@@ -1,5 +1,5 @@
 """SMS-only check-ins: questions one at a time, lenient answers, one report through the same
-service and rules as the app (issue 7 part 1)."""
+service and rules as the app."""
 
 from __future__ import annotations
 

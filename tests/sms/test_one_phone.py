@@ -1,4 +1,4 @@
-"""One phone, one active patient (issue 15 item 4): two centres, each with an SMS patient. A
+"""One phone, one active patient: two centres, each with an SMS patient. A
 phone names one active patient; an inbound SMS goes to the conversation Vigil opened on that
 number, never to "the newest active patient with this number in any centre"; a caregiver's STOP
 stops only the caregiver's texts; a staff member's STOP warns the centre's admins and pages skip them.

@@ -1,4 +1,4 @@
-"""Twilio's opt-out (issue 15 item 8): Vigil reads `OptOutType` (Advanced Opt-Out) instead of a
+"""Twilio's opt-out: Vigil reads `OptOutType` (Advanced Opt-Out) instead of a
 keyword list of its own, so REVOKE, OPTOUT and the rest count; a 21610 on a patient's message is
 an opt-out that alerts the team; HELP, which Twilio has answered, is not answered twice."""
 

@@ -1,4 +1,4 @@
-"""Lenient SMS reply parsing (issue 7)."""
+"""Lenient SMS reply parsing."""
 
 from __future__ import annotations
 

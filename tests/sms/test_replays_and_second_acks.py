@@ -1,5 +1,5 @@
 """A replayed webhook changes nothing (deduplicated by MessageSid), and a second ACK says who
-acknowledged first and is audited as a no-op (issue 15 item 9)."""
+acknowledged first and is audited as a no-op."""
 
 from __future__ import annotations
 

@@ -149,7 +149,7 @@ def _without_data_dir(args: list[str]) -> list[str]:
 def process_env(database_url: str, twilio_config: dict[str, str], **extra: str) -> dict[str, str]:
     """Environment for a web or clock process: the test database, the Twilio stand-in, and
     development settings, with a key of the harness's own (PostgreSQL and Twilio face the world:
-    the development key is refused there, issue 15)."""
+    the development key is refused there)."""
     env = {**os.environ, "DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "CLOCK_TICK_SECONDS": "1",
            "PYTHONUNBUFFERED": "1", "SECRET_KEY": HARNESS_SECRET_KEY}
     env.pop("TEST_DATABASE_URL", None)

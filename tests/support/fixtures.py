@@ -62,7 +62,7 @@ def twilio_api(prism: PrismServer, twilio_proxy: TwilioProxy) -> Iterator[Twilio
 
 @pytest.fixture
 def twilio_config(twilio_api: TwilioProxy) -> dict[str, str]:
-    """App configuration (CONTRACT §2 names) that sends through the stand-in."""
+    """App configuration that sends through the stand-in."""
     return {
         "SMS_BACKEND": "twilio",
         "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,

@@ -54,7 +54,7 @@ def write_derived_spec(
     this operation with that 400 example (21211) instead of its own 422.
     """
     spec = json.loads(Path(src).read_text(encoding="utf-8"))
-    for path in (MESSAGES_PATH, CALLS_PATH):  # texts and, since issue 17, calls of pages
+    for path in (MESSAGES_PATH, CALLS_PATH):  # texts and calls of pages
         operation = spec["paths"][path]["post"]
         for status, (code, message) in (errors or TWILIO_ERRORS).items():
             operation["responses"][str(status)] = _error_response(status, code, message)

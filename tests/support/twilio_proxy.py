@@ -15,7 +15,7 @@ The proxy
   for one recipient and/or only a number of times;
 - on a "drop" rule, or when Prism is down, closes the connection without an answer, which
   the SDK sees as a connection error, like an unreachable Twilio;
-- answers like Twilio in production (issue 16): `latency` seconds before each answer (Twilio's
+- answers like Twilio in production: `latency` seconds before each answer (Twilio's
   API takes 100-300 ms; the bench uses 200 ms), and `throttle(rate, retry_after)` answers that
   share of message and call requests itself with Twilio's 429 (error 20429, a Retry-After
   header) without passing them on, as Twilio does not process a throttled request.
@@ -225,7 +225,7 @@ class TwilioProxy:
         ]
 
     def calls(self, *, accepted: bool | None = None, to: str | None = None) -> list[RecordedRequest]:
-        """Calls-create requests (voice calls of pages, issue 17), filtered like `messages`."""
+        """Calls-create requests (voice calls of pages), filtered like `messages`."""
         return [
             r
             for r in self.requests

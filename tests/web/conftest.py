@@ -1,6 +1,6 @@
 """Fixtures for the web pages: a signed-in test client, a live server and Debian's Chromium.
 
-The browser is Debian's own (RECIPES §6): Playwright drives it through `executable_path`, so no
+The browser is Debian's own: Playwright drives it through `executable_path`, so no
 browser is ever downloaded. One browser per test session; each test gets a fresh context (its own
 cookies) and fails if the page logged an error, which is how a Content-Security-Policy violation
 (an inline script, a CDN) would show up.

@@ -115,7 +115,7 @@ def test_acknowledge_then_resolve_from_the_queue(client, frozen_clock, make_cent
 
 def test_a_second_acknowledgement_names_who_took_it_and_is_audited_as_a_no_op(client, make_center, make_staff,
                                                                             make_patient, login, web_sign_in):
-    """Issue 15 item 9: the web page, like SMS and the API."""
+    """The web page, like SMS and the API."""
     from sqlalchemy import select
 
     from app.models import AuditEvent

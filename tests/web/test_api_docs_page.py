@@ -1,5 +1,5 @@
 """The API docs page in headless Chromium: Swagger UI 5, from local files only, shows every
-operation of the served description (issue 18)."""
+operation of the served description."""
 
 from __future__ import annotations
 

@@ -213,7 +213,7 @@ def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_ph
         new_page, make_center, make_staff, make_patient, on_call, client, artifacts):
     """axe-core's WCAG 2.1 A/AA rules and no sideways scroll at 360 px, on the pages the journeys
     above do not reach: sign-in, the queue, the alert page and its hand-off packet, the patient
-    list and page, and the protocol pages (issue 6 point 7)."""
+    list and page, and the protocol pages."""
     center = make_center()
     on_call(center)
     clinician = make_staff("clinician", center)

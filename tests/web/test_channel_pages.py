@@ -1,5 +1,5 @@
 """The care team's pages show which channel reached whom, and when, and whether the patient's app
-is reachable by push (issue 17). Log backends: what matters here is what the pages say."""
+is reachable by push. Log backends: what matters here is what the pages say."""
 
 from __future__ import annotations
 

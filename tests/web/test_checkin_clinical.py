@@ -1,4 +1,4 @@
-"""Issue 13 items 1, 2, 5 and 8 on the patient's check-in page: the severe headache on the symptom
+"""Clinical classes on the patient's check-in page: the severe headache on the symptom
 scale, arm or leg weakness with "one side of the body?", diarrhoea asked as a frequency, and the
 new checklist items, in English and Spanish (docs/clinical-rules.md R9, R11, R14)."""
 
@@ -134,7 +134,7 @@ CANT_MEASURE_ALL = {"cant_measure-temperature": "yes", "cant_measure-heart_rate"
 ])
 def test_neuro_answers_in_a_check_in_whose_vitals_could_not_be_measured(
         client, make_center, make_patient, make_check_in, answers, level, rule):
-    """Both halves of issue 13 in one check-in: every vital answered "I can't measure this" and a
+    """Missing data and neuro signs in one check-in: every vital answered "I can't measure this" and a
     neuro sign. The sign is graded at its level; "can't measure" is stored as such, never as 0."""
     patient, path = _open(make_center, make_patient, make_check_in)
     html, report = _send(client, path, patient, {**CANT_MEASURE_ALL, **answers})

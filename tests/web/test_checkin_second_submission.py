@@ -1,4 +1,4 @@
-"""A second, different check-in sent in the same window (issue 15 item 7): the caregiver's form,
+"""A second, different check-in sent in the same window: the caregiver's form,
 opened before the patient sent theirs, is stored and graded as a report of its own."""
 
 from __future__ import annotations

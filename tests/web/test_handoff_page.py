@@ -1,5 +1,5 @@
 """The ED hand-off packet renders in Chromium from the alert page, as one printable page, and its
-FHIR document validates (issue 7)."""
+FHIR document validates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Missing data is a finding (issue 13 item 7), in headless Chromium: "can't measure" on the
+"""Missing data is a finding, in headless Chromium: "can't measure" on the
 check-in page, and "relative rules off: no baseline" and "can't measure" on the patient page,
 the alert page and the hand-off."""
 

@@ -58,7 +58,7 @@ def test_a_clinician_dry_runs_then_saves_a_new_version(client, make_center, make
     new = db.session.query(Protocol).filter_by(family=base.family, version=base.version + 1).one()
     assert (new.content["thresholds"], new.name, new.created_by_id) == (
         {"fever_c": 37.6}, "CD19 with a 37.5 fever line", clinician.id)
-    # Issue 15: the new version is the clinician's centre's; the shipped template stays current for others.
+    # The new version is the clinician's centre's; the shipped template stays current for others.
     assert new.center_id == clinician.center_id and db.session.get(Protocol, base.id).superseded_by_id is None
     assert new.content["phases"] == base.content["phases"]
     html = client.get(saved.headers["Location"]).get_data(as_text=True)
@@ -105,7 +105,7 @@ def test_the_form_refuses_a_setting_on_its_unsafe_side_naming_the_reference_figu
 
 def test_a_platform_admin_names_the_centre_a_new_version_is_for(client, make_center, make_staff, make_patient,
                                                                 web_sign_in):
-    """Issue 15: a version belongs to a centre; an admin without one chooses it in the form, and
+    """A version belongs to a centre; an admin without one chooses it in the form, and
     the dry-run replays that centre's reports only."""
     alpha, beta = make_center(name="Alpha"), make_center(name="Beta")
     base = make_patient(alpha).patient.protocol
