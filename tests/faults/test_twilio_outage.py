@@ -89,7 +89,10 @@ def test_twilio_down_then_failing_then_back_delivers_every_page_with_backoff_and
         now = frozen_clock.set(_next_tick(now, boundaries))
 
     db.session.rollback()
-    rows = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    # Texts only: this outage is of Twilio Messaging; the calls of step 2 go to the voice log backend
+    # here (VOICE_BACKEND is not set), and tests/channels covers calls through the stand-in.
+    rows = db.session.scalars(select(Notification).where(Notification.channel != "call")
+                              .order_by(Notification.id)).all()
     sent = tally(twilio_api.messages(accepted=True), rows)
     attempts = defaultdict(list)
     for attempt in db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)):

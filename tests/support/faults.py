@@ -259,12 +259,16 @@ class Tally:
     duplicate_keys: list = field(default_factory=list)
 
 
+CALL = "<call>"
+
+
 def tally(accepted: Iterable, notifications: Iterable[Notification] | None = None) -> Tally:
-    """`accepted`: the stand-in's accepted Messages-create requests. Every outbox row that is
+    """`accepted`: the stand-in's accepted Messages-create (and Calls-create) requests. Every outbox row that is
     not cancelled must have reached it once: fewer is a lost message, more is a duplicate."""
     rows = list(notifications if notifications is not None else db.session.scalars(select(Notification)))
-    expected = Counter((n.to_phone, n.body) for n in rows if n.state != "cancelled")
-    got = Counter((r.form.get("To"), r.form.get("Body")) for r in accepted)
+    # A call carries TwiML, not a Body: a call row is matched by its number and by being a call.
+    expected = Counter((n.to_phone, CALL if n.channel == "call" else n.body) for n in rows if n.state != "cancelled")
+    got = Counter((r.form.get("To"), CALL if r.is_call_create else r.form.get("Body")) for r in accepted)
     lost = {k: expected[k] - got[k] for k in expected if expected[k] > got[k]}
     dups = {k: got[k] - expected[k] for k in got if got[k] > expected[k]}
     return Tally(messages=sum(expected.values()), pages=sum(1 for n in rows if n.purpose == "page"),
