@@ -66,6 +66,9 @@ def test_kill_9_of_the_clock_mid_call_places_no_call_twice_and_loses_none(signin
     db.session.commit()
     held = twilio_api.hold_answers(to=nurse_a, path_suffix="/Calls.json", times=1)
 
+    # One sender thread, so the second call is still waiting its turn when the clock dies (the
+    # concurrent sender's kills are tested in test_wave_faults.py).
+    clocks.env.update({"SMS_CONCURRENCY": "1"})
     first = clocks.start()
     placed = twilio_api.wait_for(lambda r: r.is_call_create and r.form.get("To") == nurse_a, timeout=30)
     assert placed.accepted  # Twilio placed it; the clock is still waiting for the answer
