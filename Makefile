@@ -58,7 +58,8 @@ bench: venv prism
 	$(PY) bench/run_all.py
 
 lint: venv
-	.venv/bin/ruff check app tests bench
+	.venv/bin/ruff format --check app tests bench config.py wsgi.py
+	.venv/bin/ruff check app tests bench config.py wsgi.py
 
 clean:
 	rm -rf .venv .cache instance .pytest_cache

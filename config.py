@@ -15,6 +15,7 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
+
 class ConfigError(RuntimeError):
     """A setting that stops Vigil from starting; wsgi.py prints it as one line, no traceback."""
 
@@ -78,8 +79,10 @@ class Config:
     FCM_API_BASE_URL = _env("FCM_API_BASE_URL", "https://fcm.googleapis.com")
     # Voice calls of pages: log, or twilio (the Twilio account above, calling from
     # TWILIO_FROM_NUMBER). Defaults to twilio when the account and a from number are set.
-    VOICE_BACKEND = _env("VOICE_BACKEND", "twilio" if _env("TWILIO_ACCOUNT_SID") and _env("TWILIO_AUTH_TOKEN")
-                         and _env("TWILIO_FROM_NUMBER") else "log")
+    VOICE_BACKEND = _env(
+        "VOICE_BACKEND",
+        "twilio" if _env("TWILIO_ACCOUNT_SID") and _env("TWILIO_AUTH_TOKEN") and _env("TWILIO_FROM_NUMBER") else "log",
+    )
     # Pages carry initials and the last 4 of the MRN; set to 0 to drop even the initials.
     PAGE_SHOW_INITIALS = _env("PAGE_SHOW_INITIALS", "1") == "1"
     CLOCK_TICK_SECONDS = _int("CLOCK_TICK_SECONDS", 15)
@@ -94,7 +97,7 @@ class Config:
     PATIENT_TOKEN_DAYS = _int("PATIENT_TOKEN_DAYS", 120)
     ENROLLMENT_CODE_HOURS = _int("ENROLLMENT_CODE_HOURS", 72)
     ENROLLMENT_MAX_WRONG_TRIES = 5
-    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default: memory-hard, slow on purpose
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - werkzeug's default: memory-hard, slow on purpose
 
     # Rate limits (Flask-Limiter). memory:// is per process; set redis://... in production.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
@@ -130,7 +133,7 @@ class TestingConfig(Config):
     SECRET_KEY = _env("SECRET_KEY") or secrets.token_urlsafe(32)
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     AUTH_RATE_LIMIT = "1000/minute"  # the rate-limit test lowers it for itself
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # thousands of test logins; never in production
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - thousands of test logins; never in production
     SMS_BACKEND = "log"
     PUSH_BACKEND = "log"
     VOICE_BACKEND = "log"
@@ -140,8 +143,10 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         if not _env("SECRET_KEY") or cls.SECRET_KEY == DEV_SECRET_KEY:
-            raise ConfigError("SECRET_KEY must be set in production (e.g. SECRET_KEY=$(python3 -c "
-                              "'import secrets; print(secrets.token_urlsafe(32))'))")
+            raise ConfigError(
+                "SECRET_KEY must be set in production (e.g. SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_urlsafe(32))'))"
+            )
 
 
 CONFIGS = {

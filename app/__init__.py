@@ -23,8 +23,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     from config import DEV_SECRET_KEY
 
     # Before anything else is built: a deployment that would fail open does not start.
-    app.extensions["vigil_sms_sender"] = check(app.config, production=issubclass(config, ProductionConfig),
-                                               dev_secret_key=DEV_SECRET_KEY)
+    app.extensions["vigil_sms_sender"] = check(
+        app.config, production=issubclass(config, ProductionConfig), dev_secret_key=DEV_SECRET_KEY
+    )
     app.json.sort_keys = False  # keep fields in the order the schemas declare them
     if app.config.get("TRUSTED_PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -44,8 +45,12 @@ def register_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Quiet per-tick chatter; failures still show.
     # twilio.http_client logs every request's headers at INFO: several lines per message in a wave.
-    for noisy in ("alembic.runtime.plugins", "apscheduler.executors.default", "apscheduler.scheduler",
-                  "twilio.http_client"):
+    for noisy in (
+        "alembic.runtime.plugins",
+        "apscheduler.executors.default",
+        "apscheduler.scheduler",
+        "twilio.http_client",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -87,8 +92,21 @@ def register_blueprints(app: Flask) -> None:
     )
     from app.extensions import api
 
-    for module in (auth, centers, patients, me, devices, reports, checkins, alerts, escalation, protocols, fhir, audit,
-                   staff):
+    for module in (
+        auth,
+        centers,
+        patients,
+        me,
+        devices,
+        reports,
+        checkins,
+        alerts,
+        escalation,
+        protocols,
+        fhir,
+        audit,
+        staff,
+    ):
         api.register_blueprint(module.blp)
     fhir.register_code_system(app)
     app.register_blueprint(docs.bp)

@@ -19,9 +19,14 @@ users = AppGroup("users", help="Manage staff users.")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--center", "center_id", type=int, default=None,
-              help="Centre id (required for clinicians and nurses). An admin with a centre administers that "
-                   "centre only; without one, every centre (a platform administrator).")
+@click.option(
+    "--center",
+    "center_id",
+    type=int,
+    default=None,
+    help="Centre id (required for clinicians and nurses). An admin with a centre administers that "
+    "centre only; without one, every centre (a platform administrator).",
+)
 @click.option("--phone", default=None, help="E.164 phone for pages, e.g. +16175550100.")
 @click.option("--name", default="")
 def create_user(email: str, password: str, role: str, center_id: int | None, phone: str | None, name: str) -> None:
@@ -43,8 +48,9 @@ def create_user(email: str, password: str, role: str, center_id: int | None, pho
     except PasswordPolicyError as exc:
         raise click.BadParameter(str(exc), param_hint="--password") from exc
     db.session.commit()
-    scope = ("platform administrator (every centre)" if user.is_platform_admin
-             else f"{user.role} of centre {user.center_id}")
+    scope = (
+        "platform administrator (every centre)" if user.is_platform_admin else f"{user.role} of centre {user.center_id}"
+    )
     click.echo(f"created {user.role} {user.email} (id {user.id}): {scope}")
 
 

@@ -23,13 +23,32 @@ def _routine(hours: float, temperature: float = 36.8) -> tuple[float, dict]:
 
 # Per demo MRN: (hours after infusion, report blocks). The last one of a patient is the newest.
 STORIES = {
-    "DEMO-1001": [_routine(6), _routine(20, 37.2), _routine(30, 37.6),
-                  (50.5, {"vitals": {"temperature_c": 38.6, "heart_rate": 112, "systolic_bp": 104, "diastolic_bp": 66,
-                                     "spo2": 96}, "symptoms": {"chills": 2, "fatigue": 2}})],
+    "DEMO-1001": [
+        _routine(6),
+        _routine(20, 37.2),
+        _routine(30, 37.6),
+        (
+            50.5,
+            {
+                "vitals": {
+                    "temperature_c": 38.6,
+                    "heart_rate": 112,
+                    "systolic_bp": 104,
+                    "diastolic_bp": 66,
+                    "spo2": 96,
+                },
+                "symptoms": {"chills": 2, "fatigue": 2},
+            },
+        ),
+    ],
     "DEMO-1002": [_routine(h, 36.6 + (h % 5) / 10) for h in (30, 78, 126, 150, 174, 198, 209)],
     "DEMO-1003": [_routine(h) for h in (200, 320, 420)]
-    + [(476, {"vitals": NORMAL, "neuro": {"handwriting_changed": True, "slowness_or_shuffling": True,
-                                          "ice": FULL_ICE}})],
+    + [
+        (
+            476,
+            {"vitals": NORMAL, "neuro": {"handwriting_changed": True, "slowness_or_shuffling": True, "ice": FULL_ICE}},
+        )
+    ],
     "DEMO-1004": [_routine(h) for h in (500, 700, 900, 1070)],
 }
 
@@ -45,5 +64,13 @@ def add_demo_reports(patients: list[Patient]) -> None:
             recorded = patient.infused_at + timedelta(hours=hours)
             if recorded > now:
                 continue
-            record_report(patient, {"client_id": _client_id(patient.mrn, hours), "recorded_at": recorded,
-                                    "reported_by": "caregiver", **blocks}, source="app")
+            record_report(
+                patient,
+                {
+                    "client_id": _client_id(patient.mrn, hours),
+                    "recorded_at": recorded,
+                    "reported_by": "caregiver",
+                    **blocks,
+                },
+                source="app",
+            )

@@ -63,4 +63,7 @@ api = VigilApi()
 # Query strings follow the schemas' own rule (unknown names refused by name), like bodies do:
 # a typo such as ?statuss=open must not silently return the unfiltered list.
 Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {
-    **Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+    **Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION,
+    "query": None,
+    "querystring": None,
+}

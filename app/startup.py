@@ -47,16 +47,22 @@ def check(config: Mapping[str, Any], *, production: bool, dev_secret_key: str) -
     reasons = talks_to_the_world(config, sender)
     key = str(config.get("SECRET_KEY") or "")
     if reasons and (not key or key == dev_secret_key):
-        raise StartupError(f"Vigil will not start: {' and '.join(reasons)}, so SECRET_KEY must be set to a "
-                           "secret of this deployment's own (not the development key).")
+        raise StartupError(
+            f"Vigil will not start: {' and '.join(reasons)}, so SECRET_KEY must be set to a "
+            "secret of this deployment's own (not the development key)."
+        )
     if production:
         if type(sender).__name__ == "LogSmsSender":
-            raise StartupError("Vigil will not start: production needs a real SMS backend (SMS_BACKEND=twilio "
-                               "with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a sender); the log backend "
-                               "would mark pages sent that nobody receives.")
+            raise StartupError(
+                "Vigil will not start: production needs a real SMS backend (SMS_BACKEND=twilio "
+                "with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a sender); the log backend "
+                "would mark pages sent that nobody receives."
+            )
         host = urlsplit(str(config.get("PUBLIC_BASE_URL") or "")).hostname or ""
         if host in LOCAL_HOSTS:
-            raise StartupError("Vigil will not start: production needs PUBLIC_BASE_URL set to the address "
-                               "Twilio calls back on (not localhost); every webhook signature check fails "
-                               "otherwise.")
+            raise StartupError(
+                "Vigil will not start: production needs PUBLIC_BASE_URL set to the address "
+                "Twilio calls back on (not localhost); every webhook signature check fails "
+                "otherwise."
+            )
     return sender

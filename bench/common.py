@@ -67,6 +67,7 @@ def http_ok(url: str) -> bool:
 
 # ---- processes -------------------------------------------------------------------------------
 
+
 class Processes:
     """Every child process of one benchmark phase; `stop_all` ends each one's process group."""
 
@@ -76,8 +77,15 @@ class Processes:
     def start(self, args: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path = REPO) -> subprocess.Popen:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as out:
-            proc = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                list(args),
+                cwd=cwd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self._procs.append(proc)
         return proc
 
@@ -124,16 +132,29 @@ def install_signal_handlers() -> None:
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     """Environment for Vigil's own processes (web, clock, flask commands)."""
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI")}
-    env.update({"DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "VIGIL_BENCH": "1",
-                "SMS_BACKEND": "log", "PYTHONUNBUFFERED": "1",
-                "SECRET_KEY": "bench-secret-key-not-the-development-key", "PATH": f"{VENV_BIN}:{env.get('PATH', '')}"})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "VIGIL_CONFIG": "development",
+            "VIGIL_BENCH": "1",
+            "SMS_BACKEND": "log",
+            "PYTHONUNBUFFERED": "1",
+            "SECRET_KEY": "bench-secret-key-not-the-development-key",
+            "PATH": f"{VENV_BIN}:{env.get('PATH', '')}",
+        }
+    )
     env.update(extra)
     return env
 
 
 def twilio_env(base_url: str) -> dict[str, str]:
-    return {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": TWILIO_FROM_NUMBER, "TWILIO_API_BASE_URL": base_url}
+    return {
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": TWILIO_FROM_NUMBER,
+        "TWILIO_API_BASE_URL": base_url,
+    }
 
 
 def flask_cmd(*args: str) -> list[str]:
@@ -142,12 +163,26 @@ def flask_cmd(*args: str) -> list[str]:
 
 def gunicorn_cmd(port: int, app: str = "wsgi:app", workers: int = 2) -> list[str]:
     # The Procfile's `web` line (sync workers, access log on stdout), bound to loopback.
-    return [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-            "--access-logfile", "-", app]
+    return [
+        str(VENV_BIN / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "-",
+        app,
+    ]
 
 
-def start_gunicorn(procs: Processes, env: dict[str, str], log_path: Path, app: str = "wsgi:app",
-                   probe: str = "/api/v1/openapi.json", cwd: Path = REPO) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(
+    procs: Processes,
+    env: dict[str, str],
+    log_path: Path,
+    app: str = "wsgi:app",
+    probe: str = "/api/v1/openapi.json",
+    cwd: Path = REPO,
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = procs.start(gunicorn_cmd(port, app), env=env, log_path=log_path, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
@@ -162,6 +197,7 @@ def start_gunicorn(procs: Processes, env: dict[str, str], log_path: Path, app: s
 
 
 # ---- memory ----------------------------------------------------------------------------------
+
 
 def children(pid: int) -> list[int]:
     try:
@@ -198,6 +234,7 @@ def workers_peak_rss_mb(master_pid: int) -> float | None:
 
 # ---- wrk -------------------------------------------------------------------------------------
 
+
 def ensure_wrk() -> str:
     path = shutil.which("wrk")
     if path:
@@ -229,26 +266,49 @@ class WrkResult:
     @staticmethod
     def combine(runs: list[WrkResult]) -> WrkResult:
         return WrkResult(
-            requests=sum(r.requests for r in runs), seconds=sum(r.seconds for r in runs),
-            rps=statistics.fmean(r.rps for r in runs), p50_ms=statistics.fmean(r.p50_ms for r in runs),
-            p99_ms=statistics.fmean(r.p99_ms for r in runs), max_ms=max(r.max_ms for r in runs),
-            errors=sum(r.errors for r in runs))
+            requests=sum(r.requests for r in runs),
+            seconds=sum(r.seconds for r in runs),
+            rps=statistics.fmean(r.rps for r in runs),
+            p50_ms=statistics.fmean(r.p50_ms for r in runs),
+            p99_ms=statistics.fmean(r.p99_ms for r in runs),
+            max_ms=max(r.max_ms for r in runs),
+            errors=sum(r.errors for r in runs),
+        )
 
 
-def run_wrk(url: str, script: Path, seconds: float, script_args: Sequence[str] = (), connections: int = 16,
-            threads: int = 2) -> WrkResult:
+def run_wrk(
+    url: str, script: Path, seconds: float, script_args: Sequence[str] = (), connections: int = 16, threads: int = 2
+) -> WrkResult:
     """`wrk -t2 -c16 -dNs --latency -s script url -- args`; the script's done() prints one JSON line."""
-    cmd = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s",
-           "-s", str(script), url, "--", *script_args]
+    cmd = [
+        ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        *script_args,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, cwd=BENCH)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCHJSON ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout[-1500:]} {out.stderr[-1500:]}")
     data = json.loads(line.removeprefix("BENCHJSON "))
     secs = data["duration_us"] / 1e6
-    return WrkResult(requests=data["requests"], seconds=secs, rps=data["requests"] / secs,
-                     p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000, max_ms=data["max_us"] / 1000,
-                     errors=data["status_errors"] + data["socket_errors"])
+    return WrkResult(
+        requests=data["requests"],
+        seconds=secs,
+        rps=data["requests"] / secs,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        errors=data["status_errors"] + data["socket_errors"],
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -37,8 +37,17 @@ from sqlalchemy import event, insert  # noqa: E402 - after the sys.path line on 
 from bench.run_all import in_app, make_app, upgrade  # noqa: E402
 from bench.seed import seed_missed, seed_population, utc_now  # noqa: E402
 
-SYMPTOMS = {"chills": 0, "headache": 1, "dizziness": 0, "shortness_of_breath": 0, "nausea": 0, "diarrhea": 0,
-            "abdominal_pain": 0, "fatigue": 1, "bleeding_or_bruising": 0}
+SYMPTOMS = {
+    "chills": 0,
+    "headache": 1,
+    "dizziness": 0,
+    "shortness_of_breath": 0,
+    "nausea": 0,
+    "diarrhea": 0,
+    "abdominal_pain": 0,
+    "fatigue": 1,
+    "bleeding_or_bruising": 0,
+}
 ICE = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
 
 
@@ -53,9 +62,19 @@ def report_body(rng: random.Random) -> dict:
         temp, hr = 38.1 + rng.randrange(10) / 10, rng.randrange(100, 125)
     else:
         temp, hr = 37.0, 90
-    body = {"client_id": "prof-" + uuid.uuid4().hex, "recorded_at": datetime.now(UTC).isoformat(),
-            "vitals": {"temperature_c": round(temp, 1), "heart_rate": hr, "systolic_bp": 120, "diastolic_bp": 74,
-                       "spo2": 97, "respiratory_rate": 16}, "symptoms": SYMPTOMS}
+    body = {
+        "client_id": "prof-" + uuid.uuid4().hex,
+        "recorded_at": datetime.now(UTC).isoformat(),
+        "vitals": {
+            "temperature_c": round(temp, 1),
+            "heart_rate": hr,
+            "systolic_bp": 120,
+            "diastolic_bp": 74,
+            "spo2": 97,
+            "respiratory_rate": 16,
+        },
+        "symptoms": SYMPTOMS,
+    }
     if rng.randrange(3) == 0:
         body["neuro"] = {"confusion": False, "tremor": False, "ice": ICE}
     return body
@@ -107,8 +126,7 @@ def http_workload(url: str, n: int, path: str, dump: str | None) -> None:
 
     def run() -> None:
         for _ in range(n):
-            answer = client.post(path, json=report_body(rng),
-                                 headers={"Authorization": f"Bearer {rng.choice(tokens)}"})
+            answer = client.post(path, json=report_body(rng), headers={"Authorization": f"Bearer {rng.choice(tokens)}"})
             if answer.status_code not in (200, 201):
                 raise RuntimeError(f"{answer.status_code}: {answer.get_data(as_text=True)[:300]}")
 
@@ -133,11 +151,25 @@ def tick_workload(url: str, n: int, kind: str, dump: str | None, plain: bool = F
             seed_missed(pop, now)
         else:
             due = now - timedelta(minutes=1)
-            db.session.execute(insert(CheckIn.__table__), [
-                {"patient_id": pid, "protocol_id": pop.protocol_id, "due_at": due, "window_ends_at": due + timedelta(
-                    minutes=120), "phase": "days-0-7", "asks": ["vitals"], "missed_level": "urgent",
-                 "state": "pending", "ladder_step": 0, "next_action_at": due, "created_at": due}
-                for pid in pop.patient_ids])
+            db.session.execute(
+                insert(CheckIn.__table__),
+                [
+                    {
+                        "patient_id": pid,
+                        "protocol_id": pop.protocol_id,
+                        "due_at": due,
+                        "window_ends_at": due + timedelta(minutes=120),
+                        "phase": "days-0-7",
+                        "asks": ["vitals"],
+                        "missed_level": "urgent",
+                        "state": "pending",
+                        "ladder_step": 0,
+                        "next_action_at": due,
+                        "created_at": due,
+                    }
+                    for pid in pop.patient_ids
+                ],
+            )
             db.session.commit()
         run_all_sweeps(now - timedelta(hours=1))  # warm the mappers; nothing is due an hour ago
         db.session.remove()

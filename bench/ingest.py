@@ -19,8 +19,9 @@ BARE = "/api/v1/bench/bare-insert"
 SCRIPT = BENCH / "wrk_reports.lua"
 
 
-def run_ingest(database_url: str, tokens: list[str], workdir: Path, *, seconds: float = 10, warmup: float = 3,
-               label: str = "") -> dict:
+def run_ingest(
+    database_url: str, tokens: list[str], workdir: Path, *, seconds: float = 10, warmup: float = 3, label: str = ""
+) -> dict:
     tokens_file = workdir / "tokens.txt"
     tokens_file.write_text("\n".join(tokens) + "\n")
     procs = Processes()
@@ -33,12 +34,19 @@ def run_ingest(database_url: str, tokens: list[str], workdir: Path, *, seconds: 
         for path in (BARE, REPORTS, REPORTS, BARE):
             time.sleep(0.5)
             result = run_wrk(base + path, SCRIPT, seconds, [str(tokens_file), uuid.uuid4().hex[:10]])
-            log(f"{label} ingest: {path} {result.rps:,.0f}/s p50 {result.p50_ms:.1f} ms p99 {result.p99_ms:.1f} ms"
-                f" errors {result.errors}")
+            log(
+                f"{label} ingest: {path} {result.rps:,.0f}/s p50 {result.p50_ms:.1f} ms p99 {result.p99_ms:.1f} ms"
+                f" errors {result.errors}"
+            )
             results[path].append(result)
         rss = workers_peak_rss_mb(web.pid)
     finally:
         procs.stop_all()
     bare, reports = WrkResult.combine(results[BARE]), WrkResult.combine(results[REPORTS])
-    return {"bare": bare.__dict__, "reports": reports.__dict__, "ratio": reports.rps / bare.rps,
-            "web_rss_mb": rss, "runs": {k: [r.__dict__ for r in v] for k, v in results.items()}}
+    return {
+        "bare": bare.__dict__,
+        "reports": reports.__dict__,
+        "ratio": reports.rps / bare.rps,
+        "web_rss_mb": rss,
+        "runs": {k: [r.__dict__ for r in v] for k, v in results.items()},
+    }

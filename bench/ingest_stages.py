@@ -47,8 +47,9 @@ def ingest_stages(tokens: list[str], n: int = 300) -> dict:
 
     def post() -> None:
         token = rng.choice(tokens)
-        answer = client.post("/api/v1/me/reports", json=_jsonable(report_body(rng)),
-                             headers={"Authorization": f"Bearer {token}"})
+        answer = client.post(
+            "/api/v1/me/reports", json=_jsonable(report_body(rng)), headers={"Authorization": f"Bearer {token}"}
+        )
         if answer.status_code not in (200, 201):
             raise RuntimeError(f"ingest stages: {answer.status_code} {answer.get_data(as_text=True)[:200]}")
 
@@ -70,8 +71,12 @@ def ingest_stages(tokens: list[str], n: int = 300) -> dict:
     parts["writes"] = max(0.0, _cumulative(stats, [RECORD]) - inside_record)
     parts["other"] = max(0.0, request - sum(parts.values()))
     scale = plain_ms / (1000 * request / n) if request else 0.0
-    return {"requests": n, "mean_ms": plain_ms, "profiled_ms": 1000 * request / n,
-            "stages_ms": {k: round(1000 * v / n * scale, 2) for k, v in parts.items()}}
+    return {
+        "requests": n,
+        "mean_ms": plain_ms,
+        "profiled_ms": 1000 * request / n,
+        "stages_ms": {k: round(1000 * v / n * scale, 2) for k, v in parts.items()},
+    }
 
 
 def _jsonable(body: dict) -> dict:

@@ -36,8 +36,17 @@ from bench.seed import Population
 from tests.support.twilio_proxy import TwilioProxy
 
 QUIET = {"temperature_c": 36.8, "heart_rate": 82, "systolic_bp": 121, "diastolic_bp": 76, "spo2": 97}
-SYMPTOMS = {"chills": 0, "headache": 1, "dizziness": 0, "shortness_of_breath": 0, "nausea": 0, "diarrhea": 0,
-            "abdominal_pain": 0, "fatigue": 1, "bleeding_or_bruising": 0}
+SYMPTOMS = {
+    "chills": 0,
+    "headache": 1,
+    "dizziness": 0,
+    "shortness_of_breath": 0,
+    "nausea": 0,
+    "diarrhea": 0,
+    "abdominal_pain": 0,
+    "fatigue": 1,
+    "bleeding_or_bruising": 0,
+}
 ALERT_LINK = re.compile(r"/alerts/(\d+)\b")
 
 
@@ -59,8 +68,14 @@ class TimedProxy(TwilioProxy):
 
 def _body(urgent: bool) -> bytes:
     vitals = {**QUIET, "temperature_c": 38.6, "heart_rate": 112} if urgent else QUIET
-    return json.dumps({"client_id": "p2p-" + uuid.uuid4().hex, "recorded_at": datetime.now(UTC).isoformat(),
-                       "vitals": vitals, "symptoms": SYMPTOMS}).encode()
+    return json.dumps(
+        {
+            "client_id": "p2p-" + uuid.uuid4().hex,
+            "recorded_at": datetime.now(UTC).isoformat(),
+            "vitals": vitals,
+            "symptoms": SYMPTOMS,
+        }
+    ).encode()
 
 
 def _load(base: str, plan: list[tuple[str, bool]], rate: float, threads: int = 8) -> list[tuple | None]:
@@ -100,8 +115,16 @@ def _load(base: str, plan: list[tuple[str, bool]], rate: float, threads: int = 8
     return results
 
 
-def run_page_latency(database_url: str, pop: Population, prism_url: str, workdir: Path, *, rate: float = 20,
-                     seconds: float = 45, label: str = "") -> dict:
+def run_page_latency(
+    database_url: str,
+    pop: Population,
+    prism_url: str,
+    workdir: Path,
+    *,
+    rate: float = 20,
+    seconds: float = 45,
+    label: str = "",
+) -> dict:
     proxy = TimedProxy(prism_url).start()
     procs = Processes()
     try:
@@ -113,7 +136,7 @@ def run_page_latency(database_url: str, pop: Population, prism_url: str, workdir
             raise RuntimeError(f"clock exited; see {workdir / 'clock-pages.log'}")
         count = int(rate * seconds)
         urgent_ids = iter(pop.patient_ids[: count // 10 + 1])
-        routine_ids = itertools.cycle(pop.patient_ids[count // 10 + 1:])
+        routine_ids = itertools.cycle(pop.patient_ids[count // 10 + 1 :])
         plan = []
         for i in range(count):
             pid = next(urgent_ids) if i % 10 == 5 else next(routine_ids)
@@ -142,13 +165,18 @@ def run_page_latency(database_url: str, pop: Population, prism_url: str, workdir
     answer_ms = [1000 * (r[1] - r[0]) for r in results if r and r[2] in (200, 201)]
     values = sorted(1000 * v for v in latencies.values())
     return {
-        "reports": count, "statuses": statuses, "urgent_expected": sum(p[1] for p in plan),
-        "pages_expected": len(expected), "pages_seen": len(values),
-        "p50_ms": percentile(values, 50) if values else None, "p99_ms": percentile(values, 99) if values else None,
+        "reports": count,
+        "statuses": statuses,
+        "urgent_expected": sum(p[1] for p in plan),
+        "pages_expected": len(expected),
+        "pages_seen": len(values),
+        "p50_ms": percentile(values, 50) if values else None,
+        "p99_ms": percentile(values, 99) if values else None,
         "max_ms": values[-1] if values else None,
         "answer_p50_ms": percentile(answer_ms, 50) if answer_ms else None,
         "answer_p99_ms": percentile(answer_ms, 99) if answer_ms else None,
-        "web_rss_mb": web_rss, "clock_rss_mb": clock_rss,
+        "web_rss_mb": web_rss,
+        "clock_rss_mb": clock_rss,
     }
 
 

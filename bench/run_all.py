@@ -50,14 +50,27 @@ from bench.common import (  # noqa: E402 - after the sys.path line on purpose
     workers_peak_rss_mb,
 )
 
-TARGETS = {"wave_queued_s": 10, "wave_handed_s": 120, "wave_page_p99_ms": 250, "wave_page_max_ms": 1000,
-           "burst_handed_s": 120, "ratio_now": 0.5,
-           "ratio": 0.8, "page_p99_ms": 250, "tick_ms": 10, "tick_growth": 2.0, "burst_s": 10, "web_mb": 120,
-           "clock_mb": 150, "rules_per_s": 20000}
+TARGETS = {
+    "wave_queued_s": 10,
+    "wave_handed_s": 120,
+    "wave_page_p99_ms": 250,
+    "wave_page_max_ms": 1000,
+    "burst_handed_s": 120,
+    "ratio_now": 0.5,
+    "ratio": 0.8,
+    "page_p99_ms": 250,
+    "tick_ms": 10,
+    "tick_growth": 2.0,
+    "burst_s": 10,
+    "web_mb": 120,
+    "clock_mb": 150,
+    "rules_per_s": 20000,
+}
 PHASE_TIMEOUT = {"sqlite": 8 * 60, "postgres": 22 * 60}
 
 
 # ---- helpers used by the phases ---------------------------------------------------------------
+
 
 def guarded(name: str, fn: Callable[[], dict]) -> dict:
     """Run one measurement; an exception becomes {"error": ...} so the other figures survive."""
@@ -70,8 +83,9 @@ def guarded(name: str, fn: Callable[[], dict]) -> dict:
 
 
 def upgrade(database_url: str) -> None:
-    out = subprocess.run(flask_cmd("db", "upgrade"), cwd=REPO, env=app_env(database_url), capture_output=True,
-                         text=True, timeout=180)
+    out = subprocess.run(
+        flask_cmd("db", "upgrade"), cwd=REPO, env=app_env(database_url), capture_output=True, text=True, timeout=180
+    )
     if out.returncode != 0:
         raise RuntimeError(f"flask db upgrade failed: {out.stderr[-2000:]}")
 
@@ -108,8 +122,9 @@ def measure_ingest(database_url: str, workdir: Path, label: str) -> dict:
 
     pop = in_app(database_url, lambda: seed_population(2000, now=utc_now(), tokens=True, history=12))
     result = run_ingest(database_url, list(pop.tokens.values()), workdir, label=label)
-    result["stages"] = guarded("ingest stages", lambda: in_app(database_url, lambda: ingest_stages(
-        list(pop.tokens.values()))))
+    result["stages"] = guarded(
+        "ingest stages", lambda: in_app(database_url, lambda: ingest_stages(list(pop.tokens.values())))
+    )
     return result
 
 
@@ -122,6 +137,7 @@ def measure_pages(database_url: str, prism_url: str, workdir: Path, label: str) 
 
 
 # ---- the phases (children) --------------------------------------------------------------------
+
 
 def phase_sqlite(workdir: Path) -> dict:
     template = workdir / "template.db"
@@ -165,13 +181,15 @@ def phase_postgres(workdir: Path) -> dict:
         if "ticks" in rows:
             results["ticks"] = guarded("ticks", lambda: in_app(urls["ticks"], tick_cost))
         if "burst" in rows:
-            results["burst_compute"] = guarded("burst_compute", lambda: in_app(urls["burst_compute"],
-                                                                               burst_in_process))
-            results["burst_clock"] = guarded("burst_clock", lambda: in_app(
-                urls["burst_clock"], lambda: burst_clock(urls["burst_clock"], prism.url, workdir)))
+            results["burst_compute"] = guarded("burst_compute", lambda: in_app(urls["burst_compute"], burst_in_process))
+            results["burst_clock"] = guarded(
+                "burst_clock",
+                lambda: in_app(urls["burst_clock"], lambda: burst_clock(urls["burst_clock"], prism.url, workdir)),
+            )
         if "wave" in rows:
-            results["wave"] = guarded("wave", lambda: in_app(
-                urls["wave"], lambda: wave_clock(urls["wave"], prism.url, workdir)))
+            results["wave"] = guarded(
+                "wave", lambda: in_app(urls["wave"], lambda: wave_clock(urls["wave"], prism.url, workdir))
+            )
     finally:
         prism.stop()
     return results
@@ -195,9 +213,11 @@ def run_phase(name: str, out: Path) -> None:
 
 # ---- the yardsticks (parent) ------------------------------------------------------------------
 
+
 def rules_bench() -> dict:
-    out = subprocess.run([PYTHON, str(BENCH / "rules_bench.py"), "3"], cwd=REPO, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [PYTHON, str(BENCH / "rules_bench.py"), "3"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     found = re.search(r"([\d,]+) assessments/s of CPU", out.stdout)
     if out.returncode != 0 or not found:
         raise RuntimeError(f"rules_bench failed: {out.stdout[-500:]} {out.stderr[-500:]}")
@@ -207,8 +227,9 @@ def rules_bench() -> dict:
 def hello_world(workdir: Path) -> dict:
     procs = Processes()
     try:
-        web, base = start_gunicorn(procs, app_env("sqlite://"), workdir / "hello.log", app="bench.hello_app:app",
-                                   probe="/")
+        web, base = start_gunicorn(
+            procs, app_env("sqlite://"), workdir / "hello.log", app="bench.hello_app:app", probe="/"
+        )
         run_wrk(base + "/", BENCH / "wrk_hello.lua", 3)
         result = run_wrk(base + "/", BENCH / "wrk_hello.lua", 10)
         log(f"hello-world: {result.rps:,.0f}/s p99 {result.p99_ms:.1f} ms")
@@ -246,6 +267,7 @@ def run_child(name: str, workdir: Path, rows: set[str] | None = None) -> dict:
 
 
 # ---- the table --------------------------------------------------------------------------------
+
 
 def _n(value: float | None, fmt: str = "{:,.0f}") -> str:
     return "-" if value is None else fmt.format(value)
@@ -294,19 +316,36 @@ def render(results: dict) -> str:
     hello = results.get("hello") or {}
     hello_cell = "ERROR" if "error" in hello else f"{hello.get('rps', 0):,.0f}/s {hello.get('p99_ms', 0):.0f} ms p99"
     rows.append(("Yardstick: Flask hello-world (req/s)", hello_cell, "", "~4,000/s on this machine", "info"))
-    rows.append(("Ingest: bare validate+insert", ingest_cells(sq, "bare"), ingest_cells(pg, "bare"),
-                 "req/s p50/p99", "info"))
-    rows.append(("Ingest: POST /api/v1/me/reports", ingest_cells(sq, "reports"), ingest_cells(pg, "reports"),
-                 "req/s p50/p99", "info"))
+    rows.append(
+        ("Ingest: bare validate+insert", ingest_cells(sq, "bare"), ingest_cells(pg, "bare"), "req/s p50/p99", "info")
+    )
+    rows.append(
+        (
+            "Ingest: POST /api/v1/me/reports",
+            ingest_cells(sq, "reports"),
+            ingest_cells(pg, "reports"),
+            "req/s p50/p99",
+            "info",
+        )
+    )
     (sq_r, sq_ok), (pg_r, pg_ok) = ratio(sq), ratio(pg)
-    rows.append(("Ingest ratio (reports / bare)", sq_r, pg_r,
-                 f">= {T['ratio_now']:.1f}x now, {T['ratio']:.1f}x next", _both([("SQLite", sq_ok), ("PG", pg_ok)])))
+    rows.append(
+        (
+            "Ingest ratio (reports / bare)",
+            sq_r,
+            pg_r,
+            f">= {T['ratio_now']:.1f}x now, {T['ratio']:.1f}x next",
+            _both([("SQLite", sq_ok), ("PG", pg_ok)]),
+        )
+    )
     for name, phase in (("SQLite", sq), ("PostgreSQL", pg)):
         stages = (phase.get("ingest") or {}).get("stages")
         if isinstance(stages, dict) and "stages_ms" in stages:
-            notes.append(f"Ingest stages, {name} (ms per request, cProfile shares scaled to the "
-                         f"{stages['mean_ms']:.1f} ms unprofiled mean, in process): "
-                         + ", ".join(f"{k} {v:.2f}" for k, v in stages["stages_ms"].items()))
+            notes.append(
+                f"Ingest stages, {name} (ms per request, cProfile shares scaled to the "
+                f"{stages['mean_ms']:.1f} ms unprofiled mean, in process): "
+                + ", ".join(f"{k} {v:.2f}" for k, v in stages["stages_ms"].items())
+            )
 
     def pages(phase: dict) -> tuple[str, bool | None]:
         section = phase.get("pages")
@@ -321,8 +360,15 @@ def render(results: dict) -> str:
         return cell, section["p99_ms"] <= T["page_p99_ms"] and not missing
 
     (sq_p, sq_pok), (pg_p, pg_pok) = pages(sq), pages(pg)
-    rows.append(("Report to page p50/p99/max (20/s, 1/10 urgent)", sq_p, pg_p, f"p99 <= {T['page_p99_ms']} ms",
-                 _both([("SQLite", sq_pok), ("PG", pg_pok)])))
+    rows.append(
+        (
+            "Report to page p50/p99/max (20/s, 1/10 urgent)",
+            sq_p,
+            pg_p,
+            f"p99 <= {T['page_p99_ms']} ms",
+            _both([("SQLite", sq_pok), ("PG", pg_pok)]),
+        )
+    )
 
     ticks = pg.get("ticks")
     if _err(ticks):
@@ -331,50 +377,97 @@ def render(results: dict) -> str:
         sizes = list(ticks)
         nothing = [ticks[s]["nothing_due"]["best_ms"] for s in sizes]
         labels = "/".join(f"{int(s) // 1000}k" for s in sizes)
-        rows.append((f"Tick, nothing due, {labels} patients", "",
-                     " / ".join(f"{v:.2f}" for v in nothing) + " ms", f"{sizes[-1][:-3]}k: <= {T['tick_ms']} ms",
-                     _verdict(nothing[-1] <= T["tick_ms"])))
+        rows.append(
+            (
+                f"Tick, nothing due, {labels} patients",
+                "",
+                " / ".join(f"{v:.2f}" for v in nothing) + " ms",
+                f"{sizes[-1][:-3]}k: <= {T['tick_ms']} ms",
+                _verdict(nothing[-1] <= T["tick_ms"]),
+            )
+        )
         growth = nothing[-1] / nothing[0]
-        rows.append((f"  growth with patients ({labels[-4:]} / {labels[:2]})", "", f"{growth:.1f}x",
-                     f"flat (<= {T['tick_growth']:.0f}x)", _verdict(growth <= T["tick_growth"])))
+        rows.append(
+            (
+                f"  growth with patients ({labels[-4:]} / {labels[:2]})",
+                "",
+                f"{growth:.1f}x",
+                f"flat (<= {T['tick_growth']:.0f}x)",
+                _verdict(growth <= T["tick_growth"]),
+            )
+        )
         due = [ticks[s]["one_percent_due"]["best_ms"] for s in sizes]
         counts = "/".join(f"{ticks[s]['due']:,}" for s in sizes)
-        rows.append((f"Tick, 1 % due ({counts} reminders)", "", " / ".join(f"{v:,.0f}" for v in due) + " ms",
-                     "grows with the due count", "info"))
+        rows.append(
+            (
+                f"Tick, 1 % due ({counts} reminders)",
+                "",
+                " / ".join(f"{v:,.0f}" for v in due) + " ms",
+                "grows with the due count",
+                "info",
+            )
+        )
         biggest = ticks[sizes[-1]]
         for state in ("nothing_due", "one_percent_due"):
             parts = sorted(biggest[state]["sweeps_ms"].items(), key=lambda kv: -kv[1])
-            notes.append(f"Tick at {int(sizes[-1]):,} patients, {state.replace('_', ' ')}: "
-                         f"{biggest[state]['queries']} SQL statements; "
-                         + ", ".join(f"{k} {v:.1f}" for k, v in parts[:5]) + " ms")
+            notes.append(
+                f"Tick at {int(sizes[-1]):,} patients, {state.replace('_', ' ')}: "
+                f"{biggest[state]['queries']} SQL statements; "
+                + ", ".join(f"{k} {v:.1f}" for k, v in parts[:5])
+                + " ms"
+            )
 
     burst = pg.get("burst_clock")
     if _err(burst):
         rows.append(("Burst: 10,000 missed, clock process", "", _err(burst), f"<= {T['burst_s']} s", "-"))
     else:
-        cell = (f"{burst['seconds']:.1f} s" if burst["seconds"] is not None
-                else f"> {burst['waited']:.0f} s ({burst['done']:,} done)")
-        rows.append(("Burst: 10,000 missed, clock process", "", cell, f"<= {T['burst_s']} s all alerted+queued",
-                     _verdict(burst["seconds"] is not None and burst["seconds"] <= T["burst_s"])))
+        cell = (
+            f"{burst['seconds']:.1f} s"
+            if burst["seconds"] is not None
+            else f"> {burst['waited']:.0f} s ({burst['done']:,} done)"
+        )
+        rows.append(
+            (
+                "Burst: 10,000 missed, clock process",
+                "",
+                cell,
+                f"<= {T['burst_s']} s all alerted+queued",
+                _verdict(burst["seconds"] is not None and burst["seconds"] <= T["burst_s"]),
+            )
+        )
         if "handed_s" in burst:
             handed = burst["handed_s"]
-            rows.append(("Burst: last page handed off (200 ms, 100/s)", "",
-                         f"{handed:.1f} s" if handed is not None else
-                         f"> {burst['waited']:.0f} s ({burst['pages_handed']:,}/{burst['pages']:,})",
-                         f"<= {T['burst_handed_s']} s", _verdict(handed is not None and handed <= T["burst_handed_s"])))
+            rows.append(
+                (
+                    "Burst: last page handed off (200 ms, 100/s)",
+                    "",
+                    f"{handed:.1f} s"
+                    if handed is not None
+                    else f"> {burst['waited']:.0f} s ({burst['pages_handed']:,}/{burst['pages']:,})",
+                    f"<= {T['burst_handed_s']} s",
+                    _verdict(handed is not None and handed <= T["burst_handed_s"]),
+                )
+            )
         if burst.get("outbox"):
             states = burst["outbox"]
             sent = sum(states.get(k, 0) for k in ("sent", "delivered", "unconfirmed"))
-            notes.append(f"Burst: by then the dispatcher had sent {sent:,} of {sum(states.values()):,} queued messages "
-                         f"({sent / burst['waited']:.0f}/s through the stand-in)")
-        notes.append("Burst progress (s after the clock started, alerts with pages): "
-                     + ", ".join(f"{t:g}:{n:,}" for t, n in burst["progress"][:: max(1, len(burst["progress"]) // 12)]))
+            notes.append(
+                f"Burst: by then the dispatcher had sent {sent:,} of {sum(states.values()):,} queued messages "
+                f"({sent / burst['waited']:.0f}/s through the stand-in)"
+            )
+        notes.append(
+            "Burst progress (s after the clock started, alerts with pages): "
+            + ", ".join(f"{t:g}:{n:,}" for t, n in burst["progress"][:: max(1, len(burst["progress"]) // 12)])
+        )
     compute = pg.get("burst_compute")
     if _err(compute):
         rows.append(("Burst: compute only (ticks back to back)", "", _err(compute), "", "-"))
     else:
-        cell = (f"{compute['seconds']:.1f} s, {compute['ticks']} ticks" if compute["seconds"] is not None else
-                f"> {compute['elapsed']:.0f} s ({compute['done']:,} done, ~{compute['estimate_s'] or 0:.0f} s est.)")
+        cell = (
+            f"{compute['seconds']:.1f} s, {compute['ticks']} ticks"
+            if compute["seconds"] is not None
+            else f"> {compute['elapsed']:.0f} s ({compute['done']:,} done, ~{compute['estimate_s'] or 0:.0f} s est.)"
+        )
         rows.append(("Burst: compute only (ticks back to back)", "", cell, f"<= {T['burst_s']} s", "info"))
 
     wave = pg.get("wave")
@@ -382,55 +475,106 @@ def render(results: dict) -> str:
         if _err(wave):
             rows.append(("Wave: 10,000 reminders due the same minute", "", _err(wave), "", "-"))
         else:
+
             def secs(v: float | None) -> str:
                 return f"{v:.1f} s" if v is not None else f"> {wave['waited']:.0f} s"
 
-            rows.append(("Wave: 10,000 reminders queued (clock start ->)", "", secs(wave["queued_s"]),
-                         f"<= {T['wave_queued_s']} s", _verdict(wave["queued_s"] is not None
-                                                               and wave["queued_s"] <= T["wave_queued_s"])))
-            rows.append((f"Wave: all handed to the stand-in ({wave['latency_s'] * 1000:.0f} ms, {wave['rate']}/s)", "",
-                         secs(wave["handed_s"]) + ("" if wave["handed_s"] else f" ({wave['handed']:,} done)"),
-                         f"<= {T['wave_handed_s']} s", _verdict(wave["handed_s"] is not None
-                                                               and wave["handed_s"] <= T["wave_handed_s"])))
+            rows.append(
+                (
+                    "Wave: 10,000 reminders queued (clock start ->)",
+                    "",
+                    secs(wave["queued_s"]),
+                    f"<= {T['wave_queued_s']} s",
+                    _verdict(wave["queued_s"] is not None and wave["queued_s"] <= T["wave_queued_s"]),
+                )
+            )
+            rows.append(
+                (
+                    f"Wave: all handed to the stand-in ({wave['latency_s'] * 1000:.0f} ms, {wave['rate']}/s)",
+                    "",
+                    secs(wave["handed_s"]) + ("" if wave["handed_s"] else f" ({wave['handed']:,} done)"),
+                    f"<= {T['wave_handed_s']} s",
+                    _verdict(wave["handed_s"] is not None and wave["handed_s"] <= T["wave_handed_s"]),
+                )
+            )
             if wave["p99_ms"] is None:
                 rows.append(("Pages during the wave p50/p99/max", "", "no pages seen", "", "MISS"))
             else:
                 missing = wave["pages_expected"] - wave["pages_seen"]
-                ok = (wave["p99_ms"] <= T["wave_page_p99_ms"] and wave["max_ms"] <= T["wave_page_max_ms"]
-                      and not missing)
-                rows.append(("Pages during the wave p50/p99/max", "",
-                             f"{wave['p50_ms']:.0f}/{wave['p99_ms']:.0f}/{wave['max_ms']:.0f} ms"
-                             + (f" ({missing} missing)" if missing else ""),
-                             f"p99 <= {T['wave_page_p99_ms']} ms, max <= {T['wave_page_max_ms']} ms", _verdict(ok)))
-            notes.append(f"Wave: SMS_CONCURRENCY={wave['concurrency']}, {wave['refused_429']} answers 429; "
-                         "progress (s, handed off): " + ", ".join(f"{t:g}:{n:,}" for t, n in wave["progress"]))
+                ok = wave["p99_ms"] <= T["wave_page_p99_ms"] and wave["max_ms"] <= T["wave_page_max_ms"] and not missing
+                rows.append(
+                    (
+                        "Pages during the wave p50/p99/max",
+                        "",
+                        f"{wave['p50_ms']:.0f}/{wave['p99_ms']:.0f}/{wave['max_ms']:.0f} ms"
+                        + (f" ({missing} missing)" if missing else ""),
+                        f"p99 <= {T['wave_page_p99_ms']} ms, max <= {T['wave_page_max_ms']} ms",
+                        _verdict(ok),
+                    )
+                )
+            notes.append(
+                f"Wave: SMS_CONCURRENCY={wave['concurrency']}, {wave['refused_429']} answers 429; "
+                "progress (s, handed off): " + ", ".join(f"{t:g}:{n:,}" for t, n in wave["progress"])
+            )
 
     def rss(phase: dict, key: str, sections: tuple[str, ...]) -> float | None:
         values = [phase[s].get(key) for s in sections if isinstance(phase.get(s), dict) and phase[s].get(key)]
         return max(values) if values else None
 
     sq_web, pg_web = rss(sq, "web_rss_mb", ("ingest", "pages")), rss(pg, "web_rss_mb", ("ingest", "pages"))
-    rows.append(("Peak RSS, web worker", _n(sq_web, "{:.0f} MB"), _n(pg_web, "{:.0f} MB"), f"<= {T['web_mb']} MB",
-                 _both([("SQLite", None if sq_web is None else sq_web <= T["web_mb"]),
-                        ("PG", None if pg_web is None else pg_web <= T["web_mb"])])))
+    rows.append(
+        (
+            "Peak RSS, web worker",
+            _n(sq_web, "{:.0f} MB"),
+            _n(pg_web, "{:.0f} MB"),
+            f"<= {T['web_mb']} MB",
+            _both(
+                [
+                    ("SQLite", None if sq_web is None else sq_web <= T["web_mb"]),
+                    ("PG", None if pg_web is None else pg_web <= T["web_mb"]),
+                ]
+            ),
+        )
+    )
     sq_clock = rss(sq, "clock_rss_mb", ("pages",))
     pg_clock = rss(pg, "clock_rss_mb", ("pages", "burst_clock", "wave"))
-    rows.append(("Peak RSS, clock process", _n(sq_clock, "{:.0f} MB"), _n(pg_clock, "{:.0f} MB"),
-                 f"<= {T['clock_mb']} MB", _both([("SQLite", None if sq_clock is None else sq_clock <= T["clock_mb"]),
-                                                 ("PG", None if pg_clock is None else pg_clock <= T["clock_mb"])])))
+    rows.append(
+        (
+            "Peak RSS, clock process",
+            _n(sq_clock, "{:.0f} MB"),
+            _n(pg_clock, "{:.0f} MB"),
+            f"<= {T['clock_mb']} MB",
+            _both(
+                [
+                    ("SQLite", None if sq_clock is None else sq_clock <= T["clock_mb"]),
+                    ("PG", None if pg_clock is None else pg_clock <= T["clock_mb"]),
+                ]
+            ),
+        )
+    )
     rules = results.get("rules") or {}
-    rows.append(("Rules engine: assess+render, 1 core CPU", "ERROR" if "error" in rules else
-                 f"{rules.get('per_s', 0):,}/s", "", f"> {T['rules_per_s']:,}/s",
-                 "-" if "error" in rules else _verdict(rules.get("per_s", 0) > T["rules_per_s"])))
+    rows.append(
+        (
+            "Rules engine: assess+render, 1 core CPU",
+            "ERROR" if "error" in rules else f"{rules.get('per_s', 0):,}/s",
+            "",
+            f"> {T['rules_per_s']:,}/s",
+            "-" if "error" in rules else _verdict(rules.get("per_s", 0) > T["rules_per_s"]),
+        )
+    )
 
     widths = [max(len(r[i]) for r in [*rows, HEADER]) for i in range(5)]
     line = "  ".join("-" * w for w in widths)
     meta = results["meta"]
-    out = [f"Vigil benchmark  {meta['started']}  code {meta.get('code', '?')}  {meta['host']}, {meta['cpus']} CPUs, "
-           f"load average {meta['load_start']} at start, {meta['load_end']} at end, {meta['minutes']:.1f} min",
-           "PostgreSQL with stock durability (fsync, synchronous_commit, full_page_writes on); SQLite as the app "
-           "configures it in production (WAL, synchronous=NORMAL, busy_timeout 5 s)",
-           line, "  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip(), line]
+    out = [
+        f"Vigil benchmark  {meta['started']}  code {meta.get('code', '?')}  {meta['host']}, {meta['cpus']} CPUs, "
+        f"load average {meta['load_start']} at start, {meta['load_end']} at end, {meta['minutes']:.1f} min",
+        "PostgreSQL with stock durability (fsync, synchronous_commit, full_page_writes on); SQLite as the app "
+        "configures it in production (WAL, synchronous=NORMAL, busy_timeout 5 s)",
+        line,
+        "  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip(),
+        line,
+    ]
     out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     out.append(line)
     out += [f"* {n}" for n in notes]
@@ -450,8 +594,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phase", choices=("sqlite", "postgres"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=("sqlite", "postgres", *sorted(ROWS)),
-                        help="run one database's phase, or one PostgreSQL row (wave, burst, ticks, pages, ingest)")
+    parser.add_argument(
+        "--only",
+        choices=("sqlite", "postgres", *sorted(ROWS)),
+        help="run one database's phase, or one PostgreSQL row (wave, burst, ticks, pages, ingest)",
+    )
     args = parser.parse_args()
     install_signal_handlers()
     if args.phase:
@@ -459,9 +606,15 @@ def main() -> int:
         return 0
 
     started = time.monotonic()
-    results: dict = {"meta": {"started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                              "host": os.uname().nodename, "cpus": os.cpu_count(),
-                              "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()), "code": code_version()}}
+    results: dict = {
+        "meta": {
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "host": os.uname().nodename,
+            "cpus": os.cpu_count(),
+            "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+            "code": code_version(),
+        }
+    }
     ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
     try:

@@ -30,11 +30,31 @@ from app.services.protocols import default_protocol_for
 
 CHUNK = 5000
 INFUSION_DAYS = tuple(range(2, 13))  # cohorts: days after infusion, all inside the US acute window
-ZONES = ("Pacific/Honolulu", "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
-         "America/New_York", "America/Halifax", "America/Sao_Paulo", "Atlantic/South_Georgia", "Atlantic/Azores",
-         "Europe/London", "Europe/Berlin", "Europe/Athens", "Europe/Moscow", "Asia/Dubai", "Asia/Karachi",
-         "Asia/Dhaka", "Asia/Bangkok", "Asia/Shanghai", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea",
-         "Pacific/Auckland")
+ZONES = (
+    "Pacific/Honolulu",
+    "America/Anchorage",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Halifax",
+    "America/Sao_Paulo",
+    "Atlantic/South_Georgia",
+    "Atlantic/Azores",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Athens",
+    "Europe/Moscow",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Brisbane",
+    "Pacific/Noumea",
+    "Pacific/Auckland",
+)
 FIRST_NAMES = ("Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Iris", "Jon", "Kemal", "Lucia")
 LAST_NAMES = ("Alvarez", "Brown", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jones", "Khan")
 
@@ -42,8 +62,9 @@ LAST_NAMES = ("Alvarez", "Brown", "Chen", "Diaz", "Evans", "Fischer", "Garcia", 
 def daytime_zone(now: datetime) -> str:
     """A zone where it is early afternoon now: reminders are not held back by quiet hours and
     same-day pages are not deferred to the morning, whatever time the benchmark runs."""
-    return min(ZONES, key=lambda z: abs(now.astimezone(ZoneInfo(z)).hour + now.astimezone(ZoneInfo(z)).minute / 60
-                                        - 13.5))
+    return min(
+        ZONES, key=lambda z: abs(now.astimezone(ZoneInfo(z)).hour + now.astimezone(ZoneInfo(z)).minute / 60 - 13.5)
+    )
 
 
 @dataclass
@@ -60,7 +81,7 @@ class Population:
 
 def _chunks(rows: Sequence[dict], size: int = CHUNK) -> Iterator[Sequence[dict]]:
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 def _insert(table, rows: Sequence[dict], returning: bool = False) -> list[int]:
@@ -102,30 +123,66 @@ def _patients(rows: Sequence[dict], center_ids: list[int]) -> list[int]:
     return [found[row["mrn"]] for row in rows]
 
 
-def seed_population(count: int, *, now: datetime, start: int = 0, per_center: int = 100, tokens: bool = False,
-                    history: int = 0, check_ins: bool = True, timezone: str | None = None,
-                    quiet_minutes: int = 15) -> Population:
+def seed_population(
+    count: int,
+    *,
+    now: datetime,
+    start: int = 0,
+    per_center: int = 100,
+    tokens: bool = False,
+    history: int = 0,
+    check_ins: bool = True,
+    timezone: str | None = None,
+    quiet_minutes: int = 15,
+) -> Population:
     """Add `count` patients (numbered from `start`, so calls can grow one population). Commits."""
     protocol = default_protocol_for("yescarta", "US")
     tz = timezone or daytime_zone(now)
     pop = Population(now=now, timezone=tz, protocol_id=protocol.id)
     centers = -(-count // per_center)
     first_center = start // per_center
-    center_ids = _insert(Center.__table__, [
-        {"name": f"Bench centre {first_center + c}", "timezone": tz, "jurisdiction": "US",
-         "phone": f"+1617{first_center + c:07d}", "day_starts": "08:00", "day_ends": "18:00", "created_at": now}
-        for c in range(centers)], returning=True)
+    center_ids = _insert(
+        Center.__table__,
+        [
+            {
+                "name": f"Bench centre {first_center + c}",
+                "timezone": tz,
+                "jurisdiction": "US",
+                "phone": f"+1617{first_center + c:07d}",
+                "day_starts": "08:00",
+                "day_ends": "18:00",
+                "created_at": now,
+            }
+            for c in range(centers)
+        ],
+        returning=True,
+    )
     staff_rows = []
     for c, center_id in zip(range(first_center, first_center + centers), center_ids, strict=True):
         for role, area in (("nurse", 303), ("clinician", 313), ("admin", 323)):
-            staff_rows.append({"email": f"{role}{c}@bench.vigil.test", "name": f"{role.title()} {c}", "role": role,
-                               "center_id": center_id, "phone": f"+1{area}{c:07d}", "password_hash": "!",
-                               "active": True, "sms_opted_out": False, "failed_logins": 0, "created_at": now})
+            staff_rows.append(
+                {
+                    "email": f"{role}{c}@bench.vigil.test",
+                    "name": f"{role.title()} {c}",
+                    "role": role,
+                    "center_id": center_id,
+                    "phone": f"+1{area}{c:07d}",
+                    "password_hash": "!",
+                    "active": True,
+                    "sms_opted_out": False,
+                    "failed_logins": 0,
+                    "created_at": now,
+                }
+            )
     staff_ids = _insert(StaffUser.__table__, staff_rows, returning=True)
     nurses = staff_ids[0::3]
-    _insert(OnCallShift.__table__, [{"center_id": c, "staff_id": s, "starts_at": now - timedelta(days=1),
-                                     "ends_at": None, "created_at": now}
-                                    for c, s in zip(center_ids, nurses, strict=True)])
+    _insert(
+        OnCallShift.__table__,
+        [
+            {"center_id": c, "staff_id": s, "starts_at": now - timedelta(days=1), "ends_at": None, "created_at": now}
+            for c, s in zip(center_ids, nurses, strict=True)
+        ],
+    )
     pop.nurse_phone = {c: staff_rows[3 * i]["phone"] for i, c in enumerate(center_ids)}
 
     patient_rows = []
@@ -133,14 +190,29 @@ def seed_population(count: int, *, now: datetime, start: int = 0, per_center: in
         days = INFUSION_DAYS[n % len(INFUSION_DAYS)]
         center_id = center_ids[(n - start) // per_center]
         name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n // 7) % len(LAST_NAMES)]}"
-        patient_rows.append({
-            "center_id": center_id, "mrn": f"MRN{n:08d}", "name": name, "phone": f"+1202{n:07d}",
-            "language": "es" if n % 5 == 0 else "en", "timezone": tz, "product": "yescarta",
-            "infused_at": _infusion(now, days), "caregiver_name": "Carer", "caregiver_phone": f"+1404{n:07d}",
-            "status": "active", "channel": "app", "protocol_id": protocol.id,
-            "baseline": {"systolic_bp": 122, "heart_rate": 78, "spo2": 98, "ice_score": 10, "weight_kg": 74},
-            "sms_opted_out": False, "schedule_until": now + timedelta(hours=47),
-            "next_milestone_at": _infusion(now, days) + timedelta(days=14), "milestones_done": [], "created_at": now})
+        patient_rows.append(
+            {
+                "center_id": center_id,
+                "mrn": f"MRN{n:08d}",
+                "name": name,
+                "phone": f"+1202{n:07d}",
+                "language": "es" if n % 5 == 0 else "en",
+                "timezone": tz,
+                "product": "yescarta",
+                "infused_at": _infusion(now, days),
+                "caregiver_name": "Carer",
+                "caregiver_phone": f"+1404{n:07d}",
+                "status": "active",
+                "channel": "app",
+                "protocol_id": protocol.id,
+                "baseline": {"systolic_bp": 122, "heart_rate": 78, "spo2": 98, "ice_score": 10, "weight_kg": 74},
+                "sms_opted_out": False,
+                "schedule_until": now + timedelta(hours=47),
+                "next_milestone_at": _infusion(now, days) + timedelta(days=14),
+                "milestones_done": [],
+                "created_at": now,
+            }
+        )
     pop.patient_ids = _patients(patient_rows, center_ids)
     pop.patient_center = {pid: row["center_id"] for pid, row in zip(pop.patient_ids, patient_rows, strict=True)}
 
@@ -149,8 +221,14 @@ def seed_population(count: int, *, now: datetime, start: int = 0, per_center: in
         for pid in pop.patient_ids:
             raw = "vg_" + secrets.token_urlsafe(32)
             pop.tokens[pid] = raw
-            token_rows.append({"token_hash": hashlib.sha256(raw.encode()).hexdigest(), "patient_id": pid,
-                               "created_at": now, "expires_at": now + timedelta(days=100)})
+            token_rows.append(
+                {
+                    "token_hash": hashlib.sha256(raw.encode()).hexdigest(),
+                    "patient_id": pid,
+                    "created_at": now,
+                    "expires_at": now + timedelta(days=100),
+                }
+            )
         _insert(ApiToken.__table__, token_rows)
     if check_ins:
         pop.check_ins = _seed_check_ins(pop, patient_rows, protocol, quiet_minutes)
@@ -172,21 +250,31 @@ def _seed_check_ins(pop: Population, patient_rows: list[dict], protocol, quiet_m
     for row in patient_rows:
         infused = row["infused_at"]
         if infused not in cohorts:
-            planned = planned_check_ins(content, infused, pop.timezone, now - timedelta(hours=12),
-                                        now + timedelta(hours=47))
+            planned = planned_check_ins(
+                content, infused, pop.timezone, now - timedelta(hours=12), now + timedelta(hours=47)
+            )
             cohorts[infused] = [_check_in_template(p, content, quiet_from) for p in planned]
-    rows = [{**template, "patient_id": pid, "protocol_id": pop.protocol_id, "created_at": now}
-            for pid, row in zip(pop.patient_ids, patient_rows, strict=True) for template in cohorts[row["infused_at"]]]
+    rows = [
+        {**template, "patient_id": pid, "protocol_id": pop.protocol_id, "created_at": now}
+        for pid, row in zip(pop.patient_ids, patient_rows, strict=True)
+        for template in cohorts[row["infused_at"]]
+    ]
     _insert(CheckIn.__table__, rows)
     return len(rows)
 
 
 def _check_in_template(planned, content: dict, quiet_from: datetime) -> dict:
     pending = planned.due_at >= quiet_from
-    return {"due_at": planned.due_at, "window_ends_at": planned.window_ends_at, "phase": planned.phase,
-            "asks": list(planned.asks), "missed_level": planned.missed_level,
-            "state": "pending" if pending else "completed", "ladder_step": 0,
-            "next_action_at": ladder_times(content, planned.due_at).reminder_at if pending else None}
+    return {
+        "due_at": planned.due_at,
+        "window_ends_at": planned.window_ends_at,
+        "phase": planned.phase,
+        "asks": list(planned.asks),
+        "missed_level": planned.missed_level,
+        "state": "pending" if pending else "completed",
+        "ladder_step": 0,
+        "next_action_at": ladder_times(content, planned.due_at).reminder_at if pending else None,
+    }
 
 
 def _seed_history(pop: Population, patient_rows: list[dict], per_patient: int) -> None:
@@ -195,14 +283,34 @@ def _seed_history(pop: Population, patient_rows: list[dict], per_patient: int) -
     for pid in pop.patient_ids:
         for k in range(per_patient):
             at = pop.now - timedelta(hours=1 + 5 * k, minutes=pid % 50)
-            rows.append({
-                "patient_id": pid, "client_id": f"hist-{pid}-{k}", "body_hash": "0" * 64, "recorded_at": at,
-                "received_at": at, "reported_by": "patient", "source": "app", "temperature_c": 36.8,
-                "temperature_raw": 36.8, "temperature_unit": "C", "heart_rate": 80.0, "systolic_bp": 120.0,
-                "diastolic_bp": 76.0, "spo2": 97.0, "symptoms": {"fatigue": 1, "headache": 0},
-                "neuro": {"ice": {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}},
-                "signs": {}, "ice_score": 10, "antipyretic_in_last_6h": False, "partial": False, "level": "routine",
-                "graded": True, "assessment": {"level": "routine", "findings": []}, "protocol_id": pop.protocol_id})
+            rows.append(
+                {
+                    "patient_id": pid,
+                    "client_id": f"hist-{pid}-{k}",
+                    "body_hash": "0" * 64,
+                    "recorded_at": at,
+                    "received_at": at,
+                    "reported_by": "patient",
+                    "source": "app",
+                    "temperature_c": 36.8,
+                    "temperature_raw": 36.8,
+                    "temperature_unit": "C",
+                    "heart_rate": 80.0,
+                    "systolic_bp": 120.0,
+                    "diastolic_bp": 76.0,
+                    "spo2": 97.0,
+                    "symptoms": {"fatigue": 1, "headache": 0},
+                    "neuro": {"ice": {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}},
+                    "signs": {},
+                    "ice_score": 10,
+                    "antipyretic_in_last_6h": False,
+                    "partial": False,
+                    "level": "routine",
+                    "graded": True,
+                    "assessment": {"level": "routine", "findings": []},
+                    "protocol_id": pop.protocol_id,
+                }
+            )
     _insert(Report.__table__, rows)
 
 
@@ -210,9 +318,22 @@ def seed_missed(pop: Population, now: datetime, *, level: str = "urgent") -> int
     """One check-in per patient whose window ended a minute ago, second reminder already sent
     (ladder step 2): after a clock outage they are all missed at once. Commits."""
     due = now - timedelta(minutes=121)
-    rows = [{"patient_id": pid, "protocol_id": pop.protocol_id, "due_at": due, "window_ends_at": now - timedelta(
-        minutes=1), "phase": "days-0-7", "asks": ["vitals", "symptoms"], "missed_level": level, "state": "pending",
-        "ladder_step": 2, "next_action_at": now - timedelta(minutes=1), "created_at": due} for pid in pop.patient_ids]
+    rows = [
+        {
+            "patient_id": pid,
+            "protocol_id": pop.protocol_id,
+            "due_at": due,
+            "window_ends_at": now - timedelta(minutes=1),
+            "phase": "days-0-7",
+            "asks": ["vitals", "symptoms"],
+            "missed_level": level,
+            "state": "pending",
+            "ladder_step": 2,
+            "next_action_at": now - timedelta(minutes=1),
+            "created_at": due,
+        }
+        for pid in pop.patient_ids
+    ]
     _insert(CheckIn.__table__, rows)
     db.session.commit()
     return len(rows)
@@ -222,9 +343,22 @@ def seed_wave(pop: Population, now: datetime) -> int:
     """The 08:00 wave: one check-in per patient due a minute ago, its reminder due now
     (ladder step 0): every patient's reminder falls in the same tick. Commits."""
     due = now - timedelta(minutes=1)
-    rows = [{"patient_id": pid, "protocol_id": pop.protocol_id, "due_at": due, "window_ends_at": due + timedelta(
-        minutes=120), "phase": "days-0-7", "asks": ["vitals", "symptoms"], "missed_level": "urgent",
-        "state": "pending", "ladder_step": 0, "next_action_at": due, "created_at": due} for pid in pop.patient_ids]
+    rows = [
+        {
+            "patient_id": pid,
+            "protocol_id": pop.protocol_id,
+            "due_at": due,
+            "window_ends_at": due + timedelta(minutes=120),
+            "phase": "days-0-7",
+            "asks": ["vitals", "symptoms"],
+            "missed_level": "urgent",
+            "state": "pending",
+            "ladder_step": 0,
+            "next_action_at": due,
+            "created_at": due,
+        }
+        for pid in pop.patient_ids
+    ]
     _insert(CheckIn.__table__, rows)
     db.session.commit()
     return len(rows)

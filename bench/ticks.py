@@ -25,8 +25,10 @@ from sqlalchemy import create_engine, delete, event, insert, select, text, updat
 from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, twilio_env
 from bench.seed import Population, seed_missed, seed_population, utc_now
 
-DONE_SQL = text("SELECT count(*) FROM alerts a WHERE a.kind = 'missed_check_in' AND EXISTS "
-                "(SELECT 1 FROM notifications n WHERE n.alert_id = a.id AND n.purpose = 'page')")
+DONE_SQL = text(
+    "SELECT count(*) FROM alerts a WHERE a.kind = 'missed_check_in' AND EXISTS "
+    "(SELECT 1 FROM notifications n WHERE n.alert_id = a.id AND n.purpose = 'page')"
+)
 
 SENT_SQL = text("SELECT state, count(*) FROM notifications GROUP BY state")
 
@@ -92,8 +94,12 @@ def _measure(timer: SweepTimer, runs: int, reset: Callable[[], None] | None = No
             reset()
         samples.append(timer.tick())
     best = min(samples, key=lambda s: s[0])
-    return {"best_ms": best[0], "median_ms": statistics.median(s[0] for s in samples), "queries": best[2],
-            "sweeps_ms": {k: round(v, 2) for k, v in best[1].items()}}
+    return {
+        "best_ms": best[0],
+        "median_ms": statistics.median(s[0] for s in samples),
+        "queries": best[2],
+        "sweeps_ms": {k: round(v, 2) for k, v in best[1].items()},
+    }
 
 
 def tick_cost(sizes: tuple[int, ...] = (1000, 10000, 100000), runs: int = 15, due_runs: int = 3) -> dict:
@@ -116,16 +122,37 @@ def tick_cost(sizes: tuple[int, ...] = (1000, 10000, 100000), runs: int = 15, du
         nothing = _measure(timer, runs)
         patient_ids = [pid for pop in populations for pid in pop.patient_ids][::100]
         due_at = _now().replace(microsecond=0) - timedelta(minutes=1)
-        ids = db.session.execute(insert(CheckIn.__table__).returning(CheckIn.__table__.c.id), [
-            {"patient_id": pid, "protocol_id": populations[0].protocol_id, "due_at": due_at,
-             "window_ends_at": due_at + timedelta(minutes=120), "phase": "days-0-7", "asks": ["vitals", "symptoms"],
-             "missed_level": "urgent", "state": "pending", "ladder_step": 0, "next_action_at": due_at,
-             "created_at": due_at} for pid in patient_ids]).scalars().all()
+        ids = (
+            db.session.execute(
+                insert(CheckIn.__table__).returning(CheckIn.__table__.c.id),
+                [
+                    {
+                        "patient_id": pid,
+                        "protocol_id": populations[0].protocol_id,
+                        "due_at": due_at,
+                        "window_ends_at": due_at + timedelta(minutes=120),
+                        "phase": "days-0-7",
+                        "asks": ["vitals", "symptoms"],
+                        "missed_level": "urgent",
+                        "state": "pending",
+                        "ladder_step": 0,
+                        "next_action_at": due_at,
+                        "created_at": due_at,
+                    }
+                    for pid in patient_ids
+                ],
+            )
+            .scalars()
+            .all()
+        )
         db.session.commit()
 
         def reset(ids: list[int] = ids) -> None:
-            db.session.execute(update(CheckIn).where(CheckIn.id.in_(ids)).values(
-                state="pending", ladder_step=0, next_action_at=CheckIn.due_at))
+            db.session.execute(
+                update(CheckIn)
+                .where(CheckIn.id.in_(ids))
+                .values(state="pending", ladder_step=0, next_action_at=CheckIn.due_at)
+            )
             reminders = select(Notification.id).where(Notification.purpose == "reminder")
             db.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(reminders)))
             db.session.execute(delete(Notification).where(Notification.purpose == "reminder"))
@@ -136,8 +163,10 @@ def tick_cost(sizes: tuple[int, ...] = (1000, 10000, 100000), runs: int = 15, du
         db.session.execute(delete(CheckIn).where(CheckIn.id.in_(ids)))
         db.session.commit()
         out[str(size)] = {"nothing_due": nothing, "one_percent_due": due, "due": len(ids)}
-        log(f"tick cost: {size:,} patients: nothing due {nothing['best_ms']:.1f} ms ({nothing['queries']} SQL), "
-            f"{len(ids)} due {due['best_ms']:.0f} ms ({due['queries']} SQL)")
+        log(
+            f"tick cost: {size:,} patients: nothing due {nothing['best_ms']:.1f} ms ({nothing['queries']} SQL), "
+            f"{len(ids)} due {due['best_ms']:.0f} ms ({due['queries']} SQL)"
+        )
     return out
 
 
@@ -163,22 +192,34 @@ def burst_in_process(count: int = 10000, max_ticks: int = 60, budget: float = 60
         ms, sweeps, queries = timer.tick()
         elapsed += ms / 1000
         ticks += 1
-        per_tick.append({"ms": round(ms), "check_ins_ms": round(sweeps.get("check_ins", 0)),
-                         "dispatch_ms": round(sweeps.get("dispatch", 0)), "queries": queries})
+        per_tick.append(
+            {
+                "ms": round(ms),
+                "check_ins_ms": round(sweeps.get("check_ins", 0)),
+                "dispatch_ms": round(sweeps.get("dispatch", 0)),
+                "queries": queries,
+            }
+        )
         done = _done_count()
         db.session.remove()
         if done >= count:
             break
     log(f"burst in-process: {done:,}/{count:,} in {elapsed:.1f} s over {ticks} ticks")
-    return {"seconds": elapsed if done >= count else None, "elapsed": elapsed, "ticks": ticks, "done": done,
-            "count": count, "estimate_s": elapsed * count / done if done else None, "per_tick": per_tick}
+    return {
+        "seconds": elapsed if done >= count else None,
+        "elapsed": elapsed,
+        "ticks": ticks,
+        "done": done,
+        "count": count,
+        "estimate_s": elapsed * count / done if done else None,
+        "per_tick": per_tick,
+    }
 
 
 PAGES_SQL = text("SELECT count(*) FROM notifications WHERE purpose = 'page'")
 
 
-def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 10000,
-                timeout: float = 150) -> dict:
+def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 10000, timeout: float = 150) -> dict:
     """The real clock process started on 10,000 check-ins missed during its outage, sending at
     SMS_MAX_PER_SECOND=100 through the recording proxy (200 ms per answer, as Twilio takes):
     the time until every check-in has its alert and queued pages, and until every page has
@@ -229,7 +270,19 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
         procs.stop_all()
         proxy.stop()
         engine.dispose()
-    log(f"burst with the clock process: {done:,}/{count:,} queued in {queued_s} s; pages handed off "
-        f"{handed:,}/{pages:,} in {handed_s} s")
-    return {"seconds": queued_s, "waited": seconds, "done": done, "count": count, "handed_s": handed_s,
-            "pages": pages, "pages_handed": handed, "clock_rss_mb": rss, "progress": progress, "outbox": outbox}
+    log(
+        f"burst with the clock process: {done:,}/{count:,} queued in {queued_s} s; pages handed off "
+        f"{handed:,}/{pages:,} in {handed_s} s"
+    )
+    return {
+        "seconds": queued_s,
+        "waited": seconds,
+        "done": done,
+        "count": count,
+        "handed_s": handed_s,
+        "pages": pages,
+        "pages_handed": handed,
+        "clock_rss_mb": rss,
+        "progress": progress,
+        "outbox": outbox,
+    }

@@ -30,8 +30,15 @@ RATE = 100
 CONCURRENCY = 25
 
 
-def wave_clock(database_url: str, prism_url: str, workdir: Path, count: int = 10000, timeout: float = 240,
-               pages: int = 40, page_rate: float = 2.0) -> dict:
+def wave_clock(
+    database_url: str,
+    prism_url: str,
+    workdir: Path,
+    count: int = 10000,
+    timeout: float = 240,
+    pages: int = 40,
+    page_rate: float = 2.0,
+) -> dict:
     """Must run inside an app context on a freshly migrated PostgreSQL database."""
     from app.extensions import db
 
@@ -49,8 +56,9 @@ def wave_clock(database_url: str, prism_url: str, workdir: Path, count: int = 10
     procs = Processes()
     reporter: PageReports | None = None
     try:
-        env = app_env(database_url, **twilio_env(proxy.url), SMS_MAX_PER_SECOND=str(RATE),
-                      SMS_CONCURRENCY=str(CONCURRENCY))
+        env = app_env(
+            database_url, **twilio_env(proxy.url), SMS_MAX_PER_SECOND=str(RATE), SMS_CONCURRENCY=str(CONCURRENCY)
+        )
         started = time.perf_counter()
         clock = procs.start(flask_cmd("scheduler", "run"), env=env, log_path=workdir / "clock-wave.log")
         queued_s = handed_s = None
@@ -82,15 +90,28 @@ def wave_clock(database_url: str, prism_url: str, workdir: Path, count: int = 10
         proxy.stop()
         engine.dispose()
     latencies = reporter.latencies_ms() if reporter else []
-    log(f"wave: {count:,} reminders queued in {queued_s} s, handed off in {handed_s} s; "
-        f"pages during the wave: {len(latencies)} seen")
-    return {"count": count, "queued_s": queued_s, "handed_s": handed_s, "waited": time.perf_counter() - started,
-            "handed": progress[-1][1] if progress else 0, "clock_rss_mb": rss, "refused_429": refused,
-            "progress": progress[:: max(1, len(progress) // 20)], "pages_expected": len(page_ids),
-            "pages_seen": len(latencies), "p50_ms": percentile(latencies, 50) if latencies else None,
-            "p99_ms": percentile(latencies, 99) if latencies else None,
-            "max_ms": max(latencies) if latencies else None, "latency_s": LATENCY_S, "rate": RATE,
-            "concurrency": CONCURRENCY}
+    log(
+        f"wave: {count:,} reminders queued in {queued_s} s, handed off in {handed_s} s; "
+        f"pages during the wave: {len(latencies)} seen"
+    )
+    return {
+        "count": count,
+        "queued_s": queued_s,
+        "handed_s": handed_s,
+        "waited": time.perf_counter() - started,
+        "handed": progress[-1][1] if progress else 0,
+        "clock_rss_mb": rss,
+        "refused_429": refused,
+        "progress": progress[:: max(1, len(progress) // 20)],
+        "pages_expected": len(page_ids),
+        "pages_seen": len(latencies),
+        "p50_ms": percentile(latencies, 50) if latencies else None,
+        "p99_ms": percentile(latencies, 99) if latencies else None,
+        "max_ms": max(latencies) if latencies else None,
+        "latency_s": LATENCY_S,
+        "rate": RATE,
+        "concurrency": CONCURRENCY,
+    }
 
 
 class PageReports(threading.Thread):
@@ -117,8 +138,11 @@ class PageReports(threading.Thread):
                 if pause > 0:
                     time.sleep(pause)
                 patient = db.session.get(Patient, pid)
-                record_report(patient, {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(),
-                                        "vitals": {"temperature_c": 38.9}}, source="app")
+                record_report(
+                    patient,
+                    {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(), "vitals": {"temperature_c": 38.9}},
+                    source="app",
+                )
                 db.session.commit()
                 committed = time.perf_counter()
                 alert_id = db.session.scalar(select(Alert.id).where(Alert.patient_id == pid))

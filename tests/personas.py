@@ -24,8 +24,9 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture
 def make_center():
     def make(jurisdiction: str = "US", timezone: str = "America/New_York", name: str | None = None) -> Center:
-        center = Center(name=name or f"Centre {next(_seq)}", timezone=timezone, jurisdiction=jurisdiction,
-                        phone="+16175550100")
+        center = Center(
+            name=name or f"Centre {next(_seq)}", timezone=timezone, jurisdiction=jurisdiction, phone="+16175550100"
+        )
         db.session.add(center)
         db.session.commit()
         return center
@@ -37,9 +38,14 @@ def make_center():
 def make_staff():
     def make(role: str, center: Center | None, phone: str | None = None) -> StaffUser:
         n = next(_seq)
-        user = create_staff(email=f"{role}{n}@example.org", password=PASSWORD, role=role,
-                            center_id=center.id if center else None,
-                            phone=phone or f"+1617555{n % 100:02d}{n // 100 % 100:02d}", name=f"{role.title()} {n}")
+        user = create_staff(
+            email=f"{role}{n}@example.org",
+            password=PASSWORD,
+            role=role,
+            center_id=center.id if center else None,
+            phone=phone or f"+1617555{n % 100:02d}{n // 100 % 100:02d}",
+            name=f"{role.title()} {n}",
+        )
         db.session.commit()
         return user
 
@@ -69,10 +75,15 @@ class EnrolledPatient:
 def patient_body(center: Center, **overrides) -> dict:
     n = next(_seq)
     body = {
-        "mrn": f"MRN-{n}", "name": f"Patient {n}", "phone": f"+1617555{n % 100:02d}{(n // 100) % 100:02d}",
-        "language": "en", "product": "yescarta",
-        "infused_at": (utcnow() - timedelta(days=2)).isoformat(), "center_id": center.id,
-        "caregiver_name": "Carer", "caregiver_phone": "+16175550199",
+        "mrn": f"MRN-{n}",
+        "name": f"Patient {n}",
+        "phone": f"+1617555{n % 100:02d}{(n // 100) % 100:02d}",
+        "language": "en",
+        "product": "yescarta",
+        "infused_at": (utcnow() - timedelta(days=2)).isoformat(),
+        "center_id": center.id,
+        "caregiver_name": "Carer",
+        "caregiver_phone": "+16175550199",
     }
     body.update(overrides)
     return body

@@ -18,8 +18,14 @@ def _load_wsgi(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     # An empty SECRET_KEY counts as unset, and load_dotenv never overrides a variable that is
     # present, so a developer's .env cannot fill the gap.
     clean.update({"DATABASE_URL": f"sqlite:///{tmp_path}/vigil.db", "SMS_BACKEND": "log", "SECRET_KEY": "", **env})
-    return subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); import wsgi"],
-                          cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); import wsgi"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_without_a_secret_key_refuses_to_start(tmp_path):
@@ -28,18 +34,28 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path):
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
-TWILIO = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token",
-          "TWILIO_FROM_NUMBER": "+15017122661"}
+TWILIO = {
+    "SMS_BACKEND": "twilio",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "token",
+    "TWILIO_FROM_NUMBER": "+15017122661",
+}
 
 
 def test_production_with_a_secret_key_starts(tmp_path):
     # Production also needs a real SMS backend and a public address.
-    result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="a-long-random-production-secret",
-                        PUBLIC_BASE_URL="https://vigil.example.org", **TWILIO)
+    result = _load_wsgi(
+        tmp_path,
+        VIGIL_CONFIG="production",
+        SECRET_KEY="a-long-random-production-secret",
+        PUBLIC_BASE_URL="https://vigil.example.org",
+        **TWILIO,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
 # ---- a deployment fails closed, never open -------------------------------------------
+
 
 def test_twilio_without_a_key_of_its_own_refuses_to_start_whatever_the_config_name(tmp_path):
     for name in ("development", "testing"):
@@ -62,8 +78,9 @@ def test_a_database_other_than_sqlite_needs_a_key_of_its_own(tmp_path):
 
 
 def test_production_refuses_the_log_sms_backend(tmp_path):
-    result = _load_wsgi(tmp_path, VIGIL_CONFIG="production", SECRET_KEY="own-secret",
-                        PUBLIC_BASE_URL="https://vigil.example.org")
+    result = _load_wsgi(
+        tmp_path, VIGIL_CONFIG="production", SECRET_KEY="own-secret", PUBLIC_BASE_URL="https://vigil.example.org"
+    )
     assert result.returncode != 0
     assert "production needs a real SMS backend" in result.stderr
 
@@ -97,10 +114,10 @@ def test_a_dot_env_beside_config_py_fills_in_what_the_environment_does_not_set(t
     (tmp_path / ".env").write_text("PATIENT_TOKEN_DAYS=30\nSMS_BACKEND=twilio\nDATABASE_URL=postgres://db/vigil\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PATIENT_TOKEN_DAYS", "DATABASE_URL", "SMS_BACKEND")}
     env["SMS_BACKEND"] = "log"  # set in the environment: it wins over .env
-    script = ("import config; c = config.Config; "
-              "print(c.PATIENT_TOKEN_DAYS, c.SMS_BACKEND, c.SQLALCHEMY_DATABASE_URI)")
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=60)
+    script = "import config; c = config.Config; print(c.PATIENT_TOKEN_DAYS, c.SMS_BACKEND, c.SQLALCHEMY_DATABASE_URI)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["30", "log", "postgresql+psycopg://db/vigil"]
 
@@ -109,8 +126,9 @@ def _flask(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "VIGIL_CONFIG", "FLASK_ENV", "PORT")}
     clean.update({"DATABASE_URL": f"sqlite:///{tmp_path}/vigil.db", "SMS_BACKEND": "log", "SECRET_KEY": "", **env})
     flask = str(Path(sys.executable).with_name("flask"))
-    return subprocess.run([flask, "--app", "wsgi", *args], cwd=REPO, env=clean, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [flask, "--app", "wsgi", *args], cwd=REPO, env=clean, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_without_a_secret_key_is_one_line_not_a_traceback(tmp_path):
@@ -126,7 +144,8 @@ def test_an_unknown_config_name_is_one_line(tmp_path):
     result = _flask(tmp_path, "demo", VIGIL_CONFIG="staging")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "vigil: VIGIL_CONFIG must be one of ['development', 'production', 'testing'], not 'staging'"]
+        "vigil: VIGIL_CONFIG must be one of ['development', 'production', 'testing'], not 'staging'"
+    ]
 
 
 @pytest.mark.parametrize("when", ["tomorrow", "2026-11-22T14:05:00"])
@@ -141,8 +160,9 @@ def _public_base_url(tmp_path: Path, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "PUBLIC_BASE_URL")}
     clean.update(env)
     code = f"import sys; sys.path.insert(0, {str(REPO)!r}); import config; print(config.Config.PUBLIC_BASE_URL)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=clean, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -150,5 +170,7 @@ def _public_base_url(tmp_path: Path, **env: str) -> str:
 def test_port_sets_the_default_public_base_url(tmp_path):
     assert _public_base_url(tmp_path) == "http://localhost:5000"
     assert _public_base_url(tmp_path, PORT="8123") == "http://localhost:8123"
-    assert _public_base_url(tmp_path, PORT="8123", PUBLIC_BASE_URL="https://vigil.hospital.org") == \
-        "https://vigil.hospital.org"
+    assert (
+        _public_base_url(tmp_path, PORT="8123", PUBLIC_BASE_URL="https://vigil.hospital.org")
+        == "https://vigil.hospital.org"
+    )

@@ -19,14 +19,26 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_make_run_serves_the_api_with_demo_logins(tmp_path):
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-           "VIGIL_CONFIG": "development", "SMS_BACKEND": "log"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "VIGIL_CONFIG": "development",
+        "SMS_BACKEND": "log",
+    }
     env.pop("TEST_DATABASE_URL", None)
     log = (tmp_path / "run.log").open("w")
-    proc = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
+
         def spec_served():
             try:
                 return http_json("GET", f"{base}/openapi.json")

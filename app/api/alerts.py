@@ -39,29 +39,87 @@ def load_alert_for_staff(alert_id: int) -> Alert:
 
 
 def alert_view(alert: Alert) -> dict:
-    columns = ("id", "patient_id", "center_id", "kind", "status", "level", "ack_code", "findings", "opened_at",
-               "updated_at", "upgraded_at", "upgrade_count", "acknowledged_at", "acknowledged_by_id", "resolved_at",
-               "resolved_by_id", "disposition", "resolution_note", "protocol_id", "protocol_version",
-               "opening_report_id")
-    return {**{c: getattr(alert, c) for c in columns}, "escalation": {
-        "state": alert.escalation_state, "step": alert.escalation_step + 1, "round": alert.escalation_round + 1,
-        "next_step_at": alert.next_step_at, "policy_source": (alert.escalation_snapshot or {}).get("source")}}
+    columns = (
+        "id",
+        "patient_id",
+        "center_id",
+        "kind",
+        "status",
+        "level",
+        "ack_code",
+        "findings",
+        "opened_at",
+        "updated_at",
+        "upgraded_at",
+        "upgrade_count",
+        "acknowledged_at",
+        "acknowledged_by_id",
+        "resolved_at",
+        "resolved_by_id",
+        "disposition",
+        "resolution_note",
+        "protocol_id",
+        "protocol_version",
+        "opening_report_id",
+    )
+    return {
+        **{c: getattr(alert, c) for c in columns},
+        "escalation": {
+            "state": alert.escalation_state,
+            "step": alert.escalation_step + 1,
+            "round": alert.escalation_round + 1,
+            "next_step_at": alert.next_step_at,
+            "policy_source": (alert.escalation_snapshot or {}).get("source"),
+        },
+    }
 
 
 def alert_detail(alert: Alert) -> dict:
-    notifications = db.session.scalars(select(Notification).where(Notification.alert_id == alert.id)
-                                       .order_by(Notification.id)).all()
-    names = {u.id: u.name or u.email for u in db.session.scalars(
-        select(StaffUser).where(StaffUser.id.in_({n.staff_id for n in notifications if n.staff_id})))}
+    notifications = db.session.scalars(
+        select(Notification).where(Notification.alert_id == alert.id).order_by(Notification.id)
+    ).all()
+    names = {
+        u.id: u.name or u.email
+        for u in db.session.scalars(
+            select(StaffUser).where(StaffUser.id.in_({n.staff_id for n in notifications if n.staff_id}))
+        )
+    }
     from app.services.baseline import baseline_notice
 
-    return {**alert_view(alert), "assessment": alert.assessment, "thresholds_snapshot": alert.thresholds_snapshot,
-            "baseline_notice": baseline_notice(alert.patient),
-            "escalation_snapshot": alert.escalation_snapshot, "events": alert.events,
-            "notifications": [{**{c: getattr(n, c) for c in (
-                "id", "purpose", "staff_id", "to_phone", "state", "provider_sid", "provider_status", "error_code",
-                "escalation_step", "escalation_round", "attempts", "created_at", "sent_at", "final_at",
-                "attempts_log")}, "staff_name": names.get(n.staff_id)} for n in notifications]}
+    return {
+        **alert_view(alert),
+        "assessment": alert.assessment,
+        "thresholds_snapshot": alert.thresholds_snapshot,
+        "baseline_notice": baseline_notice(alert.patient),
+        "escalation_snapshot": alert.escalation_snapshot,
+        "events": alert.events,
+        "notifications": [
+            {
+                **{
+                    c: getattr(n, c)
+                    for c in (
+                        "id",
+                        "purpose",
+                        "staff_id",
+                        "to_phone",
+                        "state",
+                        "provider_sid",
+                        "provider_status",
+                        "error_code",
+                        "escalation_step",
+                        "escalation_round",
+                        "attempts",
+                        "created_at",
+                        "sent_at",
+                        "final_at",
+                        "attempts_log",
+                    )
+                },
+                "staff_name": names.get(n.staff_id),
+            }
+            for n in notifications
+        ],
+    }
 
 
 def _queue_query(args: dict, center_ids: list[int] | None):
@@ -120,8 +178,13 @@ class AlertAck(MethodView):
         if acknowledge(alert, current_staff(), utcnow(), via="api"):
             audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
         else:  # already acknowledged: nothing changes; the answer names who took it (acknowledged_by_id)
-            audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                         details={"no_op": True, "via": "api", "acknowledged_by_id": first_by})
+            audit.record(
+                "alert.ack",
+                patient_id=alert.patient_id,
+                target_type="alert",
+                target_id=alert.id,
+                details={"no_op": True, "via": "api", "acknowledged_by_id": first_by},
+            )
         db.session.commit()
         return alert_view(alert)
 
@@ -136,8 +199,13 @@ class AlertResolve(MethodView):
         """Close the alert with a disposition (and a note)."""
         alert = load_alert_for_staff(alert_id)
         resolve(alert, current_staff(), data["disposition"], data.get("note"), utcnow())
-        audit.record("alert.resolve", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                     details={"disposition": data["disposition"]})
+        audit.record(
+            "alert.resolve",
+            patient_id=alert.patient_id,
+            target_type="alert",
+            target_id=alert.id,
+            details={"disposition": data["disposition"]},
+        )
         db.session.commit()
         return alert_view(alert)
 
@@ -150,8 +218,9 @@ class PatientAlerts(MethodView):
     def get(self, args, patient_id):
         """A patient's alerts, newest first."""
         patient = load_patient_for_staff(patient_id)
-        alerts = page(select(Alert).where(Alert.patient_id == patient.id)
-                      .order_by(Alert.opened_at.desc(), Alert.id.desc()), args)
+        alerts = page(
+            select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.opened_at.desc(), Alert.id.desc()), args
+        )
         audit.record("alert.list", patient_id=patient.id)
         db.session.commit()
         return [alert_view(a) for a in alerts]

@@ -55,9 +55,14 @@ class Audit(MethodView):
                 load_patient_for_staff(args["patient_id"])
             patients = select(Patient.id).where(Patient.center_id == staff.center_id)
             colleagues = select(StaffUser.id).where(StaffUser.center_id == staff.center_id)
-            query = query.where(AuditEvent.patient_id.in_(patients) | (
-                AuditEvent.patient_id.is_(None) & (AuditEvent.actor_type == "staff")
-                & AuditEvent.actor_id.in_(colleagues)))
+            query = query.where(
+                AuditEvent.patient_id.in_(patients)
+                | (
+                    AuditEvent.patient_id.is_(None)
+                    & (AuditEvent.actor_type == "staff")
+                    & AuditEvent.actor_id.in_(colleagues)
+                )
+            )
         for key in ("patient_id", "actor_type", "actor_id", "action"):
             if key in args:
                 query = query.where(getattr(AuditEvent, key) == args[key])

@@ -21,6 +21,7 @@ from app.services.tokens import issue_token, revoke
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and tokens")
 
+
 def _auth_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
 
@@ -38,8 +39,7 @@ class Login(MethodView):
             raise ApiError(403, "Too many failed sign-ins; try again in 15 minutes.", code="account_locked")
         if user is None:
             raise ApiError(401, "Email or password is wrong.", code="invalid_credentials")
-        raw, token = issue_token(staff_id=user.id,
-                                 lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
+        raw, token = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
         db.session.commit()
         return {"access_token": raw, "expires_at": token.expires_at, "user": user}
 

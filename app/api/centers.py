@@ -54,8 +54,13 @@ class Centers(MethodView):
 
 
 def _out(center: Center) -> dict:
-    return {**{c: getattr(center, c) for c in ("id", "name", "timezone", "jurisdiction", "phone", "day_starts",
-                                                "day_ends", "created_at")}, "mrn_system": mrn_system(center)}
+    return {
+        **{
+            c: getattr(center, c)
+            for c in ("id", "name", "timezone", "jurisdiction", "phone", "day_starts", "day_ends", "created_at")
+        },
+        "mrn_system": mrn_system(center),
+    }
 
 
 @blp.route("/<int(max=2147483647):center_id>")

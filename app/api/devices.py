@@ -13,15 +13,19 @@ from app.models import PLATFORMS
 from app.schemas.common import StrictSchema
 from app.services import devices
 
-blp = Blueprint("devices", __name__, url_prefix="/api/v1/me",
-                description="The signed-in patient's app as a push target")
+blp = Blueprint(
+    "devices", __name__, url_prefix="/api/v1/me", description="The signed-in patient's app as a push target"
+)
 
 
 class DeviceInSchema(StrictSchema):
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     # FCM registration tokens are about 160 characters; the bound only refuses garbage.
-    token = fields.String(required=True, validate=validate.Length(min=20, max=4096),
-                          metadata={"description": "The app's Firebase Cloud Messaging registration token"})
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=20, max=4096),
+        metadata={"description": "The app's Firebase Cloud Messaging registration token"},
+    )
     app_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 

@@ -26,17 +26,37 @@ CODES = {
 }
 # Codes more specific than the status's own, raised as ApiError(..., code=...). The description's
 # `error.code` enum is CODES' values plus these; a test fails when a new code is raised unlisted.
-SPECIFIC_CODES = ("account_locked", "already_inactive", "already_resolved", "client_id_conflict", "code_expired",
-                  "code_locked", "duplicate_mrn", "duplicate_phone", "family_exists", "invalid_code",
-                  "invalid_credentials", "self_deactivation", "superseded", "template_read_only")
+SPECIFIC_CODES = (
+    "account_locked",
+    "already_inactive",
+    "already_resolved",
+    "client_id_conflict",
+    "code_expired",
+    "code_locked",
+    "duplicate_mrn",
+    "duplicate_phone",
+    "family_exists",
+    "invalid_code",
+    "invalid_credentials",
+    "self_deactivation",
+    "superseded",
+    "template_read_only",
+)
 ERROR_CODES = frozenset(CODES.values()) | frozenset(SPECIFIC_CODES) | {"error"}
 
 
 class ApiError(HTTPException):
     """Raised by views and services to answer with a specific status, code and field messages."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None,
-                 fields: dict | None = None, headers: dict | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        headers: dict | None = None,
+    ) -> None:
         super().__init__(description=message)
         self.code = status
         self.error_code = code or CODES.get(status, "error")

@@ -87,11 +87,15 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 def docs_policy(page: str) -> str:
     """The docs page's CSP: its own assets, and only the inline script it ships (by hash), so an
     injected script cannot run there."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-                      for s in _INLINE_SCRIPT.findall(page))
-    return ("default-src 'none'; script-src 'self' " + hashes + "; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
-            "frame-ancestors 'none'")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+        for s in _INLINE_SCRIPT.findall(page)
+    )
+    return (
+        "default-src 'none'; script-src 'self' " + hashes + "; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
 
 
 def register(app: Flask) -> None:
@@ -103,8 +107,12 @@ def register(app: Flask) -> None:
         if "" in request.args:
             raise ApiError(400, "A query parameter has no name.", fields={"query": ["No name."]})
         # The API speaks JSON: a form or text body would otherwise read as "every field missing".
-        if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
-                and request.content_length and not request.is_json):
+        if (
+            request.path.startswith("/api/")
+            and request.method in ("POST", "PUT", "PATCH")
+            and request.content_length
+            and not request.is_json
+        ):
             raise ApiError(415, "Send the body as JSON (Content-Type: application/json).")
         if request.path.startswith("/api/"):
             _refuse_unknown_query_parameters()

@@ -23,9 +23,15 @@ blp = Blueprint("escalation", __name__, url_prefix="/api/v1/centers", descriptio
 
 
 def _check_staff_ids(center: Center, ids: set[int], field: str) -> None:
-    found = set(db.session.scalars(select(StaffUser.id).where(
-        StaffUser.id.in_(ids), StaffUser.active.is_(True),
-        (StaffUser.center_id == center.id) | (StaffUser.center_id.is_(None)))))
+    found = set(
+        db.session.scalars(
+            select(StaffUser.id).where(
+                StaffUser.id.in_(ids),
+                StaffUser.active.is_(True),
+                (StaffUser.center_id == center.id) | (StaffUser.center_id.is_(None)),
+            )
+        )
+    )
     missing = sorted(ids - found)
     if missing:
         raise ApiError(422, f"Not valid: {field}", fields={field: [f"Not staff of this centre: {missing}."]})
@@ -33,11 +39,17 @@ def _check_staff_ids(center: Center, ids: set[int], field: str) -> None:
 
 def _check_reachable(ids: set[int], field: str) -> None:
     """A roster names only people a page can reach: a phone, and no STOP texted."""
-    unreachable = sorted(db.session.scalars(select(StaffUser.id).where(
-        StaffUser.id.in_(ids), (StaffUser.phone.is_(None)) | (StaffUser.phone == "") | StaffUser.sms_opted_out)))
+    unreachable = sorted(
+        db.session.scalars(
+            select(StaffUser.id).where(
+                StaffUser.id.in_(ids), (StaffUser.phone.is_(None)) | (StaffUser.phone == "") | StaffUser.sms_opted_out
+            )
+        )
+    )
     if unreachable:
-        raise ApiError(422, f"Not valid: {field}", fields={field: [
-            f"Cannot be paged (no phone, or texted STOP): {unreachable}."]})
+        raise ApiError(
+            422, f"Not valid: {field}", fields={field: [f"Cannot be paged (no phone, or texted STOP): {unreachable}."]}
+        )
 
 
 def _policy_view(center: Center) -> dict:
@@ -80,13 +92,21 @@ def _as_utc(value: datetime, tz: str) -> datetime:
 
 def _roster_view(center: Center) -> dict:
     now = utcnow()
-    query = (select(OnCallShift, StaffUser.name).join(StaffUser, StaffUser.id == OnCallShift.staff_id)
-             .where(OnCallShift.center_id == center.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))
-             .order_by(OnCallShift.starts_at))
+    query = (
+        select(OnCallShift, StaffUser.name)
+        .join(StaffUser, StaffUser.id == OnCallShift.staff_id)
+        .where(OnCallShift.center_id == center.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))
+        .order_by(OnCallShift.starts_at)
+    )
     shifts = db.session.execute(query).all()
-    return {"center_id": center.id, "on_call_now": [s.id for s in on_call_staff(center.id, now)],
-            "shifts": [{"staff_id": s.staff_id, "staff_name": name, "starts_at": s.starts_at, "ends_at": s.ends_at}
-                       for s, name in shifts]}
+    return {
+        "center_id": center.id,
+        "on_call_now": [s.id for s in on_call_staff(center.id, now)],
+        "shifts": [
+            {"staff_id": s.staff_id, "staff_name": name, "starts_at": s.starts_at, "ends_at": s.ends_at}
+            for s, name in shifts
+        ],
+    }
 
 
 def _entries(data: dict, center: Center, now: datetime) -> list[OnCallShift]:
@@ -123,8 +143,11 @@ class OnCall(MethodView):
         _check_staff_ids(center, {s.staff_id for s in new}, field)
         _check_reachable({s.staff_id for s in new}, field)
         db.session.execute(delete(OnCallShift).where(OnCallShift.center_id == center.id, OnCallShift.starts_at > now))
-        for shift in db.session.scalars(select(OnCallShift).where(
-                OnCallShift.center_id == center.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))):
+        for shift in db.session.scalars(
+            select(OnCallShift).where(
+                OnCallShift.center_id == center.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now)
+            )
+        ):
             shift.ends_at = now
         db.session.add_all(new)
         audit.record("on_call.update", target_type="center", target_id=center.id)

@@ -27,16 +27,28 @@ blp = Blueprint("fhir", __name__, url_prefix="/api/v1", description="FHIR R4 exp
 
 FHIR_JSON = "application/fhir+json"
 # What a generator needs to know of a Bundle; the resources inside are FHIR R4 (validated in tests).
-BUNDLE = {"type": "object", "description": "A FHIR R4 Bundle", "required": ["resourceType", "type", "entry"],
-          "properties": {
-              "resourceType": {"type": "string", "enum": ["Bundle"]},
-              "id": {"type": "string"},
-              "type": {"type": "string", "enum": ["collection", "document"]},
-              "timestamp": {"type": "string", "format": "date-time"},
-              "entry": {"type": "array", "items": {
-                  "type": "object", "required": ["fullUrl", "resource"],
-                  "properties": {"fullUrl": {"type": "string", "description": "urn:uuid:..."},
-                                 "resource": {"type": "object", "additionalProperties": True}}}}}}
+BUNDLE = {
+    "type": "object",
+    "description": "A FHIR R4 Bundle",
+    "required": ["resourceType", "type", "entry"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Bundle"]},
+        "id": {"type": "string"},
+        "type": {"type": "string", "enum": ["collection", "document"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "entry": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["fullUrl", "resource"],
+                "properties": {
+                    "fullUrl": {"type": "string", "description": "urn:uuid:..."},
+                    "resource": {"type": "object", "additionalProperties": True},
+                },
+            },
+        },
+    },
+}
 HTML = {"type": "string", "description": "One printable HTML page"}
 # FHIR clients name the format in `_format` (FHIR R4 http.html#mime); JSON is all Vigil writes.
 FHIR_FORMATS = ("json", "application/json", "application/fhir+json", "fhir+json")
@@ -46,21 +58,32 @@ HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-
 
 
 def _format_field(values: tuple[str, ...]) -> fields.String:
-    return fields.String(data_key="_format", validate=validate.OneOf(values), metadata={
-        "description": "FHIR's `_format`: " + ", ".join(f"`{v}`" for v in values) + " (XML is not offered)."})
+    return fields.String(
+        data_key="_format",
+        validate=validate.OneOf(values),
+        metadata={"description": "FHIR's `_format`: " + ", ".join(f"`{v}`" for v in values) + " (XML is not offered)."},
+    )
 
 
 class ExportArgs(StrictSchema):
     fhir_format = _format_field(FHIR_FORMATS)
-    since = AwareDateTime(data_key="_since", metadata={
-        "description": "ISO 8601 instant with a time zone: only resources whose meta.lastUpdated is later. "
-                       "Pass the previous export's Bundle.timestamp minus a margin (ids are stable, so "
-                       "repeats are harmless, while a gap would lose data)."})
+    since = AwareDateTime(
+        data_key="_since",
+        metadata={
+            "description": "ISO 8601 instant with a time zone: only resources whose meta.lastUpdated is later. "
+            "Pass the previous export's Bundle.timestamp minus a margin (ids are stable, so "
+            "repeats are harmless, while a gap would lose data)."
+        },
+    )
 
 
 class HandoffArgs(StrictSchema):
-    format = fields.String(validate=validate.OneOf(("json", "html")), metadata={
-        "description": "`html` for the printable page; without it, `Accept: text/html` chooses the page too."})
+    format = fields.String(
+        validate=validate.OneOf(("json", "html")),
+        metadata={
+            "description": "`html` for the printable page; without it, `Accept: text/html` chooses the page too."
+        },
+    )
     fhir_format = _format_field(FHIR_FORMATS + HTML_FORMATS)
 
 
@@ -97,9 +120,16 @@ class PatientFhir(MethodView):
         monitoring-window Flag, alerts as DetectedIssue and pages as Communication."""
         patient: Patient = load_patient_for_staff(patient_id)
         body = export_bundle(load_record(patient), now=utcnow(), since=args.get("since"))
-        audit.record("fhir.export", patient_id=patient.id, target_type="patient", target_id=patient.id,
-                     details={"since": args["since"].isoformat() if args.get("since") else None,
-                              "resources": len(body["entry"])})
+        audit.record(
+            "fhir.export",
+            patient_id=patient.id,
+            target_type="patient",
+            target_id=patient.id,
+            details={
+                "since": args["since"].isoformat() if args.get("since") else None,
+                "resources": len(body["entry"]),
+            },
+        )
         db.session.commit()
         return _fhir(body)
 
@@ -108,10 +138,15 @@ class PatientFhir(MethodView):
 class AlertHandoff(MethodView):
     @requires("staff")
     @blp.arguments(HandoffArgs, location="query")
-    @blp.doc(responses={"200": {
-        "description": "The hand-off in two representations, chosen by `format`/`_format` or `Accept`: a FHIR "
-                       "document Bundle (Composition first), or one printable HTML page for the ED.",
-        "content": {FHIR_JSON: {"schema": BUNDLE}, "text/html": {"schema": HTML}}}})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The hand-off in two representations, chosen by `format`/`_format` or `Accept`: a FHIR "
+                "document Bundle (Composition first), or one printable HTML page for the ED.",
+                "content": {FHIR_JSON: {"schema": BUNDLE}, "text/html": {"schema": HTML}},
+            }
+        }
+    )
     def get(self, args, alert_id):
         """ED hand-off: product, infusion date and day, latest vitals and ICE, the CRS/ICANS
         timeline, what was paged and acknowledged, and the centre's 24/7 line."""
@@ -120,11 +155,15 @@ class AlertHandoff(MethodView):
         summary = handoff_summary(record, alert, now)
         html = _wants_html(args)
         # Built before the commit below, which expires every loaded row.
-        response = (handoff_page(summary) if html
-                    else _fhir(handoff_document(record, alert, summary, now=now)))
+        response = handoff_page(summary) if html else _fhir(handoff_document(record, alert, summary, now=now))
         response.vary.add("Accept")
-        audit.record("alert.handoff", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                     details={"format": "html" if html else "fhir"})
+        audit.record(
+            "alert.handoff",
+            patient_id=alert.patient_id,
+            target_type="alert",
+            target_id=alert.id,
+            details={"format": "html" if html else "fhir"},
+        )
         db.session.commit()
         return response
 
@@ -139,5 +178,8 @@ def register_code_system(app: Flask) -> None:
 
 
 def _code_system_view() -> Response:
-    return Response(json.dumps(code_system(), ensure_ascii=False), mimetype=FHIR_JSON,
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        json.dumps(code_system(), ensure_ascii=False),
+        mimetype=FHIR_JSON,
+        headers={"Cache-Control": "public, max-age=3600"},
+    )

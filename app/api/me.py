@@ -29,5 +29,4 @@ class Me(MethodView):
         patient = current_actor().patient
         audit.record("patient.read_self", patient_id=patient.id, target_type="patient", target_id=patient.id)
         db.session.commit()
-        return {**patient_view(patient), "care_team_phone": patient.center.phone,
-                "center_name": patient.center.name}
+        return {**patient_view(patient), "care_team_phone": patient.center.phone, "center_name": patient.center.name}

@@ -48,24 +48,39 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Reset": {"description": "When the window resets (Unix time).", "schema": {"type": "integer"}},
 }
 PAGINATION_HEADERS = {
-    "X-Total-Count": {"description": "How many items the list holds in all (before limit and offset).",
-                      "schema": {"type": "integer", "minimum": 0}},
-    "Link": {"description": 'RFC 8288 links: `rel="next"` (absent on the last page) and `rel="first"`.',
-             "schema": {"type": "string"}},
+    "X-Total-Count": {
+        "description": "How many items the list holds in all (before limit and offset).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Link": {
+        "description": 'RFC 8288 links: `rel="next"` (absent on the last page) and `rel="first"`.',
+        "schema": {"type": "string"},
+    },
 }
 FHIR_JSON = "application/fhir+json"
 OPERATION_OUTCOME = {
-    "type": "object", "required": ["resourceType", "issue"],
+    "type": "object",
+    "required": ["resourceType", "issue"],
     "description": "FHIR R4 OperationOutcome: how the FHIR endpoints answer errors. `issue[].details.text` is "
-                   "the API's error code; `issue[].location` names a refused parameter.",
+    "the API's error code; `issue[].location` names a refused parameter.",
     "properties": {
         "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
-        "issue": {"type": "array", "items": {
-            "type": "object", "required": ["severity", "code"],
-            "properties": {"severity": {"type": "string", "enum": ["fatal", "error", "warning", "information"]},
-                           "code": {"type": "string"}, "diagnostics": {"type": "string"},
-                           "details": {"type": "object", "properties": {"text": {"type": "string"}}},
-                           "location": {"type": "array", "items": {"type": "string"}}}}}}}
+        "issue": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["severity", "code"],
+                "properties": {
+                    "severity": {"type": "string", "enum": ["fatal", "error", "warning", "information"]},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                    "details": {"type": "object", "properties": {"text": {"type": "string"}}},
+                    "location": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
 LICENSE = {"name": "Proprietary: all rights reserved by the Vigil project"}
 
 # The sign-in operations: rate limited (`limiter.limit` in app/api/auth.py), 401 for a wrong password
@@ -81,8 +96,11 @@ def conflict(description: str) -> dict:
 def finish(spec: dict, *, server_url: str | None = None) -> dict:
     spec = copy.deepcopy(spec)
     spec.setdefault("info", {}).setdefault("license", LICENSE)
-    spec["info"].setdefault("description", "Vigil's API for patients' phones and care teams. Every error has "
-                                           "one shape: `{\"error\": {\"code\", \"message\", \"fields\"}}`.")
+    spec["info"].setdefault(
+        "description",
+        "Vigil's API for patients' phones and care teams. Every error has "
+        'one shape: `{"error": {"code", "message", "fields"}}`.',
+    )
     spec["servers"] = [{"url": (server_url or "/").rstrip("/") or "/", "description": "This deployment"}]
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -214,9 +232,11 @@ def _required_in_responses(spec: dict) -> None:
     schemas = spec["components"]["schemas"]
     responses_part = [op.get("responses", {}) for _, _, op in _operations(spec)]
     responses_part.append(spec["components"].get("responses", {}))
-    requests_part = [[op.get("requestBody"), op.get("parameters"), item.get("parameters")]
-                     for item in spec.get("paths", {}).values() for op in
-                     [item.get(m, {}) for m in METHODS]]
+    requests_part = [
+        [op.get("requestBody"), op.get("parameters"), item.get("parameters")]
+        for item in spec.get("paths", {}).values()
+        for op in [item.get(m, {}) for m in METHODS]
+    ]
     in_responses = _closure(set(_refs(responses_part)), schemas)
     in_requests = _closure(set(_refs(requests_part)), schemas)
     for name, schema in schemas.items():
@@ -230,8 +250,13 @@ def _required_in_responses(spec: dict) -> None:
 
 # ----------------------------------------------------------------------------- examples
 
-SAMPLE_STRINGS = {"date-time": "2026-11-22T14:05:00+00:00", "date": "2026-11-22", "email": "nurse@vigil.demo",
-                  "uri": "https://vigil.example/fhir", "uuid": "3f2c1f9e-8d4b-4a55-9c1e-2b7c0f5e9a10"}
+SAMPLE_STRINGS = {
+    "date-time": "2026-11-22T14:05:00+00:00",
+    "date": "2026-11-22",
+    "email": "nurse@vigil.demo",
+    "uri": "https://vigil.example/fhir",
+    "uuid": "3f2c1f9e-8d4b-4a55-9c1e-2b7c0f5e9a10",
+}
 
 
 def sample(schema: dict, schemas: dict, depth: int = 0) -> object:

@@ -52,9 +52,13 @@ class Patients(MethodView):
     @requires("clinician", "nurse")
     @blp.arguments(PatientCreateSchema)
     @blp.response(201, PatientCreatedSchema)
-    @blp.doc(responses=conflict("The MRN is enrolled at this centre already (`duplicate_mrn`), or the phone (or "
-                                "caregiver phone) is another active patient's, in any centre (`duplicate_phone`; "
-                                "`fields` names which)."))
+    @blp.doc(
+        responses=conflict(
+            "The MRN is enrolled at this centre already (`duplicate_mrn`), or the phone (or "
+            "caregiver phone) is another active patient's, in any centre (`duplicate_phone`; "
+            "`fields` names which)."
+        )
+    )
     def post(self, data):
         """Enroll a patient; the answer carries the one-time enrollment code and restriction dates."""
         center = db.session.get(Center, data["center_id"])
@@ -62,8 +66,7 @@ class Patients(MethodView):
             raise ApiError(422, "Unknown centre.", fields={"center_id": ["No such centre, or not yours."]})
         patient, code = create_patient(data, center)
         db.session.commit()
-        return {**patient_view(patient), "enrollment_code": code.code,
-                "enrollment_code_expires_at": code.expires_at}
+        return {**patient_view(patient), "enrollment_code": code.code, "enrollment_code_expires_at": code.expires_at}
 
 
 @blp.route("/<int(max=2147483647):patient_id>")
@@ -87,9 +90,16 @@ class PatientItem(MethodView):
         if "protocol_id" in data:
             _check_protocol_fits(patient, data["protocol_id"])
         changed = update_patient(patient, data, utcnow())
-        audit.record("patient.update", patient_id=patient.id, target_type="patient", target_id=patient.id,
-                     details={"fields": sorted(changed), **({"protocol_id": data["protocol_id"]}
-                                                          if "protocol_id" in changed else {})})
+        audit.record(
+            "patient.update",
+            patient_id=patient.id,
+            target_type="patient",
+            target_id=patient.id,
+            details={
+                "fields": sorted(changed),
+                **({"protocol_id": data["protocol_id"]} if "protocol_id" in changed else {}),
+            },
+        )
         db.session.commit()
         return patient_view(patient)
 
@@ -99,8 +109,11 @@ def _check_protocol_fits(patient: Patient, protocol_id: int) -> None:
     if not usable_at(protocol, patient.center_id):  # another centre's version is as unknown as a missing one
         raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
     if patient.product not in protocol.products or protocol.jurisdiction != patient.center.jurisdiction:
-        raise ApiError(422, "Protocol does not fit.", fields={
-            "protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]})
+        raise ApiError(
+            422,
+            "Protocol does not fit.",
+            fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
+        )
 
 
 @blp.route("/<int(max=2147483647):patient_id>/enrollment-code")
@@ -111,7 +124,6 @@ class EnrollmentCode(MethodView):
         """Issue a new enrollment code (a new or lost phone); earlier codes stop working."""
         patient = load_patient_for_staff(patient_id)
         code = issue_code(patient)
-        audit.record("patient.enrollment_code", patient_id=patient.id, target_type="patient",
-                     target_id=patient.id)
+        audit.record("patient.enrollment_code", patient_id=patient.id, target_type="patient", target_id=patient.id)
         db.session.commit()
         return {"enrollment_code": code.code, "expires_at": code.expires_at}

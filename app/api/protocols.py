@@ -43,8 +43,11 @@ class Protocols(MethodView):
     def get(self, args):
         """The shipped templates (`center_id` null, read-only) and the caller's centre's own versions,
         newest first within a family."""
-        query = (select(Protocol).where(visible_to(current_staff()))
-                 .order_by(Protocol.family, Protocol.version.desc(), Protocol.id))
+        query = (
+            select(Protocol)
+            .where(visible_to(current_staff()))
+            .order_by(Protocol.family, Protocol.version.desc(), Protocol.id)
+        )
         if "family" in args:
             query = query.where(Protocol.family == args["family"])
         if args.get("current"):
@@ -60,10 +63,17 @@ class Protocols(MethodView):
         (a platform administrator names `center_id`); validated, every problem named. A version made
         from a template belongs to the centre; `make_default` makes it the centre's default for its products."""
         base = load_protocol(data["base_id"]) if "base_id" in data else None
-        protocol = create_version(base, data["content"], data.get("name"), current_staff(),
-                                  family=data.get("family"), jurisdiction=data.get("jurisdiction"),
-                                  products=data.get("products"), make_default=data["make_default"],
-                                  center_id=data.get("center_id"))
+        protocol = create_version(
+            base,
+            data["content"],
+            data.get("name"),
+            current_staff(),
+            family=data.get("family"),
+            jurisdiction=data.get("jurisdiction"),
+            products=data.get("products"),
+            make_default=data["make_default"],
+            center_id=data.get("center_id"),
+        )
         db.session.commit()
         return protocol
 
@@ -108,11 +118,11 @@ class ProtocolDryRun(MethodView):
 
         problems = validate_content(content, protocol.jurisdiction)
         if problems:
-            raise ApiError(422, "The proposed content is not valid.", fields={f"content.{k}": v
-                                                                              for k, v in problems.items()})
+            raise ApiError(
+                422, "The proposed content is not valid.", fields={f"content.{k}": v for k, v in problems.items()}
+            )
         center_id, patient_id = _scope(data)
-        result = dry_run(content, center_id=center_id, patient_id=patient_id, since=data["since"],
-                         until=data["until"])
+        result = dry_run(content, center_id=center_id, patient_id=patient_id, since=data["since"], until=data["until"])
         db.session.rollback()  # a dry run leaves no trace but its answer
         return result
 

@@ -23,20 +23,47 @@ def _answer(recorded):
 
 
 def _history(patient_id: int, args: dict) -> list[dict]:
-    reports = page(select(Report).where(Report.patient_id == patient_id)
-                   .order_by(Report.recorded_at.desc(), Report.id.desc()), args)
+    reports = page(
+        select(Report).where(Report.patient_id == patient_id).order_by(Report.recorded_at.desc(), Report.id.desc()),
+        args,
+    )
     return [report_view(r) for r in reports]
 
 
 def report_view(report: Report) -> dict:
-    vitals = {c: getattr(report, c) for c in ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2",
-                                              "respiratory_rate", "weight_kg") if getattr(report, c) is not None}
+    vitals = {
+        c: getattr(report, c)
+        for c in ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg")
+        if getattr(report, c) is not None
+    }
     if report.temperature_unit:
         vitals.update(temperature_raw=report.temperature_raw, temperature_unit=report.temperature_unit)
-    return {**{c: getattr(report, c) for c in (
-        "id", "client_id", "recorded_at", "received_at", "reported_by", "source", "check_in_id", "symptoms",
-        "neuro", "signs", "ice_score", "antipyretic_in_last_6h", "note", "level", "graded", "assessment",
-        "alert_id")}, "vitals": vitals, "not_measured": list(report.not_measured or ())}
+    return {
+        **{
+            c: getattr(report, c)
+            for c in (
+                "id",
+                "client_id",
+                "recorded_at",
+                "received_at",
+                "reported_by",
+                "source",
+                "check_in_id",
+                "symptoms",
+                "neuro",
+                "signs",
+                "ice_score",
+                "antipyretic_in_last_6h",
+                "note",
+                "level",
+                "graded",
+                "assessment",
+                "alert_id",
+            )
+        },
+        "vitals": vitals,
+        "not_measured": list(report.not_measured or ()),
+    }
 
 
 @blp.route("/me/reports")

@@ -58,8 +58,7 @@ def authenticate(*, lock_patient: bool = False) -> Actor:
     # One statement: the token, and its patient with centre and protocol, or its staff member.
     found = find_live_token_with_holder(raw) if raw else None
     if found is None:
-        raise ApiError(401, "A valid bearer token is required.",
-                       headers={"WWW-Authenticate": 'Bearer realm="vigil"'})
+        raise ApiError(401, "A valid bearer token is required.", headers={"WWW-Authenticate": 'Bearer realm="vigil"'})
     row, patient, staff = found
     if row.staff_id is not None:
         if staff is None or not staff.active:

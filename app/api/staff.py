@@ -32,8 +32,9 @@ def load_staff_for_admin(staff_id: int) -> StaffUser:
     otherwise, so a centre never learns who works elsewhere."""
     user = db.session.get(StaffUser, staff_id)
     admin = current_staff()
-    if user is None or not (admin.is_platform_admin or (user.center_id is not None
-                                                        and user.center_id == admin.center_id)):
+    if user is None or not (
+        admin.is_platform_admin or (user.center_id is not None and user.center_id == admin.center_id)
+    ):
         raise ApiError(404, "Staff member not found.")
     return user
 
@@ -57,5 +58,7 @@ class Deactivate(MethodView):
             raise ApiError(409, "This account is already deactivated.", code="already_inactive")
         warnings = deactivate(user, utcnow())
         db.session.commit()
-        return {**{k: getattr(user, k) for k in ("id", "email", "role", "center_id", "active", "deactivated_at")},
-                "warnings": warnings}
+        return {
+            **{k: getattr(user, k) for k in ("id", "email", "role", "center_id", "active", "deactivated_at")},
+            "warnings": warnings,
+        }

@@ -23,8 +23,9 @@ def _call() -> Notification | None:
     token = request.args.get("n", "")
     if not token:
         return None
-    return db.session.scalar(select(Notification).where(Notification.callback_token == token,
-                                                        Notification.channel == "call"))
+    return db.session.scalar(
+        select(Notification).where(Notification.callback_token == token, Notification.channel == "call")
+    )
 
 
 def _xml(twiml: str) -> Response:
@@ -54,8 +55,13 @@ def status():
     row = _call()
     if row is None:
         return Response(status=204)
-    apply_call_status(row, request.form.get("CallStatus", ""), call_sid=request.form.get("CallSid") or None,
-                      answered_by=request.form.get("AnsweredBy") or None,
-                      error_code=request.form.get("ErrorCode") or None, now=utcnow())
+    apply_call_status(
+        row,
+        request.form.get("CallStatus", ""),
+        call_sid=request.form.get("CallSid") or None,
+        answered_by=request.form.get("AnsweredBy") or None,
+        error_code=request.form.get("ErrorCode") or None,
+        now=utcnow(),
+    )
     db.session.commit()
     return Response(status=204)

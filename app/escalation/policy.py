@@ -24,9 +24,11 @@ SMS_AND_CALL = ["sms", "call"]
 
 
 def _chain(wait: int, call_from_step: int) -> dict:
-    steps = [{"notify": ["on_call"], "wait_minutes": wait},
-             {"notify": ["clinicians"], "wait_minutes": wait},
-             {"notify": ["admins"], "wait_minutes": wait}]
+    steps = [
+        {"notify": ["on_call"], "wait_minutes": wait},
+        {"notify": ["clinicians"], "wait_minutes": wait},
+        {"notify": ["admins"], "wait_minutes": wait},
+    ]
     for step in steps[call_from_step:]:
         step["channels"] = list(SMS_AND_CALL)
     return {"steps": steps, "repeat": 1}
@@ -35,5 +37,7 @@ def _chain(wait: int, call_from_step: int) -> dict:
 def default_policy() -> dict:
     # A text does not wake a sleeping nurse. An emergency calls and texts from step 1;
     # an urgent alert texts first and calls from step 2, once the text went unanswered.
-    return {"urgent": _chain(DEFAULT_URGENT_WAIT_MINUTES, call_from_step=1),
-            "emergency": _chain(DEFAULT_EMERGENCY_WAIT_MINUTES, call_from_step=0)}
+    return {
+        "urgent": _chain(DEFAULT_URGENT_WAIT_MINUTES, call_from_step=1),
+        "emergency": _chain(DEFAULT_EMERGENCY_WAIT_MINUTES, call_from_step=0),
+    }

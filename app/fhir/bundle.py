@@ -78,8 +78,12 @@ def _report_resources(report: Report) -> list[dict]:
 def patient_resources(record: PatientRecord, now: datetime) -> list[dict]:
     """Everything Vigil holds for one patient as FHIR, in a stable order."""
     names = record.staff_names
-    resources = [patient_resource(record.patient, record.center), organization_resource(record.center),
-                 questionnaire(), monitoring_flag(record.patient, record.protocol, now)]
+    resources = [
+        patient_resource(record.patient, record.center),
+        organization_resource(record.center),
+        questionnaire(),
+        monitoring_flag(record.patient, record.protocol, now),
+    ]
     resources += filter(None, [baseline_flag(record.patient)])
     for report in record.reports:
         resources += _report_resources(report)
@@ -97,12 +101,18 @@ def export_bundle(record: PatientRecord, *, now: datetime, since: datetime | Non
     if since is not None:
         changed = [r for r in resources if last_updated(r) > since]
         resources = with_referenced(changed, resources) if changed else []
-    return {"resourceType": "Bundle", "id": f"export-patient-{record.patient.id}",
-            "meta": {"lastUpdated": instant(now)}, "type": "collection", "timestamp": instant(now),
-            "entry": bundle_entries(resources)}
+    return {
+        "resourceType": "Bundle",
+        "id": f"export-patient-{record.patient.id}",
+        "meta": {"lastUpdated": instant(now)},
+        "type": "collection",
+        "timestamp": instant(now),
+        "entry": bundle_entries(resources),
+    }
 
 
 # ---- hand-off document -----------------------------------------------------------------------
+
 
 def _div(*parts: str) -> dict:
     return {"status": "generated", "div": f'<div xmlns="{XHTML}">{"".join(parts)}</div>'}
@@ -131,12 +141,16 @@ def _section(title: str, text: dict, entries: list[dict] | None = None, code: di
 def _therapy_section(summary: dict, flag: dict, baseline: dict | None) -> dict:
     t, c = summary["therapy"], summary["center"]
     notice = [_p(summary["baseline_notice"])] if summary.get("baseline_notice") else []
-    return _section("CAR T-cell therapy", _div(
-        _p(f"Product: {t['product']} ({t['target']}). Infused {t['infusion_date']}; today is day {t['day']}."),
-        _p(f"Home monitoring {'through' if t['in_window'] else 'ended after'} {t['monitoring_through']}."),
-        *notice,
-        _p(f"I received CAR T on {t['infusion_date']}, product {t['product']}. Call {c['name']}: {c['phone']}.")),
-        [ref_to(flag)] + ([ref_to(baseline)] if baseline else []))
+    return _section(
+        "CAR T-cell therapy",
+        _div(
+            _p(f"Product: {t['product']} ({t['target']}). Infused {t['infusion_date']}; today is day {t['day']}."),
+            _p(f"Home monitoring {'through' if t['in_window'] else 'ended after'} {t['monitoring_through']}."),
+            *notice,
+            _p(f"I received CAR T on {t['infusion_date']}, product {t['product']}. Call {c['name']}: {c['phone']}."),
+        ),
+        [ref_to(flag)] + ([ref_to(baseline)] if baseline else []),
+    )
 
 
 def _alert_section(summary: dict, issue: dict) -> dict:
@@ -156,13 +170,36 @@ def _vitals_section(summary: dict, observations: list[dict]) -> dict:
     return _section("Latest vital signs and ICE", text, [ref_to(o) for o in observations], code)
 
 
-TIMELINE_HEAD = ("When", "Day", "Level", "Temp °C", "HR /min", "BP mmHg", "SpO2 %", "ICE", "Neuro and danger signs",
-                 "New findings and alert course")
+TIMELINE_HEAD = (
+    "When",
+    "Day",
+    "Level",
+    "Temp °C",
+    "HR /min",
+    "BP mmHg",
+    "SpO2 %",
+    "ICE",
+    "Neuro and danger signs",
+    "New findings and alert course",
+)
 
 
 def _timeline_section(summary: dict) -> dict:
-    rows = [(r["at"], r["day"], r["level"], r["temp"], r["hr"], r["bp"], r["spo2"], r["ice"], "; ".join(r["neuro"]),
-             "; ".join(r["notes"])) for r in summary["timeline"]]
+    rows = [
+        (
+            r["at"],
+            r["day"],
+            r["level"],
+            r["temp"],
+            r["hr"],
+            r["bp"],
+            r["spo2"],
+            r["ice"],
+            "; ".join(r["neuro"]),
+            "; ".join(r["notes"]),
+        )
+        for r in summary["timeline"]
+    ]
     parts = [_table(TIMELINE_HEAD, rows) if rows else _p("Nothing recorded.")]
     if summary["timeline_omitted"]:
         parts.append(_p(f"{summary['timeline_omitted']} rows between the onset and the latest not shown."))
@@ -171,10 +208,13 @@ def _timeline_section(summary: dict) -> dict:
 
 def _pages_section(summary: dict, communications: list[dict]) -> dict:
     rows = [(p["at"], p["to"], p["step"], p["status"]) for p in summary["pages"]]
-    text = _div(_table(("When", "To", "Step", "Delivery"), rows) if rows else _p("No pages were sent."),
-                *(_p(f"Page text: {t}") for t in summary["alert"]["paged_texts"]),
-                _p(f"Acknowledged by {summary['alert']['acknowledged']}") if summary["alert"]["acknowledged"]
-                else _p("Not acknowledged yet."))
+    text = _div(
+        _table(("When", "To", "Step", "Delivery"), rows) if rows else _p("No pages were sent."),
+        *(_p(f"Page text: {t}") for t in summary["alert"]["paged_texts"]),
+        _p(f"Acknowledged by {summary['alert']['acknowledged']}")
+        if summary["alert"]["acknowledged"]
+        else _p("Not acknowledged yet."),
+    )
     return _section("Pages and acknowledgement", text, [ref_to(c) for c in communications])
 
 
@@ -198,10 +238,12 @@ def _by_id(resources: list[dict]) -> dict[str, dict]:
 
 def _composition_narrative(summary: dict, title: str) -> dict:
     t, a, c = summary["therapy"], summary["alert"], summary["center"]
-    return _div(f"<h1>{escape(title)}</h1>",
-                _p(f"{t['product']} CAR T-cell therapy, infused {t['infusion_date']} (day {t['day']})."),
-                _p(f"{a['level']} alert, {a['status']}, opened {a['opened_at']}."),
-                _p(f"CAR T centre 24/7: {c['name']}, {c['phone']}."))
+    return _div(
+        f"<h1>{escape(title)}</h1>",
+        _p(f"{t['product']} CAR T-cell therapy, infused {t['infusion_date']} (day {t['day']})."),
+        _p(f"{a['level']} alert, {a['status']}, opened {a['opened_at']}."),
+        _p(f"CAR T centre 24/7: {c['name']}, {c['phone']}."),
+    )
 
 
 def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, now: datetime) -> dict:
@@ -224,21 +266,44 @@ def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, now:
         # Same identifier for every version of this alert's hand-off; the Bundle's is per instance.
         "identifier": {"system": sid("handoff"), "value": f"alert-{alert.id}"},
         "status": "final",
-        "type": concept({"system": LOINC, "code": "18761-7", "display": "Transfer summary note"},
-                        text="CAR T emergency department hand-off"),
+        "type": concept(
+            {"system": LOINC, "code": "18761-7", "display": "Transfer summary note"},
+            text="CAR T emergency department hand-off",
+        ),
         "subject": patient_ref(patient.id),
         "date": instant(now),
         "author": [ref("Organization", organization_id(center.id), center.name)],
         "title": title,
         "custodian": ref("Organization", organization_id(center.id)),
-        "section": [_therapy_section(summary, flag, baseline), _alert_section(summary, issue),
-                    _vitals_section(summary, latest), _timeline_section(summary),
-                    _pages_section(summary, communications), _contact_section(summary, organization)],
+        "section": [
+            _therapy_section(summary, flag, baseline),
+            _alert_section(summary, issue),
+            _vitals_section(summary, latest),
+            _timeline_section(summary),
+            _pages_section(summary, communications),
+            _contact_section(summary, organization),
+        ],
     }
-    resources = _unique([composition, patient_resource(patient, center), organization, flag,
-                         *filter(None, [baseline]), issue,
-                         *evidence, *latest, *communications])
+    resources = _unique(
+        [
+            composition,
+            patient_resource(patient, center),
+            organization,
+            flag,
+            *filter(None, [baseline]),
+            issue,
+            *evidence,
+            *latest,
+            *communications,
+        ]
+    )
     instance = f"handoff-{alert.id}-{now.strftime('%Y%m%dT%H%M%S%f')}"
-    return {"resourceType": "Bundle", "id": instance, "meta": {"lastUpdated": instant(now)},
-            "identifier": {"system": sid("handoff-document"), "value": instance},
-            "type": "document", "timestamp": instant(now), "entry": bundle_entries(resources)}
+    return {
+        "resourceType": "Bundle",
+        "id": instance,
+        "meta": {"lastUpdated": instant(now)},
+        "identifier": {"system": sid("handoff-document"), "value": instance},
+        "type": "document",
+        "timestamp": instant(now),
+        "entry": bundle_entries(resources),
+    }

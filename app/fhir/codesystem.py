@@ -18,11 +18,13 @@ VERSION = "1"
 
 
 def _concepts() -> list[dict]:
-    found = {"ice-score": "ICE score (Immune effector Cell-associated Encephalopathy)",
-             "ice-unable": "Could not do the ICE test",
-             "car-t-monitoring-window": "In CAR T-cell therapy monitoring window",
-             "acknowledged": "Acknowledged by the care team",
-             "relative-rules-off": "Relative rules off: no baseline (R20)"}
+    found = {
+        "ice-score": "ICE score (Immune effector Cell-associated Encephalopathy)",
+        "ice-unable": "Could not do the ICE test",
+        "car-t-monitoring-window": "In CAR T-cell therapy monitoring window",
+        "acknowledged": "Acknowledged by the care team",
+        "relative-rules-off": "Relative rules off: no baseline (R20)",
+    }
     found.update({f"ice-{name}": label for name, label in ICE_DOMAINS.items()})
     found.update({f"resolved-{d}": f"Resolved: {label}" for d, label in DISPOSITION_LABEL.items()})
     found.update({f"alert-{kind}": f"CAR T home-monitoring alert ({kind.replace('_', ' ')})" for kind in ALERT_KINDS})
@@ -55,8 +57,8 @@ def code_system() -> dict:
         "experimental": False,
         "publisher": "Vigil",
         "description": "Codes Vigil uses where LOINC and SNOMED CT have none: the ICE score and its parts, "
-                       "the home check-in questions, alert kinds and actions. Rule codes of alert evidence "
-                       "(e.g. R4_fever) name the protocol rule that fired; each carries its own text.",
+        "the home check-in questions, alert kinds and actions. Rule codes of alert evidence "
+        "(e.g. R4_fever) name the protocol rule that fired; each carries its own text.",
         "caseSensitive": True,
         "content": "fragment",
         "count": len(concepts),

@@ -10,16 +10,31 @@ from app.models import Notification
 COMMUNICATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-category"
 # Outbox state -> R4 EventStatus. "sent" is out of our hands but not confirmed delivered;
 # "unconfirmed" means no delivery report came in time (the escalation treated it as not reached).
-STATUS = {"pending": "preparation", "sending": "in-progress", "sent": "in-progress", "delivered": "completed",
-          "undelivered": "stopped", "failed": "stopped", "unconfirmed": "unknown", "cancelled": "not-done",
-          "answered": "completed", "unanswered": "stopped"}
+STATUS = {
+    "pending": "preparation",
+    "sending": "in-progress",
+    "sent": "in-progress",
+    "delivered": "completed",
+    "undelivered": "stopped",
+    "failed": "stopped",
+    "unconfirmed": "unknown",
+    "cancelled": "not-done",
+    "answered": "completed",
+    "unanswered": "stopped",
+}
 PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
-MEDIUM = {"sms": ("WRITTEN", "written", "SMS"), "call": ("PHONE", "telephone", "Phone call"),
-          "push": ("ELECTRONIC", "electronic data", "App push notification")}
-REASON = {"undelivered": "Carrier could not deliver the SMS", "failed": "The message could not be sent",
-          "unanswered": "The call was not answered by a person (no answer, busy or voicemail)",
-          "unconfirmed": "No delivery report in time; treated as not reached",
-          "cancelled": "Not sent: the alert was acknowledged or resolved first"}
+MEDIUM = {
+    "sms": ("WRITTEN", "written", "SMS"),
+    "call": ("PHONE", "telephone", "Phone call"),
+    "push": ("ELECTRONIC", "electronic data", "App push notification"),
+}
+REASON = {
+    "undelivered": "Carrier could not deliver the SMS",
+    "failed": "The message could not be sent",
+    "unanswered": "The call was not answered by a person (no answer, busy or voicemail)",
+    "unconfirmed": "No delivery report in time; treated as not reached",
+    "cancelled": "Not sent: the alert was acknowledged or resolved first",
+}
 
 
 def communication_id(notification_id: int) -> str:
@@ -59,8 +74,12 @@ def page_communication(notification: Notification, patient_pk: int, staff_names:
         "payload": [{"contentString": notification.body}],
     }
     if notification.escalation_step is not None:
-        communication["note"] = [{"text": f"Escalation step {notification.escalation_step + 1}, "
-                                          f"round {(notification.escalation_round or 0) + 1}"}]
+        communication["note"] = [
+            {
+                "text": f"Escalation step {notification.escalation_step + 1}, "
+                f"round {(notification.escalation_round or 0) + 1}"
+            }
+        ]
     if notification.sent_at is not None:
         communication["sent"] = instant(notification.sent_at)
     if notification.state in ("delivered", "answered") and notification.final_at is not None:

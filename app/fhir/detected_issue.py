@@ -11,9 +11,14 @@ from app.models import Alert, AlertEvent, Report
 # R4 DetectedIssue.severity is high | moderate | low; both paging levels are "high".
 SEVERITY = {"emergency": "high", "urgent": "high", "same_day": "moderate", "routine": "low"}
 LEVEL_LABEL = {"emergency": "Emergency", "urgent": "Urgent", "same_day": "Same-day", "routine": "Routine"}
-DISPOSITION_LABEL = {"advice_given": "advice given", "seen_in_clinic": "seen in clinic",
-                     "sent_to_ed": "sent to the emergency department", "admitted": "admitted",
-                     "false_alarm": "false alarm", "other": "other"}
+DISPOSITION_LABEL = {
+    "advice_given": "advice given",
+    "seen_in_clinic": "seen in clinic",
+    "sent_to_ed": "sent to the emergency department",
+    "admitted": "admitted",
+    "false_alarm": "false alarm",
+    "other": "other",
+}
 
 
 def issue_id(alert_id: int) -> str:
@@ -44,6 +49,7 @@ def _evidence_entry(findings: dict[str, str | None], report: Report | None) -> d
 def _evidence(alert: Alert, reports: dict[int, Report]) -> list[dict]:
     """One entry per report (its findings' rules and what it became); findings without a report
     (a missed check-in) are one entry of rules alone."""
+
     def findings_of(report_id: int | None) -> dict[str, str | None]:
         return {f["rule"]: f.get("summary") for f in alert.findings if f.get("report_id") == report_id}
 
@@ -57,12 +63,17 @@ def _mitigation(event: AlertEvent, staff_names: dict[int, str]) -> dict | None:
         action = concept(vigil_coding("acknowledged", "Acknowledged by the care team"), text="Acknowledged")
     elif event.kind == "resolved":
         disposition = (event.data or {}).get("disposition", "other")
-        action = concept(vigil_coding(f"resolved-{disposition}", f"Resolved: {DISPOSITION_LABEL.get(disposition)}"),
-                         text=f"Resolved: {DISPOSITION_LABEL.get(disposition, disposition)}")
+        action = concept(
+            vigil_coding(f"resolved-{disposition}", f"Resolved: {DISPOSITION_LABEL.get(disposition)}"),
+            text=f"Resolved: {DISPOSITION_LABEL.get(disposition, disposition)}",
+        )
     else:
         return None
-    return {"action": action, "date": instant(event.at),
-            "author": staff_ref(event.staff_id, staff_names.get(event.staff_id))}
+    return {
+        "action": action,
+        "date": instant(event.at),
+        "author": staff_ref(event.staff_id, staff_names.get(event.staff_id)),
+    }
 
 
 def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[int, str]) -> dict:
@@ -74,8 +85,10 @@ def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[i
         "identifier": [{"system": sid("alert"), "value": str(alert.id)}],
         # An active alert can still grow and be upgraded; it is final once resolved.
         "status": "final" if alert.status == "resolved" else "preliminary",
-        "code": concept(vigil_coding(f"alert-{alert.kind}", "CAR T home-monitoring alert"),
-                        text=f"{LEVEL_LABEL.get(alert.level, alert.level)} alert"),
+        "code": concept(
+            vigil_coding(f"alert-{alert.kind}", "CAR T home-monitoring alert"),
+            text=f"{LEVEL_LABEL.get(alert.level, alert.level)} alert",
+        ),
         "severity": SEVERITY.get(alert.level, "high"),
         "patient": patient_ref(alert.patient_id),
         "identifiedDateTime": instant(alert.opened_at),

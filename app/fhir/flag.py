@@ -30,8 +30,10 @@ def _text(patient: Patient, window: Restrictions) -> str:
     # No "day N" here: the text would change daily without any row changing (and so `_since`).
     infused = local_infusion_date(patient.infused_at, patient.timezone)
     last_day = last_monitored_day(patient, window)
-    return (f"CAR T-cell therapy: {PRODUCT_DISPLAY[patient.product]} ({patient.target}) infused "
-            f"{infused.isoformat()}; home monitoring through {last_day.isoformat()}")
+    return (
+        f"CAR T-cell therapy: {PRODUCT_DISPLAY[patient.product]} ({patient.target}) infused "
+        f"{infused.isoformat()}; home monitoring through {last_day.isoformat()}"
+    )
 
 
 def monitoring_flag(patient: Patient, protocol: Protocol, now: datetime) -> dict:
@@ -45,8 +47,10 @@ def monitoring_flag(patient: Patient, protocol: Protocol, now: datetime) -> dict
         "meta": meta(window.monitoring_ends_at if ended else patient.created_at),
         "status": "active" if patient.status == "active" and not ended else "inactive",
         "category": [concept({"system": FLAG_CATEGORY, "code": "clinical", "display": "Clinical"})],
-        "code": concept(vigil_coding("car-t-monitoring-window", "In CAR T-cell therapy monitoring window"),
-                        text=_text(patient, window)),
+        "code": concept(
+            vigil_coding("car-t-monitoring-window", "In CAR T-cell therapy monitoring window"),
+            text=_text(patient, window),
+        ),
         "subject": patient_ref(patient.id),
         "period": {"start": instant(patient.infused_at), "end": instant(window.monitoring_ends_at)},
         "author": ref("Organization", organization_id(patient.center_id)),

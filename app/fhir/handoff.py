@@ -25,10 +25,18 @@ ICANS_RULES = {"R9", "R10a", "R10b", "R11", "R13", "X2"}
 MAX_TIMELINE = 12  # rows: the page must still print on one sheet
 PAGING_EVENTS = ("escalation", "no_one_on_call", "nobody_reachable")
 STILL_ACTIVE = timedelta(hours=24)  # a finding repeated within this is not listed as new again
-PAGE_STATE = {"pending": "queued", "sending": "sending", "sent": "sent, delivery not yet confirmed",
-              "delivered": "delivered", "undelivered": "not delivered", "failed": "failed",
-              "unconfirmed": "no delivery report", "cancelled": "cancelled",
-              "answered": "answered", "unanswered": "not answered (no answer, busy or voicemail)"}
+PAGE_STATE = {
+    "pending": "queued",
+    "sending": "sending",
+    "sent": "sent, delivery not yet confirmed",
+    "delivered": "delivered",
+    "undelivered": "not delivered",
+    "failed": "failed",
+    "unconfirmed": "no delivery report",
+    "cancelled": "cancelled",
+    "answered": "answered",
+    "unanswered": "not answered (no answer, busy or voicemail)",
+}
 CHANNEL_WORDS = {"sms": "SMS", "call": "phone call"}
 
 
@@ -87,9 +95,15 @@ def latest_vitals(record: PatientRecord) -> list[dict]:
     for label, key, has, show in MEASURES:
         report = next((r for r in newest_first if has(r)), None)
         if report is not None:
-            rows.append({"label": label, "value": show(report), "at": local(report.recorded_at, tz),
-                         "day": day_after_infusion(record.patient.infused_at, report.recorded_at, tz),
-                         "observation": observation_id(key, report.id)})
+            rows.append(
+                {
+                    "label": label,
+                    "value": show(report),
+                    "at": local(report.recorded_at, tz),
+                    "day": day_after_infusion(record.patient.infused_at, report.recorded_at, tz),
+                    "observation": observation_id(key, report.id),
+                }
+            )
     return rows
 
 
@@ -100,8 +114,11 @@ def _flags(report: Report) -> list[str]:
 
 
 def _findings(report: Report) -> dict[str, str]:
-    return {f.get("rule", ""): f.get("summary", "") for f in (report.assessment or {}).get("findings", [])
-            if f.get("level") != "routine"}
+    return {
+        f.get("rule", ""): f.get("summary", "")
+        for f in (report.assessment or {}).get("findings", [])
+        if f.get("level") != "routine"
+    }
 
 
 CANT_MEASURE = "can't measure"
@@ -115,13 +132,16 @@ def _report_row(report: Report, fresh: list[str]) -> dict:
     def blank(name: str) -> str:
         return CANT_MEASURE if name in cant else ""
 
-    return {"level": LEVEL_LABEL.get(report.level, report.level),
-            "temp": f"{report.temperature_c:.1f}" if report.temperature_c is not None else blank("temperature"),
-            "hr": num(report.heart_rate) if report.heart_rate is not None else blank("heart_rate"),
-            "bp": _pressure(report) if _has_bp(report) else blank("blood_pressure"),
-            "spo2": num(report.spo2) if report.spo2 is not None else blank("spo2"),
-            "ice": _ice(report) if _has_ice(report) else "",
-            "neuro": _flags(report), "notes": fresh}
+    return {
+        "level": LEVEL_LABEL.get(report.level, report.level),
+        "temp": f"{report.temperature_c:.1f}" if report.temperature_c is not None else blank("temperature"),
+        "hr": num(report.heart_rate) if report.heart_rate is not None else blank("heart_rate"),
+        "bp": _pressure(report) if _has_bp(report) else blank("blood_pressure"),
+        "spo2": num(report.spo2) if report.spo2 is not None else blank("spo2"),
+        "ice": _ice(report) if _has_ice(report) else "",
+        "neuro": _flags(report),
+        "notes": fresh,
+    }
 
 
 def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
@@ -157,8 +177,11 @@ def _rows(record: PatientRecord, alert: Alert) -> tuple[list[tuple[datetime, dic
             onset = len(rows)
         findings = _findings(report)
         # New: the rule had not fired within the day before (measurements are intermittent).
-        fresh = [f"{track(rule)}: {text}" for rule, text in findings.items()
-                 if rule not in last_fired or report.recorded_at - last_fired[rule] > STILL_ACTIVE]
+        fresh = [
+            f"{track(rule)}: {text}"
+            for rule, text in findings.items()
+            if rule not in last_fired or report.recorded_at - last_fired[rule] > STILL_ACTIVE
+        ]
         last_fired |= dict.fromkeys(findings, report.recorded_at)
         if findings and onset is None and alert.opening_report_id is None:
             onset = len(rows)
@@ -187,19 +210,26 @@ def timeline(record: PatientRecord, alert: Alert) -> tuple[list[dict], int]:
     if len(rows) <= MAX_TIMELINE:
         kept = rows
     else:
-        head = rows[max(0, onset - 1):onset + 1] if onset is not None else []
+        head = rows[max(0, onset - 1) : onset + 1] if onset is not None else []
         tail_start = max(len(rows) - (MAX_TIMELINE - len(head)), (onset + 1) if onset is not None else 0)
         kept = head + rows[tail_start:]
-    return ([{**row, "at": local(at, tz), "day": day_after_infusion(infused, at, tz)} for at, row in kept],
-            len(rows) - len(kept))
+    return (
+        [{**row, "at": local(at, tz), "day": day_after_infusion(infused, at, tz)} for at, row in kept],
+        len(rows) - len(kept),
+    )
 
 
 def _pages(record: PatientRecord, alert: Alert) -> list[dict]:
     tz = record.patient.timezone
-    return [{"at": local(n.sent_at or n.created_at, tz),
-             "to": f"{record.staff_names.get(n.staff_id, 'care team')} ({CHANNEL_WORDS.get(n.channel, n.channel)})",
-             "step": (n.escalation_step or 0) + 1, "status": PAGE_STATE.get(n.state, n.state)}
-            for n in record.pages_of(alert)]
+    return [
+        {
+            "at": local(n.sent_at or n.created_at, tz),
+            "to": f"{record.staff_names.get(n.staff_id, 'care team')} ({CHANNEL_WORDS.get(n.channel, n.channel)})",
+            "step": (n.escalation_step or 0) + 1,
+            "status": PAGE_STATE.get(n.state, n.state),
+        }
+        for n in record.pages_of(alert)
+    ]
 
 
 def current_findings(alert: Alert) -> list[str]:
@@ -211,13 +241,22 @@ def current_findings(alert: Alert) -> list[str]:
 
 def _alert(record: PatientRecord, alert: Alert) -> dict:
     tz, names = record.patient.timezone, record.staff_names
-    acknowledged = (f"{names.get(alert.acknowledged_by_id, 'care team')} at {local(alert.acknowledged_at, tz)}"
-                    if alert.acknowledged_at else None)
-    return {"id": alert.id, "level": LEVEL_LABEL.get(alert.level, alert.level), "level_code": alert.level,
-            "status": alert.status, "opened_at": local(alert.opened_at, tz), "acknowledged": acknowledged,
-            "disposition": DISPOSITION_LABEL.get(alert.disposition) if alert.disposition else None,
-            "findings": current_findings(alert),
-            "paged_texts": list(dict.fromkeys(n.body for n in record.pages_of(alert) if n.purpose == "page"))}
+    acknowledged = (
+        f"{names.get(alert.acknowledged_by_id, 'care team')} at {local(alert.acknowledged_at, tz)}"
+        if alert.acknowledged_at
+        else None
+    )
+    return {
+        "id": alert.id,
+        "level": LEVEL_LABEL.get(alert.level, alert.level),
+        "level_code": alert.level,
+        "status": alert.status,
+        "opened_at": local(alert.opened_at, tz),
+        "acknowledged": acknowledged,
+        "disposition": DISPOSITION_LABEL.get(alert.disposition) if alert.disposition else None,
+        "findings": current_findings(alert),
+        "paged_texts": list(dict.fromkeys(n.body for n in record.pages_of(alert) if n.purpose == "page")),
+    }
 
 
 def handoff_summary(record: PatientRecord, alert: Alert, now: datetime) -> dict:
@@ -226,13 +265,20 @@ def handoff_summary(record: PatientRecord, alert: Alert, now: datetime) -> dict:
     rows, omitted = timeline(record, alert)
     return {
         "generated_at": local(now, tz),
-        "patient": {"name": patient.name, "mrn": patient.mrn, "caregiver_name": patient.caregiver_name,
-                    "caregiver_phone": patient.caregiver_phone},
-        "therapy": {"product": PRODUCT_DISPLAY[patient.product], "target": patient.target,
-                    "infusion_date": local_infusion_date(patient.infused_at, tz).isoformat(),
-                    "day": day_after_infusion(patient.infused_at, now, tz),
-                    "monitoring_through": last_monitored_day(patient, window).isoformat(),
-                    "in_window": now < window.monitoring_ends_at},
+        "patient": {
+            "name": patient.name,
+            "mrn": patient.mrn,
+            "caregiver_name": patient.caregiver_name,
+            "caregiver_phone": patient.caregiver_phone,
+        },
+        "therapy": {
+            "product": PRODUCT_DISPLAY[patient.product],
+            "target": patient.target,
+            "infusion_date": local_infusion_date(patient.infused_at, tz).isoformat(),
+            "day": day_after_infusion(patient.infused_at, now, tz),
+            "monitoring_through": last_monitored_day(patient, window).isoformat(),
+            "in_window": now < window.monitoring_ends_at,
+        },
         "center": {"name": center.name, "phone": center.phone or "not recorded"},
         "alert": _alert(record, alert),
         "baseline_notice": baseline_notice(patient),

@@ -45,17 +45,31 @@ VITALS = (
     Vital("temp", "temperature_c", (("8310-5", "Body temperature"),), "Cel", "°C", "bodytemp", decimals=2),
     Vital("hr", "heart_rate", (("8867-4", "Heart rate"),), "/min", "beats/minute", "heartrate"),
     Vital("rr", "respiratory_rate", (("9279-1", "Respiratory rate"),), "/min", "breaths/minute", "resprate"),
-    Vital("spo2", "spo2", (("2708-6", "Oxygen saturation in Arterial blood"),
-                           ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")),
-          "%", "%", "oxygensat"),
+    Vital(
+        "spo2",
+        "spo2",
+        (
+            ("2708-6", "Oxygen saturation in Arterial blood"),
+            ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"),
+        ),
+        "%",
+        "%",
+        "oxygensat",
+    ),
     Vital("weight", "weight_kg", (("29463-7", "Body weight"),), "kg", "kg", "bodyweight", decimals=2),
 )
 BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
-BP_PARTS = (("systolic_bp", "8480-6", "Systolic blood pressure"),
-            ("diastolic_bp", "8462-4", "Diastolic blood pressure"))
-ICE_DOMAINS = {"orientation": "ICE orientation (0-4)", "naming": "ICE naming (0-3)",
-               "commands": "ICE following commands (0-1)", "writing": "ICE writing (0-1)",
-               "attention": "ICE attention (0-1)"}
+BP_PARTS = (
+    ("systolic_bp", "8480-6", "Systolic blood pressure"),
+    ("diastolic_bp", "8462-4", "Diastolic blood pressure"),
+)
+ICE_DOMAINS = {
+    "orientation": "ICE orientation (0-4)",
+    "naming": "ICE naming (0-3)",
+    "commands": "ICE following commands (0-1)",
+    "writing": "ICE writing (0-1)",
+    "attention": "ICE attention (0-1)",
+}
 
 
 def observation_id(key: str, report_id: int) -> str:
@@ -101,14 +115,22 @@ def _temperature_notes(report: Report) -> list[dict]:
 
 
 # Observation key → the report's not_measured name.
-NOT_MEASURED_NAME = {"temp": "temperature", "hr": "heart_rate", "rr": "respiratory_rate", "spo2": "spo2",
-                     "weight": "weight", "bp": "blood_pressure"}
+NOT_MEASURED_NAME = {
+    "temp": "temperature",
+    "hr": "heart_rate",
+    "rr": "respiratory_rate",
+    "spo2": "spo2",
+    "weight": "weight",
+    "bp": "blood_pressure",
+}
 
 
 def _cant_measure() -> dict:
     # "Can't measure" was an answer: the measurement was not performed, which is not "not asked".
-    return concept({"system": DATA_ABSENT, "code": "not-performed", "display": "Not Performed"},
-                   text="Can't measure (answered so at home)")
+    return concept(
+        {"system": DATA_ABSENT, "code": "not-performed", "display": "Not Performed"},
+        text="Can't measure (answered so at home)",
+    )
 
 
 def _not_measured(report: Report, key: str) -> bool:
@@ -155,19 +177,24 @@ def _ice(report: Report) -> dict | None:
     unable = bool((report.neuro or {}).get("ice_unable"))
     if report.ice_score is None and not unable:
         return None
-    code = concept(vigil_coding("ice-score", "ICE score (Immune effector Cell-associated Encephalopathy)"),
-                   text="ICE score (0-10), caregiver-administered at home")
+    code = concept(
+        vigil_coding("ice-score", "ICE score (Immune effector Cell-associated Encephalopathy)"),
+        text="ICE score (0-10), caregiver-administered at home",
+    )
     observation = _observation(report, "ice", code, SURVEY, None)
     if report.ice_score is not None:
         observation["valueInteger"] = report.ice_score
     else:
-        observation["dataAbsentReason"] = concept(vigil_coding("ice-unable", "Could not do the ICE test"),
-                                                  text="The patient could not do the ICE test")
+        observation["dataAbsentReason"] = concept(
+            vigil_coding("ice-unable", "Could not do the ICE test"), text="The patient could not do the ICE test"
+        )
     parts = (report.neuro or {}).get("ice") or {}
     if parts:
         observation["component"] = [
             {"code": concept(vigil_coding(f"ice-{name}", label)), "valueInteger": parts[name]}
-            for name, label in ICE_DOMAINS.items() if name in parts]
+            for name, label in ICE_DOMAINS.items()
+            if name in parts
+        ]
     # S2: home ICE is not validated; the reader must know how it was obtained.
     observation["note"] = [{"text": "Caregiver-administered at home; ICE is validated only in clinical use."}]
     return observation

@@ -47,8 +47,11 @@ def _name(full: str) -> dict:
 def _caregiver(patient: Patient) -> list[dict]:
     if not patient.caregiver_name and not patient.caregiver_phone:
         return []
-    contact: dict = {"relationship": [{"coding": [{"system": CONTACT_ROLE, "code": "C",
-                                                   "display": "Emergency Contact"}], "text": "Caregiver"}]}
+    contact: dict = {
+        "relationship": [
+            {"coding": [{"system": CONTACT_ROLE, "code": "C", "display": "Emergency Contact"}], "text": "Caregiver"}
+        ]
+    }
     if patient.caregiver_name:
         contact["name"] = {"text": patient.caregiver_name}
     if patient.caregiver_phone:
@@ -62,19 +65,31 @@ def patient_resource(patient: Patient, center: Center) -> dict:
         "id": patient_id(patient.id),
         # Patients have no updated_at: creation is the only change time Vigil records for them.
         "meta": meta(patient.created_at),
-        "identifier": [{
-            "use": "usual",
-            "type": {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}]},
-            "system": mrn_system(center),
-            "value": patient.mrn,
-            "assigner": ref("Organization", organization_id(center.id), center.name),
-        }],
+        "identifier": [
+            {
+                "use": "usual",
+                "type": {"coding": [{"system": IDENTIFIER_TYPE, "code": "MR", "display": "Medical record number"}]},
+                "system": mrn_system(center),
+                "value": patient.mrn,
+                "assigner": ref("Organization", organization_id(center.id), center.name),
+            }
+        ],
         "active": patient.status != "withdrawn",
         "name": [_name(patient.name)],
-        "communication": [{"language": {
-            "coding": [{"system": "urn:ietf:bcp:47", "code": patient.language,
-                        "display": LANGUAGE_NAMES.get(patient.language, patient.language)}]},
-            "preferred": True}],
+        "communication": [
+            {
+                "language": {
+                    "coding": [
+                        {
+                            "system": "urn:ietf:bcp:47",
+                            "code": patient.language,
+                            "display": LANGUAGE_NAMES.get(patient.language, patient.language),
+                        }
+                    ]
+                },
+                "preferred": True,
+            }
+        ],
         "managingOrganization": ref("Organization", organization_id(center.id), center.name),
     }
     if contacts := _caregiver(patient):

@@ -28,27 +28,47 @@ EXT = "http://hl7.org/fhir/StructureDefinition"
 SEVERITY = "0 none, 1 mild, 2 moderate, 3 severe, 4 very severe"
 
 LABELS = {
-    "chills": "Chills or shaking", "headache": "Headache", "dizziness": "Dizziness or light-headedness",
-    "shortness_of_breath": "Shortness of breath", "nausea": "Nausea", "diarrhea": "Diarrhoea",
-    "abdominal_pain": "Abdominal pain", "fatigue": "Fatigue", "bleeding_or_bruising": "Bleeding or bruising",
-    "confusion": "New confusion or disorientation", "word_finding_difficulty": "Word-finding or speech difficulty",
-    "handwriting_changed": "Handwriting worse than baseline", "tremor": "New tremor",
-    "excessive_sleepiness": "Unusual sleepiness", "severe_headache": "Severe headache", "seizure": "Seizure",
-    "hard_to_wake": "Hard to wake", "facial_droop_or_weakness": "Face droop or one-sided weakness",
-    "fainted": "Fainted or collapsed", "agitation": "Agitation",
-    "slowness_or_shuffling": "Slowness of movement or shuffling", "reduced_facial_expression":
-        "Reduced facial expression", "personality_change": "Personality change or apathy",
+    "chills": "Chills or shaking",
+    "headache": "Headache",
+    "dizziness": "Dizziness or light-headedness",
+    "shortness_of_breath": "Shortness of breath",
+    "nausea": "Nausea",
+    "diarrhea": "Diarrhoea",
+    "abdominal_pain": "Abdominal pain",
+    "fatigue": "Fatigue",
+    "bleeding_or_bruising": "Bleeding or bruising",
+    "confusion": "New confusion or disorientation",
+    "word_finding_difficulty": "Word-finding or speech difficulty",
+    "handwriting_changed": "Handwriting worse than baseline",
+    "tremor": "New tremor",
+    "excessive_sleepiness": "Unusual sleepiness",
+    "severe_headache": "Severe headache",
+    "seizure": "Seizure",
+    "hard_to_wake": "Hard to wake",
+    "facial_droop_or_weakness": "Face droop or one-sided weakness",
+    "fainted": "Fainted or collapsed",
+    "agitation": "Agitation",
+    "slowness_or_shuffling": "Slowness of movement or shuffling",
+    "reduced_facial_expression": "Reduced facial expression",
+    "personality_change": "Personality change or apathy",
     "limb_numbness_or_weakness": "Numbness or weakness of arms or legs",
     "limb_weakness_one_side": "Arm or leg weakness on one side of the body only",
     "speech_understanding_difficulty": "Trouble understanding speech",
     "hallucinations": "Seeing or hearing things that are not there",
-    "breathless_at_rest": "Breathless at rest", "blue_lips": "Blue lips",
-    "cannot_speak_full_sentences": "Cannot speak in full sentences", "unable_to_stand": "Unable to stand",
-    "heavy_bleeding": "Heavy bleeding", "blood_in_stool": "Blood in stool",
+    "breathless_at_rest": "Breathless at rest",
+    "blue_lips": "Blue lips",
+    "cannot_speak_full_sentences": "Cannot speak in full sentences",
+    "unable_to_stand": "Unable to stand",
+    "heavy_bleeding": "Heavy bleeding",
+    "blood_in_stool": "Blood in stool",
 }
-ICE_PARTS = {"orientation": ("Orientation: year, month, city, where we are", 4),
-             "naming": ("Naming three objects", 3), "commands": ("Following a simple command", 1),
-             "writing": ("Writing a standard sentence", 1), "attention": ("Counting back from 100 by 10", 1)}
+ICE_PARTS = {
+    "orientation": ("Orientation: year, month, city, where we are", 4),
+    "naming": ("Naming three objects", 3),
+    "commands": ("Following a simple command", 1),
+    "writing": ("Writing a standard sentence", 1),
+    "attention": ("Counting back from 100 by 10", 1),
+}
 
 
 def label(name: str) -> str:
@@ -73,9 +93,15 @@ def _definition_items() -> list[dict]:
     neuro = [_item(f"neuro.{n}", label(n), "boolean") for n in NEURO_FLAGS]
     return [
         _group("symptoms", f"Symptoms ({SEVERITY})", [_scored(f"symptoms.{n}", label(n), 4) for n in SYMPTOMS]),
-        _group("neuro", "Neuro checks (caregiver)", [
-            *neuro, _group("neuro.ice", "ICE test, caregiver-administered", ice),
-            _item("neuro.ice_unable", "The patient could not do the ICE test", "boolean")]),
+        _group(
+            "neuro",
+            "Neuro checks (caregiver)",
+            [
+                *neuro,
+                _group("neuro.ice", "ICE test, caregiver-administered", ice),
+                _item("neuro.ice_unable", "The patient could not do the ICE test", "boolean"),
+            ],
+        ),
         _group("signs", "Danger signs", [_item(f"signs.{n}", label(n), "boolean") for n in SIGNS]),
         _item("antipyretic_in_last_6h", "Took a fever-lowering medicine in the last 6 hours", "boolean"),
         _item("note", "Anything else", "text"),
@@ -132,11 +158,17 @@ def _neuro_items(neuro: dict) -> list[dict]:
 def _response_items(report: Report) -> list[dict]:
     symptoms, signs = report.symptoms or {}, report.signs or {}
     groups = [
-        _answered_group("symptoms", "Symptoms", [_answered(f"symptoms.{n}", label(n), symptoms[n])
-                                                 for n in SYMPTOMS if symptoms.get(n) is not None]),
+        _answered_group(
+            "symptoms",
+            "Symptoms",
+            [_answered(f"symptoms.{n}", label(n), symptoms[n]) for n in SYMPTOMS if symptoms.get(n) is not None],
+        ),
         _answered_group("neuro", "Neuro checks", _neuro_items(report.neuro or {})),
-        _answered_group("signs", "Danger signs", [_answered(f"signs.{n}", label(n), signs[n])
-                                                  for n in SIGNS if signs.get(n) is not None]),
+        _answered_group(
+            "signs",
+            "Danger signs",
+            [_answered(f"signs.{n}", label(n), signs[n]) for n in SIGNS if signs.get(n) is not None],
+        ),
     ]
     items = [g for g in groups if g is not None]
     # Stored as false when not asked, so only a "yes" is an answer worth exporting.

@@ -38,15 +38,28 @@ def _staff_names(alerts: list[Alert], pages: list[Notification]) -> dict[int, st
 
 
 def load_record(patient: Patient) -> PatientRecord:
-    reports = db.session.scalars(select(Report).where(Report.patient_id == patient.id)
-                                 .order_by(Report.recorded_at, Report.id)).all()
-    alerts = db.session.scalars(select(Alert).where(Alert.patient_id == patient.id)
-                                .order_by(Alert.opened_at, Alert.id)).all()
+    reports = db.session.scalars(
+        select(Report).where(Report.patient_id == patient.id).order_by(Report.recorded_at, Report.id)
+    ).all()
+    alerts = db.session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.opened_at, Alert.id)
+    ).all()
     alert_ids = [a.id for a in alerts]
-    pages = db.session.scalars(select(Notification).where(
-        Notification.alert_id.in_(alert_ids), Notification.purpose.in_(("page", "call")))  # texts and calls
-        .order_by(Notification.id)).all() \
-        if alert_ids else []
-    return PatientRecord(patient=patient, center=db.session.get(Center, patient.center_id),
-                         protocol=db.session.get(Protocol, patient.protocol_id), reports=list(reports),
-                         alerts=list(alerts), pages=list(pages), staff_names=_staff_names(list(alerts), list(pages)))
+    pages = (
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.alert_id.in_(alert_ids), Notification.purpose.in_(("page", "call")))  # texts and calls
+            .order_by(Notification.id)
+        ).all()
+        if alert_ids
+        else []
+    )
+    return PatientRecord(
+        patient=patient,
+        center=db.session.get(Center, patient.center_id),
+        protocol=db.session.get(Protocol, patient.protocol_id),
+        reports=list(reports),
+        alerts=list(alerts),
+        pages=list(pages),
+        staff_names=_staff_names(list(alerts), list(pages)),
+    )

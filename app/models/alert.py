@@ -28,8 +28,13 @@ class Alert(db.Model):
         Index("ix_alerts_patient_status", "patient_id", "status"),
         Index("ix_alerts_escalation_due", "escalation_state", "next_step_at"),
         # The database itself keeps "one active alert per patient", even for concurrent reports.
-        Index("uq_alerts_one_active_per_patient", "patient_id", unique=True,
-              sqlite_where=text("status != 'resolved'"), postgresql_where=text("status != 'resolved'")),
+        Index(
+            "uq_alerts_one_active_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,9 +10,19 @@ from app.extensions import db
 from app.models.types import UTCDateTime
 
 # pending -> sending -> sent -> delivered | undelivered | failed; cancelled before sending.
-NOTIFICATION_STATES = ("pending", "sending", "sent", "delivered", "undelivered", "failed", "unconfirmed", "cancelled",
-                       # a call: a person picked up; or no answer, busy or voicemail
-                       "answered", "unanswered")
+NOTIFICATION_STATES = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "unconfirmed",
+    "cancelled",
+    # a call: a person picked up; or no answer, busy or voicemail
+    "answered",
+    "unanswered",
+)
 CHANNELS = ("sms", "push", "call")
 
 

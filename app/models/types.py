@@ -10,8 +10,8 @@ from sqlalchemy import DateTime, TypeDecorator
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC timestamps on every backend.
 
-    SQLite drops tzinfo, so values come back naive; we store UTC and re-attach it on the way out
-   . Naive values going in are refused: they are bugs that would shift times silently.
+     SQLite drops tzinfo, so values come back naive; we store UTC and re-attach it on the way out
+    . Naive values going in are refused: they are bugs that would shift times silently.
     """
 
     impl = DateTime(timezone=True)

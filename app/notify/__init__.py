@@ -42,9 +42,7 @@ def build_sender(config: Mapping[str, Any]) -> SmsSender:
         return LogSmsSender()
     if backend == "twilio":
         return _build_twilio(config)
-    raise ValueError(
-        f"SMS_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}"
-    )
+    raise ValueError(f"SMS_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
 
 
 def _get(config: Mapping[str, Any], key: str) -> str | None:
@@ -55,30 +53,17 @@ def _get(config: Mapping[str, Any], key: str) -> str | None:
 
 
 def _default_backend(config: Mapping[str, Any]) -> str:
-    has_sender = _get(config, "TWILIO_FROM_NUMBER") or _get(
-        config, "TWILIO_MESSAGING_SERVICE_SID"
-    )
-    has_credentials = _get(config, "TWILIO_ACCOUNT_SID") and _get(
-        config, "TWILIO_AUTH_TOKEN"
-    )
+    has_sender = _get(config, "TWILIO_FROM_NUMBER") or _get(config, "TWILIO_MESSAGING_SERVICE_SID")
+    has_credentials = _get(config, "TWILIO_ACCOUNT_SID") and _get(config, "TWILIO_AUTH_TOKEN")
     return "twilio" if has_credentials and has_sender else "log"
 
 
 def _build_twilio(config: Mapping[str, Any]) -> SmsSender:
-    missing = [
-        key
-        for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-        if not _get(config, key)
-    ]
-    if not (
-        _get(config, "TWILIO_FROM_NUMBER")
-        or _get(config, "TWILIO_MESSAGING_SERVICE_SID")
-    ):
+    missing = [key for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not _get(config, key)]
+    if not (_get(config, "TWILIO_FROM_NUMBER") or _get(config, "TWILIO_MESSAGING_SERVICE_SID")):
         missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
     if missing:
-        raise ValueError(
-            "SMS_BACKEND=twilio needs " + ", ".join(missing) + " to be set"
-        )
+        raise ValueError("SMS_BACKEND=twilio needs " + ", ".join(missing) + " to be set")
     # Imported here so that only a process that really sends loads the SDK.
     from app.notify.twilio_sms import DEFAULT_API_BASE_URL, TwilioSmsSender
 

@@ -64,9 +64,7 @@ class SendResult:
 class SendError(Exception):
     """A message was not accepted. `code` is the provider's error code when it gave one."""
 
-    def __init__(
-        self, code: int | None, message: str, *, http_status: int | None = None
-    ):
+    def __init__(self, code: int | None, message: str, *, http_status: int | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -133,9 +131,7 @@ def check_outgoing(to: str, body: str) -> None:
     if not body or not body.strip():
         raise PermanentSendError(21602, "message body is required")
     if len(body) > MAX_BODY_CHARS:
-        raise PermanentSendError(
-            21617, f"body has {len(body)} characters, max {MAX_BODY_CHARS}"
-        )
+        raise PermanentSendError(21617, f"body has {len(body)} characters, max {MAX_BODY_CHARS}")
 
 
 @runtime_checkable

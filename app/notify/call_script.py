@@ -17,12 +17,18 @@ JURISDICTION_LANGUAGE = {"US": "en-US", "UK": "en-GB", "EU": "en-GB"}
 
 # Symbols and abbreviations in finding summaries, as a voice should say them.
 _SPOKEN = [
-    (re.compile(r"\s*°C"), " degrees Celsius"), (re.compile(r"\s*°F"), " degrees Fahrenheit"),
-    (re.compile(r"\s*mmHg"), " millimetres of mercury"), (re.compile(r"/min\b"), " per minute"),
-    (re.compile(r"\bSpO2\b"), "oxygen saturation"), (re.compile(r"\bHR\b"), "heart rate"),
-    (re.compile(r"\bSBP\b"), "systolic blood pressure"), (re.compile(r"\bICE\b"), "I C E"),
-    (re.compile(r"≥"), " at or above "), (re.compile(r"≤"), " at or below "),
-    (re.compile(r"\s*%"), " percent"), (re.compile(r"\s+"), " "),
+    (re.compile(r"\s*°C"), " degrees Celsius"),
+    (re.compile(r"\s*°F"), " degrees Fahrenheit"),
+    (re.compile(r"\s*mmHg"), " millimetres of mercury"),
+    (re.compile(r"/min\b"), " per minute"),
+    (re.compile(r"\bSpO2\b"), "oxygen saturation"),
+    (re.compile(r"\bHR\b"), "heart rate"),
+    (re.compile(r"\bSBP\b"), "systolic blood pressure"),
+    (re.compile(r"\bICE\b"), "I C E"),
+    (re.compile(r"≥"), " at or above "),
+    (re.compile(r"≤"), " at or below "),
+    (re.compile(r"\s*%"), " percent"),
+    (re.compile(r"\s+"), " "),
 ]
 
 
@@ -50,7 +56,10 @@ def call_text(*, language: str, level: str, label: str, day: int, finding: str |
     tr = _tr(language)
     level_words = {"urgent": tr.gettext("urgent"), "emergency": tr.gettext("emergency")}.get(level, level)
     text = tr.gettext("Vigil %(level)s alert. Patient %(patient)s, day %(day)s after infusion.") % {
-        "level": level_words, "patient": label, "day": day}
+        "level": level_words,
+        "patient": label,
+        "day": day,
+    }
     if finding:
         text += " " + plain_words(finding) + "."
     return text + " " + tr.gettext("Press 1 to acknowledge.")

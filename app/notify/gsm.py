@@ -82,9 +82,7 @@ def _fold_char(ch: str) -> str:
         return ""
     # NFKD splits "á" into "a" + combining accent and "ﬁ" into "fi"; keep the result only
     # when what remains after dropping the accents is all GSM.
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", ch) if unicodedata.category(c) != "Mn"
-    )
+    folded = "".join(c for c in unicodedata.normalize("NFKD", ch) if unicodedata.category(c) != "Mn")
     if folded and folded != ch and is_gsm7(folded):
         return folded
     return "?"
@@ -124,9 +122,7 @@ def _count_parts(costs: list[int], single: int, part: int) -> int:
         return 1
     parts, used = 1, 0
     for cost in costs:
-        if (
-            used + cost > part
-        ):  # the character would straddle two parts: start a new one
+        if used + cost > part:  # the character would straddle two parts: start a new one
             parts, used = parts + 1, 0
         used += cost
     return parts

@@ -22,8 +22,18 @@ def patient_label(name: str, mrn: str, show_initials: bool) -> str:
     return f"{initials}. MRN ..{tail}" if initials else f"MRN ..{tail}"
 
 
-def page_text(*, level: str, label: str, day: int, findings: list[str], ack_code: str, link: str,
-              prefix: str = "", late_minutes: int | None = None, no_baseline: bool = False) -> str:
+def page_text(
+    *,
+    level: str,
+    label: str,
+    day: int,
+    findings: list[str],
+    ack_code: str,
+    link: str,
+    prefix: str = "",
+    late_minutes: int | None = None,
+    no_baseline: bool = False,
+) -> str:
     # L1: how late the report reached the server goes in the head, which is never shortened.
     late = f", LATE REPORT recorded {duration(late_minutes)} before received" if late_minutes else ""
     # R20: relative rules are off for want of a day-0 baseline. 13 characters in the head (never
@@ -38,7 +48,7 @@ def page_text(*, level: str, label: str, day: int, findings: list[str], ack_code
         return text
     # Shorten only the findings: the code and the link are what the person acts on.
     budget_text = truncate_to_segments(head + body + " " * len(tail), MAX_SEGMENTS)
-    kept = budget_text[len(head):].rstrip()
+    kept = budget_text[len(head) :].rstrip()
     while kept and sms_segments(head + kept + tail) > MAX_SEGMENTS:
         kept = kept[:-1]
     return head + kept.rstrip(" ;,.") + ".." + tail

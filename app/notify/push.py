@@ -56,8 +56,14 @@ class LogPushSender:
 
     def send(self, push: Push) -> SendResult:
         message_id = "LOGPUSH" + uuid.uuid4().hex
-        log.info("PUSH %s to device %s: %s | %s | data=%s", message_id, _token_hint(push.token), push.title,
-                 push.body, dict(sorted(push.data.items())))
+        log.info(
+            "PUSH %s to device %s: %s | %s | data=%s",
+            message_id,
+            _token_hint(push.token),
+            push.title,
+            push.body,
+            dict(sorted(push.data.items())),
+        )
         return SendResult(sid=message_id, status="sent")
 
 
@@ -66,15 +72,17 @@ class FcmPushSender:
 
     name = "fcm"
 
-    def __init__(self, credentials_file: str, project_id: str, api_base_url: str = DEFAULT_FCM_BASE_URL,
-                 timeout: float = 10.0):
+    def __init__(
+        self, credentials_file: str, project_id: str, api_base_url: str = DEFAULT_FCM_BASE_URL, timeout: float = 10.0
+    ):
         import firebase_admin
         from firebase_admin import credentials
 
         # The key file names its own OAuth token endpoint (token_uri), which google-auth uses.
         credential = credentials.Certificate(credentials_file)
         self.app = firebase_admin.initialize_app(
-            credential, {"projectId": project_id, "httpTimeout": timeout}, name=f"vigil-push-{uuid.uuid4().hex}")
+            credential, {"projectId": project_id, "httpTimeout": timeout}, name=f"vigil-push-{uuid.uuid4().hex}"
+        )
         self.api_base_url = api_base_url.rstrip("/")
 
     def _service(self):
@@ -141,9 +149,20 @@ def build_push_sender(config: Mapping[str, Any]) -> PushSender:
     missing = [key for key in ("FCM_CREDENTIALS_FILE", "FCM_PROJECT_ID") if not _get(config, key)]
     if missing:
         raise ValueError("PUSH_BACKEND=fcm needs " + ", ".join(missing) + " to be set")
-    return FcmPushSender(str(_get(config, "FCM_CREDENTIALS_FILE")), str(_get(config, "FCM_PROJECT_ID")),
-                         _get(config, "FCM_API_BASE_URL") or DEFAULT_FCM_BASE_URL)
+    return FcmPushSender(
+        str(_get(config, "FCM_CREDENTIALS_FILE")),
+        str(_get(config, "FCM_PROJECT_ID")),
+        _get(config, "FCM_API_BASE_URL") or DEFAULT_FCM_BASE_URL,
+    )
 
 
-__all__ = ["BACKENDS", "FcmPushSender", "LogPushSender", "Push", "PushSender", "PushTokenGoneError", "SendError",
-           "build_push_sender"]
+__all__ = [
+    "BACKENDS",
+    "FcmPushSender",
+    "LogPushSender",
+    "Push",
+    "PushSender",
+    "PushTokenGoneError",
+    "SendError",
+    "build_push_sender",
+]

@@ -26,7 +26,7 @@ def team_notified(language: str, center_phone: str) -> str:
 _NOT_REACHED = {
     "en": "Vigil could not reach your CAR T care team. Call %(phone)s now. In an emergency call emergency services.",
     "es": "Vigil no pudo avisar a su equipo de CAR T. Llame ahora al %(phone)s. En una emergencia llame a "
-          "los servicios de emergencia.",
+    "los servicios de emergencia.",
 }
 
 
@@ -45,8 +45,10 @@ def check_in_reminder(language: str, link: str | None) -> str:
 
 def second_reminder(language: str, patient_first_name: str, link: str | None) -> str:
     tr = _tr(language)
-    text = tr.gettext("Vigil: %(name)s has not done the CAR T check-in yet. If they cannot answer or feel unwell, "
-                      "call the care team now. Check-in") % {"name": patient_first_name}
+    text = tr.gettext(
+        "Vigil: %(name)s has not done the CAR T check-in yet. If they cannot answer or feel unwell, "
+        "call the care team now. Check-in"
+    ) % {"name": patient_first_name}
     return to_gsm7(text + (f": {link}" if link else "."))
 
 
@@ -56,16 +58,20 @@ def milestone(language: str, which: str, center_phone: str) -> str:
     texts = {
         "stay_near_center": tr.gettext(
             "Vigil: from today you no longer need to stay near your CAR T centre. Keep doing your "
-            "check-ins and call %(phone)s if anything changes."),
+            "check-ins and call %(phone)s if anything changes."
+        ),
         "no_driving": tr.gettext(
             "Vigil: from today your CAR T team's no-driving period has ended. Do not drive if you feel "
-            "confused, sleepy or shaky; call %(phone)s."),
+            "confused, sleepy or shaky; call %(phone)s."
+        ),
         "monitoring": tr.gettext(
             "Vigil: your daily CAR T monitoring window has ended. Vigil will keep asking for less frequent "
-            "check-ins; call %(phone)s if anything changes."),
+            "check-ins; call %(phone)s if anything changes."
+        ),
         "ended": tr.gettext(
             "Vigil: your CAR T check-ins with Vigil have ended. Keep your wallet card with you and call "
-            "%(phone)s if you have a fever, confusion or anything new."),
+            "%(phone)s if you have a fever, confusion or anything new."
+        ),
     }
     return to_gsm7(texts[which] % {"phone": center_phone})
 

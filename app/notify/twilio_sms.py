@@ -122,8 +122,9 @@ class TwilioSmsSender:
         return {"from_": str(self.from_number)}
 
 
-def to_send_error(exc: TwilioException | requests.RequestException,
-                  http_client: BaseUrlHttpClient | None = None) -> SendError:
+def to_send_error(
+    exc: TwilioException | requests.RequestException, http_client: BaseUrlHttpClient | None = None
+) -> SendError:
     """Translate an SDK or network failure into the seam's permanent/transient error."""
     if isinstance(exc, requests.RequestException):
         return _from_network_error(exc)
@@ -154,9 +155,7 @@ def _from_network_error(exc: requests.RequestException) -> SendError:
     return TransientSendError(None, f"network: {kind}: {exc}")
 
 
-def validate_twilio_signature(
-    url: str, params: Mapping[str, str], signature: str, auth_token: str
-) -> bool:
+def validate_twilio_signature(url: str, params: Mapping[str, str], signature: str, auth_token: str) -> bool:
     """True when `signature` (the X-Twilio-Signature header) matches the URL Twilio
     called and all of the POSTed form parameters."""
     if not signature or not auth_token:

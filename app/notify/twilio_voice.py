@@ -24,8 +24,14 @@ GATHER_SECONDS = 8
 class TwilioVoiceCaller:
     name = "twilio"
 
-    def __init__(self, account_sid: str, auth_token: str, from_number: str,
-                 api_base_url: str = DEFAULT_API_BASE_URL, timeout: float = 10.0):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_base_url: str = DEFAULT_API_BASE_URL,
+        timeout: float = 10.0,
+    ):
         self.from_number = from_number
         self.http_client = BaseUrlHttpClient(api_base_url, timeout=timeout)
         self.client = Client(account_sid, auth_token, http_client=self.http_client)
@@ -34,8 +40,11 @@ class TwilioVoiceCaller:
         check_outgoing(to, "call")  # the number; TwiML is ours and far below Twilio's 4,000 characters
         options: dict = {"machine_detection": "Enable", "timeout": RING_SECONDS}
         if status_callback:
-            options |= {"status_callback": status_callback, "status_callback_event": STATUS_EVENTS,
-                        "status_callback_method": "POST"}
+            options |= {
+                "status_callback": status_callback,
+                "status_callback_event": STATUS_EVENTS,
+                "status_callback_method": "POST",
+            }
         try:
             call = self.client.calls.create(to=to, from_=self.from_number, twiml=twiml, **options)
         except (TwilioException, requests.RequestException) as exc:

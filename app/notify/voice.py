@@ -61,16 +61,20 @@ def build_voice_caller(config: Mapping[str, Any]) -> VoiceCaller:
         return LogVoiceCaller()
     if backend != "twilio":
         raise ValueError(f"VOICE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    missing = [key for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
-               if not _get(config, key)]
+    missing = [
+        key for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER") if not _get(config, key)
+    ]
     if missing:
         raise ValueError("VOICE_BACKEND=twilio needs " + ", ".join(missing) + " to be set")
     from app.notify.twilio_sms import DEFAULT_API_BASE_URL
     from app.notify.twilio_voice import TwilioVoiceCaller
 
-    return TwilioVoiceCaller(str(_get(config, "TWILIO_ACCOUNT_SID")), str(_get(config, "TWILIO_AUTH_TOKEN")),
-                             str(_get(config, "TWILIO_FROM_NUMBER")),
-                             _get(config, "TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL)
+    return TwilioVoiceCaller(
+        str(_get(config, "TWILIO_ACCOUNT_SID")),
+        str(_get(config, "TWILIO_AUTH_TOKEN")),
+        str(_get(config, "TWILIO_FROM_NUMBER")),
+        _get(config, "TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL,
+    )
 
 
 __all__ = ["BACKENDS", "LogVoiceCaller", "PermanentSendError", "VoiceCaller", "build_voice_caller", "spoken_lines"]

@@ -120,8 +120,11 @@ def _time(**kwargs: Any) -> fields.String:
 
 
 def _asks(min_length: int = 0, **kwargs: Any) -> fields.List:
-    return fields.List(fields.String(validate=validate.OneOf(PHASE_ASKS)),
-                       validate=[validate.Length(min=min_length), _unique], **kwargs)
+    return fields.List(
+        fields.String(validate=validate.OneOf(PHASE_ASKS)),
+        validate=[validate.Length(min=min_length), _unique],
+        **kwargs,
+    )
 
 
 class StrictSchema(Schema):
@@ -148,8 +151,11 @@ class PhaseSchema(StrictSchema):
     to_day = Int(required=True, allow_none=True, validate=validate.Range(0, MAX_DAY))
     times = fields.List(_time(), required=True, validate=[validate.Length(1, 12), _sorted_unique])
     every_days = Int(load_default=1, validate=validate.Range(1, 365))
-    day_offsets = fields.List(Int(validate=validate.Range(0, 364)), load_default=lambda: [0],
-                              validate=[validate.Length(min=1), _sorted_unique])
+    day_offsets = fields.List(
+        Int(validate=validate.Range(0, 364)),
+        load_default=lambda: [0],
+        validate=[validate.Length(min=1), _sorted_unique],
+    )
     asks = _asks(min_length=1, required=True)
     asks_at = fields.Dict(keys=_time(), values=_asks(min_length=1), load_default=dict)
     weekly_asks = _asks(load_default=list)
@@ -176,8 +182,9 @@ class ProtocolContentSchema(StrictSchema):
     check_in = fields.Nested(CheckInSchema, required=True)
     paging = fields.Nested(PagingSchema, load_default=lambda: dict(DEFAULT_PAGING))
     thresholds = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
-    dose_days = fields.List(Int(validate=validate.Range(0, 60)), load_default=lambda: [0],
-                            validate=[validate.Length(min=1), _sorted_unique])
+    dose_days = fields.List(
+        Int(validate=validate.Range(0, 60)), load_default=lambda: [0], validate=[validate.Length(min=1), _sorted_unique]
+    )
 
 
 Problems = dict[str, list[str]]
@@ -189,11 +196,17 @@ def validate_content(content: Any, jurisdiction: str | None = None) -> Problems:
     `jurisdiction` picks the shipped protocols whose missed-check-in levels are the floor
     (app/protocols/floors.py); without it the lowest of every jurisdiction is the floor."""
     problems: Problems = {}
-    _flatten(ProtocolContentSchema().validate(content) if isinstance(content, Mapping) else
-             {"_schema": ["Protocol content must be a JSON object."]}, "", problems)
+    _flatten(
+        ProtocolContentSchema().validate(content)
+        if isinstance(content, Mapping)
+        else {"_schema": ["Protocol content must be a JSON object."]},
+        "",
+        problems,
+    )
     if isinstance(content, Mapping):
-        for path, message in (_cross_field_problems(content)
-                              + missed_level_problems(_list(content.get("phases")), jurisdiction)):
+        for path, message in _cross_field_problems(content) + missed_level_problems(
+            _list(content.get("phases")), jurisdiction
+        ):
             problems.setdefault(path, []).append(message)
     return problems
 
@@ -244,8 +257,12 @@ def _cross_field_problems(content: Mapping) -> list[tuple[str, str]]:
 def _phase_sequence_problems(phases: list[Mapping]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if phases and _int(phases[0].get("from_day")) not in (None, 0):
-        out.append(("phases.0.from_day", f"The first phase must start at day 0 (infusion day), "
-                                         f"not day {phases[0]['from_day']}."))
+        out.append(
+            (
+                "phases.0.from_day",
+                f"The first phase must start at day 0 (infusion day), not day {phases[0]['from_day']}.",
+            )
+        )
     names: dict[str, int] = {}
     for index, phase in enumerate(phases):
         start, end = _int(phase.get("from_day")), _int(phase.get("to_day"))
@@ -256,8 +273,13 @@ def _phase_sequence_problems(phases: list[Mapping]) -> list[tuple[str, str]]:
         if index and start is not None:
             previous_end = _int(phases[index - 1].get("to_day"))
             if previous_end is not None and start != previous_end + 1:
-                out.append((f"phases.{index}.from_day", f"Phases must be contiguous: phase {index} starts at day "
-                                                         f"{start}, the previous one ended at day {previous_end}."))
+                out.append(
+                    (
+                        f"phases.{index}.from_day",
+                        f"Phases must be contiguous: phase {index} starts at day "
+                        f"{start}, the previous one ended at day {previous_end}.",
+                    )
+                )
         name = phase.get("name")
         if isinstance(name, str) and name in names:
             out.append((f"phases.{index}.name", f"Phase names must be unique: {name!r} is also phase {names[name]}."))
@@ -274,8 +296,13 @@ def _waking_bounds(waking: Mapping) -> tuple[int, int] | None:
 def _waking_problems(waking: Mapping) -> list[tuple[str, str]]:
     bounds = _waking_bounds(waking)
     if bounds is not None and bounds[0] >= bounds[1]:
-        return [("waking_hours.end", f"Waking hours must end after they start ({waking['start']}–{waking['end']}); "
-                                     "a span across midnight is not supported.")]
+        return [
+            (
+                "waking_hours.end",
+                f"Waking hours must end after they start ({waking['start']}–{waking['end']}); "
+                "a span across midnight is not supported.",
+            )
+        ]
     return []
 
 
@@ -285,20 +312,33 @@ def _check_in_problems(check_in: Mapping, out: list[tuple[str, str]]) -> int | N
     first = _int(check_in.get("reminder_after_minutes"))
     second = _int(check_in.get("second_reminder_after_minutes"))
     if first is not None and second is not None and second <= first:
-        out.append(("check_in.second_reminder_after_minutes",
-                    f"The second reminder ({second} min) must come after the first ({first} min)."))
+        out.append(
+            (
+                "check_in.second_reminder_after_minutes",
+                f"The second reminder ({second} min) must come after the first ({first} min).",
+            )
+        )
     if window is not None and second is not None and second >= window:
-        out.append(("check_in.second_reminder_after_minutes",
-                    f"The second reminder ({second} min) must come before the check-in counts as missed "
-                    f"({window} min), so patient and caregiver get a chance to answer (R12)."))
+        out.append(
+            (
+                "check_in.second_reminder_after_minutes",
+                f"The second reminder ({second} min) must come before the check-in counts as missed "
+                f"({window} min), so patient and caregiver get a chance to answer (R12).",
+            )
+        )
     if window is not None and first is not None and first >= window:
-        out.append(("check_in.reminder_after_minutes",
-                    f"The first reminder ({first} min) must come before the check-in counts as missed ({window} min)."))
+        out.append(
+            (
+                "check_in.reminder_after_minutes",
+                f"The first reminder ({first} min) must come before the check-in counts as missed ({window} min).",
+            )
+        )
     return window if window is not None and 15 <= window <= 720 else None
 
 
-def _phase_problems(index: int, phase: Mapping, bounds: tuple[int, int] | None,
-                    window: int | None) -> list[tuple[str, str]]:
+def _phase_problems(
+    index: int, phase: Mapping, bounds: tuple[int, int] | None, window: int | None
+) -> list[tuple[str, str]]:
     path = f"phases.{index}"
     out = [(f"{path}.times", msg) for msg in _times_problems(_list(phase.get("times")), bounds, window)]
     every = _int(phase.get("every_days"))
@@ -308,8 +348,13 @@ def _phase_problems(index: int, phase: Mapping, bounds: tuple[int, int] | None,
         if late:
             out.append((f"{path}.day_offsets", f"Day offsets must be below every_days ({every}): {late}."))
         if _list(phase.get("weekly_asks")) and every != 1 and every % 7:
-            out.append((f"{path}.weekly_asks", f"Weekly items need a check-in every 7th day: every_days must be 1 or "
-                                               f"a multiple of 7, not {every}."))
+            out.append(
+                (
+                    f"{path}.weekly_asks",
+                    f"Weekly items need a check-in every 7th day: every_days must be 1 or "
+                    f"a multiple of 7, not {every}.",
+                )
+            )
     offsets = phase.get("day_offsets")
     if isinstance(offsets, list) and offsets and 0 not in offsets:
         out.append((f"{path}.day_offsets", "Must include 0: the first day of a phase is a check-in day."))
@@ -326,17 +371,23 @@ def _times_problems(times: list, bounds: tuple[int, int] | None, window: int | N
     out = []
     if bounds is not None:
         start, end = bounds
-        out += [f"{t} is outside waking hours ({_hhmm(start)}–{_hhmm(end)})." for t, m in minutes
-                if not start <= m < end]
+        out += [
+            f"{t} is outside waking hours ({_hhmm(start)}–{_hhmm(end)})." for t, m in minutes if not start <= m < end
+        ]
         if window is not None:
-            out += [f"The check-in at {t} would count as missed at {_hhmm(m + window)}, after waking hours end "
-                    f"({_hhmm(end)}): its reminders would wake the patient." for t, m in minutes
-                    if start <= m < end < m + window]
+            out += [
+                f"The check-in at {t} would count as missed at {_hhmm(m + window)}, after waking hours end "
+                f"({_hhmm(end)}): its reminders would wake the patient."
+                for t, m in minutes
+                if start <= m < end < m + window
+            ]
     if window is not None:
         for (a, ma), (b, mb) in zip(minutes, minutes[1:], strict=False):
             if 0 < mb - ma < window:
-                out.append(f"Check-ins at {a} and {b} are {mb - ma} min apart, less than the check-in window "
-                           f"({window} min): a report must answer one check-in only.")
+                out.append(
+                    f"Check-ins at {a} and {b} are {mb - ma} min apart, less than the check-in window "
+                    f"({window} min): a report must answer one check-in only."
+                )
     return out
 
 
@@ -351,6 +402,11 @@ def _dose_day_problems(dose_days: list, phases: list[Mapping]) -> list[tuple[str
         out.append(("dose_days.0", "The first dose is day 0: days are counted from it (D1)."))
     for index, day in enumerate(dose_days[1:], start=1):
         if _int(day) is not None and day not in starts:
-            out.append((f"dose_days.{index}", f"A dose on day {day} must start a phase, so the close watch restarts "
-                                              f"after it (phases start at days {', '.join(map(str, starts))})."))
+            out.append(
+                (
+                    f"dose_days.{index}",
+                    f"A dose on day {day} must start a phase, so the close watch restarts "
+                    f"after it (phases start at days {', '.join(map(str, starts))}).",
+                )
+            )
     return out

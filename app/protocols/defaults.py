@@ -66,12 +66,30 @@ LATE_NEURO = ["neuro", "handwriting"]
 IEC = ["diarrhea"]
 
 
-def _phase(name: str, days: tuple[int, int | None], times: list[str], asks: list[str], missed: str, *,
-           asks_at: dict[str, list[str]] | None = None, every_days: int = 1, day_offsets: list[int] | None = None,
-           weekly_asks: list[str] | None = None) -> dict:
-    return {"name": name, "from_day": days[0], "to_day": days[1], "times": times, "every_days": every_days,
-            "day_offsets": day_offsets or [0], "asks": asks, "asks_at": asks_at or {},
-            "weekly_asks": weekly_asks or [], "missed_level": missed}
+def _phase(
+    name: str,
+    days: tuple[int, int | None],
+    times: list[str],
+    asks: list[str],
+    missed: str,
+    *,
+    asks_at: dict[str, list[str]] | None = None,
+    every_days: int = 1,
+    day_offsets: list[int] | None = None,
+    weekly_asks: list[str] | None = None,
+) -> dict:
+    return {
+        "name": name,
+        "from_day": days[0],
+        "to_day": days[1],
+        "times": times,
+        "every_days": every_days,
+        "day_offsets": day_offsets or [0],
+        "asks": asks,
+        "asks_at": asks_at or {},
+        "weekly_asks": weekly_asks or [],
+        "missed_level": missed,
+    }
 
 
 # S1 rows: 0–7 vitals 4×/day and neuro 2×/day; 8–14 vitals 3×/day, neuro
@@ -82,28 +100,61 @@ THREE_A_DAY = ["08:00", "14:00", "20:00"]
 TWICE_A_DAY = ["08:00", "20:00"]
 
 
-def four_a_day(name: str, days: tuple[int, int], neuro: list[str], missed: str = "urgent",
-               extra: list[str] | None = None, weekly: list[str] | None = None) -> dict:
+def four_a_day(
+    name: str,
+    days: tuple[int, int],
+    neuro: list[str],
+    missed: str = "urgent",
+    extra: list[str] | None = None,
+    weekly: list[str] | None = None,
+) -> dict:
     # S1 0–7: neuro twice a day (morning and evening), handwriting once (one sample a day).
     evening = [a for a in neuro if a != "handwriting"]
     morning = VITALS + neuro + (extra or [])
-    return _phase(name, days, FOUR_A_DAY, VITALS, missed, weekly_asks=weekly,
-                  asks_at={"08:00": morning, "20:00": VITALS + evening})
+    return _phase(
+        name,
+        days,
+        FOUR_A_DAY,
+        VITALS,
+        missed,
+        weekly_asks=weekly,
+        asks_at={"08:00": morning, "20:00": VITALS + evening},
+    )
 
 
-def three_a_day(name: str, days: tuple[int, int], neuro: list[str], missed: str = "urgent",
-                extra: list[str] | None = None, weekly: list[str] | None = None) -> dict:
+def three_a_day(
+    name: str,
+    days: tuple[int, int],
+    neuro: list[str],
+    missed: str = "urgent",
+    extra: list[str] | None = None,
+    weekly: list[str] | None = None,
+) -> dict:
     # S1 8–14: neuro daily, in the morning.
-    return _phase(name, days, THREE_A_DAY, VITALS, missed, weekly_asks=weekly,
-                  asks_at={"08:00": VITALS + neuro + (extra or [])})
+    return _phase(
+        name, days, THREE_A_DAY, VITALS, missed, weekly_asks=weekly, asks_at={"08:00": VITALS + neuro + (extra or [])}
+    )
 
 
-def twice_a_day(name: str, days: tuple[int, int], neuro: list[str], missed: str,
-                extra: list[str] | None = None, weekly: list[str] | None = None) -> dict:
+def twice_a_day(
+    name: str,
+    days: tuple[int, int],
+    neuro: list[str],
+    missed: str,
+    extra: list[str] | None = None,
+    weekly: list[str] | None = None,
+) -> dict:
     # S1 15–30: full set + neuro in the morning, temperature only in the evening; weekly PRO.
     # CD19 gets daily neuro too (S1 says every 2 days): asks are per time, not per day [DESIGN].
-    return _phase(name, days, TWICE_A_DAY, ["temperature"], missed, weekly_asks=["weekly_pro"] + (weekly or []),
-                  asks_at={"08:00": VITALS + neuro + (extra or [])})
+    return _phase(
+        name,
+        days,
+        TWICE_A_DAY,
+        ["temperature"],
+        missed,
+        weekly_asks=["weekly_pro"] + (weekly or []),
+        asks_at={"08:00": VITALS + neuro + (extra or [])},
+    )
 
 
 # ---- US CD19: Kymriah, Yescarta, Tecartus, Breyanzi --------------------------------------------
@@ -115,11 +166,23 @@ US_CD19_PHASES = [
     twice_a_day("days-15-30", (15, 30), NEURO, "same_day"),
     # S1 31–100 "weekly" neuro and PRO-CTCAE (brief: CD19 weekly to day 100); R16: infection is the
     # main risk after ~d28, so temperature too (R16). Late phase: missed = routine.
-    _phase("days-31-100", (31, 100), ["10:00"], ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
-           "routine", every_days=7),
+    _phase(
+        "days-31-100",
+        (31, 100),
+        ["10:00"],
+        ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
+        "routine",
+        every_days=7,
+    ),
     # S1 >100 "monthly"; immune-related events monthly to 1 year (Chakraborty 2021).
-    _phase("days-101-365", (101, 365), ["10:00"], ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
-           "routine", every_days=28),
+    _phase(
+        "days-101-365",
+        (101, 365),
+        ["10:00"],
+        ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
+        "routine",
+        every_days=28,
+    ),
 ]
 
 
@@ -133,8 +196,16 @@ def _bcma_phases(extra: list[str], weekly: list[str], late_offsets: list[int]) -
         # S1 15–30: neuro daily for BCMA.
         twice_a_day("days-15-30", (15, 30), BCMA_NEURO, "same_day", extra=extra, weekly=weekly),
         # S1 31–100 "BCMA: 2×/week movement/handwriting", weekly PRO-CTCAE; R13 window.
-        _phase("days-31-100", (31, 100), ["10:00"], late, "routine", every_days=7, day_offsets=late_offsets,
-               weekly_asks=["weekly_pro"] + weekly),
+        _phase(
+            "days-31-100",
+            (31, 100),
+            ["10:00"],
+            late,
+            "routine",
+            every_days=7,
+            day_offsets=late_offsets,
+            weekly_asks=["weekly_pro"] + weekly,
+        ),
         # S1 >100 "monthly (BCMA)"; surveillance "beyond day 100" (Cohen 2022), parkinsonism
         # ~3 months and later (Van Oekelen 2021): open-ended until the team completes the patient.
         _phase("day-101-on", (101, None), ["10:00"], late + weekly + ["weekly_pro"], "routine", every_days=28),
@@ -162,10 +233,22 @@ AUCATZYL_PHASES = [
     # S1 15–30 row counted from the second dose (days 25–40), split at day 28 for the missed level.
     twice_a_day("days-25-28", (25, 28), NEURO, "urgent"),
     twice_a_day("days-29-40", (29, 40), NEURO, "same_day"),
-    _phase("days-41-100", (41, 100), ["10:00"], ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
-           "routine", every_days=7),
-    _phase("days-101-365", (101, 365), ["10:00"], ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
-           "routine", every_days=28),
+    _phase(
+        "days-41-100",
+        (41, 100),
+        ["10:00"],
+        ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
+        "routine",
+        every_days=7,
+    ),
+    _phase(
+        "days-101-365",
+        (101, 365),
+        ["10:00"],
+        ["temperature", "symptoms"] + LATE_NEURO + ["weekly_pro"],
+        "routine",
+        every_days=28,
+    ),
 ]
 
 
@@ -179,15 +262,36 @@ EU_UK_PHASES = [
     twice_a_day("days-15-28", (15, 28), BCMA_NEURO, "urgent", extra=IEC, weekly=["weight"]),
     # Days 29–56: still no driving (EU/UK 8 weeks; R17); clinic 1–2×/week from day 15 (S1). Three times a
     # week keeps R14's "≥3 diarrhoea days in 7" visible [DESIGN]; missed = same-day call.
-    _phase("days-29-56", (29, 56), ["10:00"], VITALS + ["neuro", "handwriting", "movement"] + IEC, "same_day",
-           every_days=7, day_offsets=[0, 2, 4], weekly_asks=["weekly_pro", "weight"]),
+    _phase(
+        "days-29-56",
+        (29, 56),
+        ["10:00"],
+        VITALS + ["neuro", "handwriting", "movement"] + IEC,
+        "same_day",
+        every_days=7,
+        day_offsets=[0, 2, 4],
+        weekly_asks=["weekly_pro", "weight"],
+    ),
     # S1 31–100 BCMA 2×/week movement/handwriting, weekly PRO-CTCAE; late phase: missed = routine.
-    _phase("days-57-100", (57, 100), ["10:00"], ["temperature", "symptoms"] + LATE_NEURO + ["movement"] + IEC,
-           "routine", every_days=7, day_offsets=[0, 3], weekly_asks=["weekly_pro", "weight"]),
+    _phase(
+        "days-57-100",
+        (57, 100),
+        ["10:00"],
+        ["temperature", "symptoms"] + LATE_NEURO + ["movement"] + IEC,
+        "routine",
+        every_days=7,
+        day_offsets=[0, 3],
+        weekly_asks=["weekly_pro", "weight"],
+    ),
     # S1 >100 monthly; BCMA surveillance beyond day 100 (R13): open-ended.
-    _phase("day-101-on", (101, None), ["10:00"],
-           ["temperature", "symptoms"] + LATE_NEURO + ["movement"] + IEC + ["weight", "weekly_pro"], "routine",
-           every_days=28),
+    _phase(
+        "day-101-on",
+        (101, None),
+        ["10:00"],
+        ["temperature", "symptoms"] + LATE_NEURO + ["movement"] + IEC + ["weight", "weekly_pro"],
+        "routine",
+        every_days=28,
+    ),
 ]
 
 
@@ -205,8 +309,13 @@ def _content(restrictions: dict, phases: list[dict], dose_days: list[int] | None
 
 def _protocol(family: str, name: str, jurisdiction: str, products: list[str], content: dict) -> dict:
     # A deep copy: families share building blocks, and one caller editing its dict must not change another.
-    return {"family": family, "name": name, "jurisdiction": jurisdiction, "products": list(products),
-            "content": copy.deepcopy(content)}
+    return {
+        "family": family,
+        "name": name,
+        "jurisdiction": jurisdiction,
+        "products": list(products),
+        "content": copy.deepcopy(content),
+    }
 
 
 # D1: Aucatzyl's second dose is day 10 (±2).
@@ -214,18 +323,53 @@ AUCATZYL_CONTENT = _content(AUCATZYL_RESTRICTIONS, AUCATZYL_PHASES, dose_days=[0
 
 SHIPPED = [
     _protocol("us-cd19", "US CD19 CAR T (June 2025 labels)", "US", CD19, _content(US_RESTRICTIONS, US_CD19_PHASES)),
-    _protocol("us-abecma", "US Abecma (June 2025 labels, delayed neurotoxicity watch)", "US",
-              ["abecma"], _content(US_RESTRICTIONS, US_ABECMA_PHASES)),
-    _protocol("us-carvykti", "US Carvykti (June 2025 labels, delayed neurotoxicity and IEC-EC watch)",
-              "US", ["carvykti"], _content(US_RESTRICTIONS, US_CARVYKTI_PHASES)),
-    _protocol("us-aucatzyl", "US Aucatzyl (split dose; 4 weeks near, 8 weeks no driving)", "US",
-              ["aucatzyl"], AUCATZYL_CONTENT),
-    _protocol("eu-default", "EU CAR T (SmPC: 4 weeks near, 8 weeks no driving)", "EU",
-              EU_UK_DEFAULT_PRODUCTS, _content(EU_UK_RESTRICTIONS, EU_UK_PHASES)),
-    _protocol("uk-default", "UK CAR T (4 weeks near, 8 weeks no driving)", "UK",
-              EU_UK_DEFAULT_PRODUCTS, _content(EU_UK_RESTRICTIONS, EU_UK_PHASES)),
-    _protocol("eu-aucatzyl", "EU Aucatzyl (split dose; 4 weeks near, 8 weeks no driving)", "EU",
-              ["aucatzyl"], AUCATZYL_CONTENT),
-    _protocol("uk-aucatzyl", "UK Aucatzyl (split dose; 4 weeks near, 8 weeks no driving)", "UK",
-              ["aucatzyl"], AUCATZYL_CONTENT),
+    _protocol(
+        "us-abecma",
+        "US Abecma (June 2025 labels, delayed neurotoxicity watch)",
+        "US",
+        ["abecma"],
+        _content(US_RESTRICTIONS, US_ABECMA_PHASES),
+    ),
+    _protocol(
+        "us-carvykti",
+        "US Carvykti (June 2025 labels, delayed neurotoxicity and IEC-EC watch)",
+        "US",
+        ["carvykti"],
+        _content(US_RESTRICTIONS, US_CARVYKTI_PHASES),
+    ),
+    _protocol(
+        "us-aucatzyl",
+        "US Aucatzyl (split dose; 4 weeks near, 8 weeks no driving)",
+        "US",
+        ["aucatzyl"],
+        AUCATZYL_CONTENT,
+    ),
+    _protocol(
+        "eu-default",
+        "EU CAR T (SmPC: 4 weeks near, 8 weeks no driving)",
+        "EU",
+        EU_UK_DEFAULT_PRODUCTS,
+        _content(EU_UK_RESTRICTIONS, EU_UK_PHASES),
+    ),
+    _protocol(
+        "uk-default",
+        "UK CAR T (4 weeks near, 8 weeks no driving)",
+        "UK",
+        EU_UK_DEFAULT_PRODUCTS,
+        _content(EU_UK_RESTRICTIONS, EU_UK_PHASES),
+    ),
+    _protocol(
+        "eu-aucatzyl",
+        "EU Aucatzyl (split dose; 4 weeks near, 8 weeks no driving)",
+        "EU",
+        ["aucatzyl"],
+        AUCATZYL_CONTENT,
+    ),
+    _protocol(
+        "uk-aucatzyl",
+        "UK Aucatzyl (split dose; 4 weeks near, 8 weeks no driving)",
+        "UK",
+        ["aucatzyl"],
+        AUCATZYL_CONTENT,
+    ),
 ]

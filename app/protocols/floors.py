@@ -33,8 +33,9 @@ def floors(jurisdiction: str | None) -> tuple[str, ...]:
     from app.protocols.defaults import SHIPPED  # defaults imports the content module
 
     shipped = [p for p in SHIPPED if p["jurisdiction"] == jurisdiction] or SHIPPED
-    return tuple(min((_level_on(p["content"]["phases"], day) for p in shipped), key=LEVELS.index)
-                 for day in range(LAST_DAY + 1))
+    return tuple(
+        min((_level_on(p["content"]["phases"], day) for p in shipped), key=LEVELS.index) for day in range(LAST_DAY + 1)
+    )
 
 
 def missed_level_problems(phases: list[Any], jurisdiction: str | None) -> list[tuple[str, str]]:
@@ -55,8 +56,12 @@ def missed_level_problems(phases: list[Any], jurisdiction: str | None) -> list[t
         if LEVELS.index(level) < LEVELS.index(floor):
             first = next(d for d in days if table[d] == floor)
             where = f"the {jurisdiction} " if jurisdiction in ("US", "EU", "UK") else ""
-            out.append((f"phases.{index}.missed_level",
-                        f"missed_level {level!r} is below the shipped level {floor!r} for day {first} "
-                        f"(R12: in {where}shipped protocols a missed check-in on that day is {floor}): "
-                        "a protocol may raise a level, never lower it"))
+            out.append(
+                (
+                    f"phases.{index}.missed_level",
+                    f"missed_level {level!r} is below the shipped level {floor!r} for day {first} "
+                    f"(R12: in {where}shipped protocols a missed check-in on that day is {floor}): "
+                    "a protocol may raise a level, never lower it",
+                )
+            )
     return out

@@ -42,9 +42,12 @@ def _templates(has_owner: bool):
 
 
 def _latest_shipped(connection: sa.Connection, family: str, has_owner: bool):
-    query = (sa.select(protocols.c.id, protocols.c.version, protocols.c.products, protocols.c.content)
-             .where(protocols.c.family == family, protocols.c.created_by_id.is_(None), _templates(has_owner))
-             .order_by(protocols.c.version.desc()).limit(1))
+    query = (
+        sa.select(protocols.c.id, protocols.c.version, protocols.c.products, protocols.c.content)
+        .where(protocols.c.family == family, protocols.c.created_by_id.is_(None), _templates(has_owner))
+        .order_by(protocols.c.version.desc())
+        .limit(1)
+    )
     return connection.execute(query).first()
 
 
@@ -52,8 +55,11 @@ def _family_state(connection: sa.Connection, family: str, has_owner: bool) -> tu
     """The family's highest version number (version numbers are unique across owners) and its
     current template default row (id, created_by_id)."""
     top = connection.execute(sa.select(sa.func.max(protocols.c.version)).where(protocols.c.family == family)).scalar()
-    default = connection.execute(sa.select(protocols.c.id, protocols.c.created_by_id).where(
-        protocols.c.family == family, protocols.c.is_default.is_(True), _templates(has_owner))).first()
+    default = connection.execute(
+        sa.select(protocols.c.id, protocols.c.created_by_id).where(
+            protocols.c.family == family, protocols.c.is_default.is_(True), _templates(has_owner)
+        )
+    ).first()
     return top or 0, default
 
 
@@ -63,8 +69,9 @@ def _now_for(connection: sa.Connection) -> datetime:
     return now.replace(tzinfo=None) if connection.dialect.name == "sqlite" else now
 
 
-def sync_shipped_protocols(connection: sa.Connection, shipped: list[dict] = SHIPPED, *,
-                           has_owner: bool = True) -> list[str]:
+def sync_shipped_protocols(
+    connection: sa.Connection, shipped: list[dict] = SHIPPED, *, has_owner: bool = True
+) -> list[str]:
     """`has_owner=False` only for migrations older than the protocols' `center_id` column."""
     created = []
     for item in shipped:
@@ -73,11 +80,20 @@ def sync_shipped_protocols(connection: sa.Connection, shipped: list[dict] = SHIP
             continue
         top, default = _family_state(connection, item["family"], has_owner)
         becomes_default = default is None or default.created_by_id is None
-        new_id = connection.execute(protocols.insert().values(
-            family=item["family"], version=top + 1, name=item["name"], jurisdiction=item["jurisdiction"],
-            products=item["products"], content=item["content"], is_default=becomes_default,
-            created_at=_now_for(connection),
-        ).returning(protocols.c.id)).scalar_one()
+        new_id = connection.execute(
+            protocols.insert()
+            .values(
+                family=item["family"],
+                version=top + 1,
+                name=item["name"],
+                jurisdiction=item["jurisdiction"],
+                products=item["products"],
+                content=item["content"],
+                is_default=becomes_default,
+                created_at=_now_for(connection),
+            )
+            .returning(protocols.c.id)
+        ).scalar_one()
         if latest is not None:
             connection.execute(protocols.update().where(protocols.c.id == latest.id).values(superseded_by_id=new_id))
         if becomes_default and default is not None:

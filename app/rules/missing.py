@@ -48,8 +48,11 @@ def r12_vitals_not_measured(report: ReportInput, ctx: PatientContext, t: Thresho
     if gap <= timedelta(hours=t.vitals_gap_hours):
         return None
     ago = text.duration(gap.total_seconds() / 60)
-    what = ("Temperature answered \"can't measure\"" if "temperature" in report.not_measured
-            else "No temperature in this report")
+    what = (
+        'Temperature answered "can\'t measure"'
+        if "temperature" in report.not_measured
+        else "No temperature in this report"
+    )
     when = f"last one {ago} ago" if last is not None else f"none since monitoring began {ago} ago"
     summary = f"{what}; {when} (vitals not measured for more than {t.vitals_gap_hours} h)"
     return Finding("R12_vitals_not_measured", Level.SAME_DAY, summary, {"vitals_gap_hours": t.vitals_gap_hours})

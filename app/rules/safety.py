@@ -97,9 +97,11 @@ def unsafe_problem(key: str, value: float, shipped: float, unit: str) -> str | N
         verb, never = "raised", "lowered below"
     else:
         return None
-    return (f"{key} {value} {unit} is less careful than the reference figure {shipped} {unit} "
-            f"({way.source}): a protocol may only make Vigil more careful, so {key} may be {verb}, "
-            f"never {never} {shipped} {unit}")
+    return (
+        f"{key} {value} {unit} is less careful than the reference figure {shipped} {unit} "
+        f"({way.source}): a protocol may only make Vigil more careful, so {key} may be {verb}, "
+        f"never {never} {shipped} {unit}"
+    )
 
 
 def safest(key: str, value: float, shipped: float) -> float:

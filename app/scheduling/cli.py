@@ -17,8 +17,9 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise click.ClickException(f"--now {value!r} is not an ISO-8601 time; "
-                                   "give one with a time zone, e.g. 2026-11-22T14:05:00Z") from None
+        raise click.ClickException(
+            f"--now {value!r} is not an ISO-8601 time; give one with a time zone, e.g. 2026-11-22T14:05:00Z"
+        ) from None
     if parsed.tzinfo is None:
         raise click.ClickException(f"--now {value!r} has no time zone; e.g. 2026-11-22T14:05:00Z")
     return parsed

@@ -66,8 +66,12 @@ def release_leases(now: datetime) -> int:
 
 
 def _escalation_due(now: datetime) -> ColumnElement[bool]:  # escalation.due_alerts
-    return or_(*(earliest(Alert.next_step_at, Alert.escalation_state == state) <= now
-                 for state in ("running", "waiting_daytime")))
+    return or_(
+        *(
+            earliest(Alert.next_step_at, Alert.escalation_state == state) <= now
+            for state in ("running", "waiting_daytime")
+        )
+    )
 
 
 @sweep("escalation", due=_escalation_due)
@@ -76,8 +80,9 @@ def escalation_steps(now: datetime) -> int:
 
 
 def _unconfirmed_due(now: datetime) -> ColumnElement[bool]:  # escalation.unconfirmed_pages (its candidates)
-    return earliest(Notification.sent_at, Notification.purpose.in_(("page", "call")),
-                    Notification.state == "sent") < now - timedelta(minutes=1)
+    return earliest(
+        Notification.sent_at, Notification.purpose.in_(("page", "call")), Notification.state == "sent"
+    ) < now - timedelta(minutes=1)
 
 
 @sweep("unconfirmed_pages", due=_unconfirmed_due)

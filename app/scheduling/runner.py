@@ -138,8 +138,9 @@ def run_forever() -> None:
     tick = Ticker(app, app.config.get("CLOCK_FULL_SWEEP_SECONDS", FULL_SWEEP_SECONDS))
     seconds = app.config.get("CLOCK_TICK_SECONDS", TICK_SECONDS)
     # First tick at once: after a restart, whatever fell due meanwhile is handled without delay.
-    scheduler.add_job(tick, "interval", seconds=seconds, id="tick", replace_existing=True,
-                      next_run_time=datetime.now(UTC))
+    scheduler.add_job(
+        tick, "interval", seconds=seconds, id="tick", replace_existing=True, next_run_time=datetime.now(UTC)
+    )
     dispatcher = threading.Thread(target=dispatch_loop, args=(app, stop), name="dispatcher", daemon=True)
 
     def shutdown(signum, _frame) -> None:  # noqa: ANN001

@@ -78,8 +78,9 @@ def ladder_times(content: Mapping[str, Any], due_at: datetime) -> Ladder:
     return Ladder(after("reminder_after_minutes"), after("second_reminder_after_minutes"), after("window_minutes"))
 
 
-def planned_check_ins(content: Mapping[str, Any], infused_at: datetime, tz: str, start: datetime,
-                      end: datetime) -> list[PlannedCheckIn]:
+def planned_check_ins(
+    content: Mapping[str, Any], infused_at: datetime, tz: str, start: datetime, end: datetime
+) -> list[PlannedCheckIn]:
     """Every check-in due in [start, end), oldest first. Check-ins before the infusion are skipped."""
     for name, value in (("infused_at", infused_at), ("start", start), ("end", end)):
         if value.tzinfo is None:
@@ -92,8 +93,9 @@ def planned_check_ins(content: Mapping[str, Any], infused_at: datetime, tz: str,
     return planned
 
 
-def next_planned_check_in(content: Mapping[str, Any], infused_at: datetime, tz: str, after: datetime,
-                          max_days: int = 400) -> PlannedCheckIn | None:
+def next_planned_check_in(
+    content: Mapping[str, Any], infused_at: datetime, tz: str, after: datetime, max_days: int = 400
+) -> PlannedCheckIn | None:
     """The first check-in due at or after `after`, looking at most `max_days` ahead (monthly late phases)."""
     step = timedelta(days=7)
     cursor = after
@@ -120,8 +122,9 @@ def _last_day(content: Mapping[str, Any]) -> int | None:
     return phases[-1].get("to_day") if phases else -1
 
 
-def _day_check_ins(content: Mapping[str, Any], day0: date, local_date: date, zone: ZoneInfo,
-                   infused_at: datetime) -> list[PlannedCheckIn]:
+def _day_check_ins(
+    content: Mapping[str, Any], day0: date, local_date: date, zone: ZoneInfo, infused_at: datetime
+) -> list[PlannedCheckIn]:
     """All check-ins of one local day, before any horizon filter, so asks never depend on the horizon."""
     day = (local_date - day0).days
     phase = phase_for_day(content, day)

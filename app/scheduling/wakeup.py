@@ -60,8 +60,14 @@ class Wakeup:
 
     def _message_due(self) -> bool:
         with self._engine.connect() as conn:
-            return conn.execute(select(Notification.id).where(
-                Notification.state == "pending", Notification.due_at <= utcnow()).limit(1)).first() is not None
+            return (
+                conn.execute(
+                    select(Notification.id)
+                    .where(Notification.state == "pending", Notification.due_at <= utcnow())
+                    .limit(1)
+                ).first()
+                is not None
+            )
 
     def _connection(self):
         if self._conn is None or self._conn.closed:

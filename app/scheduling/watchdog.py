@@ -24,8 +24,11 @@ IDLE_RESULT = {"overdue_steps": 0, "broken_alerts": 0, "stuck_pages": 0}
 
 
 def run_watchdog(now: datetime) -> dict:
-    return {"overdue_steps": _overdue_steps(now), "broken_alerts": _broken_alerts(now),
-            "stuck_pages": _stuck_pages(now)}
+    return {
+        "overdue_steps": _overdue_steps(now),
+        "broken_alerts": _broken_alerts(now),
+        "stuck_pages": _stuck_pages(now),
+    }
 
 
 # What each check reads. `watchdog_due`, the tick's probe, restates them: keep them together.
@@ -43,15 +46,21 @@ def _broken() -> tuple[ColumnElement[bool], ...]:
 
 def _stuck(now: datetime) -> tuple[ColumnElement[bool], ...]:
     # Calls of pages too: a voice outage must reach the admins like an SMS one.
-    return (Notification.purpose.in_(("page", "call")), Notification.state.in_(UNSENT),
-            Notification.created_at < now - STUCK_PAGE)
+    return (
+        Notification.purpose.in_(("page", "call")),
+        Notification.state.in_(UNSENT),
+        Notification.created_at < now - STUCK_PAGE,
+    )
 
 
 def watchdog_due(now: datetime) -> ColumnElement[bool]:
     """True when any of the three checks has something to look at (see `sweeps.earliest`)."""
     overdue = [earliest(Alert.next_step_at, Alert.escalation_state == state) < now - OVERDUE for state in ESCALATING]
-    stuck = [earliest(Notification.created_at, Notification.purpose.in_(("page", "call")), Notification.state == state)
-             < now - STUCK_PAGE for state in UNSENT]
+    stuck = [
+        earliest(Notification.created_at, Notification.purpose.in_(("page", "call")), Notification.state == state)
+        < now - STUCK_PAGE
+        for state in UNSENT
+    ]
     return or_(*overdue, select(Alert.id).where(*_broken()).exists(), *stuck)
 
 
@@ -82,9 +91,15 @@ def _stuck_pages(now: datetime) -> int:
         hour = now.strftime("%Y%m%d%H")
         for admin in centre_admins(alert.center_id):
             if admin.phone:
-                outbox.queue(dedupe_key=f"watchdog:{alert_id}:{hour}:{admin.id}", purpose="watchdog",
-                             to_phone=admin.phone, now=now, alert_id=alert_id, staff_id=admin.id,
-                             body=f"VIGIL WATCHDOG: pages for alert {alert.ack_code} are not going out "
-                                  f"(SMS provider failing?). Check the alert queue now.")
+                outbox.queue(
+                    dedupe_key=f"watchdog:{alert_id}:{hour}:{admin.id}",
+                    purpose="watchdog",
+                    to_phone=admin.phone,
+                    now=now,
+                    alert_id=alert_id,
+                    staff_id=admin.id,
+                    body=f"VIGIL WATCHDOG: pages for alert {alert.ack_code} are not going out "
+                    f"(SMS provider failing?). Check the alert queue now.",
+                )
         log.error("watchdog: pages for alert %s unsent for over %s", alert_id, STUCK_PAGE)
     return len(stuck)

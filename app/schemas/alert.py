@@ -88,21 +88,33 @@ class AlertDetailSchema(AlertOutSchema):
     escalation_snapshot = fields.Dict()
     notifications = fields.List(fields.Nested(NotificationOutSchema))
     events = fields.List(fields.Nested(AlertEventSchema))
-    baseline_notice = fields.String(allow_none=True, metadata={
-        "description": "\"Relative rules off: no baseline (...)\" when the patient's day-0 baseline is missing (R20)."})
+    baseline_notice = fields.String(
+        allow_none=True,
+        metadata={
+            "description": (
+                '"Relative rules off: no baseline (...)" when the patient\'s day-0 baseline is missing (R20).'
+            )
+        },
+    )
 
 
 class AlertQueueItemSchema(AlertOutSchema):
-    baseline_notice = fields.String(allow_none=True, metadata={
-        "description": "As on the alert: \"Relative rules off: no baseline (...)\" when the patient's day-0 "
-                       "baseline is missing (R20), so a queue shows it without opening each alert."})
+    baseline_notice = fields.String(
+        allow_none=True,
+        metadata={
+            "description": 'As on the alert: "Relative rules off: no baseline (...)" when the patient\'s day-0 '
+            "baseline is missing (R20), so a queue shows it without opening each alert."
+        },
+    )
 
 
 class AlertListArgs(StrictSchema):
     from app.api.pagination import page_fields
 
-    status = fields.String(validate=validate.OneOf(("open", "acknowledged", "resolved", "active")),
-                           metadata={"description": "active = open or acknowledged (the default)"})
+    status = fields.String(
+        validate=validate.OneOf(("open", "acknowledged", "resolved", "active")),
+        metadata={"description": "active = open or acknowledged (the default)"},
+    )
     locals().update(page_fields(200, 1000))
     del page_fields
 

@@ -12,8 +12,11 @@ class LoginSchema(StrictSchema):
 
 
 class EnrollSchema(StrictSchema):
-    code = fields.String(required=True, validate=validate.Length(min=4, max=40),
-                         metadata={"description": "The enrollment code, e.g. K7QF2-829301"})
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=40),
+        metadata={"description": "The enrollment code, e.g. K7QF2-829301"},
+    )
 
 
 class StaffOutSchema(StrictSchema):

@@ -6,9 +6,13 @@ from app.models import JURISDICTIONS
 from app.schemas.common import AwareDateTime, OneOf, Phone, StrictSchema, validate_timezone
 
 # An absolute URI (http(s) or urn:oid:/urn:uuid:), as FHIR's Identifier.system requires.
-MRN_SYSTEM = [validate.Length(max=255), validate.Regexp(
-    r"^(https?://[^\s]+|urn:(oid:[0-2](\.(0|[1-9][0-9]*))+|uuid:[0-9a-f-]{36}))$",
-    error="An absolute URI: https://..., urn:oid:1.2.3 or urn:uuid:....")]
+MRN_SYSTEM = [
+    validate.Length(max=255),
+    validate.Regexp(
+        r"^(https?://[^\s]+|urn:(oid:[0-2](\.(0|[1-9][0-9]*))+|uuid:[0-9a-f-]{36}))$",
+        error="An absolute URI: https://..., urn:oid:1.2.3 or urn:uuid:....",
+    ),
+]
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
 
 
@@ -20,8 +24,11 @@ class CenterCreateSchema(StrictSchema):
     phone = Phone(required=True)
     day_starts = fields.String(load_default="08:00", validate=HHMM)
     day_ends = fields.String(load_default="18:00", validate=HHMM)
-    mrn_system = fields.String(validate=MRN_SYSTEM, allow_none=True, metadata={
-        "description": "The hospital's identifier system for MRNs, e.g. urn:oid:2.16.840.1.113883.3.1234"})
+    mrn_system = fields.String(
+        validate=MRN_SYSTEM,
+        allow_none=True,
+        metadata={"description": "The hospital's identifier system for MRNs, e.g. urn:oid:2.16.840.1.113883.3.1234"},
+    )
 
     @validates("name")
     def _not_blank(self, value: str, **kwargs) -> None:
@@ -43,8 +50,11 @@ class CenterPatchSchema(StrictSchema):
     phone = Phone()
     day_starts = fields.String(validate=HHMM)
     day_ends = fields.String(validate=HHMM)
-    mrn_system = fields.String(validate=MRN_SYSTEM, allow_none=True, metadata={
-        "description": "The hospital's identifier system for MRNs; null returns to Vigil's default"})
+    mrn_system = fields.String(
+        validate=MRN_SYSTEM,
+        allow_none=True,
+        metadata={"description": "The hospital's identifier system for MRNs; null returns to Vigil's default"},
+    )
 
     @validates("name")
     def _not_blank(self, value: str, **kwargs) -> None:
@@ -61,5 +71,6 @@ class CenterOutSchema(StrictSchema):
     day_starts = fields.String()
     day_ends = fields.String()
     created_at = AwareDateTime()
-    mrn_system = fields.String(metadata={"description": "FHIR Identifier.system of this centre's MRNs "
-                                                        "(the centre's own, or Vigil's default)"})
+    mrn_system = fields.String(
+        metadata={"description": "FHIR Identifier.system of this centre's MRNs (the centre's own, or Vigil's default)"}
+    )

@@ -170,8 +170,11 @@ def OneOf(values, **kwargs) -> fields.String:  # noqa: N802 - reads like a field
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"x-optional": True, "description": "Messages per field, for 422"})
+    fields = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"x-optional": True, "description": "Messages per field, for 422"},
+    )
 
 
 class ErrorSchema(Schema):

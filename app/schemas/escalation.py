@@ -32,10 +32,14 @@ class StepSchema(StrictSchema):
     notify = fields.List(Target(), required=True, validate=validate.Length(min=1, max=20))
     wait_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=240))
     # How the step reaches people; without it, by SMS. Stored only when given.
-    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
-                           validate=[validate.Length(min=1, max=2), _distinct],
-                           metadata={"description": 'How the step reaches people: "sms", "call" (a phone call that '
-                                                    'asks to press 1 to acknowledge) or both; without it, "sms".'})
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(CHANNELS)),
+        validate=[validate.Length(min=1, max=2), _distinct],
+        metadata={
+            "description": 'How the step reaches people: "sms", "call" (a phone call that '
+            'asks to press 1 to acknowledge) or both; without it, "sms".'
+        },
+    )
 
 
 class ChainSchema(StrictSchema):
@@ -46,8 +50,10 @@ class ChainSchema(StrictSchema):
 class PolicySchema(StrictSchema):
     urgent = fields.Nested(ChainSchema, required=True)
     emergency = fields.Nested(ChainSchema, required=True)
-    call_language = fields.String(validate=validate.OneOf(CALL_LANGUAGES), metadata={
-        "description": "The language calls speak (Twilio text-to-speech); else the jurisdiction's English."})
+    call_language = fields.String(
+        validate=validate.OneOf(CALL_LANGUAGES),
+        metadata={"description": "The language calls speak (Twilio text-to-speech); else the jurisdiction's English."},
+    )
 
 
 class PolicyOutSchema(Schema):
@@ -71,8 +77,7 @@ class OnCallSchema(StrictSchema):
     @validates_schema
     def _one_form(self, data, **kwargs) -> None:
         if ("staff_ids" in data) == ("entries" in data):
-            raise ValidationError("Give staff_ids (on call from now) or entries (a dated roster), not both.",
-                                  "_schema")
+            raise ValidationError("Give staff_ids (on call from now) or entries (a dated roster), not both.", "_schema")
 
 
 class ShiftOutSchema(Schema):

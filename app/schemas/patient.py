@@ -23,8 +23,10 @@ class BaselineSchema(StrictSchema):
     spo2 = fields.Float(validate=validate.Range(min=50, max=100), allow_none=True)
     ice_score = fields.Integer(strict=True, validate=validate.Range(min=0, max=10), allow_none=True)
     weight_kg = fields.Float(validate=validate.Range(min=2, max=400), allow_none=True)
-    handwriting_sample = Flag(allow_none=True, metadata={
-        "description": "A day-0 handwriting sample was taken (the R9 handwriting item compares with it)."})
+    handwriting_sample = Flag(
+        allow_none=True,
+        metadata={"description": "A day-0 handwriting sample was taken (the R9 handwriting item compares with it)."},
+    )
 
 
 class PatientCreateSchema(StrictSchema):
@@ -141,10 +143,13 @@ class PatientOutSchema(StrictSchema):
     status = OneOf(PATIENT_STATUSES)
     channel = OneOf(CHANNELS)
     baseline = fields.Dict()
-    baseline_missing = fields.List(fields.String(), metadata={
-        "description": "Baseline values enrollment asks for that are missing (R20)."})
-    relative_rules_off = fields.List(fields.Nested(RelativeRuleOffSchema), metadata={
-        "description": "Rules that compare with the day-0 baseline and are off because it is missing."})
+    baseline_missing = fields.List(
+        fields.String(), metadata={"description": "Baseline values enrollment asks for that are missing (R20)."}
+    )
+    relative_rules_off = fields.List(
+        fields.Nested(RelativeRuleOffSchema),
+        metadata={"description": "Rules that compare with the day-0 baseline and are off because it is missing."},
+    )
     check_ins_excused_until = AwareDateTime(allow_none=True)
     check_ins_excused_reason = fields.String(allow_none=True)
     protocol = fields.Nested(ProtocolRefSchema)

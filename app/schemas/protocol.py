@@ -14,8 +14,11 @@ class ProtocolOutSchema(StrictSchema):
     jurisdiction = fields.String()
     products = fields.List(OneOf(PRODUCTS))
     center_id = fields.Integer(allow_none=True, metadata={"description": "null: a shipped, read-only template"})
-    is_default = fields.Boolean(metadata={"description": "template: the shipped default; a centre's version: "
-                                                         "that centre's default for its products"})
+    is_default = fields.Boolean(
+        metadata={
+            "description": "template: the shipped default; a centre's version: that centre's default for its products"
+        }
+    )
     superseded_by_id = fields.Integer(allow_none=True)
     created_by_id = fields.Integer(allow_none=True)
     created_at = AwareDateTime()
@@ -33,17 +36,26 @@ class ProtocolListArgs(StrictSchema):
 
 class ProtocolCreateSchema(StrictSchema):
     base_id = Id(metadata={"description": "the version this one derives from (a new version of its family)"})
-    family = fields.String(validate=[validate.Length(min=3, max=64),
-                                     validate.Regexp(r"^[a-z0-9][a-z0-9-]+$", error="Use a-z, 0-9 and -.")],
-                           metadata={"description": "a new family's name (version 1); omit with base_id"})
+    family = fields.String(
+        validate=[
+            validate.Length(min=3, max=64),
+            validate.Regexp(r"^[a-z0-9][a-z0-9-]+$", error="Use a-z, 0-9 and -."),
+        ],
+        metadata={"description": "a new family's name (version 1); omit with base_id"},
+    )
     name = fields.String(validate=validate.Length(min=1, max=200))
     jurisdiction = fields.String(validate=validate.OneOf(("US", "EU", "UK")))
     products = fields.List(fields.String(validate=validate.OneOf(PRODUCTS)), validate=validate.Length(min=1))
     content = fields.Dict(required=True)
-    make_default = fields.Boolean(load_default=False,
-                                  metadata={"description": "make it the centre's default for its products"})
-    center_id = Id(metadata={"description": "the centre this version is for (default: the caller's; "
-                                            "a platform administrator must name it)"})
+    make_default = fields.Boolean(
+        load_default=False, metadata={"description": "make it the centre's default for its products"}
+    )
+    center_id = Id(
+        metadata={
+            "description": "the centre this version is for (default: the caller's; "
+            "a platform administrator must name it)"
+        }
+    )
 
     @validates_schema
     def _base_or_family(self, data, **kwargs) -> None:
@@ -54,9 +66,13 @@ class ProtocolCreateSchema(StrictSchema):
 
 
 class DefaultSchema(StrictSchema):
-    is_default = fields.Boolean(required=True, metadata={
-        "description": "true: the centre's default for this version's products; false: no longer (the "
-                       "shipped default applies unless another of the centre's versions covers the product)"})
+    is_default = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true: the centre's default for this version's products; false: no longer (the "
+            "shipped default applies unless another of the centre's versions covers the product)"
+        },
+    )
 
 
 class DryRunSchema(StrictSchema):

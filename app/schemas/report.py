@@ -16,25 +16,60 @@ from app.rules.types import NOT_MEASURABLE
 from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
 from app.schemas.fields import Flag, Number, Score
 
-SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "diarrhea",
-            "abdominal_pain", "fatigue", "bleeding_or_bruising")
-NEURO_FLAGS = ("confusion", "word_finding_difficulty", "handwriting_changed", "tremor", "excessive_sleepiness",
-               "severe_headache", "seizure", "hard_to_wake", "facial_droop_or_weakness", "fainted", "agitation",
-               "slowness_or_shuffling", "reduced_facial_expression", "personality_change",
-               "limb_numbness_or_weakness", "limb_weakness_one_side", "speech_understanding_difficulty",
-               "hallucinations")
+SYMPTOMS = (
+    "chills",
+    "headache",
+    "dizziness",
+    "shortness_of_breath",
+    "nausea",
+    "diarrhea",
+    "abdominal_pain",
+    "fatigue",
+    "bleeding_or_bruising",
+)
+NEURO_FLAGS = (
+    "confusion",
+    "word_finding_difficulty",
+    "handwriting_changed",
+    "tremor",
+    "excessive_sleepiness",
+    "severe_headache",
+    "seizure",
+    "hard_to_wake",
+    "facial_droop_or_weakness",
+    "fainted",
+    "agitation",
+    "slowness_or_shuffling",
+    "reduced_facial_expression",
+    "personality_change",
+    "limb_numbness_or_weakness",
+    "limb_weakness_one_side",
+    "speech_understanding_difficulty",
+    "hallucinations",
+)
 NEURO_DESCRIPTIONS = {
     "limb_weakness_one_side": "Follow-up to limb_numbness_or_weakness: true = on one side of the body only "
-                              "(emergency, R11), false = both sides, null or absent = not known (urgent, R9).",
+    "(emergency, R11), false = both sides, null or absent = not known (urgent, R9).",
     "speech_understanding_difficulty": "Trouble understanding what others say (R9).",
     "hallucinations": "Seeing or hearing things that are not there (R9).",
 }
-SIGNS = ("breathless_at_rest", "blue_lips", "cannot_speak_full_sentences", "unable_to_stand", "heavy_bleeding",
-         "blood_in_stool")
+SIGNS = (
+    "breathless_at_rest",
+    "blue_lips",
+    "cannot_speak_full_sentences",
+    "unable_to_stand",
+    "heavy_bleeding",
+    "blood_in_stool",
+)
 # Which value fields each "can't measure" answer stands for (R12 in docs/clinical-rules.md).
-NOT_MEASURED_FIELDS = {"temperature": ("temperature_c", "temperature_f"), "heart_rate": ("heart_rate",),
-                       "blood_pressure": ("systolic_bp", "diastolic_bp"), "spo2": ("spo2",),
-                       "respiratory_rate": ("respiratory_rate",), "weight": ("weight_kg",)}
+NOT_MEASURED_FIELDS = {
+    "temperature": ("temperature_c", "temperature_f"),
+    "heart_rate": ("heart_rate",),
+    "blood_pressure": ("systolic_bp", "diastolic_bp"),
+    "spo2": ("spo2",),
+    "respiratory_rate": ("respiratory_rate",),
+    "weight": ("weight_kg",),
+}
 assert tuple(NOT_MEASURED_FIELDS) == NOT_MEASURABLE
 REPORTERS = ("patient", "caregiver")
 SOURCES = ("app", "staff", "web", "sms")  # Report.source: which front door took it
@@ -83,14 +118,33 @@ class SymptomsSchema(StrictSchema):
     """0-4 severity: none, mild, moderate, severe, very severe (PRO-CTCAE scale); diarrhoea is a
     0-4 frequency: never, rarely, occasionally, frequently, almost constantly."""
 
-    locals().update({name: Score(4, allow_none=True, metadata={"description": (
-        "0-4 frequency: never, rarely, occasionally, frequently, almost constantly" if name in FREQUENCY_SYMPTOMS
-        else "0-4 severity: none, mild, moderate, severe, very severe")}) for name in SYMPTOMS})
+    locals().update(
+        {
+            name: Score(
+                4,
+                allow_none=True,
+                metadata={
+                    "description": (
+                        "0-4 frequency: never, rarely, occasionally, frequently, almost constantly"
+                        if name in FREQUENCY_SYMPTOMS
+                        else "0-4 severity: none, mild, moderate, severe, very severe"
+                    )
+                },
+            )
+            for name in SYMPTOMS
+        }
+    )
 
 
 class NeuroSchema(StrictSchema):
-    locals().update({name: Flag(allow_none=True, metadata={"description": NEURO_DESCRIPTIONS[name]})
-                     if name in NEURO_DESCRIPTIONS else Flag(allow_none=True) for name in NEURO_FLAGS})
+    locals().update(
+        {
+            name: Flag(allow_none=True, metadata={"description": NEURO_DESCRIPTIONS[name]})
+            if name in NEURO_DESCRIPTIONS
+            else Flag(allow_none=True)
+            for name in NEURO_FLAGS
+        }
+    )
     ice = fields.Nested(IceSchema, allow_none=True)
     ice_unable = Flag(allow_none=True, metadata={"description": "The patient could not do the ICE test."})
 
@@ -102,10 +156,13 @@ class SignsSchema(StrictSchema):
 
 
 class ReportSchema(StrictSchema):
-    client_id = fields.String(required=True, validate=[
-        validate.Length(min=8, max=64),
-        validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="Use letters, digits and . _ : - only (a UUID is ideal)."),
-    ])
+    client_id = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=8, max=64),
+            validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="Use letters, digits and . _ : - only (a UUID is ideal)."),
+        ],
+    )
     recorded_at = AwareDateTime(required=True)
     check_in_id = Id(allow_none=True)
     reported_by = OneOf(REPORTERS, load_default="patient")
@@ -116,12 +173,16 @@ class ReportSchema(StrictSchema):
     antipyretic_in_last_6h = Flag(load_default=False)
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
     not_measured = fields.List(
-        fields.String(validate=validate.OneOf(NOT_MEASURABLE)), load_default=list,
+        fields.String(validate=validate.OneOf(NOT_MEASURABLE)),
+        load_default=list,
         validate=validate.Length(max=len(NOT_MEASURABLE)),
-        metadata={"description": "Vitals the patient or caregiver answered \"can't measure\" (no device, device "
-                                 "failed, patient could not be measured). Distinct from a vital simply left out "
-                                 "(not asked). A vital named here must not also have a value. blood_pressure "
-                                 "covers systolic and diastolic."})
+        metadata={
+            "description": 'Vitals the patient or caregiver answered "can\'t measure" (no device, device '
+            "failed, patient could not be measured). Distinct from a vital simply left out "
+            "(not asked). A vital named here must not also have a value. blood_pressure "
+            "covers systolic and diastolic."
+        },
+    )
 
     @validates("not_measured")
     def _unique_not_measured(self, value, **kwargs) -> None:
@@ -131,11 +192,15 @@ class ReportSchema(StrictSchema):
     @validates_schema(skip_on_field_errors=True)
     def _not_measured_has_no_value(self, data, **kwargs) -> None:
         vitals = data.get("vitals") or {}
-        both = [name for name in data.get("not_measured") or ()
-                if any(vitals.get(field) is not None for field in NOT_MEASURED_FIELDS[name])]
+        both = [
+            name
+            for name in data.get("not_measured") or ()
+            if any(vitals.get(field) is not None for field in NOT_MEASURED_FIELDS[name])
+        ]
         if both:
-            raise ValidationError(f"Answered \"can't measure\" but also given a value: {', '.join(both)}.",
-                                  "not_measured")
+            raise ValidationError(
+                f'Answered "can\'t measure" but also given a value: {", ".join(both)}.', "not_measured"
+            )
 
     @validates("recorded_at")
     def _not_in_future(self, value, **kwargs) -> None:
@@ -144,10 +209,17 @@ class ReportSchema(StrictSchema):
 
     @validates_schema
     def _has_content(self, data, **kwargs) -> None:
-        blocks = [data.get("vitals", {}), data.get("symptoms", {}), data.get("signs", {}),
-                  {k: v for k, v in data.get("neuro", {}).items()}]
-        if not any(v is not None for block in blocks for v in block.values()) and not data.get(
-                "antipyretic_in_last_6h") and not data.get("not_measured"):
+        blocks = [
+            data.get("vitals", {}),
+            data.get("symptoms", {}),
+            data.get("signs", {}),
+            {k: v for k, v in data.get("neuro", {}).items()},
+        ]
+        if (
+            not any(v is not None for block in blocks for v in block.values())
+            and not data.get("antipyretic_in_last_6h")
+            and not data.get("not_measured")
+        ):
             raise ValidationError("A report needs at least one measurement or answer.", "_schema")
 
 
@@ -212,8 +284,20 @@ def _optional(field: fields.Field) -> fields.Field:
 class VitalsOutSchema(StrictSchema):
     """Vitals as stored: Celsius, with the patient's own reading and unit when they gave one."""
 
-    locals().update({name: _optional(fields.Float()) for name in (
-        "temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg")})
+    locals().update(
+        {
+            name: _optional(fields.Float())
+            for name in (
+                "temperature_c",
+                "heart_rate",
+                "systolic_bp",
+                "diastolic_bp",
+                "spo2",
+                "respiratory_rate",
+                "weight_kg",
+            )
+        }
+    )
     temperature_raw = _optional(fields.Float(metadata={"description": "The reading as typed, in its unit"}))
     temperature_unit = _optional(OneOf(TEMPERATURE_UNITS))
 
@@ -236,7 +320,7 @@ class ReportOutSchema(StrictSchema):
     ice_score = fields.Integer(allow_none=True)
     antipyretic_in_last_6h = fields.Boolean()
     note = fields.String(allow_none=True)
-    not_measured = fields.List(OneOf(NOT_MEASURABLE), metadata={"description": "Vitals answered \"can't measure\"."})
+    not_measured = fields.List(OneOf(NOT_MEASURABLE), metadata={"description": 'Vitals answered "can\'t measure".'})
     level = OneOf(LEVELS)
     graded = fields.Boolean()
     assessment = fields.Nested(AssessmentSchema)

@@ -9,10 +9,23 @@ from app.models import Alert, AlertEvent, Report, StaffUser
 from app.services import bulk
 
 
-def record(alert: Alert, kind: str, now: datetime, *, data: dict | None = None, report: Report | None = None,
-           staff: StaffUser | None = None) -> None:
-    row = {"alert_id": alert.id, "at": now, "kind": kind, "report_id": report.id if report else None,
-           "staff_id": staff.id if staff else None, "data": data or {}}
+def record(
+    alert: Alert,
+    kind: str,
+    now: datetime,
+    *,
+    data: dict | None = None,
+    report: Report | None = None,
+    staff: StaffUser | None = None,
+) -> None:
+    row = {
+        "alert_id": alert.id,
+        "at": now,
+        "kind": kind,
+        "report_id": report.id if report else None,
+        "staff_id": staff.id if staff else None,
+        "data": data or {},
+    }
     if bulk.active():  # a burst: written with the other events when the block ends
         bulk.add(AlertEvent, row)
     else:

@@ -53,8 +53,12 @@ def _pick_ack_code(is_taken: Callable[[str], bool]) -> str:
 
 
 def _new_ack_code() -> str:
-    return _pick_ack_code(lambda code: db.session.scalar(select(Alert.id).where(
-        Alert.ack_code == code, Alert.status != "resolved").limit(1)) is not None)
+    return _pick_ack_code(
+        lambda code: db.session.scalar(
+            select(Alert.id).where(Alert.ack_code == code, Alert.status != "resolved").limit(1)
+        )
+        is not None
+    )
 
 
 def _new_ack_codes(count: int, taken: set[str] | None = None) -> list[str]:
@@ -75,32 +79,75 @@ def _alerting(findings: list[dict]) -> list[dict]:
 
 
 def _finding_entries(findings: list[dict], report: Report | None, now: datetime) -> list[dict]:
-    return [{**f, "report_id": report.id if report else None,
-             "recorded_at": (report.recorded_at if report else now).isoformat()} for f in findings]
+    return [
+        {
+            **f,
+            "report_id": report.id if report else None,
+            "recorded_at": (report.recorded_at if report else now).isoformat(),
+        }
+        for f in findings
+    ]
 
 
-def raise_alert(patient: Patient, level: str, findings: list[dict], *, now: datetime, kind: str = "report",
-                report: Report | None = None, assessment: dict | None = None,
-                protocol: Protocol | None = None, thresholds: dict | None = None) -> AlertChange | None:
+def raise_alert(
+    patient: Patient,
+    level: str,
+    findings: list[dict],
+    *,
+    now: datetime,
+    kind: str = "report",
+    report: Report | None = None,
+    assessment: dict | None = None,
+    protocol: Protocol | None = None,
+    thresholds: dict | None = None,
+) -> AlertChange | None:
     """Open the patient's alert at `level`, or add to the active one. Routine opens nothing."""
     if level not in ALERTING_LEVELS:
         return None
     entries = _finding_entries(_alerting(findings), report, now)
     alert = active_alert(patient.id, lock=True)
     if alert is None:
-        return _open(patient, level, entries, now=now, kind=kind, report=report, assessment=assessment,
-                     protocol=protocol, thresholds=thresholds)
+        return _open(
+            patient,
+            level,
+            entries,
+            now=now,
+            kind=kind,
+            report=report,
+            assessment=assessment,
+            protocol=protocol,
+            thresholds=thresholds,
+        )
     return _grow(alert, level, entries, now=now, report=report)
 
 
-def _open(patient: Patient, level: str, entries: list[dict], *, now: datetime, kind: str, report: Report | None,
-          assessment: dict | None, protocol: Protocol | None, thresholds: dict | None) -> AlertChange:
+def _open(
+    patient: Patient,
+    level: str,
+    entries: list[dict],
+    *,
+    now: datetime,
+    kind: str,
+    report: Report | None,
+    assessment: dict | None,
+    protocol: Protocol | None,
+    thresholds: dict | None,
+) -> AlertChange:
     alert = Alert(
-        patient_id=patient.id, center_id=patient.center_id, kind=kind, status="open", level=level,
-        findings=entries, assessment=assessment or {}, thresholds_snapshot=thresholds or {},
-        protocol_id=protocol.id if protocol else None, protocol_version=protocol.version if protocol else None,
-        opening_report_id=report.id if report else None, ack_code=_new_ack_code(),
-        opened_at=now, updated_at=now,
+        patient_id=patient.id,
+        center_id=patient.center_id,
+        kind=kind,
+        status="open",
+        level=level,
+        findings=entries,
+        assessment=assessment or {},
+        thresholds_snapshot=thresholds or {},
+        protocol_id=protocol.id if protocol else None,
+        protocol_version=protocol.version if protocol else None,
+        opening_report_id=report.id if report else None,
+        ack_code=_new_ack_code(),
+        opened_at=now,
+        updated_at=now,
     )
     db.session.add(alert)
     db.session.flush()
@@ -130,8 +177,11 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
     if not requests:
         return
     ids = {r.patient.id for r in requests}
-    busy = set(db.session.scalars(select(Alert.patient_id).where(Alert.patient_id.in_(ids),
-                                                                 Alert.status != "resolved").with_for_update()))
+    busy = set(
+        db.session.scalars(
+            select(Alert.patient_id).where(Alert.patient_id.in_(ids), Alert.status != "resolved").with_for_update()
+        )
+    )
     fresh: dict[int, AlertRequest] = {}
     one_at_a_time: list[AlertRequest] = []
     for request in requests:
@@ -147,12 +197,26 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
     for center_id, group in by_centre.items():
         for request, code in zip(group, _new_ack_codes(len(group), taken), strict=True):
             protocol = request.protocol
-            opened.append(Alert(
-                patient_id=request.patient.id, center_id=center_id, kind=request.kind, status="open",
-                level=request.level, findings=_finding_entries(_alerting(request.findings), None, now), assessment={},
-                thresholds_snapshot={}, protocol_id=protocol.id if protocol else None,
-                protocol_version=protocol.version if protocol else None, ack_code=code, opened_at=now,
-                updated_at=now, fence=0, upgrade_count=0, escalation_snapshot={}))  # set: escalated before the INSERT
+            opened.append(
+                Alert(
+                    patient_id=request.patient.id,
+                    center_id=center_id,
+                    kind=request.kind,
+                    status="open",
+                    level=request.level,
+                    findings=_finding_entries(_alerting(request.findings), None, now),
+                    assessment={},
+                    thresholds_snapshot={},
+                    protocol_id=protocol.id if protocol else None,
+                    protocol_version=protocol.version if protocol else None,
+                    ack_code=code,
+                    opened_at=now,
+                    updated_at=now,
+                    fence=0,
+                    upgrade_count=0,
+                    escalation_snapshot={},
+                )
+            )  # set: escalated before the INSERT
     ids_reserved = _reserve_alert_ids(opened)
     db.session.add_all(opened)
     if not ids_reserved:
@@ -168,8 +232,9 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
         # executemany, before the events and pages that refer to them, and no UPDATE after.
         db.session.flush()
     for request in one_at_a_time:
-        raise_alert(request.patient, request.level, request.findings, now=now, kind=request.kind,
-                    protocol=request.protocol)
+        raise_alert(
+            request.patient, request.level, request.findings, now=now, kind=request.kind, protocol=request.protocol
+        )
 
 
 def _reserve_alert_ids(alerts: list[Alert]) -> bool:
@@ -178,8 +243,9 @@ def _reserve_alert_ids(alerts: list[Alert]) -> bool:
     long text psycopg parses in Python, page by page) followed by an UPDATE of every alert."""
     if not alerts or db.session.get_bind().dialect.name != "postgresql":
         return False
-    ids = db.session.scalars(text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) "
-                                  "FROM generate_series(1, :n)"), {"n": len(alerts)}).all()
+    ids = db.session.scalars(
+        text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, :n)"), {"n": len(alerts)}
+    ).all()
     for alert, alert_id in zip(alerts, ids, strict=True):
         alert.id = alert_id
     return True
@@ -201,8 +267,15 @@ def _grow(alert: Alert, level: str, entries: list[dict], *, now: datetime, repor
     return AlertChange(alert, "upgraded")
 
 
-def _event(alert: Alert, kind: str, now: datetime, *, report: Report | None = None,
-           staff: StaffUser | None = None, data: dict | None = None) -> None:
+def _event(
+    alert: Alert,
+    kind: str,
+    now: datetime,
+    *,
+    report: Report | None = None,
+    staff: StaffUser | None = None,
+    data: dict | None = None,
+) -> None:
     alert_events.record(alert, kind, now, data=data, report=report, staff=staff)
 
 
@@ -211,7 +284,11 @@ def acknowledge(alert: Alert, staff: StaffUser, now: datetime, *, via: str = "we
     if alert.status != "open":
         return False
     alert.status, alert.acknowledged_at, alert.acknowledged_by_id, alert.updated_at = (
-        "acknowledged", now, staff.id, now)
+        "acknowledged",
+        now,
+        staff.id,
+        now,
+    )
     _event(alert, "acknowledged", now, staff=staff, data={"via": via})
     escalation.stop_for_ack(alert, staff, now)
     return True

@@ -10,22 +10,30 @@ from app.extensions import db
 from app.models import AuditEvent
 
 
-def record(action: str, *, patient_id: int | None = None, target_type: str | None = None,
-           target_id: int | None = None, details: dict | None = None) -> None:
+def record(
+    action: str,
+    *,
+    patient_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    details: dict | None = None,
+) -> None:
     actor = g.get("actor") if has_request_context() else None
     # A plain INSERT in the caller's transaction: nothing reads the row back, and every report
     # writes one, so the ORM's object bookkeeping would be pure cost.
-    db.session.execute(insert(AuditEvent.__table__).values(
-        actor_type=actor.audit_type if actor else ("anonymous" if has_request_context() else "system"),
-        actor_id=actor.id if actor else None,
-        action=action,
-        patient_id=patient_id,
-        target_type=target_type,
-        target_id=target_id,
-        remote_addr=request.remote_addr if has_request_context() else None,
-        details=details or {},
-        at=utcnow(),
-    ))
+    db.session.execute(
+        insert(AuditEvent.__table__).values(
+            actor_type=actor.audit_type if actor else ("anonymous" if has_request_context() else "system"),
+            actor_id=actor.id if actor else None,
+            action=action,
+            patient_id=patient_id,
+            target_type=target_type,
+            target_id=target_id,
+            remote_addr=request.remote_addr if has_request_context() else None,
+            details=details or {},
+            at=utcnow(),
+        )
+    )
 
 
 def platform_read() -> None:

@@ -16,8 +16,13 @@ from app.models import Patient
 # What enrollment asks for (R20 in docs/clinical-rules.md: BP, SpO2, ICE, handwriting sample), plus weight for
 # Carvykti, whose R14 weight-loss rule needs it.
 ASKED = ("systolic_bp", "spo2", "ice_score", "handwriting_sample")
-LABELS = {"systolic_bp": "blood pressure", "spo2": "SpO2", "ice_score": "ICE score",
-          "handwriting_sample": "handwriting sample", "weight_kg": "weight"}
+LABELS = {
+    "systolic_bp": "blood pressure",
+    "spo2": "SpO2",
+    "ice_score": "ICE score",
+    "handwriting_sample": "handwriting sample",
+    "weight_kg": "weight",
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,9 @@ def baseline_missing(patient: Patient) -> list[str]:
 
 def relative_rules_off(patient: Patient) -> list[dict]:
     missing = set(baseline_missing(patient))
-    return [{"rule": r.rule, "needs": r.needs, "description": r.description}
-            for r in RELATIVE_RULES if r.needs in missing]
+    return [
+        {"rule": r.rule, "needs": r.needs, "description": r.description} for r in RELATIVE_RULES if r.needs in missing
+    ]
 
 
 def relative_rules_are_off(patient: Patient) -> bool:
@@ -72,5 +78,8 @@ def baseline_notice(patient: Patient) -> str | None:
     off = relative_rules_off(patient)
     rules = ", ".join(r["rule"].split("_")[0] for r in off)
     what = ", ".join(LABELS[k] for k in missing)
-    return (f"Relative rules off: no baseline ({what} missing)" + (f"; {rules} compare with nothing" if rules else "")
-            if off else f"Baseline incomplete: {what} missing")
+    return (
+        f"Relative rules off: no baseline ({what} missing)" + (f"; {rules} compare with nothing" if rules else "")
+        if off
+        else f"Baseline incomplete: {what} missing"
+    )

@@ -14,8 +14,18 @@ from app.extensions import db
 from app.models import Alert, Notification, StaffUser
 
 # Twilio's call states in order (queued and initiated both mean "placed").
-CALL_STATUS_ORDER = {"queued": 1, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3,
-                     "completed": 4, "busy": 4, "no-answer": 4, "canceled": 4, "failed": 4}
+CALL_STATUS_ORDER = {
+    "queued": 1,
+    "initiated": 1,
+    "ringing": 2,
+    "in-progress": 3,
+    "answered": 3,
+    "completed": 4,
+    "busy": 4,
+    "no-answer": 4,
+    "canceled": 4,
+    "failed": 4,
+}
 UNANSWERED = ("busy", "no-answer", "canceled")
 FINAL_CALL_STATES = ("answered", "unanswered", "failed", "cancelled", "unconfirmed")
 
@@ -25,8 +35,15 @@ def by_machine(answered_by: str | None) -> bool:
     return bool(answered_by) and (answered_by.startswith("machine") or answered_by == "fax")
 
 
-def apply_call_status(row: Notification, status: str, *, call_sid: str | None, answered_by: str | None,
-                      error_code: str | None, now: datetime) -> bool:
+def apply_call_status(
+    row: Notification,
+    status: str,
+    *,
+    call_sid: str | None,
+    answered_by: str | None,
+    error_code: str | None,
+    now: datetime,
+) -> bool:
     from app.services.escalation import page_not_reached
 
     status = status.lower()

@@ -35,6 +35,7 @@ BATCH = 1000
 
 # ---- the schedule --------------------------------------------------------------------------
 
+
 def extend_schedule(patient: Patient, now: datetime) -> int:
     """Materialise the patient's check-ins up to now + HORIZON. Returns how many were added."""
     start = max(patient.schedule_until or now, now)
@@ -43,19 +44,33 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
         return 0
     content = patient.protocol.content
     planned = planned_check_ins(content, patient.infused_at, patient.timezone, start, end)
-    existing = set(db.session.scalars(select(CheckIn.due_at).where(
-        CheckIn.patient_id == patient.id, CheckIn.due_at >= start, CheckIn.due_at < end)))
+    existing = set(
+        db.session.scalars(
+            select(CheckIn.due_at).where(
+                CheckIn.patient_id == patient.id, CheckIn.due_at >= start, CheckIn.due_at < end
+            )
+        )
+    )
     excused_until = patient.check_ins_excused_until
     rows = []
     for p in planned:
         if p.due_at in existing:
             continue
         excused = excused_until is not None and p.due_at < excused_until
-        rows.append(CheckIn(
-            patient_id=patient.id, protocol_id=patient.protocol_id, due_at=p.due_at, window_ends_at=p.window_ends_at,
-            phase=p.phase, asks=list(p.asks), state="excused" if excused else "pending", ladder_step=0,
-            next_action_at=None if excused else ladder_times(content, p.due_at).reminder_at,
-            missed_level=p.missed_level))
+        rows.append(
+            CheckIn(
+                patient_id=patient.id,
+                protocol_id=patient.protocol_id,
+                due_at=p.due_at,
+                window_ends_at=p.window_ends_at,
+                phase=p.phase,
+                asks=list(p.asks),
+                state="excused" if excused else "pending",
+                ladder_step=0,
+                next_action_at=None if excused else ladder_times(content, p.due_at).reminder_at,
+                missed_level=p.missed_level,
+            )
+        )
     db.session.add_all(rows)
     patient.schedule_until = end
     return len(rows)
@@ -64,16 +79,23 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
 def regenerate_future(patient: Patient, now: datetime) -> int:
     """A protocol change applies from now on: future pending (or excused) check-ins are replaced,
     the new ones excused too while an excusal lasts; past ones stay."""
-    db.session.execute(delete(CheckIn).where(CheckIn.patient_id == patient.id,
-                                             CheckIn.state.in_(("pending", "excused")), CheckIn.due_at > now))
+    db.session.execute(
+        delete(CheckIn).where(
+            CheckIn.patient_id == patient.id, CheckIn.state.in_(("pending", "excused")), CheckIn.due_at > now
+        )
+    )
     patient.schedule_until = now
     return extend_schedule(patient, now)
 
 
 def cancel_future(patient: Patient, now: datetime) -> None:
     """A patient who completed or withdrew is asked nothing more."""
-    db.session.execute(update(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending")
-                       .values(state="cancelled", next_action_at=None).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.patient_id == patient.id, CheckIn.state == "pending")
+        .values(state="cancelled", next_action_at=None)
+        .execution_options(synchronize_session=False)
+    )
     patient.schedule_until = None
 
 
@@ -83,13 +105,19 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
     Ending an excusal early (None, or an earlier time) gives the later check-ins back."""
     patient.check_ins_excused_until = until
     if until is not None:
-        excused = list(db.session.scalars(select(CheckIn).where(
-            CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.due_at < until)))
+        excused = list(
+            db.session.scalars(
+                select(CheckIn).where(
+                    CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.due_at < until
+                )
+            )
+        )
         for check_in in excused:
             check_in.state, check_in.next_action_at = "excused", None
         _cancel_reminders(patient.id, [c.id for c in excused], now)
-    given_back = select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "excused",
-                                       CheckIn.due_at > now)
+    given_back = select(CheckIn).where(
+        CheckIn.patient_id == patient.id, CheckIn.state == "excused", CheckIn.due_at > now
+    )
     if until is not None:
         given_back = given_back.where(CheckIn.due_at >= until)
     for check_in in db.session.scalars(given_back):
@@ -101,19 +129,28 @@ def _cancel_reminders(patient_id: int, check_in_ids: list[int], now: datetime) -
     """Cancel the reminders still waiting for these check-ins, in one statement."""
     if not check_in_ids:
         return
-    db.session.execute(update(Notification).where(
-        Notification.patient_id == patient_id, Notification.state == "pending",
-        Notification.purpose.in_(("reminder", "second_reminder")),
-        or_(*(Notification.dedupe_key.like(f"ci:{i}:%") for i in check_in_ids)))
-        .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.patient_id == patient_id,
+            Notification.state == "pending",
+            Notification.purpose.in_(("reminder", "second_reminder")),
+            or_(*(Notification.dedupe_key.like(f"ci:{i}:%") for i in check_in_ids)),
+        )
+        .values(state="cancelled", final_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def schedule_sweep(now: datetime, limit: int = 500) -> int:
     # Active patients always have a horizon (set at enrollment and on reactivation), so this is a
     # range read on the (status, schedule_until) index, whatever the number of patients.
-    due = db.session.scalars(select(Patient).where(
-        Patient.status == "active", Patient.schedule_until < now + EXTEND_WHEN_LEFT)
-        .order_by(Patient.schedule_until).limit(limit)).all()
+    due = db.session.scalars(
+        select(Patient)
+        .where(Patient.status == "active", Patient.schedule_until < now + EXTEND_WHEN_LEFT)
+        .order_by(Patient.schedule_until)
+        .limit(limit)
+    ).all()
     return sum(extend_schedule(p, now) for p in due)
 
 
@@ -121,16 +158,27 @@ def schedule_sweep(now: datetime, limit: int = 500) -> int:
 
 # Built once: a report looks for its check-in on every request.
 _CANDIDATES = select(CheckIn).where(
-    CheckIn.patient_id == bindparam("patient_id"), CheckIn.state.in_(("pending", "missed")),
+    CheckIn.patient_id == bindparam("patient_id"),
+    CheckIn.state.in_(("pending", "missed")),
     CheckIn.due_at <= bindparam("due_by", type_=CheckIn.due_at.type),
-    CheckIn.window_ends_at >= bindparam("open_after", type_=CheckIn.window_ends_at.type))
+    CheckIn.window_ends_at >= bindparam("open_after", type_=CheckIn.window_ends_at.type),
+)
 
 
 def _candidate(patient_id: int, recorded_at: datetime) -> CheckIn | None:
-    rows = db.session.scalars(_CANDIDATES, {"patient_id": patient_id, "due_by": recorded_at + EARLY_COMPLETION,
-                                            "open_after": recorded_at - LATE_COMPLETION}).all()
-    fitting = [c for c in rows if c.state == "pending" and recorded_at <= c.window_ends_at
-               or c.state == "missed" and recorded_at >= c.due_at]
+    rows = db.session.scalars(
+        _CANDIDATES,
+        {
+            "patient_id": patient_id,
+            "due_by": recorded_at + EARLY_COMPLETION,
+            "open_after": recorded_at - LATE_COMPLETION,
+        },
+    ).all()
+    fitting = [
+        c
+        for c in rows
+        if c.state == "pending" and recorded_at <= c.window_ends_at or c.state == "missed" and recorded_at >= c.due_at
+    ]
     return min(fitting, key=lambda c: abs((c.due_at - recorded_at).total_seconds()), default=None)
 
 
@@ -154,20 +202,36 @@ def complete_for_report(patient: Patient, report: Report, now: datetime) -> Chec
 def _note_late_answer(patient: Patient, check_in: CheckIn, report: Report, now: datetime) -> None:
     from app.models import Alert, AlertEvent
 
-    alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved",
-                                                  Alert.kind == "missed_check_in"))
+    alert = db.session.scalar(
+        select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved", Alert.kind == "missed_check_in")
+    )
     if alert is None:
         return
     local = report.recorded_at.astimezone(ZoneInfo(patient.timezone)).strftime("%H:%M")
-    alert.findings = [*alert.findings, {"rule": "R12_check_in_answered_late", "level": "routine",
-                                        "summary": f"The missed check-in was answered late, at {local} local time",
-                                        "thresholds": {}, "report_id": report.id,
-                                        "recorded_at": report.recorded_at.isoformat()}]
-    db.session.add(AlertEvent(alert_id=alert.id, at=now, kind="check_in_answered_late", report_id=report.id,
-                              data={"check_in_id": check_in.id}))
+    alert.findings = [
+        *alert.findings,
+        {
+            "rule": "R12_check_in_answered_late",
+            "level": "routine",
+            "summary": f"The missed check-in was answered late, at {local} local time",
+            "thresholds": {},
+            "report_id": report.id,
+            "recorded_at": report.recorded_at.isoformat(),
+        },
+    ]
+    db.session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            at=now,
+            kind="check_in_answered_late",
+            report_id=report.id,
+            data={"check_in_id": check_in.id},
+        )
+    )
 
 
 # ---- the missed ladder ---------------------------------------------------------------------
+
 
 def _in_quiet_hours(patient: Patient, now: datetime) -> bool:
     """Reminders (only reminders) respect the protocol's waking hours in the patient's time."""
@@ -199,30 +263,56 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
         if app_reachable:
             title, text = push_check_in(patient.language)
             # The SMS text stays the body: it is what goes out if the push cannot.
-            push = {"channel": "push", "extra": {"push_title": title, "push_body": text,
-                                                 "push_data": {"kind": "check_in", "check_in_id": str(check_in.id)}}}
+            push = {
+                "channel": "push",
+                "extra": {
+                    "push_title": title,
+                    "push_body": text,
+                    "push_data": {"kind": "check_in", "check_in_id": str(check_in.id)},
+                },
+            }
         key = f"ci:{check_in.id}:reminder"
-        outbox.queue(dedupe_key=key, purpose="reminder", to_phone=patient.phone, body=check_in_reminder(
-            patient.language, link), now=now, patient_id=patient.id, known_new=_known_new(key), **push)
+        outbox.queue(
+            dedupe_key=key,
+            purpose="reminder",
+            to_phone=patient.phone,
+            body=check_in_reminder(patient.language, link),
+            now=now,
+            patient_id=patient.id,
+            known_new=_known_new(key),
+            **push,
+        )
         return
     first_name = patient.name.split()[0] if patient.name else ""
     # Each phone's own opt-out counts: a patient's STOP leaves the caregiver as the backup, and a
     # caregiver's STOP stops only the caregiver's texts.
-    for who, phone, opted_out in (("patient", patient.phone, patient.sms_opted_out),
-                                  ("caregiver", patient.caregiver_phone, patient.caregiver_sms_opted_out)):
+    for who, phone, opted_out in (
+        ("patient", patient.phone, patient.sms_opted_out),
+        ("caregiver", patient.caregiver_phone, patient.caregiver_sms_opted_out),
+    ):
         if phone and not opted_out:
             key = f"ci:{check_in.id}:second:{who}"
-            outbox.queue(dedupe_key=key, purpose="second_reminder", to_phone=phone,
-                         body=second_reminder(patient.language, first_name, link), now=now, patient_id=patient.id,
-                         known_new=_known_new(key))
+            outbox.queue(
+                dedupe_key=key,
+                purpose="second_reminder",
+                to_phone=phone,
+                body=second_reminder(patient.language, first_name, link),
+                now=now,
+                patient_id=patient.id,
+                known_new=_known_new(key),
+            )
 
 
 def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
     check_in.state, check_in.next_action_at = "missed", None
     local_due = check_in.due_at.astimezone(ZoneInfo(patient.timezone)).strftime("%a %H:%M")
-    finding = {"rule": "R12_missed_check_in", "level": check_in.missed_level,
-               "summary": f"Check-in due {local_due} ({check_in.phase}) not answered by the end of its window; "
-                          "silence can mean the patient cannot answer", "thresholds": {}}
+    finding = {
+        "rule": "R12_missed_check_in",
+        "level": check_in.missed_level,
+        "summary": f"Check-in due {local_due} ({check_in.phase}) not answered by the end of its window; "
+        "silence can mean the patient cannot answer",
+        "thresholds": {},
+    }
     return AlertRequest(patient, check_in.missed_level, [finding], kind="missed_check_in", protocol=patient.protocol)
 
 
@@ -260,8 +350,11 @@ def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0
         # written by one executemany when the block ends; nothing here reads them back.
         with db.session.no_autoflush, bulk.buffered():
             for check_in in batch:
-                while check_in.state == "pending" and check_in.next_action_at is not None \
-                        and check_in.next_action_at <= now:
+                while (
+                    check_in.state == "pending"
+                    and check_in.next_action_at is not None
+                    and check_in.next_action_at <= now
+                ):
                     _step(check_in, now, misses)
                     moved += 1
         raise_many(misses, now)
@@ -283,13 +376,19 @@ def _preload_reminders(batch: list[CheckIn], patients: list[Patient]) -> None:
     if not batch:
         return
     app_patients = [p.id for p in patients if p.channel == "app"]
-    devices = set(db.session.scalars(select(Device.patient_id).where(Device.patient_id.in_(app_patients)))) \
-        if app_patients else set()
+    devices = (
+        set(db.session.scalars(select(Device.patient_id).where(Device.patient_id.in_(app_patients))))
+        if app_patients
+        else set()
+    )
     keys = [f"ci:{c.id}:{suffix}" for c in batch for suffix in ("reminder", "second:patient", "second:caregiver")]
     queued: set[str] = set()
     for start in range(0, len(keys), 900):  # SQLite's bound-parameter limit stays far away
-        queued.update(db.session.scalars(select(Notification.dedupe_key).where(
-            Notification.dedupe_key.in_(keys[start:start + 900]))))
+        queued.update(
+            db.session.scalars(
+                select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys[start : start + 900]))
+            )
+        )
     txcache.put(_DEVICES, devices)
     txcache.put(_QUEUED, queued)
 
@@ -312,13 +411,22 @@ def _load_patients(batch: list[CheckIn]) -> list[Patient]:
     ids = {check_in.patient_id for check_in in batch}
     if not ids:
         return []
-    return list(db.session.scalars(select(Patient).where(Patient.id.in_(ids))
-                                   .options(selectinload(Patient.center), selectinload(Patient.protocol))))
+    return list(
+        db.session.scalars(
+            select(Patient)
+            .where(Patient.id.in_(ids))
+            .options(selectinload(Patient.center), selectinload(Patient.protocol))
+        )
+    )
 
 
 def _due_check_ins(now: datetime, limit: int) -> list[CheckIn]:
-    query = (select(CheckIn).where(CheckIn.state == "pending", CheckIn.next_action_at <= now)
-             .order_by(CheckIn.next_action_at).limit(limit))
+    query = (
+        select(CheckIn)
+        .where(CheckIn.state == "pending", CheckIn.next_action_at <= now)
+        .order_by(CheckIn.next_action_at)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # two clocks split a burst between them
     return list(db.session.scalars(query))

@@ -33,20 +33,27 @@ def deactivate(user: StaffUser, now: datetime) -> list[str]:
     if not user.active:
         raise AlreadyInactiveError(user.email)
     user.active, user.deactivated_at = False, now
-    db.session.execute(update(ApiToken).where(ApiToken.staff_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=now))
+    db.session.execute(
+        update(ApiToken).where(ApiToken.staff_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
     # Pages still waiting in the outbox for them would carry patients' details to someone who left.
-    db.session.execute(update(Notification).where(Notification.staff_id == user.id, Notification.state == "pending")
-                       .values(state="cancelled", final_at=now).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Notification)
+        .where(Notification.staff_id == user.id, Notification.state == "pending")
+        .values(state="cancelled", final_at=now)
+        .execution_options(synchronize_session=False)
+    )
     warnings = [*_leave_on_call(user, now), *_leave_policies(user, now)]
-    audit.record("staff.deactivate", target_type="staff", target_id=user.id,
-                 details={"rosters_emptied": len(warnings)})
+    audit.record("staff.deactivate", target_type="staff", target_id=user.id, details={"rosters_emptied": len(warnings)})
     return warnings
 
 
 def _leave_on_call(user: StaffUser, now: datetime) -> list[str]:
-    shifts = db.session.scalars(select(OnCallShift).where(
-        OnCallShift.staff_id == user.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now))).all()
+    shifts = db.session.scalars(
+        select(OnCallShift).where(
+            OnCallShift.staff_id == user.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now)
+        )
+    ).all()
     centres = sorted({s.center_id for s in shifts})
     db.session.execute(delete(OnCallShift).where(OnCallShift.staff_id == user.id, OnCallShift.starts_at > now))
     for shift in shifts:
@@ -56,8 +63,11 @@ def _leave_on_call(user: StaffUser, now: datetime) -> list[str]:
     warnings = []
     for center_id in centres:
         if not _read_on_call(center_id, now):
-            warnings.append(_warn(center_id, "on_call", now,
-                                  "nobody is on call now; the chain pages the admins until a roster is set"))
+            warnings.append(
+                _warn(
+                    center_id, "on_call", now, "nobody is on call now; the chain pages the admins until a roster is set"
+                )
+            )
     return warnings
 
 
@@ -75,23 +85,36 @@ def _leave_policies(user: StaffUser, now: datetime) -> list[str]:
                     emptied.append(f"{level} step {i + 1}")
         if content != row.content:
             row.content, row.updated_at = content, now  # a new dict: the JSON column sees the change
-            audit.record("escalation_policy.update", target_type="center", target_id=row.center_id,
-                         details={"reason": "staff_deactivated", "staff_id": user.id})
+            audit.record(
+                "escalation_policy.update",
+                target_type="center",
+                target_id=row.center_id,
+                details={"reason": "staff_deactivated", "staff_id": user.id},
+            )
         if emptied:
-            warnings.append(_warn(row.center_id, "escalation", now,
-                                  f"{', '.join(emptied)} named only them and now pages the admins"))
+            warnings.append(
+                _warn(
+                    row.center_id, "escalation", now, f"{', '.join(emptied)} named only them and now pages the admins"
+                )
+            )
     return warnings
 
 
 def _warn(center_id: int, roster: str, now: datetime, what: str) -> str:
     center = db.session.get(Center, center_id)
-    text = to_gsm7(f"VIGIL WARNING ({center.name}): a deactivated staff member left the {roster.replace('_', '-')} "
-                   f"roster: {what}. Check the rosters.")
+    text = to_gsm7(
+        f"VIGIL WARNING ({center.name}): a deactivated staff member left the {roster.replace('_', '-')} "
+        f"roster: {what}. Check the rosters."
+    )
     for admin in centre_admins(center_id):
         if admin.phone and admin.active:
-            outbox.queue(dedupe_key=f"roster-empty:{center_id}:{roster}:{now.isoformat()}:{admin.id}",
-                         purpose="roster_warning", to_phone=admin.phone, body=text, now=now, staff_id=admin.id)
+            outbox.queue(
+                dedupe_key=f"roster-empty:{center_id}:{roster}:{now.isoformat()}:{admin.id}",
+                purpose="roster_warning",
+                to_phone=admin.phone,
+                body=text,
+                now=now,
+                staff_id=admin.id,
+            )
     audit.record("roster.emptied", target_type="center", target_id=center_id, details={"roster": roster})
     return text
-
-

@@ -25,8 +25,13 @@ def register(patient: Patient, *, platform: str, token: str, app_version: str, n
         db.session.add(device)
     device.platform, device.token, device.app_version = platform, token, app_version
     device.registered_at, device.last_push_at = now, None
-    audit.record("device.register", patient_id=patient.id, target_type="patient", target_id=patient.id,
-                 details={"platform": platform, "app_version": app_version})
+    audit.record(
+        "device.register",
+        patient_id=patient.id,
+        target_type="patient",
+        target_id=patient.id,
+        details={"platform": platform, "app_version": app_version},
+    )
     return device
 
 
@@ -38,8 +43,13 @@ def drop(patient_id: int, reason: str, *, token: str | None = None) -> bool:
         query = query.where(Device.token == token)
     dropped = db.session.execute(query.execution_options(synchronize_session="fetch")).rowcount == 1
     if dropped:
-        audit.record("device.drop", patient_id=patient_id, target_type="patient", target_id=patient_id,
-                     details={"reason": reason})
+        audit.record(
+            "device.drop",
+            patient_id=patient_id,
+            target_type="patient",
+            target_id=patient_id,
+            details={"reason": reason},
+        )
     return dropped
 
 
@@ -48,5 +58,10 @@ def reachability(patient_id: int) -> dict:
     device = device_of(patient_id)
     if device is None:
         return {"reachable": False}
-    return {"reachable": True, "platform": device.platform, "app_version": device.app_version,
-            "registered_at": device.registered_at, "last_push_at": device.last_push_at}
+    return {
+        "reachable": True,
+        "platform": device.platform,
+        "app_version": device.app_version,
+        "registered_at": device.registered_at,
+        "last_push_at": device.last_push_at,
+    }

@@ -49,8 +49,11 @@ def issue_code(patient: Patient) -> IssuedCode:
     lookup = "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(5))
     secret = f"{secrets.randbelow(10**6):06d}"
     expires = now + timedelta(hours=current_app.config["ENROLLMENT_CODE_HOURS"])
-    db.session.add(EnrollmentCode(patient_id=patient.id, lookup=lookup,
-                                  secret_hash=_hash_secret(lookup, secret), expires_at=expires))
+    db.session.add(
+        EnrollmentCode(
+            patient_id=patient.id, lookup=lookup, secret_hash=_hash_secret(lookup, secret), expires_at=expires
+        )
+    )
     return IssuedCode(code=f"{lookup}-{secret}", expires_at=expires)
 
 
@@ -72,11 +75,13 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
         db.session.commit()
         raise ApiError(401, "This enrollment code is not valid.", code="invalid_code")
     if row.used_at is not None or row.expires_at <= utcnow():
-        raise ApiError(401, "This enrollment code has expired or was used: ask your care team for a new one.",
-                       code="code_expired")
+        raise ApiError(
+            401, "This enrollment code has expired or was used: ask your care team for a new one.", code="code_expired"
+        )
     # Compare-and-set so two phones racing with one code cannot both enroll.
     claimed = db.session.execute(
-        update(EnrollmentCode).where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+        update(EnrollmentCode)
+        .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
         .values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
@@ -84,8 +89,11 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
     # A new code is issued when a phone is lost or replaced: once it is used, no earlier phone
     # keeps the patient's record (a lost phone used to keep working for its token's 120 days),
     # and the old device's push token is stale.
-    db.session.execute(update(ApiToken).where(ApiToken.patient_id == row.patient_id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.patient_id == row.patient_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     devices.drop(row.patient_id, "re_enrolled")
     lifetime = timedelta(days=current_app.config["PATIENT_TOKEN_DAYS"])
     raw, token = issue_token(patient_id=row.patient_id, lifetime=lifetime)

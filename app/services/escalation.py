@@ -39,6 +39,7 @@ def opened_in_this_transaction() -> set[int]:
 
 # ---- snapshot and targets -------------------------------------------------------------------
 
+
 def policy_for(center_id: int) -> tuple[dict, str]:
     def read() -> tuple[dict, str]:
         row = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.center_id == center_id))
@@ -57,17 +58,31 @@ def on_call_staff(center_id: int, now: datetime) -> list[StaffUser]:
 
 
 def _read_on_call(center_id: int, now: datetime) -> list[StaffUser]:
-    query = (select(StaffUser).join(OnCallShift, OnCallShift.staff_id == StaffUser.id)
-             .where(OnCallShift.center_id == center_id, OnCallShift.starts_at <= now,
-                    (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now), StaffUser.active.is_(True))
-             .order_by(OnCallShift.starts_at.desc()))
+    query = (
+        select(StaffUser)
+        .join(OnCallShift, OnCallShift.staff_id == StaffUser.id)
+        .where(
+            OnCallShift.center_id == center_id,
+            OnCallShift.starts_at <= now,
+            (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now),
+            StaffUser.active.is_(True),
+        )
+        .order_by(OnCallShift.starts_at.desc())
+    )
     return list(dict.fromkeys(db.session.scalars(query)))
 
 
 def centre_staff(center_id: int, role: str) -> list[StaffUser]:
-    return cached(("staff", center_id, role), lambda: list(db.session.scalars(select(StaffUser).where(
-        StaffUser.center_id == center_id, StaffUser.role == role, StaffUser.active.is_(True))
-        .order_by(StaffUser.id))))
+    return cached(
+        ("staff", center_id, role),
+        lambda: list(
+            db.session.scalars(
+                select(StaffUser)
+                .where(StaffUser.center_id == center_id, StaffUser.role == role, StaffUser.active.is_(True))
+                .order_by(StaffUser.id)
+            )
+        ),
+    )
 
 
 def centre_admins(center_id: int) -> list[StaffUser]:
@@ -75,8 +90,16 @@ def centre_admins(center_id: int) -> list[StaffUser]:
     admins = centre_staff(center_id, "admin")
     if admins:
         return admins
-    return cached(("global_admins",), lambda: list(db.session.scalars(select(StaffUser).where(
-        StaffUser.role == "admin", StaffUser.center_id.is_(None), StaffUser.active.is_(True)))))
+    return cached(
+        ("global_admins",),
+        lambda: list(
+            db.session.scalars(
+                select(StaffUser).where(
+                    StaffUser.role == "admin", StaffUser.center_id.is_(None), StaffUser.active.is_(True)
+                )
+            )
+        ),
+    )
 
 
 def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[StaffUser], bool]:
@@ -99,6 +122,7 @@ def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[
 
 # ---- pages ---------------------------------------------------------------------------------
 
+
 def _page_body(alert: Alert, prefix: str = "") -> str:
     patient = db.session.get(Patient, alert.patient_id)
     paged = [f for f in sorted(alert.findings, key=_severity, reverse=True) if f.get("level") != "routine"]
@@ -107,9 +131,17 @@ def _page_body(alert: Alert, prefix: str = "") -> str:
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/alerts/{alert.id}"
     day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
-    return page_text(level=alert.level, label=label, day=day, findings=list(dict.fromkeys(findings)),
-                     ack_code=alert.ack_code, link=link, prefix=prefix, late_minutes=late or None,
-                     no_baseline=relative_rules_are_off(patient))
+    return page_text(
+        level=alert.level,
+        label=label,
+        day=day,
+        findings=list(dict.fromkeys(findings)),
+        ack_code=alert.ack_code,
+        link=link,
+        prefix=prefix,
+        late_minutes=late or None,
+        no_baseline=relative_rules_are_off(patient),
+    )
 
 
 def _severity(finding: dict) -> int:
@@ -123,10 +155,18 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
         if not pageable(person):
             continue  # no phone, or texted STOP: Twilio would refuse (21610); the chain skips them
         queued = outbox.queue(
-            dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="page", to_phone=person.phone,
-            body=body, now=now, alert_id=alert.id, staff_id=person.id, escalation_step=step,
-            escalation_round=alert.escalation_round, extra={"fence": alert.fence},
-            known_new=alert.id in opened_in_this_transaction())
+            dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}",
+            purpose="page",
+            to_phone=person.phone,
+            body=body,
+            now=now,
+            alert_id=alert.id,
+            staff_id=person.id,
+            escalation_step=step,
+            escalation_round=alert.escalation_round,
+            extra={"fence": alert.fence},
+            known_new=alert.id in opened_in_this_transaction(),
+        )
         if queued is not None:
             paged.append(person.name or person.email)
     return paged
@@ -141,11 +181,19 @@ def _call(alert: Alert, people: list[StaffUser], now: datetime, *, step: int) ->
         if not person.phone or not person.active:
             continue
         queued = outbox.queue(
-            dedupe_key=f"call:{alert.id}:{alert.fence}:{step}:{person.id}", purpose="call", channel="call",
-            to_phone=person.phone, body=text, now=now, alert_id=alert.id, staff_id=person.id,
-            escalation_step=step, escalation_round=alert.escalation_round,
+            dedupe_key=f"call:{alert.id}:{alert.fence}:{step}:{person.id}",
+            purpose="call",
+            channel="call",
+            to_phone=person.phone,
+            body=text,
+            now=now,
+            alert_id=alert.id,
+            staff_id=person.id,
+            escalation_step=step,
+            escalation_round=alert.escalation_round,
             extra={"fence": alert.fence, "language": call_language(alert)},
-            known_new=alert.id in opened_in_this_transaction())
+            known_new=alert.id in opened_in_this_transaction(),
+        )
         if queued is not None:
             called.append(person.name or person.email)
     return called
@@ -165,8 +213,13 @@ def call_text_for(alert: Alert) -> str:
     top = sorted((f for f in alert.findings if f.get("level") != "routine"), key=_severity, reverse=True)
     label = spoken_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
-    return call_text(language=call_language(alert), level=alert.level, label=label, day=day,
-                     finding=top[0]["summary"] if top else None)
+    return call_text(
+        language=call_language(alert),
+        level=alert.level,
+        label=label,
+        day=day,
+        finding=top[0]["summary"] if top else None,
+    )
 
 
 def step_channels(step: dict) -> tuple[str, ...]:
@@ -205,6 +258,7 @@ def _event(alert: Alert, kind: str, now: datetime, data: dict) -> None:
 
 # ---- applying decisions --------------------------------------------------------------------
 
+
 def _chain(alert: Alert) -> dict:
     return alert.escalation_snapshot["policy"][alert.level]
 
@@ -222,8 +276,13 @@ def _apply(alert: Alert, decision: Decision, now: datetime) -> list[str]:
             paged, called = paged + step_paged, called + step_called
     else:
         paged = _page_same_day(alert, now) if decision.page_steps else []
-    data = {"reason": decision.reason, "step": decision.step + 1, "round": decision.round + 1, "paged": paged,
-            "state": decision.state}
+    data = {
+        "reason": decision.reason,
+        "step": decision.step + 1,
+        "round": decision.round + 1,
+        "paged": paged,
+        "state": decision.state,
+    }
     _event(alert, "escalation", now, data | ({"called": called} if called else {}))
     if decision.state == "exhausted":
         log.warning("alert %s unacknowledged after the full chain", alert.id)
@@ -257,8 +316,12 @@ def _paged_before(alert: Alert) -> bool:
     """An upgraded alert whose earlier pages are already queued or sent (their keys dedupe now)."""
     if alert.id in opened_in_this_transaction():
         return False
-    return db.session.scalar(select(Notification.id).where(
-        Notification.alert_id == alert.id, Notification.purpose == "page").limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Notification.id).where(Notification.alert_id == alert.id, Notification.purpose == "page").limit(1)
+        )
+        is not None
+    )
 
 
 def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
@@ -270,16 +333,26 @@ def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
     center = db.session.get(Center, patient.center_id)
     phone = phone_or_fallback(center, patient.language)
     body = team_notified(patient.language, phone) if reached else team_not_reached(patient.language, phone)
-    outbox.queue(dedupe_key=f"notified:{alert.id}", purpose="patient_notice", to_phone=patient.phone,
-                 body=body, now=now, alert_id=alert.id,
-                 patient_id=patient.id, known_new=alert.id in opened_in_this_transaction())
+    outbox.queue(
+        dedupe_key=f"notified:{alert.id}",
+        purpose="patient_notice",
+        to_phone=patient.phone,
+        body=body,
+        now=now,
+        alert_id=alert.id,
+        patient_id=patient.id,
+        known_new=alert.id in opened_in_this_transaction(),
+    )
 
 
 def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
     """Run the alert's next step if its fence is still `expected_fence` (compare-and-set)."""
     claimed = db.session.execute(
-        update(Alert).where(Alert.id == alert_id, Alert.fence == expected_fence)
-        .values(fence=Alert.fence + 1).execution_options(synchronize_session=False)).rowcount
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.fence == expected_fence)
+        .values(fence=Alert.fence + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if claimed != 1:
         return False
     alert = db.session.get(Alert, alert_id)
@@ -296,9 +369,12 @@ def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
 
 
 def due_alerts(now: datetime, limit: int = 200) -> list[tuple[int, int]]:
-    query = (select(Alert.id, Alert.fence)
-             .where(Alert.escalation_state.in_(("running", "waiting_daytime")), Alert.next_step_at <= now)
-             .order_by(Alert.next_step_at).limit(limit))
+    query = (
+        select(Alert.id, Alert.fence)
+        .where(Alert.escalation_state.in_(("running", "waiting_daytime")), Alert.next_step_at <= now)
+        .order_by(Alert.next_step_at)
+        .limit(limit)
+    )
     return [(row.id, row.fence) for row in db.session.execute(query)]
 
 
@@ -313,6 +389,7 @@ def run_due_steps(now: datetime) -> int:
 
 # ---- stopping ------------------------------------------------------------------------------
 
+
 def _stop(alert: Alert, now: datetime, state: str) -> None:
     alert.fence += 1
     alert.escalation_state, alert.next_step_at = state, None
@@ -323,14 +400,23 @@ def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
     _stop(alert, now, "stopped")
     patient = db.session.get(Patient, alert.patient_id)
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
-    paged = db.session.scalars(select(Notification).where(
-        Notification.alert_id == alert.id, Notification.purpose.in_(PAGING_PURPOSES),
-        Notification.state.in_(("sent", "delivered", "sending", "answered")))).all()
+    paged = db.session.scalars(
+        select(Notification).where(
+            Notification.alert_id == alert.id,
+            Notification.purpose.in_(PAGING_PURPOSES),
+            Notification.state.in_(("sent", "delivered", "sending", "answered")),
+        )
+    ).all()
     for person_id, phone in dict.fromkeys((n.staff_id, n.to_phone) for n in paged if n.staff_id != staff.id):
-        outbox.queue(dedupe_key=f"ack:{alert.id}:{alert.acknowledged_at.isoformat()}:{person_id}",
-                     purpose="ack_notice", to_phone=phone, body=ack_notice(alert.ack_code, label,
-                                                                             staff.name or staff.email),
-                     now=now, alert_id=alert.id, staff_id=person_id)
+        outbox.queue(
+            dedupe_key=f"ack:{alert.id}:{alert.acknowledged_at.isoformat()}:{person_id}",
+            purpose="ack_notice",
+            to_phone=phone,
+            body=ack_notice(alert.ack_code, label, staff.name or staff.email),
+            now=now,
+            alert_id=alert.id,
+            staff_id=person_id,
+        )
 
 
 def stop_for_resolve(alert: Alert, now: datetime) -> None:
@@ -338,6 +424,7 @@ def stop_for_resolve(alert: Alert, now: datetime) -> None:
 
 
 # ---- pages that did not reach anyone -------------------------------------------------------
+
 
 def page_not_reached(notification: Notification, now: datetime) -> None:
     """A page failed, bounced or went unconfirmed. When no one of the current step was reached,
@@ -351,8 +438,9 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
     # as every call of the step is: a text that was delivered does not wake anyone.
     # A text that failed moves it on when nothing else of the step reached anyone, as before.
     purposes = ("call",) if notification.purpose == "call" else PAGING_PURPOSES
-    current = db.session.scalars(select(Notification).where(
-        Notification.alert_id == alert.id, Notification.purpose.in_(purposes))).all()
+    current = db.session.scalars(
+        select(Notification).where(Notification.alert_id == alert.id, Notification.purpose.in_(purposes))
+    ).all()
     current = [n for n in current if n.extra.get("fence") == alert.fence]
     if current and all(n.state in NOT_REACHED for n in current):
         _event(alert, "step_not_reached", now, {"step": alert.escalation_step + 1})
@@ -368,15 +456,20 @@ def confirm_minutes(alert_id: int | None) -> int:
 
     alert = db.session.get(Alert, alert_id) if alert_id else None
     protocol = db.session.get(Protocol, alert.protocol_id) if alert and alert.protocol_id else None
-    return int(((protocol.content if protocol else {}).get("paging") or {}).get("confirm_minutes",
-                                                                               DEFAULT_CONFIRM_MINUTES))
+    return int(
+        ((protocol.content if protocol else {}).get("paging") or {}).get("confirm_minutes", DEFAULT_CONFIRM_MINUTES)
+    )
 
 
 def unconfirmed_pages(now: datetime) -> int:
     """Pages with no final delivery status after the protocol's minutes count as not reached."""
-    candidates = db.session.scalars(select(Notification).where(
-        Notification.purpose.in_(PAGING_PURPOSES), Notification.state == "sent",
-        Notification.sent_at < now - timedelta(minutes=1))).all()
+    candidates = db.session.scalars(
+        select(Notification).where(
+            Notification.purpose.in_(PAGING_PURPOSES),
+            Notification.state == "sent",
+            Notification.sent_at < now - timedelta(minutes=1),
+        )
+    ).all()
     stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
     for row in stale:
         row.state, row.final_at = "unconfirmed", now

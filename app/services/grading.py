@@ -35,11 +35,15 @@ log = logging.getLogger(__name__)
 # The longest look-back any rule can be configured to need (R14's diarrhoea window at most).
 HISTORY_WINDOW = timedelta(days=30)
 HISTORY_LIMIT = 60
-HISTORY_COLUMNS = ("recorded_at", *("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2",
-                                    "respiratory_rate", "weight_kg"), "symptoms", "neuro", "signs",
-                   "antipyretic_in_last_6h")
-VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate",
-                 "weight_kg")
+HISTORY_COLUMNS = (
+    "recorded_at",
+    *("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg"),
+    "symptoms",
+    "neuro",
+    "signs",
+    "antipyretic_in_last_6h",
+)
+VITAL_COLUMNS = ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg")
 
 
 @lru_cache(maxsize=256)
@@ -57,10 +61,16 @@ def thresholds_of(protocol: Protocol) -> Thresholds:
 def history_window(thresholds: Thresholds, product: str) -> timedelta:
     """How far back this patient's rules look: hours for most, R14's days only for Carvykti.
     Reading less history is most of what keeps grading cheap."""
-    window = max(timedelta(hours=thresholds.dizziness_lookback_hours),
-                 timedelta(minutes=max(thresholds.low_grade_recheck_window_minutes,
-                                       thresholds.tachycardia_repeat_window_minutes,
-                                       thresholds.hypotension_repeat_window_minutes)))
+    window = max(
+        timedelta(hours=thresholds.dizziness_lookback_hours),
+        timedelta(
+            minutes=max(
+                thresholds.low_grade_recheck_window_minutes,
+                thresholds.tachycardia_repeat_window_minutes,
+                thresholds.hypotension_repeat_window_minutes,
+            )
+        ),
+    )
     if product == "carvykti":
         window = max(window, timedelta(days=thresholds.iec_diarrhea_window_days))
     return window
@@ -81,25 +91,37 @@ def report_input(report: Report) -> ReportInput:
     )
 
 
-def recent_inputs(patient_id: int, before: datetime, exclude_id: int | None = None,
-                  window: timedelta = HISTORY_WINDOW) -> list[ReportInput]:
+def recent_inputs(
+    patient_id: int, before: datetime, exclude_id: int | None = None, window: timedelta = HISTORY_WINDOW
+) -> list[ReportInput]:
     """The patient's earlier reports within `window`, newest first, read as plain rows."""
     columns = [getattr(Report, c) for c in HISTORY_COLUMNS]
-    query = (select(Report.id, *columns).where(Report.patient_id == patient_id, Report.recorded_at < before,
-                                               Report.recorded_at >= before - window)
-             .order_by(Report.recorded_at.desc()).limit(HISTORY_LIMIT))
+    query = (
+        select(Report.id, *columns)
+        .where(Report.patient_id == patient_id, Report.recorded_at < before, Report.recorded_at >= before - window)
+        .order_by(Report.recorded_at.desc())
+        .limit(HISTORY_LIMIT)
+    )
     return [report_input(row) for row in db.session.execute(query) if row.id != exclude_id]
 
 
 def _history_and_retry_statement():
     table = Report.__table__
     columns = [table.c.id, *(table.c[c] for c in HISTORY_COLUMNS)]
-    recent = (select(*columns, literal_column("0").label("retry_of"))
-              .where(table.c.patient_id == bindparam("patient_id"), table.c.recorded_at < bindparam("before"),
-                     table.c.recorded_at >= bindparam("since"))
-              .order_by(table.c.recorded_at.desc()).limit(HISTORY_LIMIT).subquery())
-    stored = select(*columns, literal_column("1")).where(table.c.patient_id == bindparam("patient_id"),
-                                                          table.c.client_id == bindparam("client_id"))
+    recent = (
+        select(*columns, literal_column("0").label("retry_of"))
+        .where(
+            table.c.patient_id == bindparam("patient_id"),
+            table.c.recorded_at < bindparam("before"),
+            table.c.recorded_at >= bindparam("since"),
+        )
+        .order_by(table.c.recorded_at.desc())
+        .limit(HISTORY_LIMIT)
+        .subquery()
+    )
+    stored = select(*columns, literal_column("1")).where(
+        table.c.patient_id == bindparam("patient_id"), table.c.client_id == bindparam("client_id")
+    )
     return union_all(select(recent), stored)
 
 
@@ -111,8 +133,10 @@ def history_and_retry(patient_id: int, before: datetime, window: timedelta, clie
     """The rows `recent_inputs` reads, for a report not stored yet, and, in the same statement,
     the id of the patient's report already stored under `client_id` (a retry) if there is one
     (the idempotency check was a statement of its own). The rows go to `grade`."""
-    rows = db.session.execute(_HISTORY_AND_RETRY, {"patient_id": patient_id, "before": before,
-                                                   "since": before - window, "client_id": client_id}).all()
+    rows = db.session.execute(
+        _HISTORY_AND_RETRY,
+        {"patient_id": patient_id, "before": before, "since": before - window, "client_id": client_id},
+    ).all()
     retry_of = next((row.id for row in rows if row.retry_of), None)
     if retry_of is not None:
         return [], retry_of
@@ -123,8 +147,11 @@ def history_and_retry(patient_id: int, before: datetime, window: timedelta, clie
 
 def last_temperature_at(patient_id: int, before: datetime) -> datetime | None:
     """When the patient last gave a temperature before `before`, however long ago (R12)."""
-    return db.session.scalar(select(func.max(Report.recorded_at)).where(
-        Report.patient_id == patient_id, Report.temperature_c.is_not(None), Report.recorded_at < before))
+    return db.session.scalar(
+        select(func.max(Report.recorded_at)).where(
+            Report.patient_id == patient_id, Report.temperature_c.is_not(None), Report.recorded_at < before
+        )
+    )
 
 
 def patient_context(patient: Patient, report: Report, recent: list[ReportInput]) -> PatientContext:
@@ -139,11 +166,13 @@ def patient_context(patient: Patient, report: Report, recent: list[ReportInput])
         day_after_infusion=day,
         jurisdiction=patient.center.jurisdiction,
         # R12 counts its gap to the receipt time of a late report (app/rules/missing.py).
-        last_temperature_at=last_temperature_at(patient.id, max(report.recorded_at, report.received_at
-                                                                or report.recorded_at)) if gap_check else None,
+        last_temperature_at=last_temperature_at(
+            patient.id, max(report.recorded_at, report.received_at or report.recorded_at)
+        )
+        if gap_check
+        else None,
         monitoring_since=max(patient.infused_at, patient.created_at) if patient.created_at else patient.infused_at,
-        baseline=Baseline(**{k: base.get(k) for k in ("systolic_bp", "heart_rate", "spo2", "ice_score",
-                                                      "weight_kg")}),
+        baseline=Baseline(**{k: base.get(k) for k in ("systolic_bp", "heart_rate", "spo2", "ice_score", "weight_kg")}),
         recent=tuple(recent),
         received_at=report.received_at,
         local_tz=ZoneInfo(patient.timezone),
@@ -154,8 +183,9 @@ def grade(patient: Patient, report: Report, protocol: Protocol, history: list | 
     """`history`, when given, is the rows `history_and_retry` already read for this report."""
     thresholds = thresholds_of(protocol)
     if history is None:
-        recent = recent_inputs(patient.id, report.recorded_at, exclude_id=report.id,
-                               window=history_window(thresholds, patient.product))
+        recent = recent_inputs(
+            patient.id, report.recorded_at, exclude_id=report.id, window=history_window(thresholds, patient.product)
+        )
     else:
         recent = [report_input(row) for row in history]
     return assess(report_input(report), patient_context(patient, report, recent), thresholds)
@@ -163,10 +193,12 @@ def grade(patient: Patient, report: Report, protocol: Protocol, history: list | 
 
 def instruction_context(patient: Patient) -> InstructionContext:
     infusion_day = local_infusion_date(patient.infused_at, patient.timezone)
-    return InstructionContext(language=patient.language,
-                              center_phone=phone_or_fallback(patient.center, patient.language),
-                              product_display=PRODUCT_DISPLAY[patient.product],
-                              infusion_date=infusion_day.isoformat())
+    return InstructionContext(
+        language=patient.language,
+        center_phone=phone_or_fallback(patient.center, patient.language),
+        product_display=PRODUCT_DISPLAY[patient.product],
+        infusion_date=infusion_day.isoformat(),
+    )
 
 
 def instructions_for(patient: Patient, assessment: Assessment) -> str:

@@ -27,8 +27,9 @@ HELP_WORDS = {"help", "info"}  # answered only when Twilio did not (no OptOutTyp
 HELP_TEXT = "Vigil CAR T paging. Reply ACK and the 4-digit code in a page to acknowledge it. Reply STOP to stop."
 UNKNOWN_SENDER = "This number is not registered with Vigil. Call the CAR T team directly if you need them."
 UNKNOWN_COMMAND = "Vigil did not understand. To acknowledge a page reply ACK and its 4-digit code, e.g. ACK 4821."
-AMBIGUOUS_SENDER = ("Vigil could not tell which patient this message is about, so it was not recorded. "
-                    "Call the CAR T team directly.")
+AMBIGUOUS_SENDER = (
+    "Vigil could not tell which patient this message is about, so it was not recorded. Call the CAR T team directly."
+)
 
 
 def opt_out_type(value: str | None) -> str | None:
@@ -61,11 +62,14 @@ def handle_staff_sms(sender: list[StaffUser], body: str, now: datetime, keyword:
 
 ACK_FAILURE_LIMIT = 10  # wrong ACK codes per phone per hour; codes are short, guessing must not pay
 ACK_FAILURE_WINDOW = timedelta(hours=1)
-NOTHING_ACKNOWLEDGED = ("Nothing was acknowledged for ACK {code}. Check the code in the page, or acknowledge "
-                        "from the page's link.")
+NOTHING_ACKNOWLEDGED = (
+    "Nothing was acknowledged for ACK {code}. Check the code in the page, or acknowledge from the page's link."
+)
 TOO_MANY_WRONG = "Too many wrong ACK codes from this phone. Acknowledge from the link in the page."
-AMBIGUOUS = ("ACK {code} matches {count} open alerts ({centres}). Nothing was acknowledged: acknowledge from the "
-             "link in the page you got.")
+AMBIGUOUS = (
+    "ACK {code} matches {count} open alerts ({centres}). Nothing was acknowledged: acknowledge from the "
+    "link in the page you got."
+)
 
 
 def acknowledge_by_code(sender: list[StaffUser], code: str, now: datetime, *, via: str) -> bool:
@@ -95,8 +99,9 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
         db.session.add(AckFailure(phone=phone, at=now))
         return False, NOTHING_ACKNOWLEDGED.format(code=code)
     if len(active) > 1:
-        names = db.session.scalars(select(Center.name).where(Center.id.in_({a.center_id for a in active}))
-                                   .order_by(Center.name)).all()
+        names = db.session.scalars(
+            select(Center.name).where(Center.id.in_({a.center_id for a in active})).order_by(Center.name)
+        ).all()
         return False, AMBIGUOUS.format(code=code, count=len(active), centres=", ".join(names))
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
@@ -107,23 +112,31 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
 
 
 def _recent_failures(phone: str, now: datetime) -> int:
-    return db.session.scalar(select(func.count()).select_from(AckFailure).where(
-        AckFailure.phone == phone, AckFailure.at > now - ACK_FAILURE_WINDOW))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AckFailure)
+        .where(AckFailure.phone == phone, AckFailure.at > now - ACK_FAILURE_WINDOW)
+    )
 
 
 def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str) -> str:
     """A second ACK changes nothing; it is audited as such, and says who took the alert first."""
     first = db.session.get(StaffUser, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
-    audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                 details={"no_op": True, "via": via, "staff_id": person.id,
-                          "acknowledged_by_id": alert.acknowledged_by_id})
+    audit.record(
+        "alert.ack",
+        patient_id=alert.patient_id,
+        target_type="alert",
+        target_id=alert.id,
+        details={"no_op": True, "via": via, "staff_id": person.id, "acknowledged_by_id": alert.acknowledged_by_id},
+    )
     who = (first.name or first.email) if first else "someone"
     when = f" at {alert.acknowledged_at:%H:%M} UTC" if alert.acknowledged_at else ""
     return f"Alert {code} was already acknowledged by {who}{when}. Nothing changed."
 
 
-def handle_patient_sms(patient: Patient, sender: str, body: str, now: datetime,
-                       keyword: str | None = None) -> str | None:
+def handle_patient_sms(
+    patient: Patient, sender: str, body: str, now: datetime, keyword: str | None = None
+) -> str | None:
     from app.services import sms_checkin
     from app.sms.questions import text
 

@@ -54,18 +54,23 @@ def plan_next(patient: Patient) -> None:
 def _reach(patient: Patient, name: str, now: datetime) -> None:
     patient.milestones_done = [*(patient.milestones_done or []), name]
     if not patient.sms_opted_out:
-        outbox.queue(dedupe_key=f"milestone:{patient.id}:{name}", purpose="milestone", to_phone=patient.phone,
-                     body=milestone(patient.language, name, phone_or_fallback(patient.center, patient.language)),
-                     now=now,
-                     patient_id=patient.id)
+        outbox.queue(
+            dedupe_key=f"milestone:{patient.id}:{name}",
+            purpose="milestone",
+            to_phone=patient.phone,
+            body=milestone(patient.language, name, phone_or_fallback(patient.center, patient.language)),
+            now=now,
+            patient_id=patient.id,
+        )
     if name == "ended":
         patient.status = "completed"
         cancel_future(patient, now)
 
 
 def milestone_sweep(now: datetime, limit: int = 500) -> int:
-    due = db.session.scalars(select(Patient).where(Patient.next_milestone_at <= now)
-                             .order_by(Patient.next_milestone_at).limit(limit)).all()
+    due = db.session.scalars(
+        select(Patient).where(Patient.next_milestone_at <= now).order_by(Patient.next_milestone_at).limit(limit)
+    ).all()
     told = 0
     for patient in due:
         for name, at in sorted(milestone_times(patient).items(), key=lambda item: item[1]):

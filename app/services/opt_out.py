@@ -37,21 +37,30 @@ def patient_opted_out(patient: Patient, now: datetime, *, how: str) -> None:
         conversation.state = "stopped"
     monitoring_days = patient.protocol.content["restrictions"]["monitoring_days"]
     level = "urgent" if day_after_infusion(patient.infused_at, now, patient.timezone) <= monitoring_days else "same_day"
-    summary = ("Patient replied STOP: Vigil can no longer text them; call the patient" if how == "stop" else
-               "Twilio refuses to text the patient (they opted out, error 21610): Vigil can no longer text them; "
-               "call the patient")
-    raise_alert(patient, level, [{"rule": "sms_opt_out", "level": level, "thresholds": {}, "summary": summary}],
-                now=now, kind="sms_opt_out", protocol=patient.protocol)
+    summary = (
+        "Patient replied STOP: Vigil can no longer text them; call the patient"
+        if how == "stop"
+        else "Twilio refuses to text the patient (they opted out, error 21610): Vigil can no longer text them; "
+        "call the patient"
+    )
+    raise_alert(
+        patient,
+        level,
+        [{"rule": "sms_opt_out", "level": level, "thresholds": {}, "summary": summary}],
+        now=now,
+        kind="sms_opt_out",
+        protocol=patient.protocol,
+    )
 
 
 def caregiver_opted_out(phone: str, now: datetime) -> None:
     """The number said STOP, so no patient's caregiver texts go to it any more (Twilio refuses
     them anyway); the patients' own texts go on."""
-    for patient in db.session.scalars(select(Patient).where(Patient.caregiver_phone == phone,
-                                                            Patient.caregiver_sms_opted_out.is_(False))):
+    for patient in db.session.scalars(
+        select(Patient).where(Patient.caregiver_phone == phone, Patient.caregiver_sms_opted_out.is_(False))
+    ):
         patient.caregiver_sms_opted_out = True
-        audit.record("patient.caregiver_opt_out", patient_id=patient.id, target_type="patient",
-                     target_id=patient.id)
+        audit.record("patient.caregiver_opt_out", patient_id=patient.id, target_type="patient", target_id=patient.id)
 
 
 def caregiver_opted_in(phone: str) -> None:
@@ -70,14 +79,22 @@ def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
         if person.center_id is None:
             continue
         center = db.session.get(Center, person.center_id)
-        warning = to_gsm7(f"VIGIL: {person.name or person.email} ({person.role}) at {center.name} replied STOP: "
-                          "Vigil can no longer page them by SMS and skips them in every chain until they text "
-                          "START. Check the on-call roster.")
+        warning = to_gsm7(
+            f"VIGIL: {person.name or person.email} ({person.role}) at {center.name} replied STOP: "
+            "Vigil can no longer page them by SMS and skips them in every chain until they text "
+            "START. Check the on-call roster."
+        )
         for admin in centre_admins(person.center_id):
             if admin.id == person.id or not admin.phone or admin.sms_opted_out:
                 continue
-            outbox.queue(dedupe_key=f"staff-stop:{person.id}:{now.isoformat()}:{admin.id}", purpose="staff_opt_out",
-                         to_phone=admin.phone, body=warning, now=now, staff_id=admin.id)
+            outbox.queue(
+                dedupe_key=f"staff-stop:{person.id}:{now.isoformat()}:{admin.id}",
+                purpose="staff_opt_out",
+                to_phone=admin.phone,
+                body=warning,
+                now=now,
+                staff_id=admin.id,
+            )
 
 
 def recipient_unsubscribed(row: Notification, now: datetime) -> None:

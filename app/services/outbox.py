@@ -40,10 +40,22 @@ MAX_ATTEMPTS_NON_PAGE = 8  # a reminder can give up; a clinical page never does 
 NOTIFY_CHANNEL = "vigil_outbox"
 
 
-def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datetime, alert_id: int | None = None,
-          patient_id: int | None = None, staff_id: int | None = None, extra: dict | None = None,
-          escalation_step: int | None = None, escalation_round: int | None = None,
-          known_new: bool = False, channel: str = "sms") -> Notification | dict | None:
+def queue(
+    *,
+    dedupe_key: str,
+    purpose: str,
+    to_phone: str,
+    body: str,
+    now: datetime,
+    alert_id: int | None = None,
+    patient_id: int | None = None,
+    staff_id: int | None = None,
+    extra: dict | None = None,
+    escalation_step: int | None = None,
+    escalation_round: int | None = None,
+    known_new: bool = False,
+    channel: str = "sms",
+) -> Notification | dict | None:
     """Add a message to the outbox in the caller's transaction; None if that key is queued already.
     `known_new`: the key embeds something this transaction created (a new alert's id), so only
     this transaction can have queued it, and the database need not be asked (a burst queues
@@ -52,21 +64,51 @@ def queue(*, dedupe_key: str, purpose: str, to_phone: str, body: str, now: datet
     queued_here = cached(("outbox_keys",), set)
     if dedupe_key in queued_here:
         return None
-    if not known_new and db.session.scalar(
-            select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
+    if (
+        not known_new
+        and db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None
+    ):
         return None
     queued_here.add(dedupe_key)
     if known_new and bulk.active():
         _wake_dispatchers()
-        return bulk.add(Notification, {
-            "dedupe_key": dedupe_key, "purpose": purpose, "to_phone": to_phone, "body": body, "due_at": now,
-            "alert_id": alert_id, "patient_id": patient_id, "staff_id": staff_id, "extra": extra or {},
-            "escalation_step": escalation_step, "escalation_round": escalation_round, "channel": channel,
-            "callback_token": secrets.token_urlsafe(24), "created_at": now, "state": "pending", "attempts": 0})
-    row = Notification(dedupe_key=dedupe_key, purpose=purpose, to_phone=to_phone, body=body, due_at=now,
-                       alert_id=alert_id, patient_id=patient_id, staff_id=staff_id, extra=extra or {},
-                       escalation_step=escalation_step, escalation_round=escalation_round, channel=channel,
-                       callback_token=secrets.token_urlsafe(24), created_at=now)
+        return bulk.add(
+            Notification,
+            {
+                "dedupe_key": dedupe_key,
+                "purpose": purpose,
+                "to_phone": to_phone,
+                "body": body,
+                "due_at": now,
+                "alert_id": alert_id,
+                "patient_id": patient_id,
+                "staff_id": staff_id,
+                "extra": extra or {},
+                "escalation_step": escalation_step,
+                "escalation_round": escalation_round,
+                "channel": channel,
+                "callback_token": secrets.token_urlsafe(24),
+                "created_at": now,
+                "state": "pending",
+                "attempts": 0,
+            },
+        )
+    row = Notification(
+        dedupe_key=dedupe_key,
+        purpose=purpose,
+        to_phone=to_phone,
+        body=body,
+        due_at=now,
+        alert_id=alert_id,
+        patient_id=patient_id,
+        staff_id=staff_id,
+        extra=extra or {},
+        escalation_step=escalation_step,
+        escalation_round=escalation_round,
+        channel=channel,
+        callback_token=secrets.token_urlsafe(24),
+        created_at=now,
+    )
     db.session.add(row)
     _wake_dispatchers()
     return row
@@ -114,8 +156,12 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
     if limit <= 0:
         return []
     purpose = Notification.purpose.in_(URGENT_PURPOSES) if urgent else Notification.purpose.not_in(URGENT_PURPOSES)
-    due = (select(Notification.id).where(Notification.state == "pending", Notification.due_at <= now, purpose)
-           .order_by(Notification.due_at).limit(limit))
+    due = (
+        select(Notification.id)
+        .where(Notification.state == "pending", Notification.due_at <= now, purpose)
+        .order_by(Notification.due_at)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     # Two statements, not UPDATE ... WHERE id IN (subquery): PostgreSQL may run that as a nested
@@ -123,13 +169,17 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
     ids = list(db.session.scalars(due))
     if not ids:
         return []
-    return list(db.session.execute(
-        update(Notification).where(Notification.id.in_(ids), Notification.state == "pending")
-        .values(state="sending", claim_token=token, lease_expires_at=now + LEASE,
-                attempts=Notification.attempts + 1)
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
-    ).scalars())
+    return list(
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.state == "pending")
+            .values(
+                state="sending", claim_token=token, lease_expires_at=now + LEASE, attempts=Notification.attempts + 1
+            )
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
 
 
 def release_stale_leases(now: datetime) -> int:
@@ -138,16 +188,23 @@ def release_stale_leases(now: datetime) -> int:
     # A call Twilio has already told us about (its status callback named the call) was placed:
     # placing it again would ring the person twice for one step, so it counts as sent.
     placed = db.session.execute(
-        update(Notification).where(Notification.state == "sending", Notification.lease_expires_at < now,
-                                   Notification.channel == "call", Notification.provider_sid.is_not(None))
+        update(Notification)
+        .where(
+            Notification.state == "sending",
+            Notification.lease_expires_at < now,
+            Notification.channel == "call",
+            Notification.provider_sid.is_not(None),
+        )
         .values(state="sent", sent_at=now, claim_token=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if placed:
         log.warning("%d call(s) whose sender died were placed (Twilio called back): not placed again", placed)
     released = db.session.execute(
-        update(Notification).where(Notification.state == "sending", Notification.lease_expires_at < now)
-        .values(state="pending", claim_token=None, due_at=now).execution_options(synchronize_session=False)
+        update(Notification)
+        .where(Notification.state == "sending", Notification.lease_expires_at < now)
+        .values(state="pending", claim_token=None, due_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if released:
         log.warning("released %d message(s) whose lease expired", released)
@@ -160,10 +217,13 @@ def unclaim(claims: list[tuple[int, str]]) -> int:
     released = 0
     for notification_id, token in claims:
         released += db.session.execute(
-            update(Notification).where(Notification.id == notification_id, Notification.claim_token == token,
-                                       Notification.state == "sending")
+            update(Notification)
+            .where(
+                Notification.id == notification_id, Notification.claim_token == token, Notification.state == "sending"
+            )
             .values(state="pending", claim_token=None, lease_expires_at=None, attempts=Notification.attempts - 1)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)
+        ).rowcount
     db.session.commit()
     return released
 
@@ -182,8 +242,10 @@ class DispatchResult:
         return self.sent + self.retrying + self.failed + self.skipped + self.throttled
 
     def __str__(self) -> str:
-        return (f"sent={self.sent} retrying={self.retrying} failed={self.failed} skipped={self.skipped}"
-                f" throttled={self.throttled}")
+        return (
+            f"sent={self.sent} retrying={self.retrying} failed={self.failed} skipped={self.skipped}"
+            f" throttled={self.throttled}"
+        )
 
 
 def sender() -> SmsSender:
@@ -253,8 +315,9 @@ def validity_seconds(next_step_at: datetime | None, now: datetime) -> int | None
     return max(VALIDITY_MIN, min(VALIDITY_MAX, int((next_step_at - now).total_seconds())))
 
 
-def send_claimed(notification_id: int, token: str, now: datetime,
-                 on_throttle: Callable[[float | None], None] | None = None) -> str:
+def send_claimed(
+    notification_id: int, token: str, now: datetime, on_throttle: Callable[[float | None], None] | None = None
+) -> str:
     """Send one claimed message (outside any lock) and record the outcome. Returns the outcome.
     `on_throttle`: told Twilio's Retry-After when it answers 429 (the concurrent sender slows)."""
     row = db.session.get(Notification, notification_id)
@@ -271,8 +334,11 @@ def send_claimed(notification_id: int, token: str, now: datetime,
         return _record_sent(notification_id, token, sid, status, now, channel="call")
     push = _push_for(row) if channel == "push" else None
     opted_out = channel == "push" and _patient_opted_out(row.patient_id)
-    call = (_call_twiml(body, row.extra.get("language", "en-US"), voice_url(row, "gather")), voice_url(row, "status")) \
-        if channel == "call" else None
+    call = (
+        (_call_twiml(body, row.extra.get("language", "en-US"), voice_url(row, "gather")), voice_url(row, "status"))
+        if channel == "call"
+        else None
+    )
     db.session.commit()  # hold no transaction open across the network call
     if channel == "push":
         pushed = _try_push(notification_id, row.patient_id, push, now) if push is not None else None
@@ -281,8 +347,13 @@ def send_claimed(notification_id: int, token: str, now: datetime,
         # No device, or FCM refused it: the same message goes by SMS in this same tick.
         channel = "sms"
         if opted_out:
-            return _record_failure(notification_id, token, PermanentSendError(
-                21610, "no app to push to, and the patient replied STOP to texts"), now, channel="push")
+            return _record_failure(
+                notification_id,
+                token,
+                PermanentSendError(21610, "no app to push to, and the patient replied STOP to texts"),
+                now,
+                channel="push",
+            )
     try:
         if call is not None:
             sent = voice_caller().call(to, call[0], status_callback=call[1])
@@ -308,8 +379,9 @@ def _push_for(row: Notification) -> Push | None:
     if device is None:
         return None
     data = {key: str(value) for key, value in (row.extra.get("push_data") or {}).items()}
-    return Push(token=device.token, title=row.extra.get("push_title", "Vigil"), body=row.extra.get("push_body", ""),
-                data=data)
+    return Push(
+        token=device.token, title=row.extra.get("push_title", "Vigil"), body=row.extra.get("push_body", ""), data=data
+    )
 
 
 def _patient_opted_out(patient_id: int | None) -> bool:
@@ -327,37 +399,57 @@ def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) 
         result = push_sender().send(push)
     except SendError as exc:
         gone = isinstance(exc, PushTokenGoneError)
-        db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel="push",
-                                       result="permanent_error" if gone or isinstance(exc, PermanentSendError)
-                                       else "transient_error", error_message=str(exc)[:500]))
+        db.session.add(
+            DeliveryAttempt(
+                notification_id=notification_id,
+                at=now,
+                channel="push",
+                result="permanent_error" if gone or isinstance(exc, PermanentSendError) else "transient_error",
+                error_message=str(exc)[:500],
+            )
+        )
         if gone:
             drop(patient_id, "fcm_token_gone", token=push.token)
         db.session.commit()
         log.warning("push for message %s failed (%s): sending it by SMS", notification_id, exc)
         return None
-    db.session.execute(update(Device).where(Device.patient_id == patient_id, Device.token == push.token)
-                       .values(last_push_at=now).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Device)
+        .where(Device.patient_id == patient_id, Device.token == push.token)
+        .values(last_push_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return result
 
 
 def _finish(notification_id: int, token: str, **values) -> bool:
     """Store an attempt's outcome if this worker still holds the claim (its token matches)."""
     changed = db.session.execute(
-        update(Notification).where(Notification.id == notification_id, Notification.claim_token == token)
-        .values(claim_token=None, lease_expires_at=None, **values).execution_options(synchronize_session=False)
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.claim_token == token)
+        .values(claim_token=None, lease_expires_at=None, **values)
+        .execution_options(synchronize_session=False)
     ).rowcount
     return changed == 1
 
 
-def _record_sent(notification_id: int, token: str, sid: str | None, status: str, now: datetime, *,
-                 channel: str = "sms") -> str:
-    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid,
-                                   channel=channel))
+def _record_sent(
+    notification_id: int, token: str, sid: str | None, status: str, now: datetime, *, channel: str = "sms"
+) -> str:
+    db.session.add(
+        DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid, channel=channel)
+    )
     # A status callback may have landed before this commit (Twilio is fast); keep what it said.
     still_sending = Notification.state == "sending"
-    if _finish(notification_id, token, provider_sid=sid, sent_at=now, channel=channel,
-               state=case((still_sending, "sent"), else_=Notification.state),
-               provider_status=case((still_sending, status), else_=Notification.provider_status)):
+    if _finish(
+        notification_id,
+        token,
+        provider_sid=sid,
+        sent_at=now,
+        channel=channel,
+        state=case((still_sending, "sent"), else_=Notification.state),
+        provider_status=case((still_sending, status), else_=Notification.provider_status),
+    ):
         db.session.commit()
         return "sent"
     db.session.rollback()
@@ -367,22 +459,34 @@ def _record_sent(notification_id: int, token: str, sid: str | None, status: str,
 THROTTLE_WAIT_SECONDS = 1.0  # a 429 without Retry-After
 
 
-def _record_failure(notification_id: int, token: str, exc: SendError, now: datetime, *,
-                    channel: str = "sms") -> str:
+def _record_failure(notification_id: int, token: str, exc: SendError, now: datetime, *, channel: str = "sms") -> str:
     if exc.throttled:
         return _record_throttled(notification_id, token, exc, now, channel=channel)
     permanent = isinstance(exc, PermanentSendError)
     code = str(exc.code) if exc.code is not None else None
-    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel=channel,
-                                   result="permanent_error" if permanent else "transient_error",
-                                   error_code=code, error_message=str(exc)[:500]))
+    db.session.add(
+        DeliveryAttempt(
+            notification_id=notification_id,
+            at=now,
+            channel=channel,
+            result="permanent_error" if permanent else "transient_error",
+            error_code=code,
+            error_message=str(exc)[:500],
+        )
+    )
     row = db.session.get(Notification, notification_id)
     gives_up = permanent or (row.purpose not in ("page", "call") and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
     if gives_up:
         done = _finish(notification_id, token, state="failed", error_code=code, final_at=now, channel=channel)
     else:
-        done = _finish(notification_id, token, state="pending", error_code=code, due_at=now + backoff(row.attempts),
-                       channel=row.channel)  # a push that fell back to SMS tries the app again first
+        done = _finish(
+            notification_id,
+            token,
+            state="pending",
+            error_code=code,
+            due_at=now + backoff(row.attempts),
+            channel=row.channel,
+        )  # a push that fell back to SMS tries the app again first
     if not done:
         db.session.rollback()
         return "skipped"
@@ -405,10 +509,19 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
     row = db.session.get(Notification, notification_id)
     wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(row.attempts)
     code = str(exc.code) if exc.code is not None else "20429"
-    db.session.add(DeliveryAttempt(notification_id=notification_id, at=now, channel=channel, result="transient_error",
-                                   error_code=code, error_message=str(exc)[:500]))
-    if not _finish(notification_id, token, state="pending", error_code=code, due_at=now + wait,
-                   channel=row.channel):  # a push that fell back to SMS tries the app again first
+    db.session.add(
+        DeliveryAttempt(
+            notification_id=notification_id,
+            at=now,
+            channel=channel,
+            result="transient_error",
+            error_code=code,
+            error_message=str(exc)[:500],
+        )
+    )
+    if not _finish(
+        notification_id, token, state="pending", error_code=code, due_at=now + wait, channel=row.channel
+    ):  # a push that fell back to SMS tries the app again first
         db.session.rollback()
         return "skipped"
     db.session.commit()
@@ -416,8 +529,17 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
 
 
 # Twilio's message states in order; a callback never moves a message backwards.
-STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
-                "undelivered": 4, "failed": 4, "read": 5}
+STATUS_ORDER = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+}
 FINAL_FAILURES = ("undelivered", "failed")
 FINAL_STATES = ("delivered", "undelivered", "failed", "cancelled")
 
@@ -453,7 +575,8 @@ def _unsubscribed_if_21610(row: Notification, now: datetime) -> None:
 
 def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:
     return db.session.execute(
-        update(Notification).where(Notification.alert_id == alert_id, Notification.state == "pending",
-                                   Notification.purpose.in_(purposes))
-        .values(state="cancelled", final_at=now).execution_options(synchronize_session=False)
+        update(Notification)
+        .where(Notification.alert_id == alert_id, Notification.state == "pending", Notification.purpose.in_(purposes))
+        .values(state="cancelled", final_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount

@@ -27,13 +27,19 @@ def _choose_protocol(data: dict, center: Center) -> Protocol:
         if not usable_at(protocol, center.id):  # another centre's version is as unknown as a missing one
             raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
         if data["product"] not in protocol.products or protocol.jurisdiction != center.jurisdiction:
-            raise ApiError(422, "Protocol does not fit.", fields={
-                "protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]})
+            raise ApiError(
+                422,
+                "Protocol does not fit.",
+                fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
+            )
         return protocol
     protocol = default_protocol_for(data["product"], center.jurisdiction, center.id)
     if protocol is None:
-        raise ApiError(422, "No default protocol.", fields={
-            "product": [f"No default protocol for {data['product']} in {center.jurisdiction}."]})
+        raise ApiError(
+            422,
+            "No default protocol.",
+            fields={"product": [f"No default protocol for {data['product']} in {center.jurisdiction}."]},
+        )
     return protocol
 
 
@@ -41,25 +47,39 @@ def require_center_phone(center: Center) -> None:
     """Fail closed: a patient must always have a number to call (centres made before the phone
     was required have none until an admin sets it)."""
     if not center.phone:
-        raise ApiError(422, "This centre has no phone yet; an admin must set it before enrolling patients.",
-                       fields={"center_id": ["The centre has no care-team phone."]})
+        raise ApiError(
+            422,
+            "This centre has no phone yet; an admin must set it before enrolling patients.",
+            fields={"center_id": ["The centre has no care-team phone."]},
+        )
 
 
 def create_patient(data: dict, center: Center) -> tuple[Patient, IssuedCode]:
-    duplicate = db.session.scalar(
-        select(Patient.id).where(Patient.center_id == center.id, Patient.mrn == data["mrn"]))
+    duplicate = db.session.scalar(select(Patient.id).where(Patient.center_id == center.id, Patient.mrn == data["mrn"]))
     if duplicate is not None:
-        raise ApiError(409, "A patient with this MRN is already enrolled at this centre.",
-                       code="duplicate_mrn", fields={"mrn": ["Already enrolled at this centre."]})
+        raise ApiError(
+            409,
+            "A patient with this MRN is already enrolled at this centre.",
+            code="duplicate_mrn",
+            fields={"mrn": ["Already enrolled at this centre."]},
+        )
     check_phones_free(data["phone"], data.get("caregiver_phone"))
     require_center_phone(center)
     protocol = _choose_protocol(data, center)
     patient = Patient(
-        center_id=center.id, mrn=data["mrn"], name=data["name"], phone=data["phone"],
-        language=data["language"], timezone=data.get("timezone") or center.timezone,
-        product=data["product"], infused_at=data["infused_at"],
-        caregiver_name=data.get("caregiver_name"), caregiver_phone=data.get("caregiver_phone"),
-        channel=data["channel"], protocol_id=protocol.id, baseline=data.get("baseline") or {},
+        center_id=center.id,
+        mrn=data["mrn"],
+        name=data["name"],
+        phone=data["phone"],
+        language=data["language"],
+        timezone=data.get("timezone") or center.timezone,
+        product=data["product"],
+        infused_at=data["infused_at"],
+        caregiver_name=data.get("caregiver_name"),
+        caregiver_phone=data.get("caregiver_phone"),
+        channel=data["channel"],
+        protocol_id=protocol.id,
+        baseline=data.get("baseline") or {},
     )
     db.session.add(patient)
     db.session.flush()
@@ -76,10 +96,14 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
     if "check_ins_excused_until" in data and data["check_ins_excused_until"] is None:
         data = {**data, "check_ins_excused_reason": None}  # ending an excusal ends its reason too
     changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
-    if (changed.get("status") == "active" or "caregiver_phone" in changed) and \
-            data.get("status", patient.status) == "active":
-        check_phones_free(patient.phone if "status" in changed else None,
-                          data.get("caregiver_phone", patient.caregiver_phone), exclude_id=patient.id)
+    if (changed.get("status") == "active" or "caregiver_phone" in changed) and data.get(
+        "status", patient.status
+    ) == "active":
+        check_phones_free(
+            patient.phone if "status" in changed else None,
+            data.get("caregiver_phone", patient.caregiver_phone),
+            exclude_id=patient.id,
+        )
     if "caregiver_phone" in changed:
         patient.caregiver_sms_opted_out = False  # a new caregiver number has not said STOP
     for key, value in changed.items():
@@ -99,15 +123,21 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
 
 
 def next_check_in(patient: Patient, now: datetime) -> CheckIn | None:
-    return db.session.scalar(select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.state == "pending",
-                                                   CheckIn.window_ends_at > now).order_by(CheckIn.due_at).limit(1))
+    return db.session.scalar(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.window_ends_at > now)
+        .order_by(CheckIn.due_at)
+        .limit(1)
+    )
 
 
 def check_in_view(check_in: CheckIn | None) -> dict | None:
     if check_in is None:
         return None
-    return {c: getattr(check_in, c) for c in ("id", "due_at", "window_ends_at", "phase", "asks", "state",
-                                              "completed_report_id", "missed_level")}
+    return {
+        c: getattr(check_in, c)
+        for c in ("id", "due_at", "window_ends_at", "phase", "asks", "state", "completed_report_id", "missed_level")
+    }
 
 
 def patient_view(patient: Patient) -> dict:
@@ -117,16 +147,33 @@ def patient_view(patient: Patient) -> dict:
     now = utcnow()
     day = day_after_infusion(patient.infused_at, now, patient.timezone)
     return {
-        **{c: getattr(patient, c) for c in (
-            "id", "center_id", "mrn", "name", "phone", "language", "timezone", "product", "infused_at",
-            "caregiver_name", "caregiver_phone", "status", "channel", "baseline", "check_ins_excused_until",
-            "check_ins_excused_reason", "created_at")},
+        **{
+            c: getattr(patient, c)
+            for c in (
+                "id",
+                "center_id",
+                "mrn",
+                "name",
+                "phone",
+                "language",
+                "timezone",
+                "product",
+                "infused_at",
+                "caregiver_name",
+                "caregiver_phone",
+                "status",
+                "channel",
+                "baseline",
+                "check_ins_excused_until",
+                "check_ins_excused_reason",
+                "created_at",
+            )
+        },
         "day_after_infusion": day,
         "baseline_missing": baseline_missing(patient),
         "relative_rules_off": relative_rules_off(patient),
         "phase": monitoring_phase_label(protocol.content, day),
         "next_check_in": check_in_view(next_check_in(patient, now)),
-        "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version,
-                     "name": protocol.name},
+        "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version, "name": protocol.name},
         **vars(restrictions),
     }

@@ -32,15 +32,23 @@ def check_phones_free(phone: str | None, caregiver_phone: str | None, *, exclude
     """409 naming the field when another active patient already answers on this number."""
     _serialise_on([p for p in (phone, caregiver_phone) if p])
     errors: dict[str, list[str]] = {}
-    if phone and db.session.scalar(_active_other(exclude_id).where(
-            or_(Patient.phone == phone, Patient.caregiver_phone == phone)).limit(1)) is not None:
+    if (
+        phone
+        and db.session.scalar(
+            _active_other(exclude_id).where(or_(Patient.phone == phone, Patient.caregiver_phone == phone)).limit(1)
+        )
+        is not None
+    ):
         errors["phone"] = [TAKEN]
-    if caregiver_phone and db.session.scalar(_active_other(exclude_id).where(
-            Patient.phone == caregiver_phone).limit(1)) is not None:
+    if (
+        caregiver_phone
+        and db.session.scalar(_active_other(exclude_id).where(Patient.phone == caregiver_phone).limit(1)) is not None
+    ):
         errors["caregiver_phone"] = [TAKEN]
     if errors:
-        raise ApiError(409, "This phone already belongs to another active patient.", code="duplicate_phone",
-                       fields=errors)
+        raise ApiError(
+            409, "This phone already belongs to another active patient.", code="duplicate_phone", fields=errors
+        )
 
 
 def patient_for_inbound(phone: str) -> Patient | None:
@@ -51,25 +59,31 @@ def patient_for_inbound(phone: str) -> Patient | None:
     number (a caregiver answering a reminder); the one patient it is the caregiver phone of."""
     answers_for = or_(Patient.phone == phone, Patient.caregiver_phone == phone)
     conversation = db.session.scalar(
-        select(SmsConversation.patient_id).join(Patient, Patient.id == SmsConversation.patient_id)
+        select(SmsConversation.patient_id)
+        .join(Patient, Patient.id == SmsConversation.patient_id)
         .where(SmsConversation.state == "active", Patient.status == "active", answers_for)
-        .order_by(SmsConversation.updated_at.desc(), SmsConversation.id.desc()).limit(1))
+        .order_by(SmsConversation.updated_at.desc(), SmsConversation.id.desc())
+        .limit(1)
+    )
     if conversation is not None:
         return db.session.get(Patient, conversation)
-    own = db.session.scalars(select(Patient).where(Patient.status == "active", Patient.phone == phone)
-                             .limit(2)).all()
+    own = db.session.scalars(select(Patient).where(Patient.status == "active", Patient.phone == phone).limit(2)).all()
     if len(own) == 1:
         return own[0]
     if own:
         return None  # enrolled before phones were unique: ask rather than guess a centre
     last_sent = db.session.scalar(
-        select(Notification.patient_id).join(Patient, Patient.id == Notification.patient_id)
+        select(Notification.patient_id)
+        .join(Patient, Patient.id == Notification.patient_id)
         .where(Notification.to_phone == phone, Patient.status == "active", answers_for)
-        .order_by(Notification.id.desc()).limit(1))
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
     if last_sent is not None:
         return db.session.get(Patient, last_sent)
-    cared_for = db.session.scalars(select(Patient).where(Patient.status == "active",
-                                                         Patient.caregiver_phone == phone).limit(2)).all()
+    cared_for = db.session.scalars(
+        select(Patient).where(Patient.status == "active", Patient.caregiver_phone == phone).limit(2)
+    ).all()
     return cared_for[0] if len(cared_for) == 1 else None
 
 
@@ -77,8 +91,12 @@ def is_caregiver(patient: Patient, phone: str) -> bool:
     return phone != patient.phone and phone == patient.caregiver_phone
 
 
-
-
 def is_known_patient_phone(phone: str) -> bool:
-    return db.session.scalar(select(Patient.id).where(
-        Patient.status == "active", or_(Patient.phone == phone, Patient.caregiver_phone == phone)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Patient.id)
+            .where(Patient.status == "active", or_(Patient.phone == phone, Patient.caregiver_phone == phone))
+            .limit(1)
+        )
+        is not None
+    )

@@ -38,19 +38,32 @@ def _owner(base: Protocol | None, staff: StaffUser, center_id: int | None) -> in
     caller's own. Shipped templates are read-only: nobody makes a version without a centre."""
     owner = base.center_id if base is not None and base.center_id is not None else center_id or staff.center_id
     if owner is None:
-        raise ApiError(422, "Not valid: center_id", fields={
-            "center_id": ["A platform administrator names the centre this version is for."]})
+        raise ApiError(
+            422,
+            "Not valid: center_id",
+            fields={"center_id": ["A platform administrator names the centre this version is for."]},
+        )
     if center_id is not None and center_id != owner:
-        raise ApiError(422, "Not valid: center_id",
-                       fields={"center_id": ["The base version belongs to another centre."]})
+        raise ApiError(
+            422, "Not valid: center_id", fields={"center_id": ["The base version belongs to another centre."]}
+        )
     if not staff.can_see_center(owner) or db.session.get(Center, owner) is None:
         raise ApiError(422, "Not valid: center_id", fields={"center_id": ["No such centre, or not yours."]})
     return owner
 
 
-def create_version(base: Protocol | None, content: dict, name: str | None, staff: StaffUser, *,
-                   family: str | None = None, jurisdiction: str | None = None, products: list[str] | None = None,
-                   make_default: bool = False, center_id: int | None = None) -> Protocol:
+def create_version(
+    base: Protocol | None,
+    content: dict,
+    name: str | None,
+    staff: StaffUser,
+    *,
+    family: str | None = None,
+    jurisdiction: str | None = None,
+    products: list[str] | None = None,
+    make_default: bool = False,
+    center_id: int | None = None,
+) -> Protocol:
     """A new version of `base`'s family (or version 1 of a new `family`) for one centre. Never
     edits a stored row but to mark the centre's own base as superseded."""
     family = base.family if base is not None else family
@@ -58,25 +71,48 @@ def create_version(base: Protocol | None, content: dict, name: str | None, staff
     products = list(products if products is not None else (base.products if base else []))
     loaded = _check(content, products, jurisdiction)
     owner = _owner(base, staff, center_id)
-    if base is None and db.session.scalar(select(Protocol.id).where(
-            Protocol.family == family, or_(Protocol.center_id.is_(None), Protocol.center_id == owner)).limit(1)):
-        raise ApiError(409, "This family exists; derive a version from it with base_id.", code="family_exists",
-                       fields={"family": ["Already exists."]})
+    if base is None and db.session.scalar(
+        select(Protocol.id)
+        .where(Protocol.family == family, or_(Protocol.center_id.is_(None), Protocol.center_id == owner))
+        .limit(1)
+    ):
+        raise ApiError(
+            409,
+            "This family exists; derive a version from it with base_id.",
+            code="family_exists",
+            fields={"family": ["Already exists."]},
+        )
     # Version numbers are unique in a family across owners, so "us-cd19 v4" names one row.
-    top = db.session.scalar(select(Protocol.version).where(Protocol.family == family)
-                            .order_by(Protocol.version.desc()).limit(1)) or 0
-    new = Protocol(family=family, version=top + 1, name=name or (base.name if base else family),
-                   jurisdiction=jurisdiction, products=products, content=loaded, created_by_id=staff.id,
-                   created_at=utcnow(), is_default=False, center_id=owner)
+    top = (
+        db.session.scalar(
+            select(Protocol.version).where(Protocol.family == family).order_by(Protocol.version.desc()).limit(1)
+        )
+        or 0
+    )
+    new = Protocol(
+        family=family,
+        version=top + 1,
+        name=name or (base.name if base else family),
+        jurisdiction=jurisdiction,
+        products=products,
+        content=loaded,
+        created_by_id=staff.id,
+        created_at=utcnow(),
+        is_default=False,
+        center_id=owner,
+    )
     db.session.add(new)
     db.session.flush()
     if base is not None and base.center_id == owner:
         base.superseded_by_id = new.id  # a template stays current for every other centre
     if make_default:
         _make_default(new)
-    audit.record("protocol.create", target_type="protocol", target_id=new.id,
-                 details={"family": family, "version": new.version, "base_id": base.id if base else None,
-                          "center_id": owner})
+    audit.record(
+        "protocol.create",
+        target_type="protocol",
+        target_id=new.id,
+        details={"family": family, "version": new.version, "base_id": base.id if base else None, "center_id": owner},
+    )
     return new
 
 
@@ -84,33 +120,43 @@ def set_default(protocol: Protocol, is_default: bool) -> None:
     """A centre chooses (or stops choosing) one of its own current versions as its default for the
     version's products; without a choice its new patients get the shipped default."""
     if protocol.center_id is None:
-        raise ApiError(409, "A shipped template is read-only; make a version for your centre from it.",
-                       code="template_read_only")
+        raise ApiError(
+            409, "A shipped template is read-only; make a version for your centre from it.", code="template_read_only"
+        )
     if protocol.superseded_by_id is not None and is_default:
         raise ApiError(409, "This version has been replaced; choose the current one.", code="superseded")
     if is_default:
         _make_default(protocol)
     else:
         protocol.is_default = False
-    audit.record("protocol.default", target_type="protocol", target_id=protocol.id,
-                 details={"is_default": is_default, "center_id": protocol.center_id})
+    audit.record(
+        "protocol.default",
+        target_type="protocol",
+        target_id=protocol.id,
+        details={"is_default": is_default, "center_id": protocol.center_id},
+    )
 
 
 def _make_default(protocol: Protocol) -> None:
     """The centre's default for each of this version's products; its earlier defaults that this
     one covers entirely step down (one covering other products too stays default for those)."""
-    for other in db.session.scalars(select(Protocol).where(Protocol.center_id == protocol.center_id,
-                                                           Protocol.is_default.is_(True))):
+    for other in db.session.scalars(
+        select(Protocol).where(Protocol.center_id == protocol.center_id, Protocol.is_default.is_(True))
+    ):
         if set(other.products) <= set(protocol.products):
             other.is_default = False
     protocol.is_default = True
 
 
-def _reports_in_scope(center_id: int | None, patient_id: int | None, since: datetime,
-                      until: datetime) -> dict[int, list[Report]]:
+def _reports_in_scope(
+    center_id: int | None, patient_id: int | None, since: datetime, until: datetime
+) -> dict[int, list[Report]]:
     """Per patient, its reports from HISTORY_WINDOW (30 days) before `since`: the history the rules look back on."""
-    query = select(Report).join(Patient, Patient.id == Report.patient_id).where(
-        Report.recorded_at >= since - HISTORY_WINDOW, Report.recorded_at < until)
+    query = (
+        select(Report)
+        .join(Patient, Patient.id == Report.patient_id)
+        .where(Report.recorded_at >= since - HISTORY_WINDOW, Report.recorded_at < until)
+    )
     if patient_id is not None:
         query = query.where(Report.patient_id == patient_id)
     if center_id is not None:
@@ -121,8 +167,7 @@ def _reports_in_scope(center_id: int | None, patient_id: int | None, since: date
     return grouped
 
 
-def dry_run(content: dict, *, center_id: int | None, patient_id: int | None, since: datetime,
-            until: datetime) -> dict:
+def dry_run(content: dict, *, center_id: int | None, patient_id: int | None, since: datetime, until: datetime) -> dict:
     """Replay stored reports through `content`'s thresholds; compare with what was raised.
     Read-only: nothing is stored, paged or changed."""
     thresholds = Thresholds.from_dict(content.get("thresholds") or {})
@@ -139,11 +184,26 @@ def dry_run(content: dict, *, center_id: int | None, patient_id: int | None, sin
             current[report.level] += 1
             proposed[level] += 1
             if level != report.level and len(examples) < EXAMPLES:
-                examples.append({"report_id": report.id, "patient_id": pid, "recorded_at": report.recorded_at,
-                                 "was": report.level, "would_be": level})
-    return {"reports": replayed, "since": since, "until": until,
-            "per_level": {lvl: {"raised": current[lvl], "would_raise": proposed[lvl],
-                                "difference": proposed[lvl] - current[lvl]} for lvl in LEVELS},
-            "pages": {"raised": current["urgent"] + current["emergency"],
-                      "would_raise": proposed["urgent"] + proposed["emergency"]},
-            "examples": examples}
+                examples.append(
+                    {
+                        "report_id": report.id,
+                        "patient_id": pid,
+                        "recorded_at": report.recorded_at,
+                        "was": report.level,
+                        "would_be": level,
+                    }
+                )
+    return {
+        "reports": replayed,
+        "since": since,
+        "until": until,
+        "per_level": {
+            lvl: {"raised": current[lvl], "would_raise": proposed[lvl], "difference": proposed[lvl] - current[lvl]}
+            for lvl in LEVELS
+        },
+        "pages": {
+            "raised": current["urgent"] + current["emergency"],
+            "would_raise": proposed["urgent"] + proposed["emergency"],
+        },
+        "examples": examples,
+    }

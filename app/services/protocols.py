@@ -40,8 +40,12 @@ def default_protocol_for(product: str, jurisdiction: str, center_id: int | None 
     """The centre's own newest default version covering the product, else the shipped default
     (the first template default covering it). Without a centre: the shipped default."""
     rows = db.session.scalars(
-        select(Protocol).where(Protocol.is_default.is_(True), Protocol.jurisdiction == jurisdiction,
-                               or_(Protocol.center_id.is_(None), Protocol.center_id == center_id))
+        select(Protocol)
+        .where(
+            Protocol.is_default.is_(True),
+            Protocol.jurisdiction == jurisdiction,
+            or_(Protocol.center_id.is_(None), Protocol.center_id == center_id),
+        )
         .order_by(Protocol.center_id.is_(None), case((Protocol.center_id.is_(None), Protocol.id), else_=-Protocol.id))
     )
     return next((p for p in rows if product in p.products), None)

@@ -52,8 +52,15 @@ def body_hash(data: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record_report(patient: Patient, data: dict, *, source: str, staff: StaffUser | None = None,
-                  partial: bool = False, patient_locked: bool = False) -> RecordedReport:
+def record_report(
+    patient: Patient,
+    data: dict,
+    *,
+    source: str,
+    staff: StaffUser | None = None,
+    partial: bool = False,
+    patient_locked: bool = False,
+) -> RecordedReport:
     """`patient_locked`: the caller already holds the patient's row lock in this transaction."""
     digest = body_hash(data)
     if not patient_locked:
@@ -103,15 +110,22 @@ def _existing(patient_id: int, client_id: str, digest: str) -> dict | None:
 
 def _stored_answer(report: Report, digest: str) -> dict:
     if report.body_hash != digest:
-        raise ApiError(409, "This client_id was already used for a different report.", code="client_id_conflict",
-                       fields={"client_id": ["Already used for a different report; use a new client_id."]})
+        raise ApiError(
+            409,
+            "This client_id was already used for a different report.",
+            code="client_id_conflict",
+            fields={"client_id": ["Already used for a different report; use a new client_id."]},
+        )
     return result_body(report)
 
 
 def _check_recorded_at(patient: Patient, recorded_at: datetime) -> None:
     if recorded_at < patient.infused_at - EARLIEST_BEFORE_INFUSION:
-        raise ApiError(422, "Not valid: recorded_at", fields={
-            "recorded_at": ["Is more than a day before the infusion; check the phone's clock."]})
+        raise ApiError(
+            422,
+            "Not valid: recorded_at",
+            fields={"recorded_at": ["Is more than a day before the infusion; check the phone's clock."]},
+        )
 
 
 def _temperature(vitals: dict) -> tuple[float | None, str | None]:
@@ -134,15 +148,26 @@ def new_report(patient: Patient, data: dict, digest: str, source: str, staff: St
     raw_temperature, unit = _temperature(vitals)
     neuro = _answers(data.get("neuro"))
     return Report(
-        patient_id=patient.id, client_id=data["client_id"], body_hash=digest, recorded_at=data["recorded_at"],
-        received_at=utcnow(), reported_by=data.get("reported_by", "patient"), source=source,
-        entered_by_staff_id=staff.id if staff else None, check_in_id=data.get("check_in_id"),
-        temperature_raw=raw_temperature, temperature_unit=unit, symptoms=_answers(data.get("symptoms")),
-        neuro=neuro, signs=_answers(data.get("signs")),
+        patient_id=patient.id,
+        client_id=data["client_id"],
+        body_hash=digest,
+        recorded_at=data["recorded_at"],
+        received_at=utcnow(),
+        reported_by=data.get("reported_by", "patient"),
+        source=source,
+        entered_by_staff_id=staff.id if staff else None,
+        check_in_id=data.get("check_in_id"),
+        temperature_raw=raw_temperature,
+        temperature_unit=unit,
+        symptoms=_answers(data.get("symptoms")),
+        neuro=neuro,
+        signs=_answers(data.get("signs")),
         ice_score=sum(neuro["ice"].values()) if neuro.get("ice") else None,
-        antipyretic_in_last_6h=bool(data.get("antipyretic_in_last_6h")), note=data.get("note"),
+        antipyretic_in_last_6h=bool(data.get("antipyretic_in_last_6h")),
+        note=data.get("note"),
         not_measured=sorted(data.get("not_measured") or ()),
-        protocol_id=patient.protocol_id, **vitals,
+        protocol_id=patient.protocol_id,
+        **vitals,
     )
 
 
@@ -156,44 +181,69 @@ def _check_check_in(patient: Patient, check_in_id: int | None) -> None:
         raise ApiError(422, "Not valid: check_in_id", fields={"check_in_id": ["No such check-in for this patient."]})
 
 
-def _grade_or_fail_toward_human(patient: Patient, report: Report, protocol: Protocol,
-                                history: list) -> tuple[Assessment, bool]:
+def _grade_or_fail_toward_human(
+    patient: Patient, report: Report, protocol: Protocol, history: list
+) -> tuple[Assessment, bool]:
     try:
         return grade(patient, report, protocol, history=history), True
     except Exception:  # noqa: BLE001 - any grading failure must reach a human
         log.exception("grading failed for a report of patient %s", patient.id)
-        finding = Finding(rule="grading_failed", level=Level.URGENT,
-                          summary="Report could not be graded automatically; a clinician must review it")
-        return Assessment(level=Level.URGENT, findings=(finding,), ice_score=report.ice_score,
-                          recheck_in_minutes=None, fever_may_be_masked=False), False
+        finding = Finding(
+            rule="grading_failed",
+            level=Level.URGENT,
+            summary="Report could not be graded automatically; a clinician must review it",
+        )
+        return Assessment(
+            level=Level.URGENT,
+            findings=(finding,),
+            ice_score=report.ice_score,
+            recheck_in_minutes=None,
+            fever_may_be_masked=False,
+        ), False
 
 
-def _store_and_grade(patient: Patient, data: dict, digest: str, history: list, *, source: str,
-                     staff: StaffUser | None, partial: bool) -> dict:
+def _store_and_grade(
+    patient: Patient, data: dict, digest: str, history: list, *, source: str, staff: StaffUser | None, partial: bool
+) -> dict:
     protocol = patient.protocol
     report = new_report(patient, data, digest, source, staff)
     report.partial = partial
     # Graded before the insert, so the row is written once, complete.
     assessment, graded = _grade_or_fail_toward_human(patient, report, protocol, history)
-    stored = {**assessment.to_dict(), "graded": graded,
-              "instructions": instructions_for(patient, assessment),
-              "ruleset": {"protocol_id": protocol.id, "version": protocol.version}}
+    stored = {
+        **assessment.to_dict(),
+        "graded": graded,
+        "instructions": instructions_for(patient, assessment),
+        "ruleset": {"protocol_id": protocol.id, "version": protocol.version},
+    }
     report.level, report.graded, report.assessment = assessment.level.label, graded, stored
     _insert(report)
     # Only an alert keeps the thresholds (a routine report opens none); asdict is not free.
-    thresholds = {"protocol": thresholds_of(protocol).to_dict(),
-                  "fired": {f["rule"]: f["thresholds"] for f in stored["findings"] if f.get("thresholds")}
-                  } if report.level in ALERTING_LEVELS else None
+    thresholds = (
+        {
+            "protocol": thresholds_of(protocol).to_dict(),
+            "fired": {f["rule"]: f["thresholds"] for f in stored["findings"] if f.get("thresholds")},
+        }
+        if report.level in ALERTING_LEVELS
+        else None
+    )
     change = raise_alert(
-        patient, assessment.level.label, stored["findings"], now=report.received_at,
-        kind="report" if graded else "grading_failed", report=report, assessment=stored, protocol=protocol,
+        patient,
+        assessment.level.label,
+        stored["findings"],
+        now=report.received_at,
+        kind="report" if graded else "grading_failed",
+        report=report,
+        assessment=stored,
+        protocol=protocol,
         thresholds=thresholds,
     )
     if change is not None:
         report.alert_id = change.alert.id
     complete_for_report(patient, report, report.received_at)
-    audit.record("report.create", patient_id=patient.id, target_type="report", target_id=report.id,
-                 details={"source": source})
+    audit.record(
+        "report.create", patient_id=patient.id, target_type="report", target_id=report.id, details={"source": source}
+    )
     return result_body(report)
 
 
@@ -244,8 +294,12 @@ def result_body(report: Report) -> dict:
 
     alert = db.session.get(Alert, report.alert_id) if report.alert_id else None
     return {
-        "report": {"id": report.id, "client_id": report.client_id, "recorded_at": report.recorded_at,
-                   "received_at": report.received_at},
+        "report": {
+            "id": report.id,
+            "client_id": report.client_id,
+            "recorded_at": report.recorded_at,
+            "received_at": report.received_at,
+        },
         "assessment": report.assessment,
         "alert": {"id": alert.id, "status": alert.status, "level": alert.level} if alert else None,
     }

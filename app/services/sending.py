@@ -59,8 +59,10 @@ class RateLimiter:
     def throttled(self, retry_after: float | None) -> None:
         with self._lock:
             self.rate = max(MIN_RATE, self.rate / 2)
-            self._next = max(self._next, self._monotonic() + (retry_after if retry_after is not None
-                                                              else outbox.THROTTLE_WAIT_SECONDS))
+            self._next = max(
+                self._next,
+                self._monotonic() + (retry_after if retry_after is not None else outbox.THROTTLE_WAIT_SECONDS),
+            )
         log.warning("Twilio asked us to slow down: %.0f messages/s for now", self.rate)
 
     def succeeded(self) -> None:
@@ -93,8 +95,9 @@ class Dispatcher:
         self._idle = threading.Condition(self._lock)
         self.outcomes: dict[str, int] = {}
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._work, name=f"sender-{i}", daemon=True)
-                         for i in range(self.concurrency)]
+        self._threads = [
+            threading.Thread(target=self._work, name=f"sender-{i}", daemon=True) for i in range(self.concurrency)
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -182,8 +185,9 @@ class Dispatcher:
             try:
                 with self.app.app_context():
                     try:
-                        outcome = outbox.send_claimed(item.notification_id, item.token, utcnow(),
-                                                      on_throttle=self.limiter.throttled)
+                        outcome = outbox.send_claimed(
+                            item.notification_id, item.token, utcnow(), on_throttle=self.limiter.throttled
+                        )
                     except Exception:  # noqa: BLE001 - one message's failure must not stop the sender
                         db.session.rollback()
                         log.exception("sending message %s failed; its lease will give it back", item.notification_id)
@@ -227,5 +231,8 @@ def build(app: Flask) -> Dispatcher:
         outbox.sender()
         outbox.push_sender()
         outbox.voice_caller()
-    return Dispatcher(app, concurrency=int(app.config.get("SMS_CONCURRENCY", 25)),
-                      rate=float(app.config.get("SMS_MAX_PER_SECOND", 100)))
+    return Dispatcher(
+        app,
+        concurrency=int(app.config.get("SMS_CONCURRENCY", 25)),
+        rate=float(app.config.get("SMS_MAX_PER_SECOND", 100)),
+    )

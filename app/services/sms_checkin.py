@@ -27,32 +27,51 @@ UNSCHEDULED_WINDOW = timedelta(hours=2)  # a patient who texts on their own gets
 
 
 def active_conversation(patient_id: int, *, lock: bool = False) -> SmsConversation | None:
-    query = select(SmsConversation).where(SmsConversation.patient_id == patient_id,
-                                          SmsConversation.state == "active").order_by(SmsConversation.id.desc())
+    query = (
+        select(SmsConversation)
+        .where(SmsConversation.patient_id == patient_id, SmsConversation.state == "active")
+        .order_by(SmsConversation.id.desc())
+    )
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
-def start(patient: Patient, now: datetime, check_in: CheckIn | None = None, *,
-          send_first_question: bool = True) -> SmsConversation:
+def start(
+    patient: Patient, now: datetime, check_in: CheckIn | None = None, *, send_first_question: bool = True
+) -> SmsConversation:
     """Open a conversation and queue its first question (replacing any unfinished one)."""
     previous = active_conversation(patient.id, lock=True)
     if previous is not None:
         finish_timed_out(previous, now)
     conversation = SmsConversation(
-        patient_id=patient.id, check_in_id=check_in.id if check_in else None, state="active",
-        questions=questions_for(check_in.asks if check_in else []), answers={}, answered=[], retries=0,
-        started_at=now, updated_at=now, expires_at=check_in.window_ends_at if check_in else now + UNSCHEDULED_WINDOW)
+        patient_id=patient.id,
+        check_in_id=check_in.id if check_in else None,
+        state="active",
+        questions=questions_for(check_in.asks if check_in else []),
+        answers={},
+        answered=[],
+        retries=0,
+        started_at=now,
+        updated_at=now,
+        expires_at=check_in.window_ends_at if check_in else now + UNSCHEDULED_WINDOW,
+    )
     db.session.add(conversation)
     db.session.flush()
     if not send_first_question:
         return conversation
     first = text(patient.language, "intro") + " " + text(patient.language, conversation.questions[0])
-    outbox.queue(dedupe_key=f"sms-ci:{conversation.id}:start", purpose="conversation", to_phone=patient.phone,
-                 body=first, now=now, patient_id=patient.id)
+    outbox.queue(
+        dedupe_key=f"sms-ci:{conversation.id}:start",
+        purpose="conversation",
+        to_phone=patient.phone,
+        body=first,
+        now=now,
+        patient_id=patient.id,
+    )
     return conversation
 
 
 # ---- answers -------------------------------------------------------------------------------
+
 
 def _put(answers: dict, block: str, values: dict) -> dict:
     return {**answers, block: {**answers.get(block, {}), **values}}
@@ -110,6 +129,7 @@ def _apply_choice(key: str, reply: str, answers: dict) -> tuple[dict, list[str]]
 
 # ---- the conversation ----------------------------------------------------------------------
 
+
 def handle_reply(patient: Patient, body: str, now: datetime) -> str:
     """Take one reply; returns what to text back (the next question, or the outcome)."""
     conversation = active_conversation(patient.id, lock=True)
@@ -149,8 +169,13 @@ def _unprompted(patient: Patient, body: str, now: datetime) -> str:
 
 
 def _body(conversation: SmsConversation, now: datetime) -> dict:
-    return {"client_id": f"sms-{conversation.id}", "recorded_at": now, "reported_by": "patient",
-            "check_in_id": conversation.check_in_id, **conversation.answers}
+    return {
+        "client_id": f"sms-{conversation.id}",
+        "recorded_at": now,
+        "reported_by": "patient",
+        "check_in_id": conversation.check_in_id,
+        **conversation.answers,
+    }
 
 
 def _urgent_so_far(patient: Patient, conversation: SmsConversation, now: datetime) -> bool:
@@ -170,8 +195,7 @@ def _urgent_so_far(patient: Patient, conversation: SmsConversation, now: datetim
 def _finish(patient: Patient, conversation: SmsConversation, now: datetime, *, state: str) -> str:
     from app.services.reports import record_report
 
-    recorded = record_report(patient, _body(conversation, now), source="sms",
-                             partial=bool(conversation.questions))
+    recorded = record_report(patient, _body(conversation, now), source="sms", partial=bool(conversation.questions))
     conversation.state, conversation.report_id = state, recorded.body["report"]["id"]
     lines = [] if state == "escalated" else [text(patient.language, "thanks")]
     lines.append(recorded.body["assessment"]["instructions"])
@@ -192,8 +216,9 @@ def finish_timed_out(conversation: SmsConversation, now: datetime) -> None:
 
 
 def timeout_sweep(now: datetime) -> int:
-    expired = db.session.scalars(select(SmsConversation).where(SmsConversation.state == "active",
-                                                                SmsConversation.expires_at <= now)).all()
+    expired = db.session.scalars(
+        select(SmsConversation).where(SmsConversation.state == "active", SmsConversation.expires_at <= now)
+    ).all()
     for conversation in expired:
         finish_timed_out(conversation, now)
     return len(expired)

@@ -19,8 +19,9 @@ def check_password_policy(password: str, email: str) -> None:
         raise PasswordPolicyError("password may not be part of the email")
 
 
-def create_staff(*, email: str, password: str, role: str, center_id: int | None,
-                 phone: str | None = None, name: str = "") -> StaffUser:
+def create_staff(
+    *, email: str, password: str, role: str, center_id: int | None, phone: str | None = None, name: str = ""
+) -> StaffUser:
     check_password_policy(password, email)
     user = StaffUser(email=email.lower(), role=role, center_id=center_id, phone=phone, name=name)
     user.set_password(password)

@@ -20,11 +20,11 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(*, staff_id: int | None = None, patient_id: int | None = None,
-                lifetime: timedelta) -> tuple[str, ApiToken]:
+def issue_token(
+    *, staff_id: int | None = None, patient_id: int | None = None, lifetime: timedelta
+) -> tuple[str, ApiToken]:
     raw = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=hash_token(raw), staff_id=staff_id, patient_id=patient_id,
-                   expires_at=utcnow() + lifetime)
+    row = ApiToken(token_hash=hash_token(raw), staff_id=staff_id, patient_id=patient_id, expires_at=utcnow() + lifetime)
     db.session.add(row)
     return raw, row
 
@@ -47,11 +47,13 @@ def find_live_token(raw: str) -> ApiToken | None:
 
 # The token with whoever holds it, in one statement: a patient comes with the centre and protocol
 # every patient request needs (authentication was two queries before the work began).
-_WITH_HOLDER = (select(ApiToken, Patient, StaffUser)
-                .outerjoin(Patient, ApiToken.patient_id == Patient.id)
-                .outerjoin(StaffUser, ApiToken.staff_id == StaffUser.id)
-                .options(joinedload(Patient.center), joinedload(Patient.protocol))
-                .where(ApiToken.token_hash == bindparam("token_hash")))
+_WITH_HOLDER = (
+    select(ApiToken, Patient, StaffUser)
+    .outerjoin(Patient, ApiToken.patient_id == Patient.id)
+    .outerjoin(StaffUser, ApiToken.staff_id == StaffUser.id)
+    .options(joinedload(Patient.center), joinedload(Patient.protocol))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 def find_live_token_with_holder(raw: str) -> tuple[ApiToken, Patient | None, StaffUser | None] | None:
@@ -67,10 +69,13 @@ def find_live_token_with_holder(raw: str) -> tuple[ApiToken, Patient | None, Sta
 
 # A patient's token with the patient row locked until the transaction ends (FOR UPDATE OF
 # patients): a report takes that lock anyway, and taking it here saves its own statement.
-_PATIENT_LOCKED = (select(ApiToken, Patient).join(Patient, ApiToken.patient_id == Patient.id)
-                   .options(joinedload(Patient.center), joinedload(Patient.protocol))
-                   .where(ApiToken.token_hash == bindparam("token_hash"))
-                   .with_for_update(of=Patient.__table__))
+_PATIENT_LOCKED = (
+    select(ApiToken, Patient)
+    .join(Patient, ApiToken.patient_id == Patient.id)
+    .options(joinedload(Patient.center), joinedload(Patient.protocol))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .with_for_update(of=Patient.__table__)
+)
 
 
 def find_live_patient_token_locking(raw: str) -> tuple[ApiToken, Patient] | None:

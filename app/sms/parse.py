@@ -41,8 +41,22 @@ def is_skip(text: str) -> bool:
 
 # "Can't measure" for a measurement question: no device, or it failed. Kept apart
 # from SKIP (declined or not now) so the team sees the difference.
-CANT_MEASURE_WORDS = {"no", "n", "no tengo", "cant", "can't", "cannot", "can not", "cant measure",
-                      "can't measure", "no puedo", "no se puede", "no lo tengo", "none", "ninguno"}
+CANT_MEASURE_WORDS = {
+    "no",
+    "n",
+    "no tengo",
+    "cant",
+    "can't",
+    "cannot",
+    "can not",
+    "cant measure",
+    "can't measure",
+    "no puedo",
+    "no se puede",
+    "no lo tengo",
+    "none",
+    "ninguno",
+}
 
 
 def is_cant_measure(text: str) -> bool:
@@ -79,7 +93,7 @@ def whole_number(text: str, low: int, high: int) -> int | None:
 
 
 def is_unknown(text: str) -> bool:
-    """"Not sure" / "no sé": an answer, meaning the patient does not know."""
+    """ "Not sure" / "no sé": an answer, meaning the patient does not know."""
     return _plain(text) in UNKNOWN_WORDS or text.strip() == "?"
 
 

@@ -65,13 +65,20 @@ def _page_entry(n: Notification, names: dict[int, str]) -> TimelineEntry:
     if n.purpose in ("page", "call") and n.escalation_step is not None:
         what += f" — step {n.escalation_step + 1}, round {(n.escalation_round or 0) + 1}"
     who = names.get(n.staff_id, "staff") if n.staff_id else ("patient" if n.purpose == "patient_notice" else "—")
-    return TimelineEntry(at=n.created_at, what=what, who=f"{who} ({masked_phone(n.to_phone)})",
-                         delivery=_delivery(n), delivery_state=n.state, channel=CHANNELS.get(n.channel, n.channel),
-                         reached_at=n.final_at if n.state in REACHED else None)
+    return TimelineEntry(
+        at=n.created_at,
+        what=what,
+        who=f"{who} ({masked_phone(n.to_phone)})",
+        delivery=_delivery(n),
+        delivery_state=n.state,
+        channel=CHANNELS.get(n.channel, n.channel),
+        reached_at=n.final_at if n.state in REACHED else None,
+    )
 
 
 def timeline(events: list[AlertEvent], notifications: list[Notification], names: dict[int, str]) -> list[TimelineEntry]:
-    entries = [TimelineEntry(at=e.at, what=_event_text(e), who=names.get(e.staff_id, "") if e.staff_id else "")
-               for e in events]
+    entries = [
+        TimelineEntry(at=e.at, what=_event_text(e), who=names.get(e.staff_id, "") if e.staff_id else "") for e in events
+    ]
     entries += [_page_entry(n, names) for n in notifications]
     return sorted(entries, key=lambda e: e.at)

@@ -31,20 +31,30 @@ def _names(ids: set[int | None]) -> dict[int, str]:
 def alert(alert_id: int):
     alert = load_alert(alert_id)
     patient = alert.patient
-    notifications = list(db.session.scalars(select(Notification).where(Notification.alert_id == alert.id)
-                                            .order_by(Notification.id)))
-    names = _names({n.staff_id for n in notifications} | {e.staff_id for e in alert.events}
-                   | {alert.acknowledged_by_id, alert.resolved_by_id})
+    notifications = list(
+        db.session.scalars(select(Notification).where(Notification.alert_id == alert.id).order_by(Notification.id))
+    )
+    names = _names(
+        {n.staff_id for n in notifications}
+        | {e.staff_id for e in alert.events}
+        | {alert.acknowledged_by_id, alert.resolved_by_id}
+    )
     report = db.session.get(Report, alert.opening_report_id) if alert.opening_report_id else None
     audit.record("alert.read", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
     db.session.commit()
     return render_template(
-        "web/alert.html", alert=alert, patient=patient, names=names,
+        "web/alert.html",
+        alert=alert,
+        patient=patient,
+        names=names,
         day=day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone),
         product=PRODUCT_DISPLAY.get(patient.product, patient.product),
         timeline=timeline(list(alert.events), notifications, names),
-        report=report_view(report) if report else None, specs=THRESHOLD_SPECS, now=utcnow(),
-        dispositions=DISPOSITION_LABELS)
+        report=report_view(report) if report else None,
+        specs=THRESHOLD_SPECS,
+        now=utcnow(),
+        dispositions=DISPOSITION_LABELS,
+    )
 
 
 @staff_bp.route("/alerts/<int(max=2147483647):alert_id>/handoff")
@@ -57,7 +67,12 @@ def handoff(alert_id: int):
 
     alert = load_alert(alert_id)
     response = handoff_page(handoff_summary(load_record(alert.patient), alert, utcnow()))
-    audit.record("alert.handoff", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                 details={"format": "html"})
+    audit.record(
+        "alert.handoff",
+        patient_id=alert.patient_id,
+        target_type="alert",
+        target_id=alert.id,
+        details={"format": "html"},
+    )
     db.session.commit()
     return response

@@ -19,23 +19,34 @@ from app.web.security import add_security_headers
 
 log = logging.getLogger("vigil.web")
 
-staff_bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-                     static_url_path="/web/static")
+staff_bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static"
+)
 checkin_bp = Blueprint("checkin", __name__, template_folder="templates")
 
-TITLES = {400: "The request was not understood", 401: "Please sign in", 403: "Not allowed",
-          404: "Not found", 405: "Not allowed", 409: "Already done", 413: "Too large",
-          429: "Too many attempts", 500: "Something went wrong"}
+TITLES = {
+    400: "The request was not understood",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Already done",
+    413: "Too large",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
 
 
 def _page(status: int, message: str):
-    return render_template("web/error.html", status=status, title=TITLES.get(status, "Error"),
-                           message=message), status
+    return render_template("web/error.html", status=status, title=TITLES.get(status, "Error"), message=message), status
 
 
 def _csrf_refused(error: CSRFError):
-    return _page(400, "This form was refused because its security token was missing or had expired. "
-                      "Go back, reload the page and try again.")
+    return _page(
+        400,
+        "This form was refused because its security token was missing or had expired. "
+        "Go back, reload the page and try again.",
+    )
 
 
 def _http_error(error: HTTPException):
@@ -79,14 +90,21 @@ def _baseline_notice(patient) -> str | None:  # noqa: ANN001 - a Patient
 
 
 # "Can't measure" answers as the staff pages word them.
-NOT_MEASURED_LABELS = {"temperature": "Temperature", "heart_rate": "Heart rate", "blood_pressure": "Blood pressure",
-                       "spo2": "SpO2", "respiratory_rate": "Breathing rate", "weight": "Weight"}
+NOT_MEASURED_LABELS = {
+    "temperature": "Temperature",
+    "heart_rate": "Heart rate",
+    "blood_pressure": "Blood pressure",
+    "spo2": "SpO2",
+    "respiratory_rate": "Breathing rate",
+    "weight": "Weight",
+}
 
 
 @staff_bp.app_template_global("not_measured_text")
 def _not_measured_text(names) -> str:  # noqa: ANN001 - a list of not_measured names
     names = set(names or ())  # in the order the form asks them, not as stored (sorted)
     return ", ".join(label for name, label in NOT_MEASURED_LABELS.items() if name in names)
+
 
 def _refuse_control_characters_in_next():
     """`next` ends up in a Location header: a CR/LF there would split the response (werkzeug

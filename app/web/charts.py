@@ -41,30 +41,65 @@ def _label(at: datetime, patient: Patient) -> str:
 
 
 def _points(patient: Patient, reports: list[Report], column: str) -> list[dict]:
-    return [{"x": day_position(r.recorded_at, patient), "y": getattr(r, column), "id": r.id,
-             "level": r.level, "label": _label(r.recorded_at, patient)}
-            for r in reports if getattr(r, column) is not None]
+    return [
+        {
+            "x": day_position(r.recorded_at, patient),
+            "y": getattr(r, column),
+            "id": r.id,
+            "level": r.level,
+            "label": _label(r.recorded_at, patient),
+        }
+        for r in reports
+        if getattr(r, column) is not None
+    ]
 
 
 def _x_range(patient: Patient, now: datetime, xs: list[float]) -> dict:
     # Monitoring covers days 0..monitoring_days inclusive: the axis ends at the next local midnight.
     window_end = patient.protocol.content["restrictions"]["monitoring_days"] + 1
     # The monitoring window, widened to show any point outside it (a late report, day -1 baseline).
-    return {"min": min([0, *[int(x // 1) for x in xs]]),
-            "max": max([window_end, int(day_position(now, patient)) + 1, *[int(x // 1) + 1 for x in xs]])}
+    return {
+        "min": min([0, *[int(x // 1) for x in xs]]),
+        "max": max([window_end, int(day_position(now, patient)) + 1, *[int(x // 1) + 1 for x in xs]]),
+    }
 
 
-def chart_data(patient: Patient, reports: list[Report], alerts: list[Alert], check_ins: list[CheckIn],
-               now: datetime) -> dict:
+def chart_data(
+    patient: Patient, reports: list[Report], alerts: list[Alert], check_ins: list[CheckIn], now: datetime
+) -> dict:
     reports = sorted(reports, key=lambda r: (r.recorded_at, r.id))
-    series = {key: {"title": title, "unit": unit, "points": _points(patient, reports, column)}
-              for key, column, title, unit in SERIES}
-    marks = [{"x": day_position(a.opened_at, patient), "level": a.level, "id": a.id, "status": a.status,
-              "label": _label(a.opened_at, patient)} for a in sorted(alerts, key=lambda a: a.opened_at)]
-    strip = [{"x": day_position(c.due_at, patient), "y": c.state, "id": c.id, "phase": c.phase,
-              "label": _label(c.due_at, patient)}
-             for c in sorted(check_ins, key=lambda c: c.due_at) if c.state in CHECK_IN_ROWS]
+    series = {
+        key: {"title": title, "unit": unit, "points": _points(patient, reports, column)}
+        for key, column, title, unit in SERIES
+    }
+    marks = [
+        {
+            "x": day_position(a.opened_at, patient),
+            "level": a.level,
+            "id": a.id,
+            "status": a.status,
+            "label": _label(a.opened_at, patient),
+        }
+        for a in sorted(alerts, key=lambda a: a.opened_at)
+    ]
+    strip = [
+        {
+            "x": day_position(c.due_at, patient),
+            "y": c.state,
+            "id": c.id,
+            "phase": c.phase,
+            "label": _label(c.due_at, patient),
+        }
+        for c in sorted(check_ins, key=lambda c: c.due_at)
+        if c.state in CHECK_IN_ROWS
+    ]
     xs = [p["x"] for s in series.values() for p in s["points"]] + [m["x"] for m in marks] + [c["x"] for c in strip]
-    return {"x": _x_range(patient, now, xs), "series": series, "alerts": marks, "check_ins": strip,
-            "check_in_rows": list(CHECK_IN_ROWS), "fever_c": thresholds_of(patient.protocol).fever_c,
-            "now": day_position(now, patient)}
+    return {
+        "x": _x_range(patient, now, xs),
+        "series": series,
+        "alerts": marks,
+        "check_ins": strip,
+        "check_in_rows": list(CHECK_IN_ROWS),
+        "fever_c": thresholds_of(patient.protocol).fever_c,
+        "now": day_position(now, patient),
+    }

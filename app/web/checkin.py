@@ -71,8 +71,13 @@ def _language(patient: Patient | None) -> str:
 def _refusal(reason: str, patient: Patient | None):
     status = {"invalid": 404, "expired": 410, "closed": 410}.get(reason, 400)
     with force_locale(_language(patient)):
-        page = render_template("web/checkin_refused.html", reason=reason, patient=patient,
-                               lang=_language(patient), phone=patient.center.phone if patient else None)
+        page = render_template(
+            "web/checkin_refused.html",
+            reason=reason,
+            patient=patient,
+            lang=_language(patient),
+            phone=patient.center.phone if patient else None,
+        )
     return page, status
 
 
@@ -89,30 +94,51 @@ def _open(token: str) -> CheckIn:
 def _render(template: str, check_in: CheckIn, status: int = 200, **context):
     patient = g.actor.patient
     # Weekday names in the patient's language, clock time in the patient's zone.
-    window_end = format_datetime(check_in.window_ends_at, "EEEE HH:mm", tzinfo=ZoneInfo(patient.timezone),
-                                 locale=patient.language)
+    window_end = format_datetime(
+        check_in.window_ends_at, "EEEE HH:mm", tzinfo=ZoneInfo(patient.timezone), locale=patient.language
+    )
     with force_locale(patient.language):
         page = render_template(
-            template, check_in=check_in, patient=patient, lang=patient.language, q=questions_for(check_in.asks),
-            first_name=(patient.name.split() or [""])[0], window_end=window_end,
-            symptom_labels=SYMPTOM_LABELS, severity=SEVERITY, frequency=FREQUENCY,
-            frequency_symptoms=FREQUENCY_SYMPTOMS, limb_sides=LIMB_SIDES, neuro_labels=NEURO_LABELS,
+            template,
+            check_in=check_in,
+            patient=patient,
+            lang=patient.language,
+            q=questions_for(check_in.asks),
+            first_name=(patient.name.split() or [""])[0],
+            window_end=window_end,
+            symptom_labels=SYMPTOM_LABELS,
+            severity=SEVERITY,
+            frequency=FREQUENCY,
+            frequency_symptoms=FREQUENCY_SYMPTOMS,
+            limb_sides=LIMB_SIDES,
+            neuro_labels=NEURO_LABELS,
             sign_labels=SIGN_LABELS,
-            ice_parts=ICE_PARTS, vital_labels=VITAL_LABELS, phone=patient.center.phone,
-            cant_measure_after=CANT_MEASURE_AFTER, cant_measure_label=CANT_MEASURE_LABEL,
-            emergency_number=EMERGENCY_NUMBERS.get(patient.center.jurisdiction, "112"), **context)
+            ice_parts=ICE_PARTS,
+            vital_labels=VITAL_LABELS,
+            phone=patient.center.phone,
+            cant_measure_after=CANT_MEASURE_AFTER,
+            cant_measure_label=CANT_MEASURE_LABEL,
+            emergency_number=EMERGENCY_NUMBERS.get(patient.center.jurisdiction, "112"),
+            **context,
+        )
     return page, status
 
 
 def _result(check_in: CheckIn, body: dict, *, already: bool = False):
-    return _render("web/checkin_result.html", check_in, result=body, already=already,
-                   lines=[line for line in (body["assessment"].get("instructions") or "").split("\n") if line])
+    return _render(
+        "web/checkin_result.html",
+        check_in,
+        result=body,
+        already=already,
+        lines=[line for line in (body["assessment"].get("instructions") or "").split("\n") if line],
+    )
 
 
 def _form(check_in: CheckIn, values: MultiDict | None = None, problems: dict | None = None, status: int = 200):
     default_unit = "F" if g.actor.patient.center.jurisdiction == "US" else "C"
-    values = values or MultiDict({"client_id": f"web-{check_in.id}-{secrets.token_hex(8)}",
-                                  "temperature_unit": default_unit})
+    values = values or MultiDict(
+        {"client_id": f"web-{check_in.id}-{secrets.token_hex(8)}", "temperature_unit": default_unit}
+    )
     return _render("web/checkin.html", check_in, values=values, problems=problems or {}, status=status)
 
 
@@ -147,8 +173,13 @@ def submit(token: str):
         return _result(check_in, result_body(stored))
     # A different form after the check-in was completed (the caregiver's, opened before the
     # patient sent theirs) is a report of its own: stored and graded, never dropped.
-    raw, problems = report_body(form, questions_for(check_in.asks), client_id=form.get("client_id") or "",
-                                recorded_at=utcnow().isoformat(), check_in_id=check_in.id)
+    raw, problems = report_body(
+        form,
+        questions_for(check_in.asks),
+        client_id=form.get("client_id") or "",
+        recorded_at=utcnow().isoformat(),
+        check_in_id=check_in.id,
+    )
     try:
         data = ReportSchema().load(raw)
     except ValidationError as exc:

@@ -31,8 +31,13 @@ SYMPTOM_LABELS = {
 }
 SEVERITY = ((0, N_("None")), (1, N_("Mild")), (2, N_("Moderate")), (3, N_("Severe")), (4, N_("Very severe")))
 # PRO-CTCAE item 16 asks diarrhoea as a frequency (docs/clinical-rules.md R14); same 0-4 scores.
-FREQUENCY = ((0, N_("Never")), (1, N_("Rarely")), (2, N_("Occasionally")), (3, N_("Frequently")),
-             (4, N_("Almost constantly")))
+FREQUENCY = (
+    (0, N_("Never")),
+    (1, N_("Rarely")),
+    (2, N_("Occasionally")),
+    (3, N_("Frequently")),
+    (4, N_("Almost constantly")),
+)
 FREQUENCY_SYMPTOMS = ("diarrhea",)
 NEURO_LABELS = {
     "confusion": N_("Confused, or does not know where they are"),
@@ -55,8 +60,7 @@ NEURO_LABELS = {
 }
 # R9/R11 follow-up to limb weakness: form value -> limb_weakness_one_side ("unknown" is left out,
 # and the rules count an unknown side as urgent).
-LIMB_SIDES = (("one", N_("On one side of the body only")), ("both", N_("On both sides")),
-              ("unknown", N_("Not sure")))
+LIMB_SIDES = (("one", N_("On one side of the body only")), ("both", N_("On both sides")), ("unknown", N_("Not sure")))
 LIMB_SIDE_VALUES = {"one": True, "both": False}
 SIGN_LABELS = {
     "breathless_at_rest": N_("Out of breath while resting"),
@@ -83,17 +87,38 @@ VITAL_LABELS = {
 
 # The "can't measure" box after each measurement: field after which it shows →
 # the not_measured name it answers (ReportSchema). Blood pressure is one box for both numbers.
-CANT_MEASURE_AFTER = {"temperature": "temperature", "heart_rate": "heart_rate", "diastolic_bp": "blood_pressure",
-                      "spo2": "spo2", "weight_kg": "weight"}
-CANT_MEASURE_FIELDS = {"temperature": ("temperature",), "heart_rate": ("heart_rate",),
-                       "blood_pressure": ("systolic_bp", "diastolic_bp"), "spo2": ("spo2",), "weight": ("weight_kg",)}
+CANT_MEASURE_AFTER = {
+    "temperature": "temperature",
+    "heart_rate": "heart_rate",
+    "diastolic_bp": "blood_pressure",
+    "spo2": "spo2",
+    "weight_kg": "weight",
+}
+CANT_MEASURE_FIELDS = {
+    "temperature": ("temperature",),
+    "heart_rate": ("heart_rate",),
+    "blood_pressure": ("systolic_bp", "diastolic_bp"),
+    "spo2": ("spo2",),
+    "weight": ("weight_kg",),
+}
 CANT_MEASURE_LABEL = N_("I can't measure this")
 
-DAILY_SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "fatigue",
-                  "bleeding_or_bruising")
-NEURO_CHECKLIST = ("confusion", "word_finding_difficulty", "speech_understanding_difficulty", "hallucinations",
-                   "tremor", "excessive_sleepiness", "severe_headache", "limb_numbness_or_weakness", "seizure",
-                   "hard_to_wake", "facial_droop_or_weakness", "fainted", "agitation")
+DAILY_SYMPTOMS = ("chills", "headache", "dizziness", "shortness_of_breath", "nausea", "fatigue", "bleeding_or_bruising")
+NEURO_CHECKLIST = (
+    "confusion",
+    "word_finding_difficulty",
+    "speech_understanding_difficulty",
+    "hallucinations",
+    "tremor",
+    "excessive_sleepiness",
+    "severe_headache",
+    "limb_numbness_or_weakness",
+    "seizure",
+    "hard_to_wake",
+    "facial_droop_or_weakness",
+    "fainted",
+    "agitation",
+)
 MOVEMENT = ("slowness_or_shuffling", "reduced_facial_expression", "personality_change", "limb_numbness_or_weakness")
 
 
@@ -187,18 +212,27 @@ def _neuro(form: MultiDict, q: Questions) -> dict:
     return neuro
 
 
-def report_body(form: MultiDict, q: Questions, *, client_id: str, recorded_at: str,
-                check_in_id: int) -> tuple[dict, FormProblems]:
+def report_body(
+    form: MultiDict, q: Questions, *, client_id: str, recorded_at: str, check_in_id: int
+) -> tuple[dict, FormProblems]:
     """The POST /me/reports body these answers make, and the answers that are not numbers."""
     problems = FormProblems()
-    body: dict = {"client_id": client_id, "recorded_at": recorded_at, "check_in_id": check_in_id,
-                  "reported_by": "caregiver" if form.get("reported_by") == "caregiver" else "patient",
-                  "vitals": _vitals(form, q, problems), "symptoms": _scores(form, q.symptoms, "symptom-"),
-                  "neuro": _neuro(form, q),
-                  "signs": {name: form.get(f"sign-{name}") == "yes" for name in q.signs}}
+    body: dict = {
+        "client_id": client_id,
+        "recorded_at": recorded_at,
+        "check_in_id": check_in_id,
+        "reported_by": "caregiver" if form.get("reported_by") == "caregiver" else "patient",
+        "vitals": _vitals(form, q, problems),
+        "symptoms": _scores(form, q.symptoms, "symptom-"),
+        "neuro": _neuro(form, q),
+        "signs": {name: form.get(f"sign-{name}") == "yes" for name in q.signs},
+    }
     asked = (["temperature"] if q.temperature else []) + q.vitals
-    ticked = [name for after, name in CANT_MEASURE_AFTER.items()
-              if after in asked and form.get(f"cant_measure-{name}") == "yes"]
+    ticked = [
+        name
+        for after, name in CANT_MEASURE_AFTER.items()
+        if after in asked and form.get(f"cant_measure-{name}") == "yes"
+    ]
     for name in ticked:  # a ticked box next to a typed number is a contradiction: ask which
         if any(_filled(form, f) for f in CANT_MEASURE_FIELDS[name]):
             problems[CANT_MEASURE_FIELDS[name][-1]] = "cant_measure"

@@ -28,19 +28,41 @@ class Contact:
 
 
 def contact_history(patient_id: int, alert_ids: list[int]) -> list[Contact]:
-    about = or_(Notification.patient_id == patient_id, Notification.alert_id.in_(alert_ids)) if alert_ids \
+    about = (
+        or_(Notification.patient_id == patient_id, Notification.alert_id.in_(alert_ids))
+        if alert_ids
         else Notification.patient_id == patient_id
-    rows = list(db.session.scalars(select(Notification).where(about, Notification.state != "cancelled")
-                                   .order_by(Notification.created_at.desc(), Notification.id.desc())
-                                   .limit(MAX_CONTACTS)))
+    )
+    rows = list(
+        db.session.scalars(
+            select(Notification)
+            .where(about, Notification.state != "cancelled")
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(MAX_CONTACTS)
+        )
+    )
     staff_ids = {n.staff_id for n in rows if n.staff_id}
-    names = {u.id: u.name or u.email for u in db.session.scalars(
-        select(StaffUser).where(StaffUser.id.in_(staff_ids)))} if staff_ids else {}
-    return [Contact(at=n.created_at, what=PURPOSES.get(n.purpose, n.purpose.replace("_", " ").capitalize()),
-                    who=f"{_who(n, names)} ({masked_phone(n.to_phone)})", channel=CHANNELS.get(n.channel, n.channel),
-                    outcome=delivery_label(n.state), reached_at=n.final_at if n.state in REACHED else n.sent_at
-                    if n.channel == "push" and n.state == "sent" else None, alert_id=n.alert_id)
-            for n in rows]
+    names = (
+        {u.id: u.name or u.email for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))}
+        if staff_ids
+        else {}
+    )
+    return [
+        Contact(
+            at=n.created_at,
+            what=PURPOSES.get(n.purpose, n.purpose.replace("_", " ").capitalize()),
+            who=f"{_who(n, names)} ({masked_phone(n.to_phone)})",
+            channel=CHANNELS.get(n.channel, n.channel),
+            outcome=delivery_label(n.state),
+            reached_at=n.final_at
+            if n.state in REACHED
+            else n.sent_at
+            if n.channel == "push" and n.state == "sent"
+            else None,
+            alert_id=n.alert_id,
+        )
+        for n in rows
+    ]
 
 
 def _who(n: Notification, names: dict[int, str]) -> str:

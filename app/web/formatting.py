@@ -48,9 +48,16 @@ def masked_phone(phone: str | None) -> str:
 
 # Whether the last page reached the phone, in the words a nurse scanning the queue needs.
 DELIVERY_LABELS = {
-    "pending": "queued", "sending": "sending", "sent": "sent, not yet confirmed", "delivered": "delivered",
-    "undelivered": "NOT delivered", "failed": "NOT delivered (failed)", "unconfirmed": "not confirmed in time",
-    "cancelled": "cancelled", "answered": "answered", "unanswered": "NOT answered (no answer, busy or voicemail)",
+    "pending": "queued",
+    "sending": "sending",
+    "sent": "sent, not yet confirmed",
+    "delivered": "delivered",
+    "undelivered": "NOT delivered",
+    "failed": "NOT delivered (failed)",
+    "unconfirmed": "not confirmed in time",
+    "cancelled": "cancelled",
+    "answered": "answered",
+    "unanswered": "NOT answered (no answer, busy or voicemail)",
 }
 
 

@@ -33,8 +33,12 @@ class ActionForm(FlaskForm):
 
 class ResolveForm(FlaskForm):
     # The template draws the <select> from DISPOSITION_LABELS (one per queue row, each with its own id).
-    disposition = StringField("Disposition", validators=[
-        DataRequired(message="Choose a disposition."),
-        AnyOf(DISPOSITIONS, message="Choose a disposition from the list.")])
+    disposition = StringField(
+        "Disposition",
+        validators=[
+            DataRequired(message="Choose a disposition."),
+            AnyOf(DISPOSITIONS, message="Choose a disposition from the list."),
+        ],
+    )
     note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
     next = HiddenField()

@@ -42,16 +42,34 @@ def patients():
 def patient(patient_id: int):
     now = utcnow()
     patient = load_patient(patient_id)
-    reports = list(db.session.scalars(select(Report).where(Report.patient_id == patient.id)
-                                      .order_by(Report.recorded_at.desc(), Report.id.desc()).limit(MAX_CHART_REPORTS)))
-    alerts = list(db.session.scalars(select(Alert).where(Alert.patient_id == patient.id)
-                                     .order_by(Alert.opened_at.desc())))
-    check_ins = list(db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id)
-                                        .order_by(CheckIn.due_at)))
+    reports = list(
+        db.session.scalars(
+            select(Report)
+            .where(Report.patient_id == patient.id)
+            .order_by(Report.recorded_at.desc(), Report.id.desc())
+            .limit(MAX_CHART_REPORTS)
+        )
+    )
+    alerts = list(
+        db.session.scalars(select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.opened_at.desc()))
+    )
+    check_ins = list(
+        db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.due_at))
+    )
     summary = summarise([patient], now)[0]
     contacts = contact_history(patient.id, [a.id for a in alerts])
     audit.record("patient.read", patient_id=patient.id, target_type="patient", target_id=patient.id)
     db.session.commit()
-    return render_template("web/patient.html", s=summary, patient=patient, reports=reports[:30], alerts=alerts,
-                           check_ins=check_ins, chart=chart_data(patient, reports, alerts, check_ins, now),
-                           series=SERIES, now=now, reach=reachability(patient.id), contacts=contacts)
+    return render_template(
+        "web/patient.html",
+        s=summary,
+        patient=patient,
+        reports=reports[:30],
+        alerts=alerts,
+        check_ins=check_ins,
+        chart=chart_data(patient, reports, alerts, check_ins, now),
+        series=SERIES,
+        now=now,
+        reach=reachability(patient.id),
+        contacts=contacts,
+    )

@@ -35,8 +35,14 @@ def effective_thresholds(content: Mapping) -> dict[str, float]:
 
 def form_values(content: Mapping, name: str, today: date) -> MultiDict:
     """The form prefilled with a version's content."""
-    values = MultiDict({"name": name, "phases": json.dumps(content.get("phases", []), indent=2),
-                        "since": (today - timedelta(days=30)).isoformat(), "until": today.isoformat()})
+    values = MultiDict(
+        {
+            "name": name,
+            "phases": json.dumps(content.get("phases", []), indent=2),
+            "since": (today - timedelta(days=30)).isoformat(),
+            "until": today.isoformat(),
+        }
+    )
     for key in RESTRICTION_KEYS:
         values[f"restrictions-{key}"] = str(content["restrictions"][key])
     for key in CHECK_IN_KEYS:
@@ -107,8 +113,9 @@ def proposed_content(base: Mapping, form: MultiDict, jurisdiction: str | None = 
         content["phases"] = phases
     if not problems:
         for path, messages in validate_content(content, jurisdiction).items():
-            problems.setdefault(field_of(path), []).extend(f"{path}: {m}" if field_of(path) == "phases" else m
-                                                           for m in messages)
+            problems.setdefault(field_of(path), []).extend(
+                f"{path}: {m}" if field_of(path) == "phases" else m for m in messages
+            )
     return content, problems
 
 
@@ -120,9 +127,12 @@ def dry_run_period(form: MultiDict, problems: Problems) -> tuple[datetime, datet
         problems.setdefault("period", []).append("Give the period as two dates.")
         return None
     if until < since or (until - since).days > MAX_DRY_RUN_DAYS:
-        problems.setdefault("period", []).append(f"The end must be after the start, at most {MAX_DRY_RUN_DAYS} "
-                                                 "days later.")
+        problems.setdefault("period", []).append(
+            f"The end must be after the start, at most {MAX_DRY_RUN_DAYS} days later."
+        )
         return None
     # Whole days, the end date included.
-    return (datetime.combine(since, datetime.min.time(), UTC),
-            datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC))
+    return (
+        datetime.combine(since, datetime.min.time(), UTC),
+        datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC),
+    )

@@ -43,8 +43,9 @@ def _owners(rows: list[Protocol]) -> dict[int, str]:
 @staff_bp.route("/protocols")
 @staff_required()
 def protocols():
-    rows = db.session.scalars(select(Protocol).where(visible_to(current_staff()))
-                              .order_by(Protocol.family, Protocol.version.desc())).all()
+    rows = db.session.scalars(
+        select(Protocol).where(visible_to(current_staff())).order_by(Protocol.family, Protocol.version.desc())
+    ).all()
     families: dict[str, list[Protocol]] = {}
     for row in rows:
         families.setdefault(row.family, []).append(row)
@@ -55,14 +56,23 @@ def protocols():
 @staff_required()
 def protocol(protocol_id: int):
     protocol = load_protocol(protocol_id)
-    versions = db.session.scalars(select(Protocol).where(Protocol.family == protocol.family,
-                                                         visible_to(current_staff()))
-                                  .order_by(Protocol.version.desc())).all()
+    versions = db.session.scalars(
+        select(Protocol)
+        .where(Protocol.family == protocol.family, visible_to(current_staff()))
+        .order_by(Protocol.version.desc())
+    ).all()
     author = db.session.get(StaffUser, protocol.created_by_id) if protocol.created_by_id else None
-    return render_template("web/protocol.html", protocol=protocol, versions=versions, author=author,
-                           owners=_owners([protocol]),
-                           specs=THRESHOLD_SPECS, values=effective_thresholds(protocol.content),
-                           restriction_keys=RESTRICTION_KEYS, check_in_keys=CHECK_IN_KEYS)
+    return render_template(
+        "web/protocol.html",
+        protocol=protocol,
+        versions=versions,
+        author=author,
+        owners=_owners([protocol]),
+        specs=THRESHOLD_SPECS,
+        values=effective_thresholds(protocol.content),
+        restriction_keys=RESTRICTION_KEYS,
+        check_in_keys=CHECK_IN_KEYS,
+    )
 
 
 def _centre_choices(base: Protocol) -> list[Center]:
@@ -73,9 +83,18 @@ def _centre_choices(base: Protocol) -> list[Center]:
 
 
 def _form_page(base: Protocol, values, problems=None, result=None, digest=None, status=200):
-    return render_template("web/protocol_new.html", base=base, values=values, problems=problems or {},
-                           result=result, digest=digest, specs=THRESHOLD_SPECS, restriction_keys=RESTRICTION_KEYS,
-                           check_in_keys=CHECK_IN_KEYS, centres=_centre_choices(base)), status
+    return render_template(
+        "web/protocol_new.html",
+        base=base,
+        values=values,
+        problems=problems or {},
+        result=result,
+        digest=digest,
+        specs=THRESHOLD_SPECS,
+        restriction_keys=RESTRICTION_KEYS,
+        check_in_keys=CHECK_IN_KEYS,
+        centres=_centre_choices(base),
+    ), status
 
 
 def _chosen_centre(base: Protocol, form, problems: dict) -> int | None:
@@ -118,15 +137,19 @@ def new_version(protocol_id: int):
     if form.get("action") == "save" and form.get("digest") == digest:
         return _save(base, content, form, center_id)
     if form.get("action") == "save":
-        flash("The content changed after the last dry-run. Here is the dry-run of what you would save; "
-              "check it and save again.", "info")
+        flash(
+            "The content changed after the last dry-run. Here is the dry-run of what you would save; "
+            "check it and save again.",
+            "info",
+        )
     return _form_page(base, form, result=_dry_run(content, period, center_id), digest=digest)
 
 
 def _save(base: Protocol, content: dict, form, center_id: int):
     try:
-        new = create_version(base, content, (form.get("name") or "").strip() or None, current_staff(),
-                             center_id=center_id)
+        new = create_version(
+            base, content, (form.get("name") or "").strip() or None, current_staff(), center_id=center_id
+        )
     except ApiError as exc:
         db.session.rollback()
         problems: dict[str, list[str]] = {}
@@ -134,6 +157,9 @@ def _save(base: Protocol, content: dict, form, center_id: int):
             problems.setdefault(field_of(path), []).extend(messages)
         return _form_page(base, form, problems or {"_form": [exc.description]}, status=422)
     db.session.commit()
-    flash(f"Saved as version {new.version}. Patients stay on their version until moved to this one; "
-          "alerts keep the version they were raised with.", "success")
+    flash(
+        f"Saved as version {new.version}. Patients stay on their version until moved to this one; "
+        "alerts keep the version they were raised with.",
+        "success",
+    )
     return redirect(url_for("web.protocol", protocol_id=new.id))

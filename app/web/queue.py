@@ -57,11 +57,15 @@ def ack(alert_id: int):
         flash(f"Alert {alert.id} acknowledged: the escalation has stopped.", "success")
     else:  # a second acknowledgement changes nothing: say who took it, and audit the no-op
         first = db.session.get(StaffUser, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
-        audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                     details={"no_op": True, "via": "web", "acknowledged_by_id": alert.acknowledged_by_id})
+        audit.record(
+            "alert.ack",
+            patient_id=alert.patient_id,
+            target_type="alert",
+            target_id=alert.id,
+            details={"no_op": True, "via": "web", "acknowledged_by_id": alert.acknowledged_by_id},
+        )
         db.session.commit()
-        flash(f"This alert was already acknowledged by {(first.name or first.email) if first else 'someone'}.",
-              "info")
+        flash(f"This alert was already acknowledged by {(first.name or first.email) if first else 'someone'}.", "info")
     return redirect(safe_next(form.next.data))
 
 
@@ -77,8 +81,13 @@ def resolve_alert(alert_id: int):
         flash("This alert was already resolved.", "info")
         return redirect(safe_next(form.next.data))
     resolve(alert, current_staff(), form.disposition.data, form.note.data or None, utcnow())
-    audit.record("alert.resolve", patient_id=alert.patient_id, target_type="alert", target_id=alert.id,
-                 details={"disposition": form.disposition.data})
+    audit.record(
+        "alert.resolve",
+        patient_id=alert.patient_id,
+        target_type="alert",
+        target_id=alert.id,
+        details={"disposition": form.disposition.data},
+    )
     db.session.commit()
     flash(f"Alert {alert.id} resolved.", "success")
     return redirect(safe_next(form.next.data))

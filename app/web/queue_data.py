@@ -34,9 +34,13 @@ class QueueRow:
 
 def _alerts(staff: StaffUser) -> list[Alert]:
     # The queue's order (as GET /api/v1/alerts): emergencies, urgent, same-day; oldest first within.
-    query = (select(Alert).where(Alert.status != "resolved").options(
-        selectinload(Alert.patient).selectinload(Patient.center))
-             .order_by(LEVEL_ORDER, Alert.opened_at, Alert.id).limit(QUEUE_LIMIT))
+    query = (
+        select(Alert)
+        .where(Alert.status != "resolved")
+        .options(selectinload(Alert.patient).selectinload(Patient.center))
+        .order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)
+        .limit(QUEUE_LIMIT)
+    )
     if not staff.is_platform_admin:
         query = query.where(Alert.center_id == staff.center_id)
     return list(db.session.scalars(query))
@@ -45,9 +49,11 @@ def _alerts(staff: StaffUser) -> list[Alert]:
 def _last_pages(alert_ids: list[int]) -> dict[int, Notification]:
     if not alert_ids:
         return {}
-    latest = (select(func.max(Notification.id)).where(Notification.alert_id.in_(alert_ids),
-                                                      Notification.purpose == "page")
-              .group_by(Notification.alert_id))
+    latest = (
+        select(func.max(Notification.id))
+        .where(Notification.alert_id.in_(alert_ids), Notification.purpose == "page")
+        .group_by(Notification.alert_id)
+    )
     rows = db.session.scalars(select(Notification).where(Notification.id.in_(latest)))
     return {n.alert_id: n for n in rows}
 
@@ -65,10 +71,17 @@ def queue_rows(staff: StaffUser, now: datetime) -> list[QueueRow]:
     rows = []
     for alert in alerts:
         patient, page = alert.patient, pages.get(alert.id)
-        rows.append(QueueRow(
-            alert=alert, patient=patient, day=day_after_infusion(patient.infused_at, now, patient.timezone),
-            product=PRODUCT_DISPLAY.get(patient.product, patient.product), findings=top_findings(alert.findings),
-            open_for=duration(now - alert.opened_at), last_page=page,
-            last_page_to=names.get(page.staff_id) if page and page.staff_id else None,
-            baseline_notice=baseline_notice(patient) if relative_rules_are_off(patient) else None))
+        rows.append(
+            QueueRow(
+                alert=alert,
+                patient=patient,
+                day=day_after_infusion(patient.infused_at, now, patient.timezone),
+                product=PRODUCT_DISPLAY.get(patient.product, patient.product),
+                findings=top_findings(alert.findings),
+                open_for=duration(now - alert.opened_at),
+                last_page=page,
+                last_page_to=names.get(page.staff_id) if page and page.staff_id else None,
+                baseline_notice=baseline_notice(patient) if relative_rules_are_off(patient) else None,
+            )
+        )
     return rows

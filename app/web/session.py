@@ -69,8 +69,13 @@ def signed_in() -> Actor | None:
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: `next` must not send a signed-in nurse to another host."""
-    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
-            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    ):
         return target
     return url_for("web.queue")
 

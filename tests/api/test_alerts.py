@@ -69,9 +69,11 @@ def test_ack_then_resolve_with_a_disposition(client, login, nurse, make_patient,
     assert missing.status_code == 422 and "disposition" in missing.json["error"]["fields"]
     wrong = client.post(f"/api/v1/alerts/{alert_id}/resolve", json={"disposition": "nap"}, headers=headers)
     assert wrong.status_code == 422
-    done = client.post(f"/api/v1/alerts/{alert_id}/resolve", json={"disposition": "advice_given",
-                                                                     "note": "Paracetamol, recheck in 1 h"},
-                       headers=headers)
+    done = client.post(
+        f"/api/v1/alerts/{alert_id}/resolve",
+        json={"disposition": "advice_given", "note": "Paracetamol, recheck in 1 h"},
+        headers=headers,
+    )
     assert done.status_code == 200
     assert (done.json["status"], done.json["disposition"]) == ("resolved", "advice_given")
     again = client.post(f"/api/v1/alerts/{alert_id}/resolve", json={"disposition": "other"}, headers=headers)
@@ -88,10 +90,14 @@ def test_resolving_an_open_alert_acknowledges_it_first(client, login, nurse, mak
 def test_a_new_report_after_resolution_opens_a_new_alert(client, login, nurse, make_patient, center):
     patient = make_patient(center)
     first = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.5}), headers=patient.headers)
-    client.post(f"/api/v1/alerts/{first.json['alert']['id']}/resolve", json={"disposition": "advice_given"},
-                headers=login(nurse))
-    second = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.9}),
-                         headers=patient.headers)
+    client.post(
+        f"/api/v1/alerts/{first.json['alert']['id']}/resolve",
+        json={"disposition": "advice_given"},
+        headers=login(nurse),
+    )
+    second = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.9}), headers=patient.headers
+    )
     assert second.json["alert"]["id"] != first.json["alert"]["id"]
     history = client.get(f"/api/v1/patients/{patient.id}/alerts", headers=login(nurse)).json
     assert [a["status"] for a in history] == ["open", "resolved"]

@@ -13,8 +13,13 @@ def test_it_logs_staff_in_and_returns_user(client, make_center, make_staff):
     nurse = make_staff("nurse", make_center())
     response = client.post("/api/v1/auth/login", json={"email": nurse.email.upper(), "password": PASSWORD})
     assert response.status_code == 200
-    assert response.json["user"] == {"id": nurse.id, "email": nurse.email, "name": nurse.name,
-                                     "role": "nurse", "center_id": nurse.center_id}
+    assert response.json["user"] == {
+        "id": nurse.id,
+        "email": nurse.email,
+        "name": nurse.name,
+        "role": "nurse",
+        "center_id": nurse.center_id,
+    }
     assert response.json["access_token"].startswith("vg_")
 
 
@@ -136,8 +141,10 @@ def test_login_is_rate_limited(app, client, make_center, make_staff):
     app.config["AUTH_RATE_LIMIT"] = "10/minute"
     limiter.reset()
     try:
-        statuses = [client.post("/api/v1/auth/login", json={"email": nurse.email, "password": "x"}).status_code
-                    for _ in range(11)]
+        statuses = [
+            client.post("/api/v1/auth/login", json={"email": nurse.email, "password": "x"}).status_code
+            for _ in range(11)
+        ]
     finally:
         app.config["AUTH_RATE_LIMIT"] = "1000/minute"
         limiter.reset()

@@ -3,24 +3,30 @@ from __future__ import annotations
 
 def test_admin_creates_a_centre(client, login, make_staff):
     admin = login(make_staff("admin", None))
-    response = client.post("/api/v1/centers", json={"name": "North", "timezone": "Europe/London",
-                                                    "jurisdiction": "UK", "phone": "+442079460000"},
-                           headers=admin)
+    response = client.post(
+        "/api/v1/centers",
+        json={"name": "North", "timezone": "Europe/London", "jurisdiction": "UK", "phone": "+442079460000"},
+        headers=admin,
+    )
     assert response.status_code == 201
     assert response.json["jurisdiction"] == "UK"
 
 
 def test_bad_centre_fields_are_named(client, login, make_staff):
-    response = client.post("/api/v1/centers", json={"name": "", "timezone": "Nowhere/City", "jurisdiction": "FR"},
-                           headers=login(make_staff("admin", None)))
+    response = client.post(
+        "/api/v1/centers",
+        json={"name": "", "timezone": "Nowhere/City", "jurisdiction": "FR"},
+        headers=login(make_staff("admin", None)),
+    )
     assert response.status_code == 422
     assert set(response.json["error"]["fields"]) == {"name", "timezone", "jurisdiction", "phone"}  # phone now required
 
 
 def test_only_admins_create_centres(client, login, make_center, make_staff):
     clinician = login(make_staff("clinician", make_center()))
-    response = client.post("/api/v1/centers", json={"name": "X", "timezone": "UTC", "jurisdiction": "US"},
-                           headers=clinician)
+    response = client.post(
+        "/api/v1/centers", json={"name": "X", "timezone": "UTC", "jurisdiction": "US"}, headers=clinician
+    )
     assert response.status_code == 403
 
 

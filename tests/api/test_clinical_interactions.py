@@ -39,35 +39,42 @@ def rules(answer: dict) -> dict[str, str]:
 ALL_VITALS = ["temperature", "heart_rate", "blood_pressure", "spo2", "respiratory_rate", "weight"]
 
 
-@pytest.mark.parametrize(("late", "level", "stale"), [
-    (timedelta(hours=24), "emergency", False),
-    (timedelta(hours=24, minutes=1), "urgent", True),
-])
+@pytest.mark.parametrize(
+    ("late", "level", "stale"),
+    [
+        (timedelta(hours=24), "emergency", False),
+        (timedelta(hours=24, minutes=1), "urgent", True),
+    ],
+)
 def test_a_late_seizure_with_every_vital_answered_cant_measure(client, patient, frozen_clock, late, level, stale):
     answer = post(client, patient, frozen_clock.now - late, neuro={"seizure": True}, not_measured=ALL_VITALS)
     assert answer["assessment"]["level"] == level
     assert answer["assessment"]["late"]["stale"] is stale
     assert rules(answer)["R11_severe_neuro"] == level
-    stored = db.session.scalar(select(Report).where(Report.id == answer["report_id"])) if "report_id" in answer \
+    stored = (
+        db.session.scalar(select(Report).where(Report.id == answer["report_id"]))
+        if "report_id" in answer
         else db.session.scalars(select(Report)).one()
+    )
     assert sorted(stored.not_measured) == sorted(ALL_VITALS)
 
 
 @pytest.mark.parametrize(("minutes_at_the_server", "fires"), [(8 * 60, False), (8 * 60 + 1, True)])
-def test_the_r12_gap_of_a_late_report_runs_to_the_servers_receipt_time(client, patient, frozen_clock,
-                                                                       minutes_at_the_server, fires):
+def test_the_r12_gap_of_a_late_report_runs_to_the_servers_receipt_time(
+    client, patient, frozen_clock, minutes_at_the_server, fires
+):
     """Recorded 6 h 30 min (6 h 31 min) after the last temperature by the phone's clock, received
     90 min later: by the time anyone could act, the patient has gone 8 h (8 h 1 min) without one."""
     post(client, patient, vitals={"temperature_f": 98.2})
     frozen_clock.advance(minutes=minutes_at_the_server)
-    answer = post(client, patient, frozen_clock.now - timedelta(minutes=90), not_measured=["temperature"],
-                  symptoms={"nausea": 1})
+    answer = post(
+        client, patient, frozen_clock.now - timedelta(minutes=90), not_measured=["temperature"], symptoms={"nausea": 1}
+    )
     found = rules(answer).get("R12_vitals_not_measured")
     assert (found == "same_day") is fires
     if fires:
         assert answer["alert"]["level"] == "same_day"
-        summary = next(f["summary"] for f in answer["assessment"]["findings"]
-                       if f["rule"] == "R12_vitals_not_measured")
+        summary = next(f["summary"] for f in answer["assessment"]["findings"] if f["rule"] == "R12_vitals_not_measured")
         assert "can't measure" in summary and "last one 8 h 1 min ago" in summary
         assert "(recorded 1 h 30 min before it was received)" in summary
 
@@ -77,22 +84,30 @@ def test_a_temperature_given_after_a_late_report_was_recorded_counts_for_its_r12
     from the latest of them (4 h ago), not from the one before the late report was recorded."""
     post(client, patient, frozen_clock.now - timedelta(hours=30), vitals={"temperature_c": 36.8})
     post(client, patient, frozen_clock.now - timedelta(hours=4), vitals={"temperature_c": 36.9})
-    answer = post(client, patient, frozen_clock.now - timedelta(hours=20), not_measured=["temperature"],
-                  symptoms={"nausea": 1})
+    answer = post(
+        client, patient, frozen_clock.now - timedelta(hours=20), not_measured=["temperature"], symptoms={"nausea": 1}
+    )
     assert "R12_vitals_not_measured" not in rules(answer)
 
 
-@pytest.mark.parametrize(("blocks", "rule", "level"), [
-    ({"symptoms": {"headache": 3}}, "R9_neuro_change", "urgent"),
-    ({"symptoms": {"headache": 2}}, "R12_vitals_not_measured", "same_day"),  # not severe: R12 alone
-    ({"neuro": {"limb_numbness_or_weakness": True}}, "R9_neuro_change", "urgent"),  # side not known
-    ({"neuro": {"limb_numbness_or_weakness": True, "limb_weakness_one_side": True}}, "R11_severe_neuro",
-     "emergency"),
-    ({"neuro": {"speech_understanding_difficulty": True}}, "R9_neuro_change", "urgent"),
-    ({"neuro": {"hallucinations": True}}, "R9_neuro_change", "urgent"),
-])
-def test_neuro_signs_inside_a_check_in_whose_vitals_could_not_be_measured(client, patient, frozen_clock, blocks,
-                                                                          rule, level):
+@pytest.mark.parametrize(
+    ("blocks", "rule", "level"),
+    [
+        ({"symptoms": {"headache": 3}}, "R9_neuro_change", "urgent"),
+        ({"symptoms": {"headache": 2}}, "R12_vitals_not_measured", "same_day"),  # not severe: R12 alone
+        ({"neuro": {"limb_numbness_or_weakness": True}}, "R9_neuro_change", "urgent"),  # side not known
+        (
+            {"neuro": {"limb_numbness_or_weakness": True, "limb_weakness_one_side": True}},
+            "R11_severe_neuro",
+            "emergency",
+        ),
+        ({"neuro": {"speech_understanding_difficulty": True}}, "R9_neuro_change", "urgent"),
+        ({"neuro": {"hallucinations": True}}, "R9_neuro_change", "urgent"),
+    ],
+)
+def test_neuro_signs_inside_a_check_in_whose_vitals_could_not_be_measured(
+    client, patient, frozen_clock, blocks, rule, level
+):
     post(client, patient, vitals={"temperature_c": 36.9})
     frozen_clock.advance(hours=9)
     answer = post(client, patient, not_measured=ALL_VITALS, **blocks)
@@ -102,6 +117,7 @@ def test_neuro_signs_inside_a_check_in_whose_vitals_could_not_be_measured(client
     assert found["R12_vitals_not_measured"] == "same_day"
     assert answer["alert"]["level"] == level
     if level in ("urgent", "emergency"):  # a same-day alert pages in daytime hours only
-        pages = db.session.scalars(select(Notification).where(Notification.alert_id == answer["alert"]["id"],
-                                                              Notification.purpose == "page")).all()
+        pages = db.session.scalars(
+            select(Notification).where(Notification.alert_id == answer["alert"]["id"], Notification.purpose == "page")
+        ).all()
         assert pages and all(p.body.startswith(f"VIGIL {level.upper()}") for p in pages)

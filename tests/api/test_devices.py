@@ -39,20 +39,24 @@ def test_the_app_registers_its_token_and_never_gets_it_back(client, enrolled):
 
 def test_a_new_phone_replaces_the_old_one(client, enrolled):
     client.put("/api/v1/me/device", json=BODY, headers=enrolled.headers)
-    client.put("/api/v1/me/device", json={**BODY, "platform": "android", "token": "new-" + TOKEN},
-               headers=enrolled.headers)
+    client.put(
+        "/api/v1/me/device", json={**BODY, "platform": "android", "token": "new-" + TOKEN}, headers=enrolled.headers
+    )
     assert db.session.scalar(select(func.count()).select_from(Device)) == 1
     assert (device(enrolled.id).platform, device(enrolled.id).token) == ("android", "new-" + TOKEN)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({**BODY, "platform": "windows"}, "platform"),
-    ({**BODY, "token": "short"}, "token"),
-    ({**BODY, "token": "x" * 5000}, "token"),
-    ({k: v for k, v in BODY.items() if k != "app_version"}, "app_version"),
-    ({**BODY, "app_version": ""}, "app_version"),
-    ({**BODY, "health": "fever"}, "health"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**BODY, "platform": "windows"}, "platform"),
+        ({**BODY, "token": "short"}, "token"),
+        ({**BODY, "token": "x" * 5000}, "token"),
+        ({k: v for k, v in BODY.items() if k != "app_version"}, "app_version"),
+        ({**BODY, "app_version": ""}, "app_version"),
+        ({**BODY, "health": "fever"}, "health"),
+    ],
+)
 def test_bad_registrations_are_refused_by_field_and_change_nothing(client, enrolled, body, field):
     client.put("/api/v1/me/device", json=BODY, headers=enrolled.headers)
     response = client.put("/api/v1/me/device", json=body, headers=enrolled.headers)

@@ -21,20 +21,33 @@ def test_the_default_policy_is_on_call_then_clinicians_then_admins(client, login
 
 
 def test_a_bad_policy_names_every_problem(client, login, make_staff, center):
-    bad = {"urgent": {"steps": [{"notify": [], "wait_minutes": 0}, {"notify": ["everyone"], "wait_minutes": 10}],
-                      "repeat": -1}}
-    response = client.put(f"/api/v1/centers/{center.id}/escalation-policy", json=bad,
-                          headers=login(make_staff("clinician", center)))
+    bad = {
+        "urgent": {
+            "steps": [{"notify": [], "wait_minutes": 0}, {"notify": ["everyone"], "wait_minutes": 10}],
+            "repeat": -1,
+        }
+    }
+    response = client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy", json=bad, headers=login(make_staff("clinician", center))
+    )
     assert response.status_code == 422
-    assert set(response.json["error"]["fields"]) >= {"urgent.steps.0.notify", "urgent.steps.0.wait_minutes",
-                                                     "urgent.steps.1.notify.0", "urgent.repeat", "emergency"}
+    assert set(response.json["error"]["fields"]) >= {
+        "urgent.steps.0.notify",
+        "urgent.steps.0.wait_minutes",
+        "urgent.steps.1.notify.0",
+        "urgent.repeat",
+        "emergency",
+    }
 
 
 def test_a_policy_naming_another_centres_staff_is_refused(client, login, make_staff, center, make_center):
     outsider = make_staff("nurse", make_center())
     chain = {"steps": [{"notify": [outsider.id], "wait_minutes": 5}], "repeat": 0}
-    response = client.put(f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": chain, "emergency": chain},
-                          headers=login(make_staff("admin", center)))
+    response = client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": chain, "emergency": chain},
+        headers=login(make_staff("admin", center)),
+    )
     assert response.status_code == 422
     assert "steps.notify" in response.json["error"]["fields"]
 
@@ -42,11 +55,17 @@ def test_a_policy_naming_another_centres_staff_is_refused(client, login, make_st
 def test_nurses_may_not_edit_the_policy_and_patients_not_the_roster(client, login, make_staff, center, make_patient):
     chain = {"steps": [{"notify": ["on_call"], "wait_minutes": 5}], "repeat": 0}
     nurse = login(make_staff("nurse", center))
-    assert client.put(f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": chain, "emergency": chain},
-                      headers=nurse).status_code == 403
+    assert (
+        client.put(
+            f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": chain, "emergency": chain}, headers=nurse
+        ).status_code
+        == 403
+    )
     patient = make_patient(center)
-    assert client.put(f"/api/v1/centers/{center.id}/on-call", json={"staff_ids": [1]},
-                      headers=patient.headers).status_code == 403
+    assert (
+        client.put(f"/api/v1/centers/{center.id}/on-call", json={"staff_ids": [1]}, headers=patient.headers).status_code
+        == 403
+    )
 
 
 def test_on_call_from_now_replaces_whoever_was_on_call(client, login, make_staff, center, frozen_clock):
@@ -62,10 +81,12 @@ def test_on_call_from_now_replaces_whoever_was_on_call(client, login, make_staff
 
 def test_a_dated_roster_in_the_centres_time_decides_who_on_call_means(client, login, make_staff, center):
     day, night = make_staff("nurse", center), make_staff("clinician", center)
-    roster = {"entries": [
-        {"staff_id": day.id, "starts_at": "2026-11-22T08:00:00", "ends_at": "2026-11-22T20:00:00"},
-        {"staff_id": night.id, "starts_at": "2026-11-22T20:00:00", "ends_at": "2026-11-23T08:00:00"},
-    ]}
+    roster = {
+        "entries": [
+            {"staff_id": day.id, "starts_at": "2026-11-22T08:00:00", "ends_at": "2026-11-22T20:00:00"},
+            {"staff_id": night.id, "starts_at": "2026-11-22T20:00:00", "ends_at": "2026-11-23T08:00:00"},
+        ]
+    }
     nurse = login(make_staff("nurse", center))
     response = client.put(f"/api/v1/centers/{center.id}/on-call", json=roster, headers=nurse)
     assert response.status_code == 200, response.json
@@ -85,8 +106,9 @@ def test_a_roster_entry_ending_before_it_starts_is_refused(client, login, make_s
 
 def test_both_roster_forms_at_once_are_refused(client, login, make_staff, center):
     nurse = make_staff("nurse", center)
-    response = client.put(f"/api/v1/centers/{center.id}/on-call",
-                          json={"staff_ids": [nurse.id], "entries": [{"staff_id": nurse.id,
-                                                                      "starts_at": "2026-11-22T08:00:00"}]},
-                          headers=login(nurse))
+    response = client.put(
+        f"/api/v1/centers/{center.id}/on-call",
+        json={"staff_ids": [nurse.id], "entries": [{"staff_id": nurse.id, "starts_at": "2026-11-22T08:00:00"}]},
+        headers=login(nurse),
+    )
     assert response.status_code == 422

@@ -6,8 +6,15 @@ from __future__ import annotations
 def test_openapi_describes_the_contract_endpoints(client):
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/auth/login", "/api/v1/auth/enroll", "/api/v1/auth/logout", "/api/v1/centers",
-                 "/api/v1/patients", "/api/v1/patients/{patient_id}", "/api/v1/me"):
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/auth/enroll",
+        "/api/v1/auth/logout",
+        "/api/v1/centers",
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}",
+        "/api/v1/me",
+    ):
         assert path in spec["paths"], path
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]

@@ -110,9 +110,14 @@ def test_public_operations_say_so_and_sign_in_declares_429_with_headers(spec):
 
 def test_conflicts_are_declared_where_they_happen(spec):
     paths = spec["paths"]
-    for path, method in [("/api/v1/me/reports", "post"), ("/api/v1/patients/{patient_id}/reports", "post"),
-                         ("/api/v1/patients", "post"), ("/api/v1/protocols", "post"),
-                         ("/api/v1/alerts/{alert_id}/ack", "post"), ("/api/v1/alerts/{alert_id}/resolve", "post")]:
+    for path, method in [
+        ("/api/v1/me/reports", "post"),
+        ("/api/v1/patients/{patient_id}/reports", "post"),
+        ("/api/v1/patients", "post"),
+        ("/api/v1/protocols", "post"),
+        ("/api/v1/alerts/{alert_id}/ack", "post"),
+        ("/api/v1/alerts/{alert_id}/resolve", "post"),
+    ]:
         assert "409" in paths[path][method]["responses"], (method, path)
 
 
@@ -131,8 +136,13 @@ def test_handoff_describes_two_media_types(spec):
 
 
 def test_sample_values_follow_the_schema():
-    schemas = {"Thing": {"type": "object", "required": ["level"], "properties": {
-        "level": {"type": "string", "enum": ["urgent"]}, "note": {"type": "string"}}}}
+    schemas = {
+        "Thing": {
+            "type": "object",
+            "required": ["level"],
+            "properties": {"level": {"type": "string", "enum": ["urgent"]}, "note": {"type": "string"}},
+        }
+    }
     assert sample({"$ref": "#/components/schemas/Thing"}, schemas) == {"level": "urgent"}
     assert sample({"type": "integer", "minimum": 5}, {}) == 5
     assert sample({"type": "string", "format": "date-time"}, {}).startswith("2026-")

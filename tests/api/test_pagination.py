@@ -11,9 +11,13 @@ from tests.personas import report_body
 
 def test_every_list_takes_limit_and_offset_and_documents_the_headers(client):
     spec = client.get("/api/v1/openapi.json").json
-    lists = [(path, op) for path, item in spec["paths"].items() for method, op in item.items()
-             if method == "get" and op["responses"]["200"]["content"].get("application/json", {})
-             .get("schema", {}).get("type") == "array"]
+    lists = [
+        (path, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method == "get"
+        and op["responses"]["200"]["content"].get("application/json", {}).get("schema", {}).get("type") == "array"
+    ]
     assert len(lists) == 10, [p for p, _ in lists]
     for path, op in lists:
         assert {"limit", "offset"} <= {p["name"] for p in op.get("parameters", [])}, path
@@ -23,8 +27,7 @@ def test_every_list_takes_limit_and_offset_and_documents_the_headers(client):
 def test_pages_follow_the_next_link_to_the_end(client, make_center, make_patient):
     patient = make_patient(make_center())
     for hours in range(5):
-        body = report_body(recorded_at=utcnow() - timedelta(hours=hours + 1),
-                           vitals={"temperature_c": 36.8})
+        body = report_body(recorded_at=utcnow() - timedelta(hours=hours + 1), vitals={"temperature_c": 36.8})
         assert client.post("/api/v1/me/reports", json=body, headers=patient.headers).status_code == 201
     seen, url = [], "/api/v1/me/reports?limit=2"
     while url:

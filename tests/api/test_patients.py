@@ -16,26 +16,31 @@ def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("phone", "not a phone"),
-    ("phone", "+1 555 0100"),
-    ("product", "unknown-car-t"),
-    ("infused_at", "FUTURE"),
-    ("zzz_unknown", 1),
-    ("language", "fr"),
-    ("timezone", "Mars/Olympus"),
-    ("caregiver_phone", "12"),
-    ("center_id", 2**40),
-    ("infused_at", "2026-11-20T10:00:00"),  # no time zone
-])
-def test_bad_patient_fields_are_named_and_nothing_is_stored(client, login, make_center, make_staff, frozen_clock,
-                                                            field, value):
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("phone", "not a phone"),
+        ("phone", "+1 555 0100"),
+        ("product", "unknown-car-t"),
+        ("infused_at", "FUTURE"),
+        ("zzz_unknown", 1),
+        ("language", "fr"),
+        ("timezone", "Mars/Olympus"),
+        ("caregiver_phone", "12"),
+        ("center_id", 2**40),
+        ("infused_at", "2026-11-20T10:00:00"),  # no time zone
+    ],
+)
+def test_bad_patient_fields_are_named_and_nothing_is_stored(
+    client, login, make_center, make_staff, frozen_clock, field, value
+):
     center = make_center()
     if value == "FUTURE":
         value = (frozen_clock.now + timedelta(days=1, minutes=1)).isoformat()
     before = (_count(Patient), _count(EnrollmentCode))
-    response = client.post("/api/v1/patients", json=patient_body(center, **{field: value}),
-                           headers=login(make_staff("nurse", center)))
+    response = client.post(
+        "/api/v1/patients", json=patient_body(center, **{field: value}), headers=login(make_staff("nurse", center))
+    )
     assert response.status_code == 422
     assert response.json["error"]["code"] == "validation_error"
     assert field in response.json["error"]["fields"]
@@ -94,8 +99,11 @@ def test_aucatzyl_keeps_its_longer_restrictions_in_the_us(client, login, make_ce
 def test_the_local_infusion_day_counts_not_the_utc_day(client, login, make_center, make_staff):
     center = make_center("US", "America/Los_Angeles")
     infused = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 22:00 on 19 Nov in Los Angeles
-    data = client.post("/api/v1/patients", json=patient_body(center, infused_at=infused.isoformat()),
-                       headers=login(make_staff("nurse", center))).json
+    data = client.post(
+        "/api/v1/patients",
+        json=patient_body(center, infused_at=infused.isoformat()),
+        headers=login(make_staff("nurse", center)),
+    ).json
     assert data["stay_near_center_until"] == "2026-12-03"
 
 
@@ -122,13 +130,16 @@ def test_staff_of_another_centre_get_404_for_a_patient(client, login, make_cente
     patient = make_patient(make_center())
     stranger = login(make_staff("clinician", make_center()))
     assert client.get(f"/api/v1/patients/{patient.id}", headers=stranger).status_code == 404
-    assert client.patch(f"/api/v1/patients/{patient.id}", json={"status": "withdrawn"},
-                        headers=stranger).status_code == 404
+    assert (
+        client.patch(f"/api/v1/patients/{patient.id}", json={"status": "withdrawn"}, headers=stranger).status_code
+        == 404
+    )
     assert client.get("/api/v1/patients", headers=stranger).json == []
 
 
-def test_platform_admins_see_every_centre_and_centre_admins_only_theirs(client, login, make_center, make_staff,
-                                                                         make_patient):
+def test_platform_admins_see_every_centre_and_centre_admins_only_theirs(
+    client, login, make_center, make_staff, make_patient
+):
     # An admin with a centre is that centre's admin only.
     patient = make_patient(make_center())
     centre_admin = login(make_staff("admin", make_center()))
@@ -161,8 +172,9 @@ def test_staff_token_is_403_on_me(client, login, make_center, make_staff):
 def test_patch_changes_status_and_audits_it(client, login, make_center, make_staff, make_patient):
     center = make_center()
     patient = make_patient(center)
-    response = client.patch(f"/api/v1/patients/{patient.id}", json={"status": "completed"},
-                            headers=login(make_staff("clinician", center)))
+    response = client.patch(
+        f"/api/v1/patients/{patient.id}", json={"status": "completed"}, headers=login(make_staff("clinician", center))
+    )
     assert response.status_code == 200
     assert response.json["status"] == "completed"
 
@@ -173,8 +185,9 @@ def test_patch_refuses_a_protocol_for_another_jurisdiction(client, login, make_c
     center = make_center("US")
     patient = make_patient(center)
     uk = db.session.scalar(select(Protocol).where(Protocol.family == "uk-default"))
-    response = client.patch(f"/api/v1/patients/{patient.id}", json={"protocol_id": uk.id},
-                            headers=login(make_staff("clinician", center)))
+    response = client.patch(
+        f"/api/v1/patients/{patient.id}", json={"protocol_id": uk.id}, headers=login(make_staff("clinician", center))
+    )
     assert response.status_code == 422
     assert "protocol_id" in response.json["error"]["fields"]
 
@@ -182,8 +195,9 @@ def test_patch_refuses_a_protocol_for_another_jurisdiction(client, login, make_c
 def test_withdrawn_patients_tokens_stop_working(client, login, make_center, make_staff, make_patient):
     center = make_center()
     patient = make_patient(center)
-    client.patch(f"/api/v1/patients/{patient.id}", json={"status": "withdrawn"},
-                 headers=login(make_staff("nurse", center)))
+    client.patch(
+        f"/api/v1/patients/{patient.id}", json={"status": "withdrawn"}, headers=login(make_staff("nurse", center))
+    )
     assert client.get("/api/v1/me", headers=patient.headers).status_code == 401
 
 

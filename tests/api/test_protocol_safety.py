@@ -78,8 +78,11 @@ def test_one_step_to_the_unsafe_side_is_refused_on_create_and_on_dry_run(client,
     assert name in message and f"reference figure {shipped} " in message and "more careful" in message
     assert _versions() == 1
 
-    dry = client.post(f"/api/v1/protocols/{base.id}/dry-run", json={"content": content, **_window(frozen_clock.now)},
-                      headers=clinician)
+    dry = client.post(
+        f"/api/v1/protocols/{base.id}/dry-run",
+        json={"content": content, **_window(frozen_clock.now)},
+        headers=clinician,
+    )
     assert dry.status_code == 422, dry.json
     assert list(dry.json["error"]["fields"]) == [f"content.thresholds.{name}"]
     assert f"reference figure {shipped} " in dry.json["error"]["fields"][f"content.thresholds.{name}"][0]
@@ -95,8 +98,11 @@ def test_the_shipped_figure_and_one_careful_step_are_accepted(client, clinician,
         values.append(careful)
     for value in values:
         content = {**copy.deepcopy(base.content), "thresholds": {name: value}}
-        dry = client.post(f"/api/v1/protocols/{base.id}/dry-run",
-                          json={"content": content, **_window(frozen_clock.now)}, headers=clinician)
+        dry = client.post(
+            f"/api/v1/protocols/{base.id}/dry-run",
+            json={"content": content, **_window(frozen_clock.now)},
+            headers=clinician,
+        )
         assert dry.status_code == 200, (value, dry.json)
     content = {**copy.deepcopy(base.content), "thresholds": {name: values[-1]}}
     created = client.post("/api/v1/protocols", json={"base_id": base.id, "content": content}, headers=clinician)
@@ -104,10 +110,19 @@ def test_the_shipped_figure_and_one_careful_step_are_accepted(client, clinician,
     assert created.json["content"]["thresholds"] == {name: values[-1]}
 
 
-@pytest.mark.parametrize(("name", "value"), [("fever_c", 39.5), ("hypoxia_spo2", 85), ("severe_hypoxia_spo2", 85),
-                                             ("hypotension_sbp", 60), ("severe_hypotension_sbp", 60),
-                                             ("tachycardia_severe_hr", 200), ("ice_urgent_at_or_below", 7),
-                                             ("ice_emergency_at_or_below", 2)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("fever_c", 39.5),
+        ("hypoxia_spo2", 85),
+        ("severe_hypoxia_spo2", 85),
+        ("hypotension_sbp", 60),
+        ("severe_hypotension_sbp", 60),
+        ("tachycardia_severe_hr", 200),
+        ("ice_urgent_at_or_below", 7),
+        ("ice_emergency_at_or_below", 2),
+    ],
+)
 def test_the_values_the_issue_names_are_refused(client, clinician, name, value):
     base = us_cd19()
     content = {**copy.deepcopy(base.content), "thresholds": {name: value}}
@@ -119,9 +134,16 @@ def test_the_values_the_issue_names_are_refused(client, clinician, name, value):
 def test_a_dry_run_of_a_stored_unsafe_version_is_refused(client, clinician, frozen_clock):
     # A version stored before the safe directions existed (written straight to the table).
     base = us_cd19()
-    legacy = Protocol(family="us-cd19", version=2, name="legacy", jurisdiction="US", products=base.products,
-                      content={**copy.deepcopy(base.content), "thresholds": {"fever_c": 39.5}},
-                      created_at=frozen_clock.now, is_default=False)
+    legacy = Protocol(
+        family="us-cd19",
+        version=2,
+        name="legacy",
+        jurisdiction="US",
+        products=base.products,
+        content={**copy.deepcopy(base.content), "thresholds": {"fever_c": 39.5}},
+        created_at=frozen_clock.now,
+        is_default=False,
+    )
     db.session.add(legacy)
     db.session.commit()
     dry = client.post(f"/api/v1/protocols/{legacy.id}/dry-run", json=_window(frozen_clock.now), headers=clinician)
@@ -129,15 +151,23 @@ def test_a_dry_run_of_a_stored_unsafe_version_is_refused(client, clinician, froz
     assert "reference figure 38.0 °C" in dry.json["error"]["fields"]["content.thresholds.fever_c"][0]
 
 
-def test_a_patient_on_a_stored_unsafe_version_is_graded_at_the_safe_value(client, clinician, center, make_patient,
-                                                                          frozen_clock, on_call):
+def test_a_patient_on_a_stored_unsafe_version_is_graded_at_the_safe_value(
+    client, clinician, center, make_patient, frozen_clock, on_call
+):
     from tests.personas import report_body
 
     on_call(center)
     base = us_cd19()
-    legacy = Protocol(family="us-cd19", version=2, name="legacy", jurisdiction="US", products=base.products,
-                      content={**copy.deepcopy(base.content), "thresholds": {"fever_c": 39.5, "hypoxia_spo2": 85}},
-                      created_at=frozen_clock.now, is_default=False)
+    legacy = Protocol(
+        family="us-cd19",
+        version=2,
+        name="legacy",
+        jurisdiction="US",
+        products=base.products,
+        content={**copy.deepcopy(base.content), "thresholds": {"fever_c": 39.5, "hypoxia_spo2": 85}},
+        created_at=frozen_clock.now,
+        is_default=False,
+    )
     db.session.add(legacy)
     db.session.commit()
     patient = make_patient(center)
@@ -149,16 +179,19 @@ def test_a_patient_on_a_stored_unsafe_version_is_graded_at_the_safe_value(client
         assert response.json["assessment"]["level"] == "urgent", (vitals, response.json)
 
 
-@pytest.mark.parametrize(("family", "phase", "level", "ok"), [
-    ("us-cd19", 0, "same_day", False),   # days 0–7: urgent in every US protocol
-    ("us-cd19", 1, "same_day", False),   # days 8–14
-    ("us-cd19", 1, "emergency", True),   # raising is allowed
-    ("us-cd19", 2, "routine", False),    # days 15–30: same_day is the US floor
-    ("us-cd19", 2, "same_day", True),
-    ("us-cd19", 3, "routine", True),
-    ("eu-default", 2, "same_day", False),  # days 15–28: the EU/UK acute window is 28 days
-    ("eu-default", 2, "urgent", True),
-])
+@pytest.mark.parametrize(
+    ("family", "phase", "level", "ok"),
+    [
+        ("us-cd19", 0, "same_day", False),  # days 0–7: urgent in every US protocol
+        ("us-cd19", 1, "same_day", False),  # days 8–14
+        ("us-cd19", 1, "emergency", True),  # raising is allowed
+        ("us-cd19", 2, "routine", False),  # days 15–30: same_day is the US floor
+        ("us-cd19", 2, "same_day", True),
+        ("us-cd19", 3, "routine", True),
+        ("eu-default", 2, "same_day", False),  # days 15–28: the EU/UK acute window is 28 days
+        ("eu-default", 2, "urgent", True),
+    ],
+)
 def test_a_missed_check_in_level_may_be_raised_never_lowered(client, clinician, family, phase, level, ok):
     base = db.session.scalar(select(Protocol).where(Protocol.family == family, Protocol.version == 1))
     content = copy.deepcopy(base.content)
@@ -173,8 +206,7 @@ def test_a_missed_check_in_level_may_be_raised_never_lowered(client, clinician, 
 
 
 @pytest.mark.parametrize("name", DIRECTED)
-def test_the_careful_end_of_each_range_is_accepted_and_one_step_past_it_refused(client, clinician, frozen_clock,
-                                                                                name):
+def test_the_careful_end_of_each_range_is_accepted_and_one_step_past_it_refused(client, clinician, frozen_clock, name):
     """The other side of every range: as careful as a clinician could defend is accepted; one step
     further (a fever line at 37.4 °C, an ICE emergency band that takes in a normal score) is
     refused as implausible, by name, on create and on dry-run."""
@@ -187,14 +219,20 @@ def test_the_careful_end_of_each_range_is_accepted_and_one_step_past_it_refused(
     partner = {"severe_hypotension_sbp": "hypotension_sbp", "severe_hypoxia_spo2": "hypoxia_spo2"}.get(name)
     pair = {partner: int(THRESHOLD_SPECS[partner].maximum)} if partner else {}
     accepted = {**copy.deepcopy(base.content), "thresholds": {name: edge, **pair}}
-    dry = client.post(f"/api/v1/protocols/{base.id}/dry-run", json={"content": accepted, **_window(frozen_clock.now)},
-                      headers=clinician)
+    dry = client.post(
+        f"/api/v1/protocols/{base.id}/dry-run",
+        json={"content": accepted, **_window(frozen_clock.now)},
+        headers=clinician,
+    )
     assert dry.status_code == 200, (edge, dry.json)
     refused = {**copy.deepcopy(base.content), "thresholds": {name: past, **pair}}
     created = client.post("/api/v1/protocols", json={"base_id": base.id, "content": refused}, headers=clinician)
     assert created.status_code == 422, (past, created.json)
     assert f"content.thresholds.{name}" in created.json["error"]["fields"]
-    dry = client.post(f"/api/v1/protocols/{base.id}/dry-run", json={"content": refused, **_window(frozen_clock.now)},
-                      headers=clinician)
+    dry = client.post(
+        f"/api/v1/protocols/{base.id}/dry-run",
+        json={"content": refused, **_window(frozen_clock.now)},
+        headers=clinician,
+    )
     assert dry.status_code == 422 and f"content.thresholds.{name}" in dry.json["error"]["fields"]
     assert _versions() == 1

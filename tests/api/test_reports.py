@@ -32,14 +32,30 @@ def post(client, patient, body):
     return client.post("/api/v1/me/reports", json=body, headers=patient.headers)
 
 
-@pytest.mark.parametrize(("block", "field", "value"), [
-    ("vitals", "temperature_c", 29.9), ("vitals", "temperature_c", 45.1), ("vitals", "temperature_f", 85.9),
-    ("vitals", "temperature_f", 113.1), ("vitals", "heart_rate", 19), ("vitals", "heart_rate", 251),
-    ("vitals", "systolic_bp", 39), ("vitals", "systolic_bp", 301), ("vitals", "spo2", 49), ("vitals", "spo2", 101),
-    ("vitals", "temperature_c", "38.4"), ("vitals", "heart_rate", True), ("vitals", "spo2", None),
-    ("symptoms", "chills", 5), ("symptoms", "chills", -1), ("symptoms", "nausea", 1.5),
-    ("symptoms", "made_up", 1), ("neuro", "confusion", "yes"), ("signs", "blue_lips", 1),
-])
+@pytest.mark.parametrize(
+    ("block", "field", "value"),
+    [
+        ("vitals", "temperature_c", 29.9),
+        ("vitals", "temperature_c", 45.1),
+        ("vitals", "temperature_f", 85.9),
+        ("vitals", "temperature_f", 113.1),
+        ("vitals", "heart_rate", 19),
+        ("vitals", "heart_rate", 251),
+        ("vitals", "systolic_bp", 39),
+        ("vitals", "systolic_bp", 301),
+        ("vitals", "spo2", 49),
+        ("vitals", "spo2", 101),
+        ("vitals", "temperature_c", "38.4"),
+        ("vitals", "heart_rate", True),
+        ("vitals", "spo2", None),
+        ("symptoms", "chills", 5),
+        ("symptoms", "chills", -1),
+        ("symptoms", "nausea", 1.5),
+        ("symptoms", "made_up", 1),
+        ("neuro", "confusion", "yes"),
+        ("signs", "blue_lips", 1),
+    ],
+)
 def test_implausible_values_are_refused_by_name_and_nothing_is_stored(client, patient, block, field, value):
     body = report_body(**{block: {field: value}})
     if value is None:
@@ -54,12 +70,20 @@ def test_implausible_values_are_refused_by_name_and_nothing_is_stored(client, pa
 
 
 def test_every_bad_field_is_named_at_once(client, patient):
-    body = report_body(vitals={"spo2": 120, "systolic_bp": 100, "diastolic_bp": 110},
-                       neuro={"ice": {"orientation": 5, "naming": 3, "commands": 1, "writing": 2}})
+    body = report_body(
+        vitals={"spo2": 120, "systolic_bp": 100, "diastolic_bp": 110},
+        neuro={"ice": {"orientation": 5, "naming": 3, "commands": 1, "writing": 2}},
+    )
     del body["client_id"]
     fields = post(client, patient, body).json["error"]["fields"]
-    assert set(fields) >= {"client_id", "vitals.spo2", "vitals.diastolic_bp", "neuro.ice.orientation",
-                           "neuro.ice.writing", "neuro.ice.attention"}
+    assert set(fields) >= {
+        "client_id",
+        "vitals.spo2",
+        "vitals.diastolic_bp",
+        "neuro.ice.orientation",
+        "neuro.ice.writing",
+        "neuro.ice.attention",
+    }
 
 
 def test_both_temperature_units_at_once_are_refused(client, patient):
@@ -178,8 +202,7 @@ def test_a_broken_engine_stores_the_report_and_opens_a_review_alert(client, pati
     assert db.session.get(Report, response.json["report"]["id"]).graded is False
 
 
-def test_a_broken_translation_still_stores_the_report_and_answers_in_english(client, make_patient, center,
-                                                                            monkeypatch):
+def test_a_broken_translation_still_stores_the_report_and_answers_in_english(client, make_patient, center, monkeypatch):
     import app.rules.instructions as instructions
 
     real = instructions.translations_for
@@ -221,8 +244,9 @@ def test_a_late_report_is_graded_at_its_recorded_time_and_says_so(client, patien
 
 def test_staff_can_take_a_report_by_phone(client, patient, login, make_staff, center):
     nurse = make_staff("nurse", center)
-    response = client.post(f"/api/v1/patients/{patient.id}/reports", json=report_body(vitals={"spo2": 89}),
-                           headers=login(nurse))
+    response = client.post(
+        f"/api/v1/patients/{patient.id}/reports", json=report_body(vitals={"spo2": 89}), headers=login(nurse)
+    )
     assert response.status_code == 201
     assert response.json["assessment"]["level"] == "emergency"
     stored = db.session.get(Report, response.json["report"]["id"])
@@ -231,8 +255,12 @@ def test_staff_can_take_a_report_by_phone(client, patient, login, make_staff, ce
 
 def test_staff_of_another_centre_cannot_post_or_read_reports(client, patient, login, make_staff, make_center):
     stranger = login(make_staff("nurse", make_center()))
-    assert client.post(f"/api/v1/patients/{patient.id}/reports", json=report_body(vitals={"spo2": 97}),
-                       headers=stranger).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/patients/{patient.id}/reports", json=report_body(vitals={"spo2": 97}), headers=stranger
+        ).status_code
+        == 404
+    )
     assert client.get(f"/api/v1/patients/{patient.id}/reports", headers=stranger).status_code == 404
 
 

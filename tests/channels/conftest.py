@@ -44,7 +44,10 @@ def signed_post(client, channels_app):
         url = channels_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
         signature = RequestValidator("not-the-token" if forged else TEST_AUTH_TOKEN).compute_signature(url, data)
         parts = urlsplit(path)
-        return client.post(parts.path + (f"?{parts.query}" if parts.query else ""), data=data,
-                           headers={"X-Twilio-Signature": signature})
+        return client.post(
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            data=data,
+            headers={"X-Twilio-Signature": signature},
+        )
 
     return post

@@ -22,9 +22,11 @@ def center(make_center):
 
 @pytest.fixture
 def team(center, make_staff, on_call):
-    return {"nurse": on_call(center, make_staff("nurse", center, phone="+16175550131")),
-            "clinician": make_staff("clinician", center, phone="+16175550132"),
-            "admin": make_staff("admin", center, phone="+16175550133")}
+    return {
+        "nurse": on_call(center, make_staff("nurse", center, phone="+16175550131")),
+        "clinician": make_staff("clinician", center, phone="+16175550132"),
+        "admin": make_staff("admin", center, phone="+16175550133"),
+    }
 
 
 def report(client, make_patient, center, **blocks) -> tuple[object, int]:
@@ -43,9 +45,13 @@ def urgent(client, make_patient, center):
 
 
 def calls(alert_id: int) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.alert_id == alert_id,
-                                                              Notification.purpose == "call")
-                                   .order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.alert_id == alert_id, Notification.purpose == "call")
+            .order_by(Notification.id)
+        )
+    )
 
 
 def call_to(alert_id: int, phone: str) -> Notification:
@@ -54,33 +60,54 @@ def call_to(alert_id: int, phone: str) -> Notification:
 
 
 def gather(signed_post, row: Notification, digits: str, *, forged: bool = False):
-    return signed_post(f"/webhooks/twilio/voice/gather?n={row.callback_token}",
-                       {"CallSid": row.provider_sid or CALL_SID, "Digits": digits, "To": row.to_phone,
-                        "AccountSid": "AC" + "0" * 32}, forged=forged)
+    return signed_post(
+        f"/webhooks/twilio/voice/gather?n={row.callback_token}",
+        {"CallSid": row.provider_sid or CALL_SID, "Digits": digits, "To": row.to_phone, "AccountSid": "AC" + "0" * 32},
+        forged=forged,
+    )
 
 
-def call_status(signed_post, row: Notification, status: str, *, answered_by: str | None = None,
-                call_sid: str | None = None, forged: bool = False):
-    data = {"CallSid": call_sid or row.provider_sid or CALL_SID, "CallStatus": status, "To": row.to_phone,
-            "AccountSid": "AC" + "0" * 32}
+def call_status(
+    signed_post,
+    row: Notification,
+    status: str,
+    *,
+    answered_by: str | None = None,
+    call_sid: str | None = None,
+    forged: bool = False,
+):
+    data = {
+        "CallSid": call_sid or row.provider_sid or CALL_SID,
+        "CallStatus": status,
+        "To": row.to_phone,
+        "AccountSid": "AC" + "0" * 32,
+    }
     if answered_by:
         data["AnsweredBy"] = answered_by
     return signed_post(f"/webhooks/twilio/voice/status?n={row.callback_token}", data, forged=forged)
 
 
 def set_policy(client, login, team, center, urgent_chain, emergency_chain=None, **extra):
-    response = client.put(f"/api/v1/centers/{center.id}/escalation-policy",
-                          json={"urgent": urgent_chain, "emergency": emergency_chain or urgent_chain, **extra},
-                          headers=login(team["admin"]))
+    response = client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": urgent_chain, "emergency": emergency_chain or urgent_chain, **extra},
+        headers=login(team["admin"]),
+    )
     assert response.status_code == 200, response.json
 
 
-CALL_CHAIN = {"steps": [{"notify": ["on_call"], "wait_minutes": 15, "channels": ["call"]},
-                        {"notify": ["clinicians"], "wait_minutes": 15, "channels": ["call"]}], "repeat": 0}
+CALL_CHAIN = {
+    "steps": [
+        {"notify": ["on_call"], "wait_minutes": 15, "channels": ["call"]},
+        {"notify": ["clinicians"], "wait_minutes": 15, "channels": ["call"]},
+    ],
+    "repeat": 0,
+}
 
 
-def test_an_emergency_calls_and_texts_the_on_call_nurse(client, channels_app, twilio_api, team, center,
-                                                         make_patient, tick):
+def test_an_emergency_calls_and_texts_the_on_call_nurse(
+    client, channels_app, twilio_api, team, center, make_patient, tick
+):
     _patient, alert_id = emergency(client, make_patient, center)
     tick()
     nurse = team["nurse"].phone
@@ -99,8 +126,9 @@ def test_an_emergency_calls_and_texts_the_on_call_nurse(client, channels_app, tw
     assert row.provider_sid == placed.response["sid"]
 
 
-def test_pressing_1_acknowledges_like_ack_and_stops_the_chain(client, channels_app, twilio_api, team, center,
-                                                              make_patient, tick, signed_post, frozen_clock):
+def test_pressing_1_acknowledges_like_ack_and_stops_the_chain(
+    client, channels_app, twilio_api, team, center, make_patient, tick, signed_post, frozen_clock
+):
     _patient, alert_id = emergency(client, make_patient, center)
     tick()
     row = call_to(alert_id, team["nurse"].phone)
@@ -109,9 +137,13 @@ def test_pressing_1_acknowledges_like_ack_and_stops_the_chain(client, channels_a
     assert answer.status_code == 200 and "acknowledged. Thank you" in answer.get_data(as_text=True)
     alert = db.session.get(Alert, alert_id)
     assert (alert.status, alert.acknowledged_by_id, alert.escalation_state) == (
-        "acknowledged", team["nurse"].id, "stopped")
-    ack = db.session.scalar(select(AlertEvent).where(AlertEvent.alert_id == alert_id,
-                                                     AlertEvent.kind == "acknowledged"))
+        "acknowledged",
+        team["nurse"].id,
+        "stopped",
+    )
+    ack = db.session.scalar(
+        select(AlertEvent).where(AlertEvent.alert_id == alert_id, AlertEvent.kind == "acknowledged")
+    )
     assert ack.data == {"via": "call"}
     calls_before = len(twilio_api.calls())
     frozen_clock.advance(minutes=60)
@@ -126,8 +158,9 @@ def test_pressing_1_acknowledges_like_ack_and_stops_the_chain(client, channels_a
     assert "already acknowledged" in again.get_data(as_text=True)
 
 
-def test_another_key_reads_the_page_again_and_acknowledges_nothing(client, channels_app, twilio_api, team, center,
-                                                                   make_patient, tick, signed_post):
+def test_another_key_reads_the_page_again_and_acknowledges_nothing(
+    client, channels_app, twilio_api, team, center, make_patient, tick, signed_post
+):
     _patient, alert_id = emergency(client, make_patient, center)
     tick()
     answer = gather(signed_post, call_to(alert_id, team["nurse"].phone), "9")
@@ -135,13 +168,19 @@ def test_another_key_reads_the_page_again_and_acknowledges_nothing(client, chann
     assert db.session.get(Alert, alert_id).status == "open"
 
 
-@pytest.mark.parametrize(("status", "answered_by"), [
-    ("no-answer", None), ("busy", None), ("failed", None), ("completed", "machine_end_beep"),
-    ("in-progress", "machine_start"),
-])
-def test_a_call_not_answered_by_a_person_moves_to_the_next_step_at_once(client, login, channels_app, twilio_api, team,
-                                                                         center, make_patient, tick, signed_post,
-                                                                         status, answered_by):
+@pytest.mark.parametrize(
+    ("status", "answered_by"),
+    [
+        ("no-answer", None),
+        ("busy", None),
+        ("failed", None),
+        ("completed", "machine_end_beep"),
+        ("in-progress", "machine_start"),
+    ],
+)
+def test_a_call_not_answered_by_a_person_moves_to_the_next_step_at_once(
+    client, login, channels_app, twilio_api, team, center, make_patient, tick, signed_post, status, answered_by
+):
     set_policy(client, login, team, center, CALL_CHAIN)
     _patient, alert_id = urgent(client, make_patient, center)
     tick()
@@ -157,8 +196,9 @@ def test_a_call_not_answered_by_a_person_moves_to_the_next_step_at_once(client, 
     assert any(e.kind == "step_not_reached" for e in alert.events)
 
 
-def test_an_answered_call_waits_for_the_step_as_a_delivered_page_does(client, login, channels_app, twilio_api, team,
-                                                                       center, make_patient, tick, signed_post):
+def test_an_answered_call_waits_for_the_step_as_a_delivered_page_does(
+    client, login, channels_app, twilio_api, team, center, make_patient, tick, signed_post
+):
     set_policy(client, login, team, center, CALL_CHAIN)
     _patient, alert_id = urgent(client, make_patient, center)
     tick()
@@ -172,8 +212,9 @@ def test_an_answered_call_waits_for_the_step_as_a_delivered_page_does(client, lo
     assert twilio_api.calls(to=team["clinician"].phone) == []
 
 
-def test_a_forged_gather_is_refused_and_changes_nothing(client, channels_app, twilio_api, team, center, make_patient,
-                                                        tick, signed_post):
+def test_a_forged_gather_is_refused_and_changes_nothing(
+    client, channels_app, twilio_api, team, center, make_patient, tick, signed_post
+):
     _patient, alert_id = emergency(client, make_patient, center)
     tick()
     row = call_to(alert_id, team["nurse"].phone)
@@ -187,8 +228,9 @@ def test_a_forged_gather_is_refused_and_changes_nothing(client, channels_app, tw
     assert (row.state, row.provider_status, dict(row.extra)) == state
 
 
-def test_an_unknown_call_token_hangs_up_and_changes_nothing(client, channels_app, twilio_api, team, center,
-                                                            make_patient, tick, signed_post):
+def test_an_unknown_call_token_hangs_up_and_changes_nothing(
+    client, channels_app, twilio_api, team, center, make_patient, tick, signed_post
+):
     _patient, alert_id = emergency(client, make_patient, center)
     tick()
     answer = signed_post("/webhooks/twilio/voice/gather?n=not-a-token", {"Digits": "1"})
@@ -196,8 +238,9 @@ def test_an_unknown_call_token_hangs_up_and_changes_nothing(client, channels_app
     assert db.session.get(Alert, alert_id).status == "open"
 
 
-def test_the_default_urgent_chain_texts_first_and_calls_from_step_2(client, channels_app, twilio_api, team, center,
-                                                                    make_patient, tick, frozen_clock):
+def test_the_default_urgent_chain_texts_first_and_calls_from_step_2(
+    client, channels_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     _patient, alert_id = urgent(client, make_patient, center)
     tick()
     assert twilio_api.calls() == [] and len(twilio_api.messages(accepted=True, to=team["nurse"].phone)) == 1
@@ -207,8 +250,7 @@ def test_the_default_urgent_chain_texts_first_and_calls_from_step_2(client, chan
     assert len(twilio_api.messages(accepted=True, to=team["clinician"].phone)) == 1
 
 
-def test_a_call_speaks_the_centres_language(client, login, channels_app, twilio_api, team, center, make_patient,
-                                            tick):
+def test_a_call_speaks_the_centres_language(client, login, channels_app, twilio_api, team, center, make_patient, tick):
     set_policy(client, login, team, center, CALL_CHAIN, call_language="es-US")
     _patient, alert_id = urgent(client, make_patient, center)
     tick()
@@ -221,14 +263,18 @@ def test_a_call_speaks_the_centres_language(client, login, channels_app, twilio_
 @pytest.mark.parametrize("bad", [["fax"], [], ["sms", "sms"], "call"])
 def test_bad_step_channels_are_refused_by_name(client, login, team, center, bad):
     chain = {"steps": [{"notify": ["on_call"], "wait_minutes": 15, "channels": bad}], "repeat": 0}
-    response = client.put(f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": chain, "emergency": chain},
-                          headers=login(team["admin"]))
+    response = client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": chain, "emergency": chain},
+        headers=login(team["admin"]),
+    )
     fields = response.json["error"]["fields"]
     assert response.status_code == 422 and any(f.startswith("urgent.steps.0.channels") for f in fields)
 
 
-def test_a_call_placed_again_is_never_a_second_call_for_the_step(client, channels_app, twilio_api, team, center,
-                                                                 make_patient, tick, frozen_clock):
+def test_a_call_placed_again_is_never_a_second_call_for_the_step(
+    client, channels_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     """Ticks, a retried step and an upgrade of the same step never queue a twin (dedupe by fence
     and step); what a kill -9 does to a call in flight is in tests/faults."""
     _patient, alert_id = emergency(client, make_patient, center)
@@ -240,10 +286,9 @@ def test_a_call_placed_again_is_never_a_second_call_for_the_step(client, channel
     assert len(calls(alert_id)) == len({(c.to_phone, c.escalation_step) for c in calls(alert_id)})
 
 
-
-
 def test_calls_are_fhir_communications_with_the_phone_medium_and_in_the_handoff(
-        client, login, channels_app, twilio_api, team, center, make_patient, tick, signed_post, frozen_clock):
+    client, login, channels_app, twilio_api, team, center, make_patient, tick, signed_post, frozen_clock
+):
     from tests.fhir.r4 import validate
 
     patient, alert_id = emergency(client, make_patient, center)
@@ -254,12 +299,23 @@ def test_calls_are_fhir_communications_with_the_phone_medium_and_in_the_handoff(
     gather(signed_post, row, "1")
     headers = login(team["nurse"])
     bundle = client.get(f"/api/v1/patients/{patient.id}/fhir", headers=headers).json
-    communications = {r["resource"]["id"]: r["resource"] for r in bundle["entry"]
-                      if r["resource"]["resourceType"] == "Communication"}
+    communications = {
+        r["resource"]["id"]: r["resource"] for r in bundle["entry"] if r["resource"]["resourceType"] == "Communication"
+    }
     call = communications[f"comm-{row.id}"]
     validate(call)
-    assert call["medium"] == [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
-                                           "code": "PHONE", "display": "telephone"}], "text": "Phone call"}]
+    assert call["medium"] == [
+        {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
+                    "code": "PHONE",
+                    "display": "telephone",
+                }
+            ],
+            "text": "Phone call",
+        }
+    ]
     assert call["status"] == "completed" and "received" in call
     assert "Press 1 to acknowledge." in call["payload"][0]["contentString"]
     texts = [c for c in communications.values() if c["medium"][0]["text"] == "SMS"]
@@ -268,8 +324,9 @@ def test_calls_are_fhir_communications_with_the_phone_medium_and_in_the_handoff(
     assert "(phone call)" in handoff and "called" in handoff.lower()
 
 
-def test_a_call_twilio_refuses_for_now_is_retried_and_placed_once(client, login, channels_app, twilio_api, team,
-                                                                   center, make_patient, tick, frozen_clock):
+def test_a_call_twilio_refuses_for_now_is_retried_and_placed_once(
+    client, login, channels_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     set_policy(client, login, team, center, CALL_CHAIN)
     twilio_api.respond_with(503, to=team["nurse"].phone, times=1)
     _patient, alert_id = urgent(client, make_patient, center)
@@ -282,8 +339,9 @@ def test_a_call_twilio_refuses_for_now_is_retried_and_placed_once(client, login,
     assert row.state == "sent" and len(twilio_api.calls(accepted=True, to=team["nurse"].phone)) == 1
 
 
-def test_the_watchdog_tells_the_admins_when_calls_cannot_go_out(client, login, channels_app, twilio_api, team,
-                                                                center, make_patient, tick, frozen_clock):
+def test_the_watchdog_tells_the_admins_when_calls_cannot_go_out(
+    client, login, channels_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     set_policy(client, login, team, center, CALL_CHAIN)
     twilio_api.respond_with(503, to=team["nurse"].phone)
     _patient, alert_id = urgent(client, make_patient, center)
@@ -299,8 +357,14 @@ def test_calls_are_claimed_ahead_of_reminders_and_pushes(app, frozen_clock):
 
     now = frozen_clock.advance(seconds=0)
     for i in range(60):
-        outbox.queue(dedupe_key=f"reminder-{i}", purpose="reminder", channel="push", to_phone="+16175550100",
-                     body="r", now=now - timedelta(minutes=10))
+        outbox.queue(
+            dedupe_key=f"reminder-{i}",
+            purpose="reminder",
+            channel="push",
+            to_phone="+16175550100",
+            body="r",
+            now=now - timedelta(minutes=10),
+        )
     outbox.queue(dedupe_key="call", purpose="call", channel="call", to_phone="+16175550101", body="c", now=now)
     db.session.commit()
     claimed = [db.session.get(Notification, i) for i, _token in outbox.claim_due(now)]

@@ -15,7 +15,7 @@ def test_the_demo_prints_what_it_would_push_and_say_and_the_clock_logs_it(caplog
     text = "\n".join(lines)
     assert "Channels: SMS_BACKEND=log, PUSH_BACKEND=log, VOICE_BACKEND=log" in text
     assert "John Carter's app is registered" in text and '"Vigil check-in: It is time for your check-in.' in text
-    assert "would say, twice: \"Vigil urgent alert. Patient M L, day 2 after infusion." in text
+    assert 'would say, twice: "Vigil urgent alert. Patient M L, day 2 after infusion.' in text
     assert "Press 1 to acknowledge." in text
     with caplog.at_level(logging.INFO):
         start = utcnow()

@@ -28,8 +28,11 @@ def nurse(center, on_call):
 def enrolled(client, make_patient, center, nurse, frozen_clock):
     frozen_clock.set(INFUSED)
     enrolled = make_patient(center, infused_at=INFUSED.isoformat())
-    registered = client.put("/api/v1/me/device", json={"platform": "android", "token": TOKEN, "app_version": "2.3.1"},
-                            headers=enrolled.headers)
+    registered = client.put(
+        "/api/v1/me/device",
+        json={"platform": "android", "token": TOKEN, "app_version": "2.3.1"},
+        headers=enrolled.headers,
+    )
     assert registered.status_code == 200, registered.json
     return enrolled
 
@@ -40,8 +43,11 @@ def first_check_in(patient_id: int) -> CheckIn:
 
 
 def messages(patient_id: int, purpose: str) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.patient_id == patient_id,
-                                                              Notification.purpose == purpose)))
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.patient_id == patient_id, Notification.purpose == purpose)
+        )
+    )
 
 
 def test_a_patient_with_a_device_gets_the_reminder_by_push_and_no_sms(channels_app, twilio_api, fcm, enrolled, tick):
@@ -53,14 +59,18 @@ def test_a_patient_with_a_device_gets_the_reminder_by_push_and_no_sms(channels_a
     assert push["data"] == {"kind": "check_in", "check_in_id": str(check_in.id)}
     assert twilio_api.messages(to=enrolled.patient.phone) == []
     [reminder] = messages(enrolled.id, "reminder")
-    assert (reminder.channel, reminder.state, reminder.provider_sid) == ("push", "sent",
-                                                                       "projects/vigil-test/messages/1")
+    assert (reminder.channel, reminder.state, reminder.provider_sid) == (
+        "push",
+        "sent",
+        "projects/vigil-test/messages/1",
+    )
     assert db.session.scalar(select(Device.last_push_at).where(Device.patient_id == enrolled.id)) is not None
 
 
 @pytest.mark.parametrize("fcm_says", ["unregistered", "invalid"])
-def test_an_unregistered_token_falls_back_to_sms_within_the_same_tick(channels_app, twilio_api, fcm, enrolled, tick,
-                                                                      fcm_says):
+def test_an_unregistered_token_falls_back_to_sms_within_the_same_tick(
+    channels_app, twilio_api, fcm, enrolled, tick, fcm_says
+):
     getattr(fcm, fcm_says).add(TOKEN)
     check_in = first_check_in(enrolled.id)
     tick(check_in.due_at + timedelta(minutes=1))  # one tick: the push fails, the SMS goes
@@ -68,8 +78,9 @@ def test_an_unregistered_token_falls_back_to_sms_within_the_same_tick(channels_a
     assert "check-in" in sms.form["Body"]
     [reminder] = messages(enrolled.id, "reminder")
     assert (reminder.channel, reminder.state) == ("sms", "sent")
-    attempts = db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.notification_id == reminder.id)
-                                  .order_by(DeliveryAttempt.id)).all()
+    attempts = db.session.scalars(
+        select(DeliveryAttempt).where(DeliveryAttempt.notification_id == reminder.id).order_by(DeliveryAttempt.id)
+    ).all()
     assert [(a.channel, a.result) for a in attempts] == [("push", "permanent_error"), ("sms", "sent")]
     assert db.session.scalar(select(Device).where(Device.patient_id == enrolled.id)) is None  # dropped
     assert fcm.messages == []

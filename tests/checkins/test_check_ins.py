@@ -40,8 +40,11 @@ def check_ins(patient_id: int, *states: str) -> list[CheckIn]:
 
 
 def texts(patient: Patient, purpose: str) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.patient_id == patient.id,
-                                                              Notification.purpose == purpose)))
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.patient_id == patient.id, Notification.purpose == purpose)
+        )
+    )
 
 
 def enroll(make_patient, center, frozen_clock, **kw):
@@ -56,8 +59,11 @@ def test_a_us_yescarta_patient_gets_daily_check_ins_for_days_0_to_7(make_patient
     local = [(c.due_at.astimezone(NY).date() - INFUSED.astimezone(NY).date()).days for c in check_ins(enrolled.id)]
     days = sorted(set(local))
     assert set(range(0, 8)) <= set(days)
-    times = {c.due_at.astimezone(NY).strftime("%H:%M") for c in check_ins(enrolled.id)
-             if (c.due_at.astimezone(NY).date() - INFUSED.astimezone(NY).date()).days in range(1, 8)}
+    times = {
+        c.due_at.astimezone(NY).strftime("%H:%M")
+        for c in check_ins(enrolled.id)
+        if (c.due_at.astimezone(NY).date() - INFUSED.astimezone(NY).date()).days in range(1, 8)
+    }
     assert times == {"08:00", "12:00", "16:00", "20:00"}  # the us-cd19 protocol's times
 
 
@@ -67,8 +73,7 @@ def test_the_schedule_is_a_rolling_horizon_not_months_of_rows(make_patient, cent
     assert rows and max(c.due_at for c in rows) <= INFUSED + timedelta(hours=48)
 
 
-def test_new_york_check_ins_keep_local_times_across_the_november_dst_change(make_patient, center, nurse,
-                                                                           frozen_clock):
+def test_new_york_check_ins_keep_local_times_across_the_november_dst_change(make_patient, center, nurse, frozen_clock):
     start = datetime(2026, 10, 29, 12, 0, tzinfo=UTC)
     frozen_clock.set(start)
     enrolled = make_patient(center, infused_at=start.isoformat(), product="kymriah")
@@ -102,8 +107,9 @@ def test_the_missed_ladder_reminds_then_asks_the_caregiver_then_alerts(make_pati
     alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id))
     assert (alert.kind, alert.level) == ("missed_check_in", "urgent")  # day 0: silence may mean trouble
     assert alert.findings[0]["rule"] == "R12_missed_check_in"
-    page = db.session.scalar(select(Notification).where(Notification.alert_id == alert.id,
-                                                        Notification.purpose == "page"))
+    page = db.session.scalar(
+        select(Notification).where(Notification.alert_id == alert.id, Notification.purpose == "page")
+    )
     assert page.to_phone == nurse.phone
 
 
@@ -152,8 +158,11 @@ def test_a_report_naming_its_check_in_completes_that_one(client, make_patient, c
     enrolled = enroll(make_patient, center, frozen_clock)
     target = check_ins(enrolled.id)[1]
     frozen_clock.set(target.due_at + timedelta(minutes=5))
-    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.9}, check_in_id=target.id),
-                headers=enrolled.headers)
+    client.post(
+        "/api/v1/me/reports",
+        json=report_body(vitals={"temperature_c": 36.9}, check_in_id=target.id),
+        headers=enrolled.headers,
+    )
     db.session.refresh(target)
     assert target.state == "completed"
 
@@ -168,20 +177,34 @@ def test_me_shows_the_next_check_in_and_what_it_asks(client, make_patient, cente
     assert listed[0]["state"] == "pending"
 
 
-def test_switching_protocol_regenerates_only_future_check_ins_and_is_audited(client, login, make_patient, center,
-                                                                            nurse, frozen_clock, make_staff):
+def test_switching_protocol_regenerates_only_future_check_ins_and_is_audited(
+    client, login, make_patient, center, nurse, frozen_clock, make_staff
+):
     enrolled = enroll(make_patient, center, frozen_clock)
     tick(INFUSED + timedelta(hours=5))  # the 12:00 check-in is past
     past = [c.id for c in check_ins(enrolled.id) if c.due_at < INFUSED + timedelta(hours=5)]
     us = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
     clinician = make_staff("clinician", center)
-    created = client.post("/api/v1/protocols", headers=login(clinician), json={
-        "base_id": us.id, "name": "Twice a day", "content": {**us.content, "phases": [
-            {**us.content["phases"][0], "times": ["09:00", "19:00"], "asks_at": {}}, *us.content["phases"][1:]]}})
+    created = client.post(
+        "/api/v1/protocols",
+        headers=login(clinician),
+        json={
+            "base_id": us.id,
+            "name": "Twice a day",
+            "content": {
+                **us.content,
+                "phases": [
+                    {**us.content["phases"][0], "times": ["09:00", "19:00"], "asks_at": {}},
+                    *us.content["phases"][1:],
+                ],
+            },
+        },
+    )
     assert created.status_code == 201, created.json
     frozen_clock.set(INFUSED + timedelta(hours=5))
-    response = client.patch(f"/api/v1/patients/{enrolled.id}", json={"protocol_id": created.json["id"]},
-                            headers=login(clinician))
+    response = client.patch(
+        f"/api/v1/patients/{enrolled.id}", json={"protocol_id": created.json["id"]}, headers=login(clinician)
+    )
     assert response.status_code == 200
     rows = check_ins(enrolled.id)
     assert [c.id for c in rows if c.id in past] == past  # untouched
@@ -221,13 +244,16 @@ def test_the_patient_is_told_on_the_day_restrictions_end(make_patient, center, n
 
 
 def test_a_protocol_with_no_later_phase_completes_the_patient_when_the_window_ends(
-        client, login, make_staff, make_patient, center, nurse, frozen_clock):
+    client, login, make_staff, make_patient, center, nurse, frozen_clock
+):
     base = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
     window_only = [p for p in base.content["phases"] if p["to_day"] is not None and p["to_day"] <= 14]
     assert window_only[-1]["to_day"] == 14
-    created = client.post("/api/v1/protocols", json={"base_id": base.id, "name": "Window only",
-                                                     "content": {**base.content, "phases": window_only}},
-                          headers=login(make_staff("clinician", center)))
+    created = client.post(
+        "/api/v1/protocols",
+        json={"base_id": base.id, "name": "Window only", "content": {**base.content, "phases": window_only}},
+        headers=login(make_staff("clinician", center)),
+    )
     assert created.status_code == 201, created.json
     enrolled = enroll(make_patient, center, frozen_clock, protocol_id=created.json["id"], language="es")
     patient = enrolled.patient
@@ -251,14 +277,18 @@ def test_the_schedule_sweep_reads_only_patients_whose_horizon_runs_short(make_pa
 
 
 def test_excused_check_ins_are_neither_reminded_nor_missed_and_come_back_when_the_excusal_ends(
-        client, login, make_patient, center, nurse, frozen_clock):
+    client, login, make_patient, center, nurse, frozen_clock
+):
     """Readmitted to hospital on day 0 for two days: no reminders, no missed alerts, no pages;
     check-ins generated meanwhile for the excused stretch are excused too; afterwards the
     ladder runs again. Ending it early gives the later check-ins back."""
     enrolled = enroll(make_patient, center, frozen_clock)
     until = INFUSED + timedelta(days=2)
-    excused = client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse), json={
-        "check_ins_excused_until": until.isoformat(), "check_ins_excused_reason": "Readmitted with CRS"})
+    excused = client.patch(
+        f"/api/v1/patients/{enrolled.id}",
+        headers=login(nurse),
+        json={"check_ins_excused_until": until.isoformat(), "check_ins_excused_reason": "Readmitted with CRS"},
+    )
     assert excused.status_code == 200, excused.json
     assert excused.json["check_ins_excused_until"] == until.isoformat()
     assert excused.json["check_ins_excused_reason"] == "Readmitted with CRS"
@@ -278,12 +308,16 @@ def test_excused_check_ins_are_neither_reminded_nor_missed_and_come_back_when_th
     assert ["check_ins_excused_reason", "check_ins_excused_until"] in [a.details["fields"] for a in audit]
 
 
-def test_ending_an_excusal_early_gives_the_future_check_ins_back(client, login, make_patient, center, nurse,
-                                                                frozen_clock):
+def test_ending_an_excusal_early_gives_the_future_check_ins_back(
+    client, login, make_patient, center, nurse, frozen_clock
+):
     enrolled = enroll(make_patient, center, frozen_clock)
     headers = login(nurse)
-    client.patch(f"/api/v1/patients/{enrolled.id}", headers=headers,
-                 json={"check_ins_excused_until": (INFUSED + timedelta(days=2)).isoformat()})
+    client.patch(
+        f"/api/v1/patients/{enrolled.id}",
+        headers=headers,
+        json={"check_ins_excused_until": (INFUSED + timedelta(days=2)).isoformat()},
+    )
     frozen_clock.set(INFUSED + timedelta(hours=6))  # discharged the same afternoon
     ended = client.patch(f"/api/v1/patients/{enrolled.id}", headers=headers, json={"check_ins_excused_until": None})
     assert ended.status_code == 200
@@ -303,27 +337,45 @@ def test_an_excusal_cancels_the_reminders_already_queued(client, login, make_pat
     db.session.commit()
     [reminder] = [n for n in texts(enrolled.patient, "reminder") if n.dedupe_key.startswith(f"ci:{first.id}:")]
     frozen_clock.set(first.due_at + timedelta(minutes=2))
-    client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse),
-                 json={"check_ins_excused_until": (frozen_clock.now + timedelta(days=1)).isoformat()})
+    client.patch(
+        f"/api/v1/patients/{enrolled.id}",
+        headers=login(nurse),
+        json={"check_ins_excused_until": (frozen_clock.now + timedelta(days=1)).isoformat()},
+    )
     db.session.refresh(reminder)
     db.session.refresh(first)
     assert (reminder.state, first.state) == ("cancelled", "excused")
 
 
 def test_a_protocol_switch_during_an_excusal_keeps_only_the_new_protocols_check_ins_excused(
-        client, login, make_staff, make_patient, center, nurse, frozen_clock):
+    client, login, make_staff, make_patient, center, nurse, frozen_clock
+):
     enrolled = enroll(make_patient, center, frozen_clock)
     until = INFUSED + timedelta(days=1)
-    client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse),
-                 json={"check_ins_excused_until": until.isoformat()})
+    client.patch(
+        f"/api/v1/patients/{enrolled.id}", headers=login(nurse), json={"check_ins_excused_until": until.isoformat()}
+    )
     us = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
     clinician = login(make_staff("clinician", center))
-    created = client.post("/api/v1/protocols", headers=clinician, json={
-        "base_id": us.id, "name": "Twice a day", "content": {**us.content, "phases": [
-            {**us.content["phases"][0], "times": ["09:00", "19:00"], "asks_at": {}}, *us.content["phases"][1:]]}})
+    created = client.post(
+        "/api/v1/protocols",
+        headers=clinician,
+        json={
+            "base_id": us.id,
+            "name": "Twice a day",
+            "content": {
+                **us.content,
+                "phases": [
+                    {**us.content["phases"][0], "times": ["09:00", "19:00"], "asks_at": {}},
+                    *us.content["phases"][1:],
+                ],
+            },
+        },
+    )
     assert created.status_code == 201, created.json
-    switched = client.patch(f"/api/v1/patients/{enrolled.id}", headers=clinician,
-                            json={"protocol_id": created.json["id"]})
+    switched = client.patch(
+        f"/api/v1/patients/{enrolled.id}", headers=clinician, json={"protocol_id": created.json["id"]}
+    )
     assert switched.status_code == 200
     future = [c for c in check_ins(enrolled.id) if c.due_at > frozen_clock.now]
     assert {c.due_at.astimezone(NY).strftime("%H:%M") for c in future} <= {"09:00", "19:00"}  # no old rows left
@@ -331,17 +383,24 @@ def test_a_protocol_switch_during_an_excusal_keeps_only_the_new_protocols_check_
     assert {c.state for c in future if c.due_at >= until} == {"pending"}
 
 
-@pytest.mark.parametrize(("until", "words"), [
-    (timedelta(minutes=-1), "in the future"), (timedelta(days=30, minutes=1), "At most 30 days"),
-    ("2026-11-25T10:00:00", "aware datetime"), ("tomorrow", "datetime"),
-])
-def test_a_bad_excusal_is_refused_by_name_and_changes_nothing(client, login, make_patient, center, nurse,
-                                                             frozen_clock, until, words):
+@pytest.mark.parametrize(
+    ("until", "words"),
+    [
+        (timedelta(minutes=-1), "in the future"),
+        (timedelta(days=30, minutes=1), "At most 30 days"),
+        ("2026-11-25T10:00:00", "aware datetime"),
+        ("tomorrow", "datetime"),
+    ],
+)
+def test_a_bad_excusal_is_refused_by_name_and_changes_nothing(
+    client, login, make_patient, center, nurse, frozen_clock, until, words
+):
     enrolled = enroll(make_patient, center, frozen_clock)
     before = [(c.id, c.state) for c in check_ins(enrolled.id)]
     value = (frozen_clock.now + until).isoformat() if isinstance(until, timedelta) else until
-    response = client.patch(f"/api/v1/patients/{enrolled.id}", headers=login(nurse),
-                            json={"check_ins_excused_until": value})
+    response = client.patch(
+        f"/api/v1/patients/{enrolled.id}", headers=login(nurse), json={"check_ins_excused_until": value}
+    )
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["check_ins_excused_until"]
     assert words.lower() in " ".join(response.json["error"]["fields"]["check_ins_excused_until"]).lower()

@@ -29,8 +29,9 @@ def test_an_outage_raises_one_alert_per_patient_with_every_miss(client, make_pat
     frozen_clock.set(INFUSED)
     quiet = [make_patient(center, infused_at=INFUSED.isoformat()) for _ in range(3)]
     feverish = make_patient(center, infused_at=INFUSED.isoformat())
-    answer = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.9}),
-                         headers=feverish.headers)
+    answer = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.9}), headers=feverish.headers
+    )
     assert answer.status_code == 201
     before = db.session.scalar(select(Alert).where(Alert.patient_id == feverish.id))
     assert before is not None and before.status == "open"
@@ -40,8 +41,9 @@ def test_an_outage_raises_one_alert_per_patient_with_every_miss(client, make_pat
 
     everyone = [*quiet, feverish]
     for enrolled in everyone:
-        missed = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == enrolled.id,
-                                                          CheckIn.state == "missed")).all()
+        missed = db.session.scalars(
+            select(CheckIn).where(CheckIn.patient_id == enrolled.id, CheckIn.state == "missed")
+        ).all()
         alerts = db.session.scalars(select(Alert).where(Alert.patient_id == enrolled.id)).all()
         assert len(missed) >= 2, "12:00 and 16:00 both ended unanswered"
         assert len(alerts) == 1, "one active alert per patient, however many misses"
@@ -65,8 +67,11 @@ def test_an_outage_raises_one_alert_per_patient_with_every_miss(client, make_pat
 
 
 def _pages(alert_id: int) -> list[int]:
-    return list(db.session.scalars(select(Notification.id).where(Notification.alert_id == alert_id,
-                                                                 Notification.purpose == "page")))
+    return list(
+        db.session.scalars(
+            select(Notification.id).where(Notification.alert_id == alert_id, Notification.purpose == "page")
+        )
+    )
 
 
 def test_a_crowded_centre_gets_longer_acknowledgement_codes():

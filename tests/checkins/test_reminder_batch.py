@@ -36,13 +36,15 @@ def _statements(now: datetime) -> int:
 
 
 def _reminders() -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.purpose == "reminder"))
+    return db.session.scalar(select(func.count()).select_from(Notification).where(Notification.purpose == "reminder"))
 
 
 def _first_due(patient_id: int) -> datetime:
-    return db.session.scalar(select(func.min(CheckIn.due_at)).where(CheckIn.patient_id == patient_id,
-                                                                     CheckIn.due_at > INFUSED + timedelta(hours=1)))
+    return db.session.scalar(
+        select(func.min(CheckIn.due_at)).where(
+            CheckIn.patient_id == patient_id, CheckIn.due_at > INFUSED + timedelta(hours=1)
+        )
+    )
 
 
 def test_a_wave_costs_the_same_statements_for_3_or_15_reminders(make_patient, center, frozen_clock):

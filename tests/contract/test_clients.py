@@ -26,9 +26,18 @@ import pytest
 from tests.support.clock_process import REPO
 
 HERE = Path(__file__).resolve().parent
-TSCONFIG = {"compilerOptions": {
-    "strict": True, "noUncheckedIndexedAccess": True, "target": "ES2022", "module": "NodeNext",
-    "moduleResolution": "NodeNext", "lib": ["ES2022", "DOM"], "outDir": "out", "skipLibCheck": False}}
+TSCONFIG = {
+    "compilerOptions": {
+        "strict": True,
+        "noUncheckedIndexedAccess": True,
+        "target": "ES2022",
+        "module": "NodeNext",
+        "moduleResolution": "NodeNext",
+        "lib": ["ES2022", "DOM"],
+        "outDir": "out",
+        "skipLibCheck": False,
+    }
+}
 
 
 def _run(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
@@ -43,8 +52,17 @@ def ts_project(tools: Path, served_spec: Path) -> Iterator[Path]:
     try:
         # Fields with a default (reported_by) may be left out of a request: without this flag
         # openapi-typescript 7 would make them required in request bodies too (README).
-        done = _run([str(tools / "node_modules/.bin/openapi-typescript"), str(served_spec), "-o", "api.d.ts",
-                     "--default-non-nullable", "false"], work)
+        done = _run(
+            [
+                str(tools / "node_modules/.bin/openapi-typescript"),
+                str(served_spec),
+                "-o",
+                "api.d.ts",
+                "--default-non-nullable",
+                "false",
+            ],
+            work,
+        )
         assert done.returncode == 0, done.stderr
         (work / "package.json").write_text('{"type": "module", "private": true}')
         for source in (HERE / "ts").glob("*.mts"):
@@ -62,8 +80,11 @@ def _tsc(tools: Path, work: Path, files: list[str]) -> subprocess.CompletedProce
 def test_typescript_client_walks_the_patient_path(tools, ts_project, live_server, enrollment_code):
     compiled = _tsc(tools, ts_project, ["patient_path.mts"])
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    ran = _run(["node", "out/patient_path.mjs"], ts_project,
-               env={"PATH": os.environ["PATH"], "VIGIL_URL": live_server.url, "VIGIL_CODE": enrollment_code})
+    ran = _run(
+        ["node", "out/patient_path.mjs"],
+        ts_project,
+        env={"PATH": os.environ["PATH"], "VIGIL_URL": live_server.url, "VIGIL_CODE": enrollment_code},
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     seen = json.loads(ran.stdout.strip().splitlines()[-1])
     assert seen["level"] == "urgent" and isinstance(seen["alertId"], int)
@@ -82,9 +103,21 @@ def vigil_client(tools: Path, app, tmp_path_factory) -> Iterator[object]:
     spec = tmp_path_factory.mktemp("spec") / "openapi.json"
     spec.write_text(json.dumps(app.test_client().get("/api/v1/openapi.json").json))
     out = tmp_path_factory.mktemp("pyclient")
-    done = _run([str(tools / "pyvenv/bin/openapi-python-client"), "generate", "--path", str(spec),
-                 "--output-path", str(out / "vigil_client"), "--meta", "none",
-                 "--config", str(HERE / "openapi-python-client.yaml")], REPO)
+    done = _run(
+        [
+            str(tools / "pyvenv/bin/openapi-python-client"),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(out / "vigil_client"),
+            "--meta",
+            "none",
+            "--config",
+            str(HERE / "openapi-python-client.yaml"),
+        ],
+        REPO,
+    )
     assert done.returncode == 0 and (out / "vigil_client" / "client.py").exists(), done.stdout + done.stderr
     assert "Warning" not in done.stdout, done.stdout  # every schema and operation generated
     sys.path.insert(0, str(out))

@@ -17,9 +17,20 @@ EXPLAINED_WARNINGS = {
 
 
 def test_served_description_lints_clean(tools, served_spec):
-    done = subprocess.run([str(tools / "node_modules/.bin/redocly"), "lint", str(served_spec), "--format=json",
-                           "--config", str(REPO / "redocly.yaml")], capture_output=True, text=True, timeout=300)
-    report = json.loads(done.stdout[done.stdout.index("{"):])
+    done = subprocess.run(
+        [
+            str(tools / "node_modules/.bin/redocly"),
+            "lint",
+            str(served_spec),
+            "--format=json",
+            "--config",
+            str(REPO / "redocly.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    report = json.loads(done.stdout[done.stdout.index("{") :])
     problems = [(p["ruleId"], p["severity"], p["message"]) for p in report["problems"]]
     assert report["totals"]["errors"] == 0, problems
     assert {rule for rule, _, _ in problems} <= set(EXPLAINED_WARNINGS), problems

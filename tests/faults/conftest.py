@@ -87,8 +87,11 @@ def _file(line: str, name: str) -> None:
     """Keep the newest line per (test, database) in artifacts/faults.txt."""
     ARTIFACT.parent.mkdir(exist_ok=True)
     prefix = f"FAULT {name} [{_database_kind()}]:"
-    kept = [old for old in (ARTIFACT.read_text().splitlines() if ARTIFACT.exists() else [])
-            if old and not old.startswith(prefix)]
+    kept = [
+        old
+        for old in (ARTIFACT.read_text().splitlines() if ARTIFACT.exists() else [])
+        if old and not old.startswith(prefix)
+    ]
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ARTIFACT.write_text("\n".join([*kept, f"{line} at={stamp}"]) + "\n")
 

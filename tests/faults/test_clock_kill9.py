@@ -63,8 +63,9 @@ class Stream(threading.Thread):
             if pause > 0:
                 time.sleep(pause)
             patient = db.session.get(Patient, patient_id)
-            record_report(patient, {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(),
-                                    "vitals": dict(FEVER)}, source="app")
+            record_report(
+                patient, {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(), "vitals": dict(FEVER)}, source="app"
+            )
             self.posted.append(patient_id)
 
 
@@ -75,8 +76,12 @@ def _claims_in_flight() -> set[str]:
 
 def _drained() -> bool:
     db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.state.in_(("pending", "sending")))) == 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.state.in_(("pending", "sending")))
+        )
+        == 0
+    )
 
 
 @pytest.mark.slow
@@ -94,8 +99,9 @@ def test_kill_9_of_the_clock_twenty_times_loses_no_page(app, clocks, twilio_api,
     stream.start()
     for n in range(KILLS):
         before = _claims_in_flight()
-        wait_until(lambda n=n: "clock started" in clocks.log_of(n), timeout=30, interval=0.05,
-                   what="the clock to start")
+        wait_until(
+            lambda n=n: "clock started" in clocks.log_of(n), timeout=30, interval=0.05, what="the clock to start"
+        )
         time.sleep(rng.uniform(*LIFETIME))
         clocks.kill9(proc)
         holding_claims += bool(_claims_in_flight() - before)  # this clock died holding claims
@@ -113,10 +119,20 @@ def test_kill_9_of_the_clock_twenty_times_loses_no_page(app, clocks, twilio_api,
     per_alert = Counter(re.search(r"/alerts/(\d+)", r.form["Body"]).group(1) for r in pages)
     attempts = db.session.scalar(select(func.count()).select_from(DeliveryAttempt))
     states = Counter(db.session.scalars(select(Notification.state)))
-    figures("clock-kill-9", kills=KILLS, kills_holding_claims=holding_claims, alerts=len(stream.posted),
-            pages=sent.pages, messages=sent.messages, delivered=sent.delivered, lost=sent.lost,
-            duplicates=sent.duplicates, attempts=attempts, drain_after_last_kill_s=f"{drain_seconds:.0f}",
-            seconds=f"{time.monotonic() - started:.0f}")
+    figures(
+        "clock-kill-9",
+        kills=KILLS,
+        kills_holding_claims=holding_claims,
+        alerts=len(stream.posted),
+        pages=sent.pages,
+        messages=sent.messages,
+        delivered=sent.delivered,
+        lost=sent.lost,
+        duplicates=sent.duplicates,
+        attempts=attempts,
+        drain_after_last_kill_s=f"{drain_seconds:.0f}",
+        seconds=f"{time.monotonic() - started:.0f}",
+    )
 
     assert len(stream.posted) == ALERTS
     assert states == {"sent": sent.messages}, states

@@ -56,13 +56,17 @@ def the_call(phone: str) -> Notification:
 
 
 @pytest.mark.slow
-def test_kill_9_of_the_clock_mid_call_places_no_call_twice_and_loses_none(signing_app, clocks, twilio_api, make_center,
-                                                                          on_call, figures):
+def test_kill_9_of_the_clock_mid_call_places_no_call_twice_and_loses_none(
+    signing_app, clocks, twilio_api, make_center, on_call, figures
+):
     (center_a, nurse_a), (center_b, nurse_b) = (centre_with_a_calling_chain(make_center, on_call) for _ in range(2))
     for center in (center_a, center_b):  # two alerts, each calling its centre's on-call nurse
         [phone] = make_phones(center, 1, first_number=center.id * 10)
-        record_report(db.session.get(Patient, phone.patient_id),
-                      {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(), "vitals": dict(FEVER)}, source="app")
+        record_report(
+            db.session.get(Patient, phone.patient_id),
+            {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(), "vitals": dict(FEVER)},
+            source="app",
+        )
     db.session.commit()
     held = twilio_api.hold_answers(to=nurse_a, path_suffix="/Calls.json", times=1)
 
@@ -82,13 +86,18 @@ def test_kill_9_of_the_clock_mid_call_places_no_call_twice_and_loses_none(signin
     url = signing_app.config["PUBLIC_BASE_URL"].rstrip("/") + f"/webhooks/twilio/voice/status?n={row.callback_token}"
     form = {"CallSid": placed.response["sid"], "CallStatus": "initiated", "To": nurse_a, "AccountSid": "AC" + "0" * 32}
     signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(url, form)
-    response = signing_app.test_client().post(f"/webhooks/twilio/voice/status?n={row.callback_token}", data=form,
-                                              headers={"X-Twilio-Signature": signature})
+    response = signing_app.test_client().post(
+        f"/webhooks/twilio/voice/status?n={row.callback_token}", data=form, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 204
 
     clocks.start()
-    wait_until(lambda: the_call(nurse_a).state == "sent" and the_call(nurse_b).state == "sent",
-               timeout=LEASE.total_seconds() + 90, interval=0.5, what="both calls to be settled after the lease")
+    wait_until(
+        lambda: the_call(nurse_a).state == "sent" and the_call(nurse_b).state == "sent",
+        timeout=LEASE.total_seconds() + 90,
+        interval=0.5,
+        what="both calls to be settled after the lease",
+    )
     clocks.stop_all()
 
     calls_a, calls_b = twilio_api.calls(to=nurse_a), twilio_api.calls(accepted=True, to=nurse_b)

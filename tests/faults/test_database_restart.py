@@ -86,7 +86,8 @@ def post(base_url: str, phone: Phone, body: dict) -> Answer:
 @pytest.mark.slow
 @pytest.mark.postgres_only(restarts_server=True)
 def test_a_database_restart_gives_clear_503s_writes_nothing_half_and_the_clock_resumes(
-        web_workers, clocks, postgres, twilio_config, twilio_api, make_center, on_call, figures):
+    web_workers, clocks, postgres, twilio_config, twilio_api, make_center, on_call, figures
+):
     center = make_center()
     nurse_phone = on_call(center).phone
     phones = make_phones(center, PATIENTS)
@@ -103,8 +104,12 @@ def test_a_database_restart_gives_clear_503s_writes_nothing_half_and_the_clock_r
         time.sleep(DOWN_SECONDS)
         postgres.start()
         up_at = time.monotonic()
-        wait_until(lambda: any(a.at > up_at and a.status in (200, 201) for a in load.answers), timeout=30,
-                   interval=0.1, what="a report accepted after the restart")
+        wait_until(
+            lambda: any(a.at > up_at and a.status in (200, 201) for a in load.answers),
+            timeout=30,
+            interval=0.1,
+            what="a report accepted after the restart",
+        )
         time.sleep(HEALTHY_SECONDS)
 
     # The client retries what failed, with the same client_id, as the app does.
@@ -114,8 +119,12 @@ def test_a_database_restart_gives_clear_503s_writes_nothing_half_and_the_clock_r
     fresh_body = report_body(FEVER)
     fresh = post(web.url, late, fresh_body)
     assert fresh.status == 201, fresh
-    page = twilio_api.wait_for(lambda r: r.accepted and r.form.get("To") == nurse_phone
-                               and f"/alerts/{fresh.body['alert']['id']}" in r.form.get("Body", ""), timeout=60)
+    page = twilio_api.wait_for(
+        lambda r: r.accepted
+        and r.form.get("To") == nurse_phone
+        and f"/alerts/{fresh.body['alert']['id']}" in r.form.get("Body", ""),
+        timeout=60,
+    )
     paged_after = time.monotonic() - fresh.at
     _wait_for_outbox_to_drain()
 
@@ -126,19 +135,29 @@ def test_a_database_restart_gives_clear_503s_writes_nothing_half_and_the_clock_r
     stored = set(db.session.scalars(select(Report.client_id)))
     half_written = _half_written()
     sent = tally(twilio_api.messages(accepted=True))
-    figures("database-restart", requests=len(load.answers), ok=statuses[200] + statuses[201],
-            status_503=statuses[503], other_5xx=sum(n for s, n in statuses.items() if isinstance(s, int)
-                                                   and s >= 500 and s != 503),
-            network_errors=sum(n for s, n in statuses.items() if isinstance(s, str)), retried=len(retried),
-            lost=len(unique - stored), duplicated=len(stored) - len(stored & unique) + _twins(),
-            half_written=sum(half_written.values()), down_s=f"{up_at - down_at:.1f}",
-            new_alert_paged_s=f"{paged_after:.1f}", pages=sent.pages, pages_lost=sent.lost,
-            pages_duplicated=sent.duplicates)
+    figures(
+        "database-restart",
+        requests=len(load.answers),
+        ok=statuses[200] + statuses[201],
+        status_503=statuses[503],
+        other_5xx=sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500 and s != 503),
+        network_errors=sum(n for s, n in statuses.items() if isinstance(s, str)),
+        retried=len(retried),
+        lost=len(unique - stored),
+        duplicated=len(stored) - len(stored & unique) + _twins(),
+        half_written=sum(half_written.values()),
+        down_s=f"{up_at - down_at:.1f}",
+        new_alert_paged_s=f"{paged_after:.1f}",
+        pages=sent.pages,
+        pages_lost=sent.lost,
+        pages_duplicated=sent.duplicates,
+    )
 
     assert set(statuses) <= {200, 201, 503}, statuses
     assert unavailable, "no request met the outage: the restart was not under load"
-    assert all(a.body.get("error", {}).get("code") == "service_unavailable" and a.retry_after
-               for a in unavailable), unavailable[:3]
+    assert all(a.body.get("error", {}).get("code") == "service_unavailable" and a.retry_after for a in unavailable), (
+        unavailable[:3]
+    )
     assert all(r in (200, 201) for r in retried)
     assert stored == unique and _twins() == 0
     assert half_written == {}, half_written
@@ -160,8 +179,12 @@ def _retry_until_stored(base_url: str, phone: Phone, body: dict) -> int:
 def _wait_for_outbox_to_drain() -> None:
     def drained() -> bool:
         db.session.rollback()
-        return db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.state.in_(("pending", "sending")))) == 0
+        return (
+            db.session.scalar(
+                select(func.count()).select_from(Notification).where(Notification.state.in_(("pending", "sending")))
+            )
+            == 0
+        )
 
     # A send cut off by the restart waits out its lease (2 minutes) before it is retried.
     wait_until(drained, timeout=180, interval=0.5, what="the outbox to drain")
@@ -169,7 +192,8 @@ def _wait_for_outbox_to_drain() -> None:
 
 def _twins() -> int:
     return db.session.scalar(select(func.count()).select_from(Report)) - db.session.scalar(
-        select(func.count(func.distinct(Report.client_id))))
+        select(func.count(func.distinct(Report.client_id)))
+    )
 
 
 def _half_written() -> dict[str, int]:
@@ -181,8 +205,9 @@ def _half_written() -> dict[str, int]:
     pages = Counter(db.session.scalars(select(Notification.alert_id).where(Notification.purpose == "page")))
     problems = {
         "ungraded": sum(1 for r in reports if not r.graded or not (r.assessment or {}).get("level")),
-        "alerting_without_alert": sum(1 for r in reports if r.level != "routine"
-                                      and (r.alert_id is None or r.id not in on_alert)),
+        "alerting_without_alert": sum(
+            1 for r in reports if r.level != "routine" and (r.alert_id is None or r.id not in on_alert)
+        ),
         "alert_without_page": sum(1 for a in db.session.scalars(select(Alert)) if pages[a.id] == 0),
         "not_audited_once": sum(1 for r in reports if audited[r.id] != 1),
     }

@@ -53,9 +53,12 @@ def _plan(phones: list[Phone], rng: random.Random) -> list[Job]:
     jobs: list[Job] = []
     for i in range(REPORTS):
         fever = rng.random() < FEVER_SHARE
-        job = Job(phones[i % len(phones)], report_body(FEVER if fever else None),
-                  cut_mid_body=rng.random() < CUT_MID_BODY_SHARE,
-                  cut_before_answer=rng.random() < CUT_BEFORE_ANSWER_SHARE)
+        job = Job(
+            phones[i % len(phones)],
+            report_body(FEVER if fever else None),
+            cut_mid_body=rng.random() < CUT_MID_BODY_SHARE,
+            cut_before_answer=rng.random() < CUT_BEFORE_ANSWER_SHARE,
+        )
         jobs.append(job)
         if rng.random() < RETRY_SHARE:
             if rng.random() < 0.5:
@@ -85,7 +88,8 @@ def _run(base_url: str, job: Job) -> list[tuple[str, int | str, int | None]]:
 
 @pytest.mark.slow
 def test_ten_thousand_reports_with_retries_and_cut_connections_are_stored_once_each(
-        web_workers, make_center, on_call, figures):
+    web_workers, make_center, on_call, figures
+):
     center = make_center()
     on_call(center)
     phones = make_phones(center, PATIENTS)
@@ -113,13 +117,23 @@ def test_ten_thousand_reports_with_retries_and_cut_connections_are_stored_once_e
     answered_other_id = sum(1 for cid, ids in ids_per_client.items() if ids != {stored.get(cid)})
     regraded = _regraded(stored.values())
     errors_logged = web.log_text().count("unhandled error")
-    figures("report-storm", reports=len(unique), requests=len(answers), retries=sum(j.posts - 1 for j in jobs)
-            + len(jobs) - REPORTS, cut_mid_body=sum(j.cut_mid_body for j in jobs),
-            cut_before_answer=sum(j.cut_before_answer for j in jobs), stored=stored_count, lost=lost,
-            duplicated=duplicated, regraded=sum(regraded.values()), status_5xx=sum(n for s, n in statuses.items()
-                                                                     if isinstance(s, int) and s >= 500),
-            network_errors=sum(n for s, n in statuses.items() if isinstance(s, str)),
-            errors_logged=errors_logged, seconds=f"{seconds:.1f}", per_second=f"{len(answers) / seconds:.0f}")
+    figures(
+        "report-storm",
+        reports=len(unique),
+        requests=len(answers),
+        retries=sum(j.posts - 1 for j in jobs) + len(jobs) - REPORTS,
+        cut_mid_body=sum(j.cut_mid_body for j in jobs),
+        cut_before_answer=sum(j.cut_before_answer for j in jobs),
+        stored=stored_count,
+        lost=lost,
+        duplicated=duplicated,
+        regraded=sum(regraded.values()),
+        status_5xx=sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500),
+        network_errors=sum(n for s, n in statuses.items() if isinstance(s, str)),
+        errors_logged=errors_logged,
+        seconds=f"{seconds:.1f}",
+        per_second=f"{len(answers) / seconds:.0f}",
+    )
 
     assert set(statuses) <= {200, 201}, statuses
     assert (lost, duplicated, stored_count) == (0, 0, REPORTS)
@@ -133,15 +147,20 @@ def test_ten_thousand_reports_with_retries_and_cut_connections_are_stored_once_e
 def _regraded(report_ids) -> dict:
     """Problems that would show a report graded twice, or not at all."""
     problems = {}
-    ungraded = db.session.scalar(select(func.count()).select_from(Report).where(
-        (Report.level.is_(None)) | (Report.graded.is_not(True))))
+    ungraded = db.session.scalar(
+        select(func.count()).select_from(Report).where((Report.level.is_(None)) | (Report.graded.is_not(True)))
+    )
     no_assessment = sum(1 for a in db.session.scalars(select(Report.assessment)) if not (a or {}).get("level"))
     audits = Counter(db.session.scalars(select(AuditEvent.target_id).where(AuditEvent.action == "report.create")))
     twice_audited = sum(1 for rid in report_ids if audits[rid] != 1)
     events = Counter(db.session.scalars(select(AlertEvent.report_id).where(AlertEvent.report_id.is_not(None))))
     twice_on_alert = sum(1 for n in events.values() if n > 1)
-    for name, value in (("ungraded", ungraded), ("no_assessment", no_assessment),
-                        ("audited_not_once", twice_audited), ("alert_events_twice", twice_on_alert)):
+    for name, value in (
+        ("ungraded", ungraded),
+        ("no_assessment", no_assessment),
+        ("audited_not_once", twice_audited),
+        ("alert_events_twice", twice_on_alert),
+    ):
         if value:
             problems[name] = value
     return problems

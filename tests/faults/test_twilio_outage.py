@@ -40,8 +40,9 @@ def _next_tick(now: datetime, boundaries: list[datetime]) -> datetime:
 
 
 def _unsent() -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.state.in_(("pending", "sending"))))
+    return db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.state.in_(("pending", "sending")))
+    )
 
 
 def _gaps(attempts: list[DeliveryAttempt]) -> list[float]:
@@ -56,7 +57,8 @@ def _expected_gap(attempt_number: int) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_twilio_down_then_failing_then_back_delivers_every_page_with_backoff_and_escalation_moving_on(
-        sending_app, prism, twilio_api, make_center, make_staff, on_call, frozen_clock, figures):
+    sending_app, prism, twilio_api, make_center, make_staff, on_call, frozen_clock, figures
+):
     center = make_center()
     nurse = on_call(center, make_staff("nurse", center, phone="+16175550131"))
     clinician = make_staff("clinician", center, phone="+16175550132")
@@ -66,8 +68,11 @@ def test_twilio_down_then_failing_then_back_delivers_every_page_with_backoff_and
     t0 = frozen_clock.now
     prism.stop()
     for phone in phones:
-        record_report(db.session.get(Patient, phone.patient_id),
-                      {"client_id": str(uuid.uuid4()), "recorded_at": t0, "vitals": dict(FEVER)}, source="app")
+        record_report(
+            db.session.get(Patient, phone.patient_id),
+            {"client_id": str(uuid.uuid4()), "recorded_at": t0, "vitals": dict(FEVER)},
+            source="app",
+        )
     alert_ids = list(db.session.scalars(select(Alert.id)))
 
     failing_rule = None
@@ -91,8 +96,9 @@ def test_twilio_down_then_failing_then_back_delivers_every_page_with_backoff_and
     db.session.rollback()
     # Texts only: this outage is of Twilio Messaging; the calls of step 2 go to the voice log backend
     # here (VOICE_BACKEND is not set), and tests/channels covers calls through the stand-in.
-    rows = db.session.scalars(select(Notification).where(Notification.channel != "call")
-                              .order_by(Notification.id)).all()
+    rows = db.session.scalars(
+        select(Notification).where(Notification.channel != "call").order_by(Notification.id)
+    ).all()
     sent = tally(twilio_api.messages(accepted=True), rows)
     attempts = defaultdict(list)
     for attempt in db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)):
@@ -104,13 +110,24 @@ def test_twilio_down_then_failing_then_back_delivers_every_page_with_backoff_and
     queued_while_down = [n for n in page_rows if t0 < n.created_at < t0 + RECOVERY]
     unanswered = sum(r.status is None for r in twilio_api.messages())
     answered_500 = sum(r.status == 500 for r in twilio_api.messages())
-    figures("twilio-outage", pages=len(page_rows), messages=sent.messages, delivered=sent.delivered, lost=sent.lost,
-            duplicates=sent.duplicates, attempts=sum(len(v) for v in attempts.values()),
-            failed_attempts=failed_attempts, unanswered=unanswered, answered_500=answered_500,
-            first_page_gaps_s="/".join(f"{g:.0f}" for g in gaps),
-            pages_queued_while_down=len(queued_while_down), step_at_recovery=max(recovered_seen.values()) + 1,
-            drained_after_recovery_min=f"{(now - t0 - RECOVERY).total_seconds() / 60:.1f}", ticks=ticks,
-            wall_s=f"{time.monotonic() - wall:.0f}")
+    figures(
+        "twilio-outage",
+        pages=len(page_rows),
+        messages=sent.messages,
+        delivered=sent.delivered,
+        lost=sent.lost,
+        duplicates=sent.duplicates,
+        attempts=sum(len(v) for v in attempts.values()),
+        failed_attempts=failed_attempts,
+        unanswered=unanswered,
+        answered_500=answered_500,
+        first_page_gaps_s="/".join(f"{g:.0f}" for g in gaps),
+        pages_queued_while_down=len(queued_while_down),
+        step_at_recovery=max(recovered_seen.values()) + 1,
+        drained_after_recovery_min=f"{(now - t0 - RECOVERY).total_seconds() / 60:.1f}",
+        ticks=ticks,
+        wall_s=f"{time.monotonic() - wall:.0f}",
+    )
 
     # Nothing got through while Twilio was down, and everything did once it was back.
     assert accepted_during_outage == 0

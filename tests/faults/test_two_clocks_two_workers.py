@@ -27,14 +27,16 @@ THREADS = 8
 def _sent_by_each(clocks) -> list[int]:
     """Messages each clock's dispatcher thread says it sent ("dispatch: sent=N ..." log lines; what
     its tick's own dispatch sweep sent is not logged, so the sum may fall short of the total)."""
-    return [sum(int(n) for n in re.findall(r"dispatch: sent=(\d+)", clocks.log_of(i)))
-            for i in range(len(clocks.processes))]
+    return [
+        sum(int(n) for n in re.findall(r"dispatch: sent=(\d+)", clocks.log_of(i))) for i in range(len(clocks.processes))
+    ]
 
 
 @pytest.mark.slow
 @pytest.mark.postgres_only
 def test_two_clocks_and_two_web_workers_send_each_of_1000_pages_exactly_once(
-        web_workers, clocks, twilio_config, twilio_api, make_center, on_call, figures):
+    web_workers, clocks, twilio_config, twilio_api, make_center, on_call, figures
+):
     center = make_center()
     nurse_phone = on_call(center).phone
     phones = make_phones(center, ALERTS)
@@ -52,8 +54,12 @@ def test_two_clocks_and_two_web_workers_send_each_of_1000_pages_exactly_once(
 
     def drained() -> bool:
         db.session.rollback()
-        return db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.state.in_(("pending", "sending")))) == 0
+        return (
+            db.session.scalar(
+                select(func.count()).select_from(Notification).where(Notification.state.in_(("pending", "sending")))
+            )
+            == 0
+        )
 
     wait_until(drained, timeout=300, interval=0.5, what="every page to be sent")
     seconds = time.monotonic() - started
@@ -62,14 +68,24 @@ def test_two_clocks_and_two_web_workers_send_each_of_1000_pages_exactly_once(
     db.session.rollback()
     alerts = db.session.scalar(select(func.count()).select_from(Alert))
     sent = tally(twilio_api.messages(accepted=True))
-    per_alert = Counter(re.search(r"/alerts/(\d+)", r.form["Body"]).group(1)
-                        for r in twilio_api.messages(accepted=True, to=nurse_phone))
+    per_alert = Counter(
+        re.search(r"/alerts/(\d+)", r.form["Body"]).group(1) for r in twilio_api.messages(accepted=True, to=nurse_phone)
+    )
     by_clock = _sent_by_each(clocks)
-    figures("two-clocks-two-workers", alerts=alerts, pages=sent.pages, messages=sent.messages,
-            delivered=sent.delivered, lost=sent.lost, duplicates=sent.duplicates,
-            pages_once=sum(n == 1 for n in per_alert.values()), sent_by_clock="/".join(map(str, by_clock)),
-            status_5xx=sum(n for s, n in statuses.items() if s >= 500), posted_s=f"{posted_s:.0f}",
-            seconds=f"{seconds:.0f}")
+    figures(
+        "two-clocks-two-workers",
+        alerts=alerts,
+        pages=sent.pages,
+        messages=sent.messages,
+        delivered=sent.delivered,
+        lost=sent.lost,
+        duplicates=sent.duplicates,
+        pages_once=sum(n == 1 for n in per_alert.values()),
+        sent_by_clock="/".join(map(str, by_clock)),
+        status_5xx=sum(n for s, n in statuses.items() if s >= 500),
+        posted_s=f"{posted_s:.0f}",
+        seconds=f"{seconds:.0f}",
+    )
 
     assert statuses == {201: ALERTS}, statuses
     assert alerts == ALERTS

@@ -71,17 +71,32 @@ def demo(client, make_center, make_staff, make_patient, login, post_report, froz
         frozen_clock.advance(minutes=30)
         return answer
 
-    report(vitals={"temperature_c": 36.8, "heart_rate": 78, "systolic_bp": 122, "diastolic_bp": 76, "spo2": 98,
-                   "respiratory_rate": 16, "weight_kg": 72.4},
-           symptoms=ALL_ZERO_SYMPTOMS, neuro={"confusion": False, "ice": FULL_ICE})
-    urgent = report(vitals={"temperature_c": 38.6, "heart_rate": 112},
-                    symptoms={"chills": 2, "fatigue": 2}, note="Shivering since lunch")
+    report(
+        vitals={
+            "temperature_c": 36.8,
+            "heart_rate": 78,
+            "systolic_bp": 122,
+            "diastolic_bp": 76,
+            "spo2": 98,
+            "respiratory_rate": 16,
+            "weight_kg": 72.4,
+        },
+        symptoms=ALL_ZERO_SYMPTOMS,
+        neuro={"confusion": False, "ice": FULL_ICE},
+    )
+    urgent = report(
+        vitals={"temperature_c": 38.6, "heart_rate": 112},
+        symptoms={"chills": 2, "fatigue": 2},
+        note="Shivering since lunch",
+    )
     demo.alert_id = urgent["alert"]["id"]
     _deliver_first_page(demo.alert_id)
-    emergency = report(vitals={"spo2": 89, "systolic_bp": 88, "diastolic_bp": 55, "respiratory_rate": 24,
-                               "weight_kg": 71.2},
-                       neuro={"confusion": True, "ice": {**FULL_ICE, "orientation": 2}},
-                       signs={"breathless_at_rest": True}, reported_by="caregiver")
+    emergency = report(
+        vitals={"spo2": 89, "systolic_bp": 88, "diastolic_bp": 55, "respiratory_rate": 24, "weight_kg": 71.2},
+        neuro={"confusion": True, "ice": {**FULL_ICE, "orientation": 2}},
+        signs={"breathless_at_rest": True},
+        reported_by="caregiver",
+    )
     assert emergency["alert"] == {"id": demo.alert_id, "status": "open", "level": "emergency"}
     acked = client.post(f"/api/v1/alerts/{demo.alert_id}/ack", headers=demo.staff_headers)
     assert acked.status_code == 200, acked.json

@@ -28,8 +28,14 @@ process.stdin.on('end', () => {
 
 def fhirjs_errors(tools: Path, bundle: dict) -> list[dict]:
     """Every FHIR.js error for the Bundle and its resources (empty when all validate)."""
-    done = subprocess.run(["node", "-e", SCRIPT], input=json.dumps(bundle), capture_output=True, text=True,
-                          timeout=300, env={"PATH": os.environ["PATH"], "NODE_PATH": str(tools / "node_modules")})
+    done = subprocess.run(
+        ["node", "-e", SCRIPT],
+        input=json.dumps(bundle),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": os.environ["PATH"], "NODE_PATH": str(tools / "node_modules")},
+    )
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)
     assert len(results) == 1 + len(bundle.get("entry", []))

@@ -18,14 +18,37 @@ assert fhir.resources.__fhir_version__ == "4.0.1", fhir.resources.__fhir_version
 
 # The models cut long required value sets short with a trailing "+"; the full R4 lists of the
 # ones Vigil emits are completed here (ObservationStatus and QuestionnaireItemType, FHIR 4.0.1).
-OBSERVATION_STATUS = ["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error",
-                      "unknown"]
+OBSERVATION_STATUS = [
+    "registered",
+    "preliminary",
+    "final",
+    "amended",
+    "corrected",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+]
 COMPLETED = {
     ("Observation", "status"): OBSERVATION_STATUS,
     ("DetectedIssue", "status"): OBSERVATION_STATUS,
-    ("QuestionnaireItem", "type"): ["group", "display", "boolean", "decimal", "integer", "date", "dateTime", "time",
-                                    "string", "text", "url", "choice", "open-choice", "attachment", "reference",
-                                    "quantity"],
+    ("QuestionnaireItem", "type"): [
+        "group",
+        "display",
+        "boolean",
+        "decimal",
+        "integer",
+        "date",
+        "dateTime",
+        "time",
+        "string",
+        "text",
+        "url",
+        "choice",
+        "open-choice",
+        "attachment",
+        "reference",
+        "quantity",
+    ],
 }
 
 
@@ -96,8 +119,9 @@ def relative(bundle: dict) -> dict:
 
     def walk(node: object) -> object:
         if isinstance(node, dict):
-            return {k: (names.get(v, v) if k == "reference" and isinstance(v, str) else walk(v))
-                    for k, v in node.items()}
+            return {
+                k: (names.get(v, v) if k == "reference" and isinstance(v, str) else walk(v)) for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(v) for v in node]
         return node

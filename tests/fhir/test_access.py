@@ -8,8 +8,11 @@ from tests.fhir.r4 import outcome_code
 
 
 def paths(demo) -> list[str]:
-    return [f"/api/v1/patients/{demo.patient_id}/fhir", f"/api/v1/alerts/{demo.alert_id}/handoff",
-            f"/api/v1/alerts/{demo.alert_id}/handoff?format=html"]
+    return [
+        f"/api/v1/patients/{demo.patient_id}/fhir",
+        f"/api/v1/alerts/{demo.alert_id}/handoff",
+        f"/api/v1/alerts/{demo.alert_id}/handoff?format=html",
+    ]
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])

@@ -20,8 +20,7 @@ LOINC = "http://loinc.org"
 
 
 def export(client, demo, **params) -> dict:
-    response = client.get(f"/api/v1/patients/{demo.patient_id}/fhir", headers=demo.staff_headers,
-                          query_string=params)
+    response = client.get(f"/api/v1/patients/{demo.patient_id}/fhir", headers=demo.staff_headers, query_string=params)
     assert response.status_code == 200, response.json
     assert response.mimetype == "application/fhir+json"
     assert response.headers["Cache-Control"] == "no-store"
@@ -34,8 +33,16 @@ def test_bundle_validates_as_r4_entry_by_entry(client, demo):
     validate_bundle(bundle)
     assert bundle["type"] == "collection"
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
-    assert kinds == {"Patient", "Organization", "Questionnaire", "QuestionnaireResponse", "Flag", "Observation",
-                     "DetectedIssue", "Communication"}
+    assert kinds == {
+        "Patient",
+        "Organization",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "Flag",
+        "Observation",
+        "DetectedIssue",
+        "Communication",
+    }
 
 
 def test_every_reference_resolves_inside_the_bundle(client, demo):
@@ -77,14 +84,19 @@ def test_blood_pressure_is_a_panel_with_systolic_and_diastolic_components(client
     assert observation["code"]["coding"][0]["code"] == "85354-9"
     assert "valueQuantity" not in observation
     parts = {c["code"]["coding"][0]["code"]: c["valueQuantity"] for c in observation["component"]}
-    assert parts == {"8480-6": {"value": 88, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"},
-                     "8462-4": {"value": 55, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"}}
+    assert parts == {
+        "8480-6": {"value": 88, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"},
+        "8462-4": {"value": 55, "unit": "mmHg", "system": UCUM, "code": "mm[Hg]"},
+    }
 
 
 def test_ice_score_uses_the_local_code_system_with_its_domains(client, demo):
     observation = by_id(export(client, demo))[f"obs-ice-{demo.report_ids[2]}"]
-    assert observation["code"]["coding"][0] == {"system": vigil_cs(), "code": "ice-score", "display": (
-        "ICE score (Immune effector Cell-associated Encephalopathy)")}
+    assert observation["code"]["coding"][0] == {
+        "system": vigil_cs(),
+        "code": "ice-score",
+        "display": ("ICE score (Immune effector Cell-associated Encephalopathy)"),
+    }
     assert observation["valueInteger"] == 8
     domains = {c["code"]["coding"][0]["code"]: c["valueInteger"] for c in observation["component"]}
     assert domains == {"ice-orientation": 2, "ice-naming": 3, "ice-commands": 1, "ice-writing": 1, "ice-attention": 1}
@@ -98,8 +110,9 @@ def test_reports_yield_only_the_observations_they_measured(client, demo):
     assert not {f"obs-bp-{second}", f"obs-spo2-{second}", f"obs-ice-{second}"} & ids
 
 
-def test_fahrenheit_is_exported_in_celsius_with_what_was_entered(client, make_center, make_staff, login,
-                                                                   make_patient, post_report):
+def test_fahrenheit_is_exported_in_celsius_with_what_was_entered(
+    client, make_center, make_staff, login, make_patient, post_report
+):
     center = make_center()
     enrolled = make_patient(center)
     answer = post_report(enrolled, vitals={"temperature_f": 101.5}, antipyretic_in_last_6h=True)
@@ -109,7 +122,8 @@ def test_fahrenheit_is_exported_in_celsius_with_what_was_entered(client, make_ce
     assert observation["valueQuantity"] == {"value": 38.61, "unit": "°C", "system": UCUM, "code": "Cel"}
     assert [n["text"] for n in observation["note"]] == [
         "Entered as 101.5 °F; converted to °C.",
-        "Antipyretic taken in the 6 hours before this reading: fever may be masked."]
+        "Antipyretic taken in the 6 hours before this reading: fever may be masked.",
+    ]
 
 
 def test_answers_are_a_questionnaire_response_against_the_published_questionnaire(client, demo):
@@ -119,13 +133,19 @@ def test_answers_are_a_questionnaire_response_against_the_published_questionnair
     assert response["questionnaire"] == f"{questionnaire['url']}|{questionnaire['version']}"
     assert response["status"] == "completed"
     answers = {i["linkId"]: i["answer"][0] for g in response["item"] for i in g.get("item", [g])}
-    assert answers == {"symptoms.chills": {"valueInteger": 2}, "symptoms.fatigue": {"valueInteger": 2},
-                       "note": {"valueString": "Shivering since lunch"}}
+    assert answers == {
+        "symptoms.chills": {"valueInteger": 2},
+        "symptoms.fatigue": {"valueInteger": 2},
+        "note": {"valueString": "Shivering since lunch"},
+    }
     caregiver = resources[f"qr-{demo.report_ids[2]}"]
     assert caregiver["source"] == {"display": "Caregiver"}
     neuro = next(g for g in caregiver["item"] if g["linkId"] == "neuro")
-    assert {"linkId": "neuro.confusion", "text": "New confusion or disorientation",
-            "answer": [{"valueBoolean": True}]} in neuro["item"]
+    assert {
+        "linkId": "neuro.confusion",
+        "text": "New confusion or disorientation",
+        "answer": [{"valueBoolean": True}],
+    } in neuro["item"]
 
 
 def _link_ids(items: list[dict]) -> set[str]:
@@ -135,8 +155,7 @@ def _link_ids(items: list[dict]) -> set[str]:
 def test_questionnaire_covers_every_report_field_and_every_answer_matches_an_item(client, demo):
     resources = by_id(export(client, demo))
     defined = _link_ids(resources["vigil-report"]["item"])
-    expected = ({f"symptoms.{n}" for n in SYMPTOMS} | {f"neuro.{n}" for n in NEURO_FLAGS}
-                | {f"signs.{n}" for n in SIGNS})
+    expected = {f"symptoms.{n}" for n in SYMPTOMS} | {f"neuro.{n}" for n in NEURO_FLAGS} | {f"signs.{n}" for n in SIGNS}
     assert expected <= defined
     for resource in resources.values():
         if resource["resourceType"] == "QuestionnaireResponse":
@@ -147,8 +166,9 @@ def test_flag_marks_the_monitoring_window(client, demo):
     flag = by_id(export(client, demo))[f"flag-window-{demo.patient_id}"]
     assert flag["status"] == "active"
     assert flag["period"] == {"start": "2026-11-20T15:00:00Z", "end": "2026-12-05T05:00:00Z"}
-    assert flag["code"]["text"] == ("CAR T-cell therapy: Yescarta (CD19) infused 2026-11-20; "
-                                    "home monitoring through 2026-12-04")
+    assert flag["code"]["text"] == (
+        "CAR T-cell therapy: Yescarta (CD19) infused 2026-11-20; home monitoring through 2026-12-04"
+    )
 
 
 def test_flag_is_inactive_after_the_window(client, demo, frozen_clock, login):
@@ -166,7 +186,10 @@ def test_alert_is_a_detected_issue_with_evidence_and_mitigation(client, demo):
     opening, upgrade = issue["evidence"]
     first = demo.report_ids[1]
     assert {d["reference"] for d in opening["detail"]} == {
-        f"Observation/obs-temp-{first}", f"Observation/obs-hr-{first}", f"QuestionnaireResponse/qr-{first}"}
+        f"Observation/obs-temp-{first}",
+        f"Observation/obs-hr-{first}",
+        f"QuestionnaireResponse/qr-{first}",
+    }
     assert all(c["coding"][0]["system"] == vigil_cs() for c in opening["code"])
     assert f"Observation/obs-spo2-{demo.report_ids[2]}" in {d["reference"] for d in upgrade["detail"]}
     (ack,) = issue["mitigation"]
@@ -190,8 +213,9 @@ def test_pages_are_communications_with_delivery_status(client, demo):
 def test_export_is_deterministic_and_audited(client, demo):
     first, second = export(client, demo), export(client, demo)
     assert first == second
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "fhir.export",
-                                                         AuditEvent.patient_id == demo.patient_id)).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "fhir.export", AuditEvent.patient_id == demo.patient_id)
+    ).all()
     assert len(events) == 2
     assert events[0].actor_id == demo.nurse.id
 
@@ -200,8 +224,9 @@ def test_partial_measurements_say_what_is_missing(client, make_center, make_staf
     center = make_center()
     enrolled = make_patient(center)
     answer = post_report(enrolled, vitals={"systolic_bp": 84}, neuro={"ice_unable": True})
-    resources = by_id(client.get(f"/api/v1/patients/{enrolled.id}/fhir",
-                                 headers=login(make_staff("nurse", center))).json)
+    resources = by_id(
+        client.get(f"/api/v1/patients/{enrolled.id}/fhir", headers=login(make_staff("nurse", center))).json
+    )
     report_id = answer["report"]["id"]
     bp, ice = resources[f"obs-bp-{report_id}"], resources[f"obs-ice-{report_id}"]
     validate(bp)
@@ -210,25 +235,32 @@ def test_partial_measurements_say_what_is_missing(client, make_center, make_staf
     assert systolic["valueQuantity"]["value"] == 84
     assert diastolic["dataAbsentReason"]["coding"][0]["code"] == "unknown" and "valueQuantity" not in diastolic
     assert "valueInteger" not in ice
-    assert ice["dataAbsentReason"]["coding"][0] == {"system": vigil_cs(), "code": "ice-unable",
-                                                    "display": "Could not do the ICE test"}
+    assert ice["dataAbsentReason"]["coding"][0] == {
+        "system": vigil_cs(),
+        "code": "ice-unable",
+        "display": "Could not do the ICE test",
+    }
 
 
-def test_an_alert_without_a_report_keeps_its_findings_as_evidence(client, make_center, make_staff, login,
-                                                                   make_patient):
+def test_an_alert_without_a_report_keeps_its_findings_as_evidence(client, make_center, make_staff, login, make_patient):
     center = make_center()
     enrolled = make_patient(center)
-    change = raise_alert(enrolled.patient, "urgent", [{"rule": "R12_no_check_in", "level": "urgent",
-                                                       "summary": "No check-in for 9 h"}],
-                         now=utcnow(), kind="missed_check_in")
+    change = raise_alert(
+        enrolled.patient,
+        "urgent",
+        [{"rule": "R12_no_check_in", "level": "urgent", "summary": "No check-in for 9 h"}],
+        now=utcnow(),
+        kind="missed_check_in",
+    )
     db.session.commit()
     headers = login(make_staff("nurse", center))
     bundle = client.get(f"/api/v1/patients/{enrolled.id}/fhir", headers=headers).json
     validate_bundle(bundle)
     issue = by_id(bundle)[f"issue-{change.alert.id}"]
     assert issue["code"]["coding"][0]["code"] == "alert-missed_check_in"
-    assert issue["evidence"] == [{"code": [{"coding": [{"system": vigil_cs(), "code": "R12_no_check_in"}],
-                                            "text": "No check-in for 9 h"}]}]
+    assert issue["evidence"] == [
+        {"code": [{"coding": [{"system": vigil_cs(), "code": "R12_no_check_in"}], "text": "No check-in for 9 h"}]}
+    ]
     document = client.get(f"/api/v1/alerts/{change.alert.id}/handoff", headers=headers)
     validate_bundle(document.json)
     page = client.get(f"/api/v1/alerts/{change.alert.id}/handoff?format=html", headers=headers)

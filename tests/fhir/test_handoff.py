@@ -10,13 +10,20 @@ from app.extensions import db
 from app.models import AuditEvent
 from tests.fhir.r4 import assert_references_resolve, by_id, relative, validate_bundle
 
-SECTIONS = ["CAR T-cell therapy", "Alert", "Latest vital signs and ICE", "CRS/ICANS timeline",
-            "Pages and acknowledgement", "CAR T centre 24/7 contact"]
+SECTIONS = [
+    "CAR T-cell therapy",
+    "Alert",
+    "Latest vital signs and ICE",
+    "CRS/ICANS timeline",
+    "Pages and acknowledgement",
+    "CAR T centre 24/7 contact",
+]
 
 
 def handoff(client, demo, **kwargs):
-    return client.get(f"/api/v1/alerts/{demo.alert_id}/handoff", headers={**demo.staff_headers,
-                                                                          **kwargs.pop("headers", {})}, **kwargs)
+    return client.get(
+        f"/api/v1/alerts/{demo.alert_id}/handoff", headers={**demo.staff_headers, **kwargs.pop("headers", {})}, **kwargs
+    )
 
 
 def document_of(client, demo) -> dict:
@@ -37,8 +44,11 @@ def test_document_validates_as_r4_with_the_composition_first(client, demo):
     assert document["timestamp"] == "2026-11-22T16:30:00Z"
     composition = document["entry"][0]["resource"]
     assert composition["resourceType"] == "Composition"
-    assert composition["type"]["coding"][0] == {"system": "http://loinc.org", "code": "18761-7",
-                                                "display": "Transfer summary note"}
+    assert composition["type"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "18761-7",
+        "display": "Transfer summary note",
+    }
     assert composition["subject"] == {"reference": f"Patient/patient-{demo.patient_id}"}
     assert [s["title"] for s in composition["section"]] == SECTIONS
     # The Composition's own narrative says what the document is, for any system that shows it.
@@ -52,17 +62,25 @@ def test_every_reference_in_the_document_resolves_inside_it(client, demo):
 
 def test_sections_point_at_the_latest_vitals_the_alert_and_its_pages(client, demo):
     document = document_of(client, demo)
-    sections = {s["title"]: [e["reference"] for e in s.get("entry", [])]
-                for s in document["entry"][0]["resource"]["section"]}
+    sections = {
+        s["title"]: [e["reference"] for e in s.get("entry", [])] for s in document["entry"][0]["resource"]["section"]
+    }
     second, third = demo.report_ids[1], demo.report_ids[2]
     assert sections["Latest vital signs and ICE"] == [
-        f"Observation/obs-temp-{second}", f"Observation/obs-hr-{second}", f"Observation/obs-bp-{third}",
-        f"Observation/obs-spo2-{third}", f"Observation/obs-rr-{third}", f"Observation/obs-weight-{third}",
-        f"Observation/obs-ice-{third}"]
+        f"Observation/obs-temp-{second}",
+        f"Observation/obs-hr-{second}",
+        f"Observation/obs-bp-{third}",
+        f"Observation/obs-spo2-{third}",
+        f"Observation/obs-rr-{third}",
+        f"Observation/obs-weight-{third}",
+        f"Observation/obs-ice-{third}",
+    ]
     assert sections["Alert"] == [f"DetectedIssue/issue-{demo.alert_id}"]
     # The demo patient has no baseline, so the relative-rules-off Flag is there too.
-    assert sections["CAR T-cell therapy"] == [f"Flag/flag-window-{demo.patient_id}",
-                                              f"Flag/flag-baseline-{demo.patient_id}"]
+    assert sections["CAR T-cell therapy"] == [
+        f"Flag/flag-window-{demo.patient_id}",
+        f"Flag/flag-baseline-{demo.patient_id}",
+    ]
     assert sections["Pages and acknowledgement"]
     assert all(r.startswith("Communication/") for r in sections["Pages and acknowledgement"])
     narrative = document["entry"][0]["resource"]["section"][0]["text"]["div"]
@@ -71,8 +89,11 @@ def test_sections_point_at_the_latest_vitals_the_alert_and_its_pages(client, dem
 
 
 def test_resolved_alert_documents_its_disposition(client, demo):
-    resolved = client.post(f"/api/v1/alerts/{demo.alert_id}/resolve", headers=demo.staff_headers,
-                           json={"disposition": "sent_to_ed", "note": "Called ahead"})
+    resolved = client.post(
+        f"/api/v1/alerts/{demo.alert_id}/resolve",
+        headers=demo.staff_headers,
+        json={"disposition": "sent_to_ed", "note": "Called ahead"},
+    )
     assert resolved.status_code == 200, resolved.json
     document = handoff(client, demo).json
     validate_bundle(document)
@@ -113,10 +134,27 @@ def html_page(client, demo, **kwargs) -> tuple[str, object]:
 
 def test_html_page_shows_what_the_ed_needs(client, demo):
     page, _ = html_page(client, demo, query_string={"format": "html"})
-    for expected in ("Yescarta", "CD19", "infused <strong>2026-11-20</strong>", "day 2", "38.6 °C", "112 /min",
-                     "88/55 mmHg", "89 %", "24 /min", "71.2 kg", "8/10", demo.center.name, "+16175550100",
-                     "Acknowledged by " + demo.nurse.name, "Alert upgraded: Urgent to Emergency", "delivered",
-                     "Neuro change: confusion", "ICANS", "CRS"):
+    for expected in (
+        "Yescarta",
+        "CD19",
+        "infused <strong>2026-11-20</strong>",
+        "day 2",
+        "38.6 °C",
+        "112 /min",
+        "88/55 mmHg",
+        "89 %",
+        "24 /min",
+        "71.2 kg",
+        "8/10",
+        demo.center.name,
+        "+16175550100",
+        "Acknowledged by " + demo.nurse.name,
+        "Alert upgraded: Urgent to Emergency",
+        "delivered",
+        "Neuro change: confusion",
+        "ICANS",
+        "CRS",
+    ):
         assert expected in page, expected
 
 
@@ -154,8 +192,9 @@ def test_names_are_escaped_in_the_page(client, make_center, make_staff, make_pat
     assert "38.6 °C (entered 101.5 °F)" in text
 
 
-def test_alert_without_pages_still_makes_a_valid_document(client, make_center, make_staff, make_patient, login,
-                                                          post_report):
+def test_alert_without_pages_still_makes_a_valid_document(
+    client, make_center, make_staff, make_patient, login, post_report
+):
     center = make_center()  # nobody on call and no admins: the first step pages no one
     enrolled = make_patient(center)
     answer = post_report(enrolled, vitals={"temperature_c": 38.6})
@@ -173,7 +212,9 @@ def test_handoff_reads_are_audited(client, demo):
     handoff(client, demo, query_string={"format": "html"})
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.handoff")).all()
     assert [(e.patient_id, e.target_id, e.details["format"]) for e in events] == [
-        (demo.patient_id, demo.alert_id, "fhir"), (demo.patient_id, demo.alert_id, "html")]
+        (demo.patient_id, demo.alert_id, "fhir"),
+        (demo.patient_id, demo.alert_id, "html"),
+    ]
 
 
 def test_openapi_documents_both_endpoints(client):

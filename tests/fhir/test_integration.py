@@ -117,11 +117,14 @@ def test_handoff_format_chooses_the_representation(client, demo):
     assert document.status_code == 200 and document.json["type"] == "document"
 
 
-@pytest.mark.parametrize(("path", "headers", "status", "code"), [
-    ("/api/v1/patients/{p}/fhir", None, 401, "unauthorized"),
-    ("/api/v1/alerts/{a}/handoff", "patient", 403, "forbidden"),
-    ("/api/v1/patients/999999/fhir", "staff", 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "code"),
+    [
+        ("/api/v1/patients/{p}/fhir", None, 401, "unauthorized"),
+        ("/api/v1/alerts/{a}/handoff", "patient", 403, "forbidden"),
+        ("/api/v1/patients/999999/fhir", "staff", 404, "not_found"),
+    ],
+)
 def test_fhir_errors_are_operation_outcomes(client, demo, path, headers, status, code):
     chosen = {"patient": demo.enrolled.headers, "staff": demo.staff_headers, None: {}}[headers]
     response = client.get(path.format(p=demo.patient_id, a=demo.alert_id), headers=chosen)
@@ -148,10 +151,21 @@ def test_handoff_validates_with_fhirjs(client, demo, tools):
 
 def test_fhirjs_catches_a_broken_resource(tools):
     """The second validator really validates: a wrong status code and an unknown field fail."""
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
-        {"fullUrl": "urn:uuid:3f2c1f9e-8d4b-4a55-9c1e-2b7c0f5e9a10",
-         "resource": {"resourceType": "Observation", "status": "finished", "colour": "red",
-                      "code": {"text": "x"}}}]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:3f2c1f9e-8d4b-4a55-9c1e-2b7c0f5e9a10",
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "finished",
+                    "colour": "red",
+                    "code": {"text": "x"},
+                },
+            }
+        ],
+    }
     errors = fhirjs_errors(tools, bundle)
     assert errors and any(e["resourceType"] == "Observation" for e in errors)
 

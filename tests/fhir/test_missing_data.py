@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from tests.fhir.r4 import by_id, relative, validate_bundle
 
-NOT_PERFORMED = {"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "not-performed",
-                 "display": "Not Performed"}
+NOT_PERFORMED = {
+    "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+    "code": "not-performed",
+    "display": "Not Performed",
+}
 
 
 def export(client, demo) -> dict:
@@ -16,8 +19,9 @@ def export(client, demo) -> dict:
 
 
 def test_cant_measure_answers_are_observations_with_a_data_absent_reason(client, demo, post_report):
-    answer = post_report(demo.enrolled, not_measured=["temperature", "blood_pressure", "spo2"],
-                         vitals={"heart_rate": 80})
+    answer = post_report(
+        demo.enrolled, not_measured=["temperature", "blood_pressure", "spo2"], vitals={"heart_rate": 80}
+    )
     rid = answer["report"]["id"]
     bundle = export(client, demo)
     validate_bundle(bundle)
@@ -48,13 +52,15 @@ def test_relative_rules_off_is_a_flag_in_the_export_and_the_hand_off(client, dem
     therapy = relative(document)["entry"][0]["resource"]["section"][0]
     assert "Relative rules off: no baseline" in therapy["text"]["div"]
     assert {"reference": f"Flag/{flag_id}"} in therapy["entry"]
-    html = client.get(f"/api/v1/alerts/{demo.alert_id}/handoff", headers={**demo.staff_headers,
-                                                                          "Accept": "text/html"})
+    html = client.get(f"/api/v1/alerts/{demo.alert_id}/handoff", headers={**demo.staff_headers, "Accept": "text/html"})
     assert "Relative rules off: no baseline" in html.get_data(as_text=True)
 
     clinician = login(make_staff("clinician", demo.center))
-    patched = client.patch(f"/api/v1/patients/{demo.patient_id}", headers=clinician, json={
-        "baseline": {"systolic_bp": 122, "spo2": 98, "ice_score": 10, "handwriting_sample": True}})
+    patched = client.patch(
+        f"/api/v1/patients/{demo.patient_id}",
+        headers=clinician,
+        json={"baseline": {"systolic_bp": 122, "spo2": 98, "ice_score": 10, "handwriting_sample": True}},
+    )
     assert patched.status_code == 200, patched.json
     assert patched.json["relative_rules_off"] == [] and patched.json["baseline_missing"] == []
     assert flag_id not in by_id(export(client, demo))

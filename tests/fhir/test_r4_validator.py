@@ -8,8 +8,12 @@ from pydantic import ValidationError
 
 from tests.fhir.r4 import validate
 
-OBSERVATION = {"resourceType": "Observation", "status": "final", "code": {"text": "Heart rate"},
-               "subject": {"reference": "Patient/patient-1"}}
+OBSERVATION = {
+    "resourceType": "Observation",
+    "status": "final",
+    "code": {"text": "Heart rate"},
+    "subject": {"reference": "Patient/patient-1"},
+}
 
 
 def test_models_are_fhir_4_0_1():

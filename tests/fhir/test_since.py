@@ -39,8 +39,14 @@ def test_since_returns_newer_resources_and_what_they_refer_to(client, demo):
     assert changed <= set(newer)
     assert set(newer) - changed <= referenced_ids(response.json)
     third = demo.report_ids[2]
-    assert {f"obs-spo2-{third}", f"obs-bp-{third}", f"obs-ice-{third}", f"qr-{third}",
-            f"issue-{demo.alert_id}", f"patient-{demo.patient_id}"} <= set(newer)
+    assert {
+        f"obs-spo2-{third}",
+        f"obs-bp-{third}",
+        f"obs-ice-{third}",
+        f"qr-{third}",
+        f"issue-{demo.alert_id}",
+        f"patient-{demo.patient_id}",
+    } <= set(newer)
     assert f"patient-{demo.patient_id}" not in changed  # there only because the new resources refer to it
     assert f"flag-window-{demo.patient_id}" not in newer  # unchanged and nothing new points at it
 
@@ -75,4 +81,3 @@ def test_bad_since_is_422_naming_the_parameter(client, demo, value):
     assert response.status_code == 422
     assert outcome_code(response) == "validation_error"  # an OperationOutcome
     assert response.json["issue"][0]["location"] == ["query._since"]
-

@@ -36,8 +36,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 NUL_TEXT = ("a\x00b", "\x00", "name\x00")
 SURROGATES = ("\ud800", "a\udfffb", "\udc00x")
 HUGE_INTEGERS = st.integers(min_value=1000, max_value=4000).map(lambda digits: int("9" * digits))
-BAD_INSTANTS = ("0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00", "0001-01-01T00:00:00Z",
-                "9999-12-31T23:59:59-05:00")
+BAD_INSTANTS = ("0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00")
 KINDS = ("body_leaf", "query_leaf", "unknown_query", "deep_json", "long_number_literal")
 
 
@@ -48,8 +47,9 @@ def world(client, make_center, make_staff, make_patient, frozen_clock):
     db.session.add(OnCallShift(center_id=center.id, staff_id=nurse.id, starts_at=frozen_clock.now - timedelta(hours=1)))
     db.session.commit()
     patient = make_patient(center)
-    opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.7}),
-                         headers=patient.headers)
+    opened = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.7}), headers=patient.headers
+    )
     assert opened.status_code == 201
 
     def token(user) -> str:
@@ -57,16 +57,22 @@ def world(client, make_center, make_staff, make_patient, frozen_clock):
 
     tokens = {"staff": token(admin), "patient": patient.headers["Authorization"].split()[1]}
     TOKENS.update(tokens)  # test_schemathesis registers its auth for every schemathesis test in the run
-    return {**tokens,
-            "ids": {"center_id": center.id, "patient_id": patient.id,
-                    "alert_id": db.session.scalar(select(Alert.id)),
-                    "protocol_id": db.session.scalar(select(Protocol.id).where(Protocol.family == "us-cd19"))}}
+    return {
+        **tokens,
+        "ids": {
+            "center_id": center.id,
+            "patient_id": patient.id,
+            "alert_id": db.session.scalar(select(Alert.id)),
+            "protocol_id": db.session.scalar(select(Protocol.id).where(Protocol.family == "us-cd19")),
+        },
+    }
 
 
 def _row_counts() -> dict[str, int]:
     db.session.expire_all()
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables
+    }
 
 
 def _leaves(value, path=()):
@@ -111,9 +117,13 @@ def _spoil(case, data) -> tuple[dict, bytes | None, str]:
     """The query and the raw body of the spoiled request, and what was done."""
     query = dict(case.query or {})
     body = case.body if isinstance(case.body, dict | list | str | int | float) else None  # NOT_SET: no body
-    kinds = [k for k in KINDS if (k != "body_leaf" or body is not None and any(_leaves(body)))
-             and (k != "query_leaf" or query)
-             and (k not in ("deep_json", "long_number_literal") or case.method.upper() in ("POST", "PUT", "PATCH"))]
+    kinds = [
+        k
+        for k in KINDS
+        if (k != "body_leaf" or body is not None and any(_leaves(body)))
+        and (k != "query_leaf" or query)
+        and (k not in ("deep_json", "long_number_literal") or case.method.upper() in ("POST", "PUT", "PATCH"))
+    ]
     kind = data.draw(st.sampled_from(kinds), label="kind")
     if kind == "body_leaf":
         path = data.draw(st.sampled_from(list(_leaves(body))), label="leaf")
@@ -139,8 +149,9 @@ def _spoil(case, data) -> tuple[dict, bytes | None, str]:
 @schema.given(data=st.data())
 # Generated cases only: the description's own examples take no `data` to spoil (schemathesis refuses
 # to combine them with `given`), and the positive fuzz test already sends them.
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-          phases=[Phase.generate])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, phases=[Phase.generate]
+)
 def test_hostile_input_is_refused_by_name_and_stores_nothing(case, data, client, world):
     path_parameters = {name: world["ids"].get(name, value) for name, value in (case.path_parameters or {}).items()}
     path = case.path
@@ -151,8 +162,14 @@ def test_hostile_input_is_refused_by_name_and_stores_nothing(case, data, client,
     if case.path != "/api/v1/auth/logout":  # logging out would revoke the token for the next examples
         headers["Authorization"] = "Bearer " + world["patient" if case.path.startswith("/api/v1/me") else "staff"]
     before = _row_counts()
-    response = client.open(path, method=case.method.upper(), query_string=query, data=raw, headers=headers,
-                           content_type="application/json" if raw is not None else None)
+    response = client.open(
+        path,
+        method=case.method.upper(),
+        query_string=query,
+        data=raw,
+        headers=headers,
+        content_type="application/json" if raw is not None else None,
+    )
     assert response.status_code < 500, (kind, response.status_code, response.get_data(as_text=True)[:300])
     assert 400 <= response.status_code < 500, (kind, case.method, path, response.status_code)
     assert _row_counts() == before, (kind, case.method, path, response.status_code)

@@ -42,9 +42,7 @@ from app.notify.base import (
         (None, None, TransientSendError),
     ],
 )
-def test_it_classifies_errors(
-    code: int | None, http_status: int | None, expected: type[SendError]
-) -> None:
+def test_it_classifies_errors(code: int | None, http_status: int | None, expected: type[SendError]) -> None:
     assert classify_error(code, http_status) is expected
 
 

@@ -62,9 +62,7 @@ def test_it_chooses_the_backend(config: dict, expected: type) -> None:
         ),
     ],
 )
-def test_twilio_without_credentials_is_a_clear_error(
-    config: dict, missing: str
-) -> None:
+def test_twilio_without_credentials_is_a_clear_error(config: dict, missing: str) -> None:
     with pytest.raises(ValueError, match=f"SMS_BACKEND=twilio needs {missing}"):
         build_sender(config)
 
@@ -76,18 +74,14 @@ def test_an_unknown_backend_is_an_error() -> None:
 
 def test_it_reads_the_api_base_url() -> None:
     default = build_sender({**CREDENTIALS, **FROM})
-    local = build_sender(
-        {**CREDENTIALS, **FROM, "TWILIO_API_BASE_URL": "http://127.0.0.1:4010/"}
-    )
+    local = build_sender({**CREDENTIALS, **FROM, "TWILIO_API_BASE_URL": "http://127.0.0.1:4010/"})
 
     assert isinstance(default, TwilioSmsSender) and isinstance(local, TwilioSmsSender)
     assert default.http_client.api_base_url == "https://api.twilio.com"
     assert local.http_client.api_base_url == "http://127.0.0.1:4010"
 
 
-def test_the_configured_sender_reaches_the_stand_in(
-    twilio_config: dict[str, str], twilio_api: TwilioProxy
-) -> None:
+def test_the_configured_sender_reaches_the_stand_in(twilio_config: dict[str, str], twilio_api: TwilioProxy) -> None:
     result = build_sender(twilio_config).send("+15558675310", "Vigil test page")
 
     assert result.status == "queued"
@@ -112,8 +106,7 @@ def test_only_twilio_sms_imports_twilio() -> None:
         str(path.relative_to(REPO_ROOT))
         for path in (REPO_ROOT / "app").rglob("*.py")
         if any(
-            line.startswith(("import twilio", "from twilio"))
-            for line in path.read_text(encoding="utf-8").splitlines()
+            line.startswith(("import twilio", "from twilio")) for line in path.read_text(encoding="utf-8").splitlines()
         )
     )
     # Calls: Twilio Voice has its own module beside the SMS one.
@@ -121,7 +114,9 @@ def test_only_twilio_sms_imports_twilio() -> None:
 
 
 def test_the_push_and_voice_seams_import_no_sdk() -> None:
-    code = ("import sys, app.notify.push, app.notify.voice, app.services.outbox; "
-            "print('firebase_admin' in sys.modules, 'twilio' in sys.modules)")
+    code = (
+        "import sys, app.notify.push, app.notify.voice, app.services.outbox; "
+        "print('firebase_admin' in sys.modules, 'twilio' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False False"

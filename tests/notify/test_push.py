@@ -18,13 +18,21 @@ def sender(fcm, fcm_config):
 
 
 def test_a_push_reaches_fcm_v1_with_the_sdks_oauth_token_and_no_health_data(fcm, sender):
-    result = sender.send(Push(TOKEN, "Vigil check-in", "It is time for your check-in. Tap to answer.",
-                              {"kind": "check_in", "check_in_id": "42"}))
+    result = sender.send(
+        Push(
+            TOKEN,
+            "Vigil check-in",
+            "It is time for your check-in. Tap to answer.",
+            {"kind": "check_in", "check_in_id": "42"},
+        )
+    )
     assert isinstance(sender, FcmPushSender)
     assert result.sid == "projects/vigil-test/messages/1"
     [message] = fcm.sent_to(TOKEN)
-    assert message["notification"] == {"title": "Vigil check-in",
-                                       "body": "It is time for your check-in. Tap to answer."}
+    assert message["notification"] == {
+        "title": "Vigil check-in",
+        "body": "It is time for your check-in. Tap to answer.",
+    }
     assert message["data"] == {"kind": "check_in", "check_in_id": "42"}
     assert message["android"]["priority"] == "high"
     assert fcm.tokens_issued >= 1  # google-auth traded the generated key's signed JWT for a token
@@ -59,10 +67,13 @@ def test_the_log_backend_logs_the_push_without_the_token(caplog):
     assert TOKEN not in caplog.text
 
 
-@pytest.mark.parametrize(("config", "message"), [
-    ({"PUSH_BACKEND": "pigeon"}, "PUSH_BACKEND must be one of log, fcm"),
-    ({"PUSH_BACKEND": "fcm"}, "FCM_CREDENTIALS_FILE, FCM_PROJECT_ID"),
-])
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"PUSH_BACKEND": "pigeon"}, "PUSH_BACKEND must be one of log, fcm"),
+        ({"PUSH_BACKEND": "fcm"}, "FCM_CREDENTIALS_FILE, FCM_PROJECT_ID"),
+    ],
+)
 def test_bad_push_configuration_is_named(config, message):
     with pytest.raises(ValueError, match=message):
         build_push_sender(config)

@@ -24,29 +24,21 @@ ON_CALL = "+15558675399"
 
 
 def sender_for(twilio_api: TwilioProxy) -> TwilioSmsSender:
-    return TwilioSmsSender(
-        TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER, api_base_url=twilio_api.url
-    )
+    return TwilioSmsSender(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_FROM_NUMBER, api_base_url=twilio_api.url)
 
 
 def test_the_derived_spec_adds_twilio_errors_to_messages_create(tmp_path: Path) -> None:
     derived = write_derived_spec(TWILIO_SPEC, tmp_path / "spec.json")
 
-    responses = json.loads(derived.read_text())["paths"][MESSAGES_PATH]["post"][
-        "responses"
-    ]
+    responses = json.loads(derived.read_text())["paths"][MESSAGES_PATH]["post"]["responses"]
     assert sorted(responses) == ["201", "400", "429", "500", "503"]
     example = responses["400"]["content"]["application/json"]["example"]
     assert (example["code"], example["status"]) == (21211, 400)
-    stock = json.loads(TWILIO_SPEC.read_text())["paths"][MESSAGES_PATH]["post"][
-        "responses"
-    ]
+    stock = json.loads(TWILIO_SPEC.read_text())["paths"][MESSAGES_PATH]["post"]["responses"]
     assert sorted(stock) == ["201"]  # the shared original is untouched
 
 
-def test_a_twilio_outage_and_recovery_at_the_same_address(
-    prism: PrismServer, twilio_api: TwilioProxy
-) -> None:
+def test_a_twilio_outage_and_recovery_at_the_same_address(prism: PrismServer, twilio_api: TwilioProxy) -> None:
     sender, port = sender_for(twilio_api), prism.port
 
     prism.stop()
@@ -62,9 +54,7 @@ def test_a_twilio_outage_and_recovery_at_the_same_address(
 def test_a_page_sent_elsewhere_can_be_awaited(twilio_api: TwilioProxy) -> None:
     # How paging tests check "the on-call number appears in a Messages request that the
     # stand-in accepted" when the send happens on another thread or process.
-    worker = threading.Thread(
-        target=sender_for(twilio_api).send, args=(ON_CALL, "page")
-    )
+    worker = threading.Thread(target=sender_for(twilio_api).send, args=(ON_CALL, "page"))
     worker.start()
 
     request = twilio_api.wait_for(lambda r: r.accepted and r.form.get("To") == ON_CALL)

@@ -27,9 +27,7 @@ PAGE = "Vigil: Ward 4 patient 12 fever 38.4 C day 3. Reply ACK 4821"
 
 def sender_for(base_url: str, **kwargs: object) -> TwilioSmsSender:
     options: dict = {"from_number": TEST_FROM_NUMBER, "timeout": 5.0, **kwargs}
-    return TwilioSmsSender(
-        TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, api_base_url=base_url, **options
-    )
+    return TwilioSmsSender(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, api_base_url=base_url, **options)
 
 
 @pytest.fixture
@@ -49,9 +47,7 @@ def test_it_sends_and_gets_a_sid_and_status(sender: TwilioSmsSender) -> None:
     assert result.status == "queued"  # the example of Twilio's spec
 
 
-def test_it_posts_to_body_and_callback_to_twilio(
-    sender: TwilioSmsSender, twilio_api: TwilioProxy
-) -> None:
+def test_it_posts_to_body_and_callback_to_twilio(sender: TwilioSmsSender, twilio_api: TwilioProxy) -> None:
     sender.send(NURSE, PAGE, status_callback=CALLBACK)
 
     [request] = twilio_api.messages(accepted=True)
@@ -66,9 +62,7 @@ def test_it_posts_to_body_and_callback_to_twilio(
     assert request.response["sid"].startswith("SM")
 
 
-def test_it_omits_the_callback_when_there_is_none(
-    sender: TwilioSmsSender, twilio_api: TwilioProxy
-) -> None:
+def test_it_omits_the_callback_when_there_is_none(sender: TwilioSmsSender, twilio_api: TwilioProxy) -> None:
     sender.send(NURSE, PAGE, status_callback=None)
 
     assert "StatusCallback" not in twilio_api.messages()[0].form
@@ -76,9 +70,7 @@ def test_it_omits_the_callback_when_there_is_none(
 
 def test_it_sends_from_a_messaging_service(twilio_api: TwilioProxy) -> None:
     service_sid = "MG" + "ab" * 16
-    sender = sender_for(
-        twilio_api.url, from_number=None, messaging_service_sid=service_sid
-    )
+    sender = sender_for(twilio_api.url, from_number=None, messaging_service_sid=service_sid)
 
     sender.send(NURSE, PAGE)
 
@@ -87,9 +79,7 @@ def test_it_sends_from_a_messaging_service(twilio_api: TwilioProxy) -> None:
     assert "From" not in form
 
 
-def test_it_sends_unicode_bodies_intact(
-    sender: TwilioSmsSender, twilio_api: TwilioProxy
-) -> None:
+def test_it_sends_unicode_bodies_intact(sender: TwilioSmsSender, twilio_api: TwilioProxy) -> None:
     body = "Fièvre 38,4 °C – appelez l’équipe 😀"
     sender.send(NURSE, body)
 
@@ -126,9 +116,7 @@ def test_it_classifies_twilio_errors(
     )
 
 
-def test_an_error_rule_can_target_one_recipient(
-    sender: TwilioSmsSender, twilio_api: TwilioProxy
-) -> None:
+def test_an_error_rule_can_target_one_recipient(sender: TwilioSmsSender, twilio_api: TwilioProxy) -> None:
     twilio_api.respond_with(400, to=NURSE)
 
     with pytest.raises(PermanentSendError):
@@ -139,9 +127,7 @@ def test_an_error_rule_can_target_one_recipient(
     assert [r.form["To"] for r in twilio_api.messages(accepted=False)] == [NURSE]
 
 
-def test_an_error_rule_can_fail_only_the_first_attempts(
-    sender: TwilioSmsSender, twilio_api: TwilioProxy
-) -> None:
+def test_an_error_rule_can_fail_only_the_first_attempts(sender: TwilioSmsSender, twilio_api: TwilioProxy) -> None:
     with twilio_api.responding(500, times=2):
         outcomes = []
         for _ in range(3):
@@ -195,9 +181,7 @@ def test_it_refuses_what_twilio_would_refuse_without_calling_it(
     assert twilio_api.requests == []
 
 
-def test_a_dropped_connection_is_transient(
-    sender: TwilioSmsSender, twilio_api: TwilioProxy
-) -> None:
+def test_a_dropped_connection_is_transient(sender: TwilioSmsSender, twilio_api: TwilioProxy) -> None:
     twilio_api.drop_connections(times=1)
 
     with pytest.raises(TransientSendError, match="network"):

@@ -65,9 +65,7 @@ def test_it_accepts_the_form_as_flask_hands_it_over() -> None:
         ),  # another message's callback
     ],
 )
-def test_a_forged_or_altered_request_is_invalid(
-    url: str, params: dict[str, str], signing_token: str
-) -> None:
+def test_a_forged_or_altered_request_is_invalid(url: str, params: dict[str, str], signing_token: str) -> None:
     signature = twilio_signature(URL, CALLBACK, signing_token)
     if signing_token == TOKEN:
         signature = twilio_signature(URL, CALLBACK, TOKEN)
@@ -75,9 +73,7 @@ def test_a_forged_or_altered_request_is_invalid(
     assert validate_twilio_signature(url, params, signature, TOKEN) is False
 
 
-@pytest.mark.parametrize(
-    ("signature", "token"), [("", TOKEN), ("abc", TOKEN), ("abc", "")]
-)
+@pytest.mark.parametrize(("signature", "token"), [("", TOKEN), ("abc", TOKEN), ("abc", "")])
 def test_a_missing_signature_or_token_is_invalid(signature: str, token: str) -> None:
     assert validate_twilio_signature(URL, CALLBACK, signature, token) is False
 
@@ -86,8 +82,7 @@ def test_twiml_carries_one_message() -> None:
     xml = twiml_message("Thanks, ACK 4821 received")
 
     assert xml == (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        "<Response><Message>Thanks, ACK 4821 received</Message></Response>"
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, ACK 4821 received</Message></Response>'
     )
 
 

@@ -25,11 +25,17 @@ def two_centres(make_center, make_staff, on_call, make_patient, client):
         clinician = make_staff("clinician", centre, phone=f"+1617555{n}102")
         admin = make_staff("admin", centre, phone=f"+1617555{n}103")
         patient = make_patient(centre, channel="sms")
-        opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
-                             headers=patient.headers)
+        opened = client.post(
+            "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers
+        )
         assert opened.status_code == 201
-        world[name] = {"centre": centre, "nurse": nurse, "clinician": clinician, "admin": admin,
-                       "alert": db.session.get(Alert, opened.json["alert"]["id"])}
+        world[name] = {
+            "centre": centre,
+            "nurse": nurse,
+            "clinician": clinician,
+            "admin": admin,
+            "alert": db.session.get(Alert, opened.json["alert"]["id"]),
+        }
     return world
 
 
@@ -43,12 +49,18 @@ def _collide(world) -> str:
 
 
 def _paged_at_step(alert_id: int, step: int) -> set[str]:
-    return set(db.session.scalars(select(Notification.to_phone).where(
-        Notification.alert_id == alert_id, Notification.purpose == "page", Notification.escalation_step == step)))
+    return set(
+        db.session.scalars(
+            select(Notification.to_phone).where(
+                Notification.alert_id == alert_id, Notification.purpose == "page", Notification.escalation_step == step
+            )
+        )
+    )
 
 
 def test_a_forced_collision_acknowledges_only_the_alert_meant_and_the_other_chain_keeps_running(
-        two_centres, signed_post, tick, frozen_clock, make_staff):
+    two_centres, signed_post, tick, frozen_clock, make_staff
+):
     code = _collide(two_centres)
     a, b = two_centres["A"], two_centres["B"]
     # Centre A's admin: on main any admin's ACK took the newest alert with the code, in any centre.
@@ -93,25 +105,71 @@ def test_a_new_code_is_unique_across_every_centre_s_open_alerts(two_centres, cli
     taken = {a["alert"].ack_code, two_centres["B"]["alert"].ack_code}
     codes = [str(c) for c in range(1000, 10000) if str(c) not in taken]
     patients = Patient.__table__
-    ids = conn.execute(patients.insert().returning(patients.c.id), [
-        {"center_id": a["centre"].id, "mrn": f"FILL-{c}", "name": "F F", "phone": "+16175550000", "language": "en",
-         "timezone": "America/New_York", "product": "yescarta", "infused_at": infused, "status": "completed",
-         "channel": "app", "protocol_id": protocol_id, "baseline": {}, "sms_opted_out": False,
-         "milestones_done": [], "created_at": now} for c in codes]).scalars().all()
-    conn.execute(Alert.__table__.insert(), [
-        {"patient_id": pid, "center_id": a["centre"].id, "kind": "report", "status": "acknowledged",
-         "level": "same_day", "findings": [], "assessment": {}, "thresholds_snapshot": {}, "ack_code": code,
-         "opened_at": now, "updated_at": now, "upgrade_count": 0, "escalation_snapshot": {},
-         "escalation_state": "stopped", "escalation_step": 0, "escalation_round": 0, "fence": 0}
-        for pid, code in zip(ids, codes, strict=True)])
+    ids = (
+        conn.execute(
+            patients.insert().returning(patients.c.id),
+            [
+                {
+                    "center_id": a["centre"].id,
+                    "mrn": f"FILL-{c}",
+                    "name": "F F",
+                    "phone": "+16175550000",
+                    "language": "en",
+                    "timezone": "America/New_York",
+                    "product": "yescarta",
+                    "infused_at": infused,
+                    "status": "completed",
+                    "channel": "app",
+                    "protocol_id": protocol_id,
+                    "baseline": {},
+                    "sms_opted_out": False,
+                    "milestones_done": [],
+                    "created_at": now,
+                }
+                for c in codes
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    conn.execute(
+        Alert.__table__.insert(),
+        [
+            {
+                "patient_id": pid,
+                "center_id": a["centre"].id,
+                "kind": "report",
+                "status": "acknowledged",
+                "level": "same_day",
+                "findings": [],
+                "assessment": {},
+                "thresholds_snapshot": {},
+                "ack_code": code,
+                "opened_at": now,
+                "updated_at": now,
+                "upgrade_count": 0,
+                "escalation_snapshot": {},
+                "escalation_state": "stopped",
+                "escalation_step": 0,
+                "escalation_round": 0,
+                "fence": 0,
+            }
+            for pid, code in zip(ids, codes, strict=True)
+        ],
+    )
     db.session.commit()
     patient = make_patient(db.session.get(Center, two_centres["B"]["centre"].id))
-    opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
-                         headers=patient.headers)
+    opened = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers
+    )
     code = db.session.get(Alert, opened.json["alert"]["id"]).ack_code
     assert len(code) > 4
-    assert db.session.scalar(select(sa.func.count()).select_from(Alert).where(
-        Alert.ack_code == code, Alert.status != "resolved")) == 1
+    assert (
+        db.session.scalar(
+            select(sa.func.count()).select_from(Alert).where(Alert.ack_code == code, Alert.status != "resolved")
+        )
+        == 1
+    )
 
 
 def test_replies_never_tell_whether_a_code_exists(two_centres, signed_post, login, client):

@@ -44,8 +44,13 @@ def _queue(n: int, purpose: str = "reminder", start: int = 0) -> list[str]:
     phones = []
     for i in range(start, start + n):
         phone = f"+1202555{i:04d}"
-        outbox.queue(dedupe_key=f"wave:{purpose}:{i}", purpose=purpose, to_phone=phone,
-                     body=f"Vigil: time for your check-in ({purpose} {i})", now=utcnow())
+        outbox.queue(
+            dedupe_key=f"wave:{purpose}:{i}",
+            purpose=purpose,
+            to_phone=phone,
+            body=f"Vigil: time for your check-in ({purpose} {i})",
+            now=utcnow(),
+        )
         phones.append(phone)
     db.session.commit()
     return phones
@@ -53,8 +58,9 @@ def _queue(n: int, purpose: str = "reminder", start: int = 0) -> list[str]:
 
 def _left() -> int:
     db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.state.in_(("pending", "sending"))))
+    return db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.state.in_(("pending", "sending")))
+    )
 
 
 def _drive(dispatcher: Dispatcher, timeout: float, until: Callable[[], bool] = lambda: _left() == 0) -> None:

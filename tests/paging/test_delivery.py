@@ -21,28 +21,41 @@ def center(make_center):
 @pytest.fixture
 def team(center, make_staff, on_call):
     nurse = on_call(center, make_staff("nurse", center, phone="+16175550121"))
-    return {"nurse": nurse, "clinician": make_staff("clinician", center, phone="+16175550122"),
-            "admin": make_staff("admin", center, phone="+16175550123")}
+    return {
+        "nurse": nurse,
+        "clinician": make_staff("clinician", center, phone="+16175550122"),
+        "admin": make_staff("admin", center, phone="+16175550123"),
+    }
 
 
 @pytest.fixture
 def chain(client, login, center, team):
-    policy = {"steps": [{"notify": ["on_call"], "wait_minutes": 15},
-                        {"notify": [team["clinician"].id], "wait_minutes": 15}], "repeat": 0}
-    client.put(f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": policy, "emergency": policy},
-               headers=login(team["admin"]))
+    policy = {
+        "steps": [{"notify": ["on_call"], "wait_minutes": 15}, {"notify": [team["clinician"].id], "wait_minutes": 15}],
+        "repeat": 0,
+    }
+    client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": policy, "emergency": policy},
+        headers=login(team["admin"]),
+    )
 
 
 def callback(signed_post, page: Notification, status: str, error_code: str | None = None):
-    data = {"MessageSid": page.provider_sid or "SM" + "0" * 32, "MessageStatus": status, "To": page.to_phone,
-            "AccountSid": "AC" + "0" * 32}
+    data = {
+        "MessageSid": page.provider_sid or "SM" + "0" * 32,
+        "MessageStatus": status,
+        "To": page.to_phone,
+        "AccountSid": "AC" + "0" * 32,
+    }
     if error_code:
         data["ErrorCode"] = error_code
     return signed_post(f"/webhooks/twilio/status?n={page.callback_token}", data)
 
 
-def test_undelivered_pages_the_next_step_without_waiting(client, twilio_app, team, center, chain, make_patient, tick,
-                                                         signed_post):
+def test_undelivered_pages_the_next_step_without_waiting(
+    client, twilio_app, team, center, chain, make_patient, tick, signed_post
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     page = pages(alert_id)[0]
@@ -55,12 +68,18 @@ def test_undelivered_pages_the_next_step_without_waiting(client, twilio_app, tea
     assert any(e.kind == "step_not_reached" for e in alert.events)
 
 
-@pytest.mark.parametrize("order", [
-    ["sent", "delivered"], ["delivered", "sent"], ["sent", "delivered", "delivered", "sent"],
-    ["queued", "delivered", "sending", "sent"],
-])
-def test_repeated_and_out_of_order_callbacks_end_delivered(client, twilio_app, team, center, make_patient, tick,
-                                                            signed_post, order):
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["sent", "delivered"],
+        ["delivered", "sent"],
+        ["sent", "delivered", "delivered", "sent"],
+        ["queued", "delivered", "sending", "sent"],
+    ],
+)
+def test_repeated_and_out_of_order_callbacks_end_delivered(
+    client, twilio_app, team, center, make_patient, tick, signed_post, order
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     page = pages(alert_id)[0]
@@ -71,8 +90,9 @@ def test_repeated_and_out_of_order_callbacks_end_delivered(client, twilio_app, t
     assert len(pages(alert_id)) == 1
 
 
-def test_a_late_failure_after_delivery_changes_nothing(client, twilio_app, team, center, make_patient, tick,
-                                                       signed_post):
+def test_a_late_failure_after_delivery_changes_nothing(
+    client, twilio_app, team, center, make_patient, tick, signed_post
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     page = pages(alert_id)[0]
@@ -87,15 +107,19 @@ def test_a_forged_status_callback_is_403(client, twilio_app, team, center, make_
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     page = pages(alert_id)[0]
-    forged = signed_post(f"/webhooks/twilio/status?n={page.callback_token}",
-                         {"MessageSid": page.provider_sid, "MessageStatus": "delivered"}, forged=True)
+    forged = signed_post(
+        f"/webhooks/twilio/status?n={page.callback_token}",
+        {"MessageSid": page.provider_sid, "MessageStatus": "delivered"},
+        forged=True,
+    )
     assert forged.status_code == 403
     db.session.refresh(page)
     assert page.state == "sent"
 
 
-def test_twilio_500_and_429_retry_with_backoff_then_deliver(client, twilio_app, twilio_api, team, center,
-                                                            make_patient, tick, frozen_clock):
+def test_twilio_500_and_429_retry_with_backoff_then_deliver(
+    client, twilio_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     twilio_api.respond_with(500, to=team["nurse"].phone, times=1)
     twilio_api.respond_with(429, to=team["nurse"].phone, times=1)
     _patient, alert_id = urgent_report(client, make_patient, center)
@@ -115,14 +139,19 @@ def test_twilio_500_and_429_retry_with_backoff_then_deliver(client, twilio_app, 
     tick()
     db.session.refresh(page)
     assert (page.state, page.attempts) == ("sent", 3)
-    results = [a.result for a in db.session.scalars(select(DeliveryAttempt).where(
-        DeliveryAttempt.notification_id == page.id).order_by(DeliveryAttempt.id))]
+    results = [
+        a.result
+        for a in db.session.scalars(
+            select(DeliveryAttempt).where(DeliveryAttempt.notification_id == page.id).order_by(DeliveryAttempt.id)
+        )
+    ]
     assert results == ["transient_error", "transient_error", "sent"]
     assert len(twilio_api.messages(accepted=True, to=team["nurse"].phone)) == 1
 
 
-def test_an_invalid_number_fails_for_good_and_the_next_step_runs_early(client, twilio_app, twilio_api, team, center,
-                                                                       chain, make_patient, tick):
+def test_an_invalid_number_fails_for_good_and_the_next_step_runs_early(
+    client, twilio_app, twilio_api, team, center, chain, make_patient, tick
+):
     twilio_api.respond_with(400, to=team["nurse"].phone)
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
@@ -135,8 +164,9 @@ def test_an_invalid_number_fails_for_good_and_the_next_step_runs_early(client, t
     assert len(twilio_api.messages(accepted=True, to=team["clinician"].phone)) == 1
 
 
-def test_a_page_without_final_status_counts_as_not_reached(client, twilio_app, team, center, chain, make_patient,
-                                                           tick, frozen_clock):
+def test_a_page_without_final_status_counts_as_not_reached(
+    client, twilio_app, team, center, chain, make_patient, tick, frozen_clock
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     frozen_clock.advance(minutes=10, seconds=1)  # the default 10 minutes, before step 1's 15 are over
@@ -145,8 +175,9 @@ def test_a_page_without_final_status_counts_as_not_reached(client, twilio_app, t
     assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]
 
 
-def test_a_dispatcher_killed_between_claim_and_send_loses_no_page(client, twilio_app, twilio_api, team, center,
-                                                                  make_patient, tick, frozen_clock):
+def test_a_dispatcher_killed_between_claim_and_send_loses_no_page(
+    client, twilio_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     claimed = claim_due(frozen_clock.now)  # a dispatcher claims ... and dies before sending
     assert len(claimed) == 2  # the page and the patient's notice
@@ -166,8 +197,9 @@ def test_ack_cancels_pages_not_sent_yet(client, login, twilio_app, twilio_api, t
     assert twilio_api.messages(to=team["nurse"].phone) == []
 
 
-def test_scheduler_tick_command_runs_the_sweeps_as_of_a_time(client, twilio_app, twilio_api, team, center, chain,
-                                                              make_patient, frozen_clock):
+def test_scheduler_tick_command_runs_the_sweeps_as_of_a_time(
+    client, twilio_app, twilio_api, team, center, chain, make_patient, frozen_clock
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     when = (frozen_clock.now + timedelta(minutes=15)).isoformat()
     result = twilio_app.test_cli_runner().invoke(args=["scheduler", "tick", "--now", when])
@@ -189,8 +221,9 @@ def test_the_watchdog_runs_an_overdue_step(client, twilio_app, team, center, cha
     assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]
 
 
-def test_the_watchdog_restarts_an_escalation_that_lost_its_next_step(client, twilio_app, team, center, chain,
-                                                                     make_patient, tick, frozen_clock):
+def test_the_watchdog_restarts_an_escalation_that_lost_its_next_step(
+    client, twilio_app, team, center, chain, make_patient, tick, frozen_clock
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     alert = db.session.get(Alert, alert_id)
     alert.next_step_at = None  # a bug or a hand edit left it running with nothing scheduled
@@ -203,8 +236,9 @@ def test_the_watchdog_restarts_an_escalation_that_lost_its_next_step(client, twi
     assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]
 
 
-def test_the_watchdog_pages_admins_when_pages_cannot_go_out(client, twilio_app, twilio_api, team, center,
-                                                            make_patient, tick, frozen_clock):
+def test_the_watchdog_pages_admins_when_pages_cannot_go_out(
+    client, twilio_app, twilio_api, team, center, make_patient, tick, frozen_clock
+):
     twilio_api.respond_with(503)
     _patient, alert_id = urgent_report(client, make_patient, center)
     for _ in range(6):
@@ -215,8 +249,9 @@ def test_the_watchdog_pages_admins_when_pages_cannot_go_out(client, twilio_app, 
     assert "not going out" in warnings[0].body
 
 
-def test_the_queue_row_says_whether_the_last_page_reached_the_phone(client, twilio_app, team, center, make_patient,
-                                                                    tick, signed_post):
+def test_the_queue_row_says_whether_the_last_page_reached_the_phone(
+    client, twilio_app, team, center, make_patient, tick, signed_post
+):
     import re
 
     from tests.personas import PASSWORD

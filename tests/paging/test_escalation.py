@@ -20,25 +20,36 @@ def center(make_center):
 @pytest.fixture
 def team(center, make_staff, on_call):
     nurse = on_call(center, make_staff("nurse", center, phone="+16175550111"))
-    return {"nurse": nurse, "clinician": make_staff("clinician", center, phone="+16175550112"),
-            "admin": make_staff("admin", center, phone="+16175550113")}
+    return {
+        "nurse": nurse,
+        "clinician": make_staff("clinician", center, phone="+16175550112"),
+        "admin": make_staff("admin", center, phone="+16175550113"),
+    }
 
 
 @pytest.fixture
 def chain(client, login, center, team):
     """step 1: on-call nurse, 10 min; step 2: the clinician, 10 min; no repeat."""
-    policy = {"steps": [{"notify": ["on_call"], "wait_minutes": 10},
-                        {"notify": [team["clinician"].id], "wait_minutes": 10}], "repeat": 0}
-    response = client.put(f"/api/v1/centers/{center.id}/escalation-policy",
-                          json={"urgent": policy, "emergency": policy}, headers=login(team["admin"]))
+    policy = {
+        "steps": [{"notify": ["on_call"], "wait_minutes": 10}, {"notify": [team["clinician"].id], "wait_minutes": 10}],
+        "repeat": 0,
+    }
+    response = client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": policy, "emergency": policy},
+        headers=login(team["admin"]),
+    )
     assert response.status_code == 200, response.json
     return policy
 
 
 def urgent_report(client, make_patient, center, **blocks):
     patient = make_patient(center)
-    response = client.post("/api/v1/me/reports", json=report_body(**(blocks or {"vitals": {"temperature_c": 38.6}})),
-                           headers=patient.headers)
+    response = client.post(
+        "/api/v1/me/reports",
+        json=report_body(**(blocks or {"vitals": {"temperature_c": 38.6}})),
+        headers=patient.headers,
+    )
     assert response.status_code == 201
     return patient, response.json["alert"]["id"]
 
@@ -48,23 +59,29 @@ def excuse_check_ins(patient_id: int) -> None:
 
     from app.models import CheckIn
 
-    db.session.execute(update(CheckIn).where(CheckIn.patient_id == patient_id).values(state="excused",
-                                                                                       next_action_at=None))
+    db.session.execute(
+        update(CheckIn).where(CheckIn.patient_id == patient_id).values(state="excused", next_action_at=None)
+    )
     db.session.commit()
 
 
 def pages(alert_id: int) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.alert_id == alert_id,
-                                                              Notification.purpose == "page")
-                                   .order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.alert_id == alert_id, Notification.purpose == "page")
+            .order_by(Notification.id)
+        )
+    )
 
 
 def paged_phones(alert_id: int) -> list[str]:
     return [n.to_phone for n in pages(alert_id)]
 
 
-def test_an_urgent_report_pages_the_on_call_nurse_through_twilio(client, login, twilio_app, twilio_api, team, center,
-                                                                 make_patient, tick):
+def test_an_urgent_report_pages_the_on_call_nurse_through_twilio(
+    client, login, twilio_app, twilio_api, team, center, make_patient, tick
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     request = twilio_api.messages(accepted=True, to=team["nurse"].phone)
@@ -79,8 +96,9 @@ def test_an_urgent_report_pages_the_on_call_nurse_through_twilio(client, login, 
     assert page["attempts_log"][0]["result"] == "sent"
 
 
-def test_no_ack_climbs_to_the_next_step_then_stops_after_the_full_chain(client, twilio_app, twilio_api, team, center,
-                                                                        chain, make_patient, tick, frozen_clock):
+def test_no_ack_climbs_to_the_next_step_then_stops_after_the_full_chain(
+    client, twilio_app, twilio_api, team, center, chain, make_patient, tick, frozen_clock
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     assert paged_phones(alert_id) == [team["nurse"].phone]
@@ -120,8 +138,11 @@ def _queue_row(client, staff, alert_id: int) -> str:
 
 def test_repeat_runs_the_chain_again(client, login, twilio_app, team, center, make_patient, tick, frozen_clock):
     policy = {"steps": [{"notify": ["on_call"], "wait_minutes": 5}], "repeat": 2}
-    client.put(f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": policy, "emergency": policy},
-               headers=login(team["admin"]))
+    client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": policy, "emergency": policy},
+        headers=login(team["admin"]),
+    )
     _patient, alert_id = urgent_report(client, make_patient, center)
     for _ in range(3):
         frozen_clock.advance(minutes=5)
@@ -131,20 +152,26 @@ def test_repeat_runs_the_chain_again(client, login, twilio_app, team, center, ma
     assert paged_phones(alert_id) == [team["nurse"].phone] * 4  # first run, two repeats, the final call
 
 
-def test_an_sms_ack_stops_the_chain_and_tells_the_others(client, twilio_app, twilio_api, team, center, chain,
-                                                         make_patient, tick, frozen_clock, signed_post):
+def test_an_sms_ack_stops_the_chain_and_tells_the_others(
+    client, twilio_app, twilio_api, team, center, chain, make_patient, tick, frozen_clock, signed_post
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     frozen_clock.advance(minutes=10)
     tick()  # the clinician is paged too
     code = db.session.get(Alert, alert_id).ack_code
-    reply = signed_post("/webhooks/twilio/inbound", {"From": team["clinician"].phone, "To": "+15017122661",
-                                                     "Body": f"ack {code}", "MessageSid": "SM" + "1" * 32})
+    reply = signed_post(
+        "/webhooks/twilio/inbound",
+        {"From": team["clinician"].phone, "To": "+15017122661", "Body": f"ack {code}", "MessageSid": "SM" + "1" * 32},
+    )
     assert reply.status_code == 200 and reply.mimetype == "application/xml"
     assert f"Acknowledged alert {code}" in reply.get_data(as_text=True)
     alert = db.session.get(Alert, alert_id)
     assert (alert.status, alert.acknowledged_by_id, alert.escalation_state) == (
-        "acknowledged", team["clinician"].id, "stopped")
+        "acknowledged",
+        team["clinician"].id,
+        "stopped",
+    )
     tick()
     notice = twilio_api.messages(accepted=True, to=team["nurse"].phone)[-1].form["Body"]
     assert f"alert {code}" in notice and "acknowledged by" in notice
@@ -153,21 +180,27 @@ def test_an_sms_ack_stops_the_chain_and_tells_the_others(client, twilio_app, twi
     assert len(pages(alert_id)) == 2
 
 
-def test_an_ack_at_step_one_means_step_two_is_never_paged(client, twilio_app, team, center, chain, make_patient,
-                                                         tick, frozen_clock, signed_post):
+def test_an_ack_at_step_one_means_step_two_is_never_paged(
+    client, twilio_app, team, center, chain, make_patient, tick, frozen_clock, signed_post
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     assert paged_phones(alert_id) == [team["nurse"].phone]
     frozen_clock.advance(minutes=3)
     code = db.session.get(Alert, alert_id).ack_code
-    reply = signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "To": "+15017122661",
-                                                     "Body": f"ACK {code}", "MessageSid": "SM" + "2" * 32})
+    reply = signed_post(
+        "/webhooks/twilio/inbound",
+        {"From": team["nurse"].phone, "To": "+15017122661", "Body": f"ACK {code}", "MessageSid": "SM" + "2" * 32},
+    )
     assert reply.status_code == 200
     frozen_clock.advance(hours=2)
     tick()
     alert = db.session.get(Alert, alert_id)
     assert (alert.status, alert.acknowledged_by_id, alert.escalation_state) == (
-        "acknowledged", team["nurse"].id, "stopped")
+        "acknowledged",
+        team["nurse"].id,
+        "stopped",
+    )
     assert paged_phones(alert_id) == [team["nurse"].phone]  # the clinician (step 2) was never paged
 
 
@@ -204,22 +237,25 @@ def test_the_alert_and_its_pages_are_written_in_one_transaction(client, team, ce
 def test_a_forged_ack_is_403_and_changes_nothing(client, twilio_app, team, center, make_patient, tick, signed_post):
     _patient, alert_id = urgent_report(client, make_patient, center)
     code = db.session.get(Alert, alert_id).ack_code
-    forged = signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "Body": f"ACK {code}"},
-                         forged=True)
+    forged = signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "Body": f"ACK {code}"}, forged=True)
     assert forged.status_code == 403
     unsigned = client.post("/webhooks/twilio/inbound", data={"From": team["nurse"].phone, "Body": f"ACK {code}"})
     assert unsigned.status_code == 403
     assert db.session.get(Alert, alert_id).status == "open"
 
 
-@pytest.mark.parametrize(("sender", "body", "expected"), [
-    ("+16175550999", "ACK 1234", "not registered"),
-    ("nurse", "ACK 0000", "Nothing was acknowledged for ACK 0000"),  # Never says whether it exists
-    ("nurse", "hello", "did not understand"),
-    ("nurse", "HELP", "Reply ACK"),
-])
-def test_unknown_senders_and_wrong_codes_get_a_helpful_reply(client, twilio_app, team, center, make_patient,
-                                                             signed_post, sender, body, expected):
+@pytest.mark.parametrize(
+    ("sender", "body", "expected"),
+    [
+        ("+16175550999", "ACK 1234", "not registered"),
+        ("nurse", "ACK 0000", "Nothing was acknowledged for ACK 0000"),  # Never says whether it exists
+        ("nurse", "hello", "did not understand"),
+        ("nurse", "HELP", "Reply ACK"),
+    ],
+)
+def test_unknown_senders_and_wrong_codes_get_a_helpful_reply(
+    client, twilio_app, team, center, make_patient, signed_post, sender, body, expected
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     phone = team[sender].phone if sender in team else sender
     reply = signed_post("/webhooks/twilio/inbound", {"From": phone, "Body": body})
@@ -227,8 +263,9 @@ def test_unknown_senders_and_wrong_codes_get_a_helpful_reply(client, twilio_app,
     assert db.session.get(Alert, alert_id).status == "open"
 
 
-def test_staff_of_another_centre_cannot_ack_by_sms(client, twilio_app, team, center, make_patient, make_center,
-                                                   make_staff, signed_post):
+def test_staff_of_another_centre_cannot_ack_by_sms(
+    client, twilio_app, team, center, make_patient, make_center, make_staff, signed_post
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     outsider = make_staff("nurse", make_center(), phone="+16175550177")
     code = db.session.get(Alert, alert_id).ack_code
@@ -247,8 +284,9 @@ def test_an_ack_of_a_closed_alert_changes_nothing(client, login, twilio_app, tea
     assert db.session.get(Alert, alert_id).status == "resolved"
 
 
-def test_an_emergency_pages_steps_one_and_two_together(client, twilio_app, twilio_api, team, center, chain,
-                                                        make_patient, tick):
+def test_an_emergency_pages_steps_one_and_two_together(
+    client, twilio_app, twilio_api, team, center, chain, make_patient, tick
+):
     _patient, alert_id = urgent_report(client, make_patient, center, neuro={"seizure": True})
     assert sorted(paged_phones(alert_id)) == sorted([team["nurse"].phone, team["clinician"].phone])
     tick()
@@ -256,8 +294,9 @@ def test_an_emergency_pages_steps_one_and_two_together(client, twilio_app, twili
     assert {team["nurse"].phone, team["clinician"].phone} <= accepted
 
 
-def test_an_upgrade_re_pages_at_once_from_step_one_of_the_emergency_chain(client, twilio_app, team, center, chain,
-                                                                          make_patient, tick, frozen_clock):
+def test_an_upgrade_re_pages_at_once_from_step_one_of_the_emergency_chain(
+    client, twilio_app, team, center, chain, make_patient, tick, frozen_clock
+):
     patient, alert_id = urgent_report(client, make_patient, center)
     frozen_clock.advance(minutes=10)
     tick()  # the urgent chain reached step 2
@@ -272,13 +311,17 @@ def test_an_upgrade_re_pages_at_once_from_step_one_of_the_emergency_chain(client
     assert all("EMERGENCY" in n.body for n in newest)
 
 
-def test_a_policy_edit_applies_only_to_new_alerts(client, login, twilio_app, team, center, chain, make_patient, tick,
-                                                  frozen_clock, make_staff):
+def test_a_policy_edit_applies_only_to_new_alerts(
+    client, login, twilio_app, team, center, chain, make_patient, tick, frozen_clock, make_staff
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     other = make_staff("clinician", center, phone="+16175550155")
     new_policy = {"steps": [{"notify": [other.id], "wait_minutes": 3}], "repeat": 0}
-    client.put(f"/api/v1/centers/{center.id}/escalation-policy", json={"urgent": new_policy, "emergency": new_policy},
-               headers=login(team["admin"]))
+    client.put(
+        f"/api/v1/centers/{center.id}/escalation-policy",
+        json={"urgent": new_policy, "emergency": new_policy},
+        headers=login(team["admin"]),
+    )
     frozen_clock.advance(minutes=10)
     tick()
     assert paged_phones(alert_id) == [team["nurse"].phone, team["clinician"].phone]  # the frozen chain
@@ -295,8 +338,9 @@ def test_no_one_on_call_pages_the_admins_and_says_why(client, twilio_app, center
     assert any(e.kind == "no_one_on_call" for e in db.session.get(Alert, alert_id).events)
 
 
-def test_same_day_pages_the_on_call_nurse_once_in_daytime(client, twilio_app, team, center, make_patient, tick,
-                                                         frozen_clock):
+def test_same_day_pages_the_on_call_nurse_once_in_daytime(
+    client, twilio_app, team, center, make_patient, tick, frozen_clock
+):
     # 15:00 UTC is 10:00 in New York: daytime.
     patient, alert_id = urgent_report(client, make_patient, center, symptoms={"bleeding_or_bruising": 1})
     assert paged_phones(alert_id) == [team["nurse"].phone]
@@ -320,8 +364,9 @@ def test_same_day_waits_for_daytime_at_night(client, twilio_app, team, center, m
     assert paged_phones(alert_id) == [team["nurse"].phone]
 
 
-def test_the_patient_is_told_the_team_was_notified_in_their_language(client, twilio_app, twilio_api, team, center,
-                                                                      make_patient, tick):
+def test_the_patient_is_told_the_team_was_notified_in_their_language(
+    client, twilio_app, twilio_api, team, center, make_patient, tick
+):
     patient = make_patient(center, language="es")
     client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers)
     tick()
@@ -333,9 +378,13 @@ def test_the_patient_is_told_the_team_was_notified_in_their_language(client, twi
 def test_a_page_is_at_most_two_gsm7_segments_and_keeps_the_ack_code(client, twilio_app, team, center, make_patient):
     from app.notify.gsm import is_gsm7, sms_segments
 
-    _patient, alert_id = urgent_report(client, make_patient, center, vitals={
-        "temperature_c": 39.4, "heart_rate": 140, "systolic_bp": 82, "diastolic_bp": 50, "spo2": 91},
-        neuro={"confusion": True, "word_finding_difficulty": True, "tremor": True})
+    _patient, alert_id = urgent_report(
+        client,
+        make_patient,
+        center,
+        vitals={"temperature_c": 39.4, "heart_rate": 140, "systolic_bp": 82, "diastolic_bp": 50, "spo2": 91},
+        neuro={"confusion": True, "word_finding_difficulty": True, "tremor": True},
+    )
     body = pages(alert_id)[0].body
     alert = db.session.get(Alert, alert_id)
     assert is_gsm7(body) and sms_segments(body) <= 2
@@ -358,9 +407,16 @@ def test_staff_stop_and_start_follow_twilio_and_are_kept(client, team, signed_po
     from app.models import StaffUser
 
     def text(body: str):  # Twilio's Advanced Opt-Out names the keyword it matched
-        return signed_post("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "To": "+15017122661",
-                                                        "Body": body, "OptOutType": body.upper(),
-                                                        "MessageSid": f"SM{body.lower():x>32}"})
+        return signed_post(
+            "/webhooks/twilio/inbound",
+            {
+                "From": team["nurse"].phone,
+                "To": "+15017122661",
+                "Body": body,
+                "OptOutType": body.upper(),
+                "MessageSid": f"SM{body.lower():x>32}",
+            },
+        )
 
     assert text("STOP").status_code == 200
     assert db.session.get(StaffUser, team["nurse"].id).sms_opted_out is True

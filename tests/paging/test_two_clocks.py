@@ -21,9 +21,19 @@ ALERTS = 200
 
 
 def _patients(center, count: int) -> list[Patient]:
-    patients = [Patient(center_id=center.id, mrn=f"P{i}", name=f"Pat Ient{i}", phone=f"+1617555{2000 + i:04d}",
-                        timezone=center.timezone, product="yescarta", infused_at=utcnow(), protocol_id=1)
-                for i in range(count)]
+    patients = [
+        Patient(
+            center_id=center.id,
+            mrn=f"P{i}",
+            name=f"Pat Ient{i}",
+            phone=f"+1617555{2000 + i:04d}",
+            timezone=center.timezone,
+            product="yescarta",
+            infused_at=utcnow(),
+            protocol_id=1,
+        )
+        for i in range(count)
+    ]
     from app.services.protocols import default_protocol_for
 
     protocol = default_protocol_for("yescarta", "US")
@@ -35,8 +45,9 @@ def _patients(center, count: int) -> list[Patient]:
 
 
 @pytest.mark.slow
-def test_two_clock_processes_send_each_page_exactly_once(database_url, twilio_config, twilio_api, make_center,
-                                                         on_call, tmp_path):
+def test_two_clock_processes_send_each_page_exactly_once(
+    database_url, twilio_config, twilio_api, make_center, on_call, tmp_path
+):
     from app import clock
 
     clock.set_fixed(None)  # the clock processes use the real time, so the test does too
@@ -47,13 +58,17 @@ def test_two_clock_processes_send_each_page_exactly_once(database_url, twilio_co
     clocks = [start_clock(env, tmp_path / f"clock{i}.log") for i in range(2)]
     try:
         for patient in patients:
-            record_report(patient, {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(),
-                                    "vitals": {"temperature_c": 38.8}}, source="app")
+            record_report(
+                patient,
+                {"client_id": str(uuid.uuid4()), "recorded_at": utcnow(), "vitals": {"temperature_c": 38.8}},
+                source="app",
+            )
 
         def all_sent():
             db.session.rollback()
-            pending = db.session.scalar(select(func.count()).select_from(Notification).where(
-                Notification.state.in_(("pending", "sending"))))
+            pending = db.session.scalar(
+                select(func.count()).select_from(Notification).where(Notification.state.in_(("pending", "sending")))
+            )
             return pending == 0
 
         wait_until(all_sent, timeout=180, interval=0.5, what="every page to be sent")

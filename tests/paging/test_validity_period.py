@@ -13,8 +13,17 @@ from tests.paging.test_escalation import center, chain, team, urgent_report  # n
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 
 
-def test_a_page_is_valid_until_the_next_step(client, twilio_app, twilio_api, team, chain,  # noqa: F811
-                                             center, make_patient, tick, frozen_clock):  # noqa: F811
+def test_a_page_is_valid_until_the_next_step(
+    client,
+    twilio_app,
+    twilio_api,
+    team,  # noqa: F811
+    chain,  # noqa: F811
+    center,  # noqa: F811
+    make_patient,
+    tick,
+    frozen_clock,
+):
     _patient, alert_id = urgent_report(client, make_patient, center)
     tick()
     [request] = twilio_api.messages(accepted=True, to=team["nurse"].phone)

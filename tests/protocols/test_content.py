@@ -23,18 +23,42 @@ def content(family: str = "us-cd19") -> dict:
 def minimal() -> dict:
     """A small valid protocol to break one piece at a time."""
     return {
-        "restrictions": {"stay_near_center_days": 14, "no_driving_days": 14, "caregiver_days": 14,
-                         "monitoring_days": 14},
+        "restrictions": {
+            "stay_near_center_days": 14,
+            "no_driving_days": 14,
+            "caregiver_days": 14,
+            "monitoring_days": 14,
+        },
         "waking_hours": {"start": "07:00", "end": "22:00"},
         "phases": [
-            {"name": "acute", "from_day": 0, "to_day": 7, "times": ["08:00", "20:00"], "asks": ["vitals"],
-             "missed_level": "urgent"},
+            {
+                "name": "acute",
+                "from_day": 0,
+                "to_day": 7,
+                "times": ["08:00", "20:00"],
+                "asks": ["vitals"],
+                "missed_level": "urgent",
+            },
             # Urgent: days 8–14 are in every shipped acute window, and a protocol may not lower a
             # missed check-in below the shipped level.
-            {"name": "later", "from_day": 8, "to_day": 30, "times": ["10:00"], "asks": ["temperature"],
-             "missed_level": "urgent"},
-            {"name": "late", "from_day": 31, "to_day": None, "times": ["10:00"], "every_days": 7,
-             "asks": ["temperature"], "weekly_asks": ["weekly_pro"], "missed_level": "routine"},
+            {
+                "name": "later",
+                "from_day": 8,
+                "to_day": 30,
+                "times": ["10:00"],
+                "asks": ["temperature"],
+                "missed_level": "urgent",
+            },
+            {
+                "name": "late",
+                "from_day": 31,
+                "to_day": None,
+                "times": ["10:00"],
+                "every_days": 7,
+                "asks": ["temperature"],
+                "weekly_asks": ["weekly_pro"],
+                "missed_level": "routine",
+            },
         ],
         "check_in": {"window_minutes": 120, "reminder_after_minutes": 30, "second_reminder_after_minutes": 90},
     }
@@ -65,22 +89,38 @@ def test_each_product_has_exactly_one_default_per_jurisdiction(jurisdiction: str
     assert len(matches) == 1, matches
 
 
-@pytest.mark.parametrize(("family", "near", "driving"), [
-    ("us-cd19", 14, 14), ("us-abecma", 14, 14), ("us-carvykti", 14, 14),  # R17, R18: US labels
-    ("us-aucatzyl", 28, 56), ("eu-aucatzyl", 28, 56), ("uk-aucatzyl", 28, 56),  # §1.2
-    ("eu-default", 28, 56), ("uk-default", 28, 56),  # §1.3
-])
+@pytest.mark.parametrize(
+    ("family", "near", "driving"),
+    [
+        ("us-cd19", 14, 14),
+        ("us-abecma", 14, 14),
+        ("us-carvykti", 14, 14),  # R17, R18: US labels
+        ("us-aucatzyl", 28, 56),
+        ("eu-aucatzyl", 28, 56),
+        ("uk-aucatzyl", 28, 56),  # §1.2
+        ("eu-default", 28, 56),
+        ("uk-default", 28, 56),  # §1.3
+    ],
+)
 def test_restriction_lengths_per_jurisdiction_and_product(family: str, near: int, driving: int) -> None:
     restrictions = BY_FAMILY[family]["content"]["restrictions"]
     assert (restrictions["stay_near_center_days"], restrictions["no_driving_days"]) == (near, driving)
 
 
-@pytest.mark.parametrize(("family", "acute_days"), [
-    ("us-cd19", 14), ("us-abecma", 14), ("us-carvykti", 14), ("us-aucatzyl", 28),
-    ("eu-default", 28), ("uk-default", 28),
-])
-def test_a_missed_check_in_is_urgent_in_the_acute_window_then_same_day_then_routine(family: str,
-                                                                                      acute_days: int) -> None:
+@pytest.mark.parametrize(
+    ("family", "acute_days"),
+    [
+        ("us-cd19", 14),
+        ("us-abecma", 14),
+        ("us-carvykti", 14),
+        ("us-aucatzyl", 28),
+        ("eu-default", 28),
+        ("uk-default", 28),
+    ],
+)
+def test_a_missed_check_in_is_urgent_in_the_acute_window_then_same_day_then_routine(
+    family: str, acute_days: int
+) -> None:
     c = BY_FAMILY[family]["content"]
     assert {phase_for_day(c, d)["missed_level"] for d in range(acute_days + 1)} == {"urgent"}
     assert phase_for_day(c, acute_days + 1)["missed_level"] == "same_day"
@@ -129,6 +169,7 @@ def _set(path: str, value: Any) -> Callable[[dict], None]:
             target[int(last)] = value
         else:
             target[last] = value
+
     return apply
 
 
@@ -139,6 +180,7 @@ def _delete(path: str) -> Callable[[dict], None]:
         for key in parents:
             target = target[int(key)] if isinstance(target, list) else target[key]
         del target[last]
+
     return apply
 
 
@@ -148,8 +190,12 @@ PROBLEMS = [
     ("unknown phase key", _set("phases.0.weekly_pro", True), "phases.0.weekly_pro", "Unknown field"),
     ("missing section", _delete("check_in"), "check_in", "Missing data"),
     ("missing phase field", _delete("phases.1.missed_level"), "phases.1.missed_level", "Missing data"),
-    ("gap between phases", _set("phases.1.from_day", 9), "phases.1.from_day",
-     "Phases must be contiguous: phase 1 starts at day 9, the previous one ended at day 7."),
+    (
+        "gap between phases",
+        _set("phases.1.from_day", 9),
+        "phases.1.from_day",
+        "Phases must be contiguous: phase 1 starts at day 9, the previous one ended at day 7.",
+    ),
     ("overlapping phases", _set("phases.1.from_day", 5), "phases.1.from_day", "contiguous"),
     ("first phase after day 0", _set("phases.0.from_day", 1), "phases.0.from_day", "start at day 0"),
     ("phase ending before it starts", _set("phases.1.to_day", 6), "phases.1.to_day", "before it starts"),
@@ -161,52 +207,95 @@ PROBLEMS = [
     ("times repeated", _set("phases.0.times", ["08:00", "08:00"]), "phases.0.times", "without repeats"),
     ("no times", _set("phases.0.times", []), "phases.0.times", "Length must be between 1 and 12"),
     ("time outside waking hours", _set("phases.1.times", ["06:00"]), "phases.1.times", "outside waking hours"),
-    ("missed verdict after bedtime", _set("phases.1.times", ["21:00"]), "phases.1.times",
-     "after waking hours end"),
-    ("check-ins closer than the window", _set("phases.0.times", ["08:00", "09:00"]), "phases.0.times",
-     "60 min apart"),
+    ("missed verdict after bedtime", _set("phases.1.times", ["21:00"]), "phases.1.times", "after waking hours end"),
+    ("check-ins closer than the window", _set("phases.0.times", ["08:00", "09:00"]), "phases.0.times", "60 min apart"),
     ("every_days below 1", _set("phases.1.every_days", 0), "phases.1.every_days", "greater than or equal to 1"),
     ("every_days not an integer", _set("phases.1.every_days", 1.5), "phases.1.every_days", "Not a valid integer"),
-    ("day offset beyond every_days", _set("phases.2.day_offsets", [0, 7]), "phases.2.day_offsets",
-     "below every_days"),
+    ("day offset beyond every_days", _set("phases.2.day_offsets", [0, 7]), "phases.2.day_offsets", "below every_days"),
     ("day offsets without day 0", _set("phases.2.day_offsets", [3]), "phases.2.day_offsets", "Must include 0"),
-    ("weekly items that never land weekly", _set("phases.2.every_days", 3), "phases.2.weekly_asks",
-     "multiple of 7"),
+    ("weekly items that never land weekly", _set("phases.2.every_days", 3), "phases.2.weekly_asks", "multiple of 7"),
     ("unknown missed level", _set("phases.0.missed_level", "critical"), "phases.0.missed_level", "Must be one of"),
     ("unknown ask", _set("phases.0.asks", ["vitals", "mood"]), "phases.0.asks.1", "Must be one of"),
     ("restriction ask in a phase", _set("phases.0.asks", ["driving"]), "phases.0.asks.0", "Must be one of"),
     ("no asks", _set("phases.0.asks", []), "phases.0.asks", "Shorter than minimum"),
     ("repeated ask", _set("phases.0.asks", ["vitals", "vitals"]), "phases.0.asks", "Must not repeat"),
-    ("asks_at for a time not scheduled", _set("phases.0.asks_at", {"12:00": ["vitals"]}), "phases.0.asks_at",
-     "12:00"),
-    ("restriction too long", _set("restrictions.no_driving_days", 400), "restrictions.no_driving_days",
-     "less than or equal to 365"),
-    ("restriction negative", _set("restrictions.caregiver_days", -1), "restrictions.caregiver_days",
-     "greater than or equal to 0"),
-    ("restriction as a boolean", _set("restrictions.stay_near_center_days", True),
-     "restrictions.stay_near_center_days", "Not a valid integer"),
-    ("restriction as text", _set("restrictions.monitoring_days", "14"), "restrictions.monitoring_days",
-     "Not a valid integer"),
-    ("waking hours backwards", _set("waking_hours", {"start": "22:00", "end": "07:00"}), "waking_hours.end",
-     "end after they start"),
+    ("asks_at for a time not scheduled", _set("phases.0.asks_at", {"12:00": ["vitals"]}), "phases.0.asks_at", "12:00"),
+    (
+        "restriction too long",
+        _set("restrictions.no_driving_days", 400),
+        "restrictions.no_driving_days",
+        "less than or equal to 365",
+    ),
+    (
+        "restriction negative",
+        _set("restrictions.caregiver_days", -1),
+        "restrictions.caregiver_days",
+        "greater than or equal to 0",
+    ),
+    (
+        "restriction as a boolean",
+        _set("restrictions.stay_near_center_days", True),
+        "restrictions.stay_near_center_days",
+        "Not a valid integer",
+    ),
+    (
+        "restriction as text",
+        _set("restrictions.monitoring_days", "14"),
+        "restrictions.monitoring_days",
+        "Not a valid integer",
+    ),
+    (
+        "waking hours backwards",
+        _set("waking_hours", {"start": "22:00", "end": "07:00"}),
+        "waking_hours.end",
+        "end after they start",
+    ),
     ("window too short", _set("check_in.window_minutes", 5), "check_in.window_minutes", "greater than or equal to 15"),
-    ("reminders in the wrong order", _set("check_in.second_reminder_after_minutes", 20),
-     "check_in.second_reminder_after_minutes", "after the first"),
-    ("second reminder after the check-in is missed", _set("check_in.second_reminder_after_minutes", 130),
-     "check_in.second_reminder_after_minutes", "before the check-in counts as missed"),
-    ("paging confirmation of zero minutes", _set("paging", {"confirm_minutes": 0}), "paging.confirm_minutes",
-     "greater than or equal to 1"),
+    (
+        "reminders in the wrong order",
+        _set("check_in.second_reminder_after_minutes", 20),
+        "check_in.second_reminder_after_minutes",
+        "after the first",
+    ),
+    (
+        "second reminder after the check-in is missed",
+        _set("check_in.second_reminder_after_minutes", 130),
+        "check_in.second_reminder_after_minutes",
+        "before the check-in counts as missed",
+    ),
+    (
+        "paging confirmation of zero minutes",
+        _set("paging", {"confirm_minutes": 0}),
+        "paging.confirm_minutes",
+        "greater than or equal to 1",
+    ),
     # 41 °C is now refused as less careful; below 37.5 °C is outside the range.
-    ("threshold outside its plausible range", _set("thresholds", {"fever_c": 37.4}), "thresholds.fever_c",
-     "plausible range"),
-    ("threshold on its unsafe side", _set("thresholds", {"fever_c": 38.1}), "thresholds.fever_c",
-     "less careful than the reference figure 38.0"),
-    ("missed check-in lowered in the acute window", _set("phases.0.missed_level", "same_day"),
-     "phases.0.missed_level", "never lower it"),
+    (
+        "threshold outside its plausible range",
+        _set("thresholds", {"fever_c": 37.4}),
+        "thresholds.fever_c",
+        "plausible range",
+    ),
+    (
+        "threshold on its unsafe side",
+        _set("thresholds", {"fever_c": 38.1}),
+        "thresholds.fever_c",
+        "less careful than the reference figure 38.0",
+    ),
+    (
+        "missed check-in lowered in the acute window",
+        _set("phases.0.missed_level", "same_day"),
+        "phases.0.missed_level",
+        "never lower it",
+    ),
     ("unknown threshold", _set("thresholds", {"fever_f": 100.4}), "thresholds.fever_f", "unknown threshold"),
     # Hypoxia_spo2 may no longer go below 92, so the inversion is shown above it.
-    ("inverted thresholds", _set("thresholds", {"hypoxia_spo2": 93, "severe_hypoxia_spo2": 94}),
-     "thresholds.severe_hypoxia_spo2", "must not exceed"),
+    (
+        "inverted thresholds",
+        _set("thresholds", {"hypoxia_spo2": 93, "severe_hypoxia_spo2": 94}),
+        "thresholds.severe_hypoxia_spo2",
+        "must not exceed",
+    ),
     ("dose day inside a phase", _set("dose_days", [0, 10]), "dose_days.1", "must start a phase"),
     ("first dose not day 0", _set("dose_days", [2]), "dose_days.0", "first dose is day 0"),
     ("dose days out of order", _set("dose_days", [8, 0]), "dose_days", "ascending"),
@@ -231,8 +320,13 @@ def test_several_problems_are_all_named_at_once() -> None:
     c["thresholds"] = {"fever_c": 36, "tachycardia_hr": "fast"}
     c["colour"] = "blue"
     assert set(validate_content(c)) == {
-        "phases.1.from_day", "phases.0.times", "phases.2.missed_level", "restrictions.no_driving_days",
-        "thresholds.fever_c", "thresholds.tachycardia_hr", "colour",
+        "phases.1.from_day",
+        "phases.0.times",
+        "phases.2.missed_level",
+        "restrictions.no_driving_days",
+        "thresholds.fever_c",
+        "thresholds.tachycardia_hr",
+        "colour",
     }
 
 
@@ -242,7 +336,8 @@ def test_a_shipped_protocol_with_two_mistakes_names_both() -> None:
     c["check_in"]["reminder_after_minutes"] = 200
     problems = validate_content(c)
     assert problems["phases.3.from_day"] == [
-        "Phases must be contiguous: phase 3 starts at day 30, the previous one ended at day 28."]
+        "Phases must be contiguous: phase 3 starts at day 30, the previous one ended at day 28."
+    ]
     assert "check_in.reminder_after_minutes" in problems
 
 
@@ -251,11 +346,19 @@ def test_content_that_is_not_an_object_is_refused(garbage: Any) -> None:
     assert validate_content(garbage) == {"content": ["Protocol content must be a JSON object."]}
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("phases", "daily"), ("phases", [None, 3]), ("phases", [{"times": "08:00", "every_days": "x"}]),
-    ("check_in", []), ("waking_hours", {"start": 7, "end": None}), ("thresholds", ["fever_c"]),
-    ("dose_days", [0, "ten", None]), ("restrictions", None),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("phases", "daily"),
+        ("phases", [None, 3]),
+        ("phases", [{"times": "08:00", "every_days": "x"}]),
+        ("check_in", []),
+        ("waking_hours", {"start": 7, "end": None}),
+        ("thresholds", ["fever_c"]),
+        ("dose_days", [0, "ten", None]),
+        ("restrictions", None),
+    ],
+)
 def test_wrong_types_are_named_and_never_crash_the_checks(key: str, value: Any) -> None:
     c = minimal()
     c[key] = value

@@ -32,8 +32,16 @@ def emitted_rule_ids() -> set[str]:
 
 def test_the_scan_finds_the_rules_it_must() -> None:
     # Guards the scan itself: if the pattern stopped matching, the test below would pass on nothing.
-    assert {"R1_fever", "R9_neuro_change", "R11_severe_neuro", "R14_enterocolitis", "R12_missed_check_in",
-            "grading_failed", "sms_opt_out", "fever_may_be_masked"} <= emitted_rule_ids()
+    assert {
+        "R1_fever",
+        "R9_neuro_change",
+        "R11_severe_neuro",
+        "R14_enterocolitis",
+        "R12_missed_check_in",
+        "grading_failed",
+        "sms_opt_out",
+        "fever_may_be_masked",
+    } <= emitted_rule_ids()
 
 
 @pytest.mark.parametrize("rule", sorted(emitted_rule_ids()))
@@ -65,8 +73,12 @@ def test_every_setting_source_names_a_documented_rule_and_a_primary_source(name:
 
 def test_nothing_in_the_repository_points_outside_it_for_clinical_facts() -> None:
     offenders = []
-    paths = [*(ROOT / "app").rglob("*"), *(ROOT / "tests").rglob("*.py"), ROOT / "README.md",
-             *(ROOT / "docs").rglob("*.md")]
+    paths = [
+        *(ROOT / "app").rglob("*"),
+        *(ROOT / "tests").rglob("*.py"),
+        ROOT / "README.md",
+        *(ROOT / "docs").rglob("*.md"),
+    ]
     for path in paths:
         if path.suffix not in {".py", ".md", ".html", ".js"} or path == Path(__file__):
             continue
@@ -79,8 +91,8 @@ def test_nothing_in_the_repository_points_outside_it_for_clinical_facts() -> Non
 def test_the_readme_links_the_rules_and_says_what_a_protocol_may_and_may_not_change() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "](docs/clinical-rules.md)" in readme
-    paragraph = readme[readme.index("What a protocol **may** change"):]
-    paragraph = paragraph[:paragraph.index("\n\n")]
+    paragraph = readme[readme.index("What a protocol **may** change") :]
+    paragraph = paragraph[: paragraph.index("\n\n")]
     assert "What it **may not** change" in paragraph
     for words in ("towards more care", "missed-check-in level", "422", "dry-run"):
         assert words in paragraph, words

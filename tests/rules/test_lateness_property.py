@@ -30,8 +30,9 @@ late_windows = st.fixed_dictionaries(
 
 @settings(max_examples=600, deadline=None)
 @given(raw=raw_report, ctx=contexts, delay=delays, windows=late_windows)
-def test_lateness_never_takes_an_urgent_finding_below_urgent(raw: dict[str, Any], ctx: Any, delay: int,
-                                                             windows: dict[str, int]) -> None:
+def test_lateness_never_takes_an_urgent_finding_below_urgent(
+    raw: dict[str, Any], ctx: Any, delay: int, windows: dict[str, int]
+) -> None:
     thresholds = Thresholds.from_dict(windows)
     rep = build(raw)
     fresh = assess(rep, replace(ctx, received_at=None), thresholds)
@@ -46,8 +47,9 @@ def test_lateness_never_takes_an_urgent_finding_below_urgent(raw: dict[str, Any]
         assert late_levels[finding.rule] >= floor, (finding, late.to_dict())
     assert late.level >= min(fresh.level, Level.URGENT)
     if late.late is not None:
-        assert late.late.level_when_recorded >= max((f.level for f in fresh.findings if f.rule != R12),
-                                                    default=Level.ROUTINE)
+        assert late.late.level_when_recorded >= max(
+            (f.level for f in fresh.findings if f.rule != R12), default=Level.ROUTINE
+        )
 
 
 def test_a_stale_report_still_pages_even_with_the_shortest_relevance_window() -> None:

@@ -126,8 +126,9 @@ def test_r9_new_checklist_items(flag: str) -> None:
     ],
 )
 def test_limb_weakness_by_day_and_side(product: str, day: int, side: bool | None, expected: Level) -> None:
-    result = assess(report(limb_numbness_or_weakness=True, limb_weakness_one_side=side), context(product, day),
-                    Thresholds())
+    result = assess(
+        report(limb_numbness_or_weakness=True, limb_weakness_one_side=side), context(product, day), Thresholds()
+    )
     assert result.level == expected
 
 
@@ -143,8 +144,9 @@ def test_limb_weakness_window_can_only_be_lengthened() -> None:
 def test_learning_the_side_orders_the_level_both_then_unknown_then_one(product: str, day: int) -> None:
     # Knowing "both sides" may lower it from unknown; "one side" always raises it.
     levels = [
-        assess(report(limb_numbness_or_weakness=True, limb_weakness_one_side=side), context(product, day),
-               Thresholds()).level
+        assess(
+            report(limb_numbness_or_weakness=True, limb_weakness_one_side=side), context(product, day), Thresholds()
+        ).level
         for side in (False, None, True)
     ]
     assert levels == sorted(levels) and levels[1] >= U and levels[2] == E

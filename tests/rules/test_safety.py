@@ -34,16 +34,29 @@ def test_the_range_stops_at_the_shipped_figure_on_the_unsafe_side(name: str) -> 
     assert unsafe_bound == spec.default
 
 
-@pytest.mark.parametrize(("name", "value", "ok"), [
-    ("fever_c", 37.5, True), ("fever_c", 38.0, True), ("fever_c", 38.1, False), ("fever_c", 39.5, False),
-    ("hypoxia_spo2", 93, True), ("hypoxia_spo2", 91, False), ("hypoxia_spo2", 85, False),
-    ("hypotension_sbp", 95, True), ("hypotension_sbp", 89, False), ("severe_hypotension_sbp", 60, False),
-    ("tachycardia_severe_hr", 120, True), ("tachycardia_severe_hr", 131, False),
-    ("tachycardia_severe_hr", 200, False),
-    ("ice_urgent_at_or_below", 9, True), ("ice_urgent_at_or_below", 8, False),
-    ("ice_emergency_at_or_below", 7, True), ("ice_emergency_at_or_below", 5, False),
-    ("ice_emergency_at_or_below", 2, False),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "ok"),
+    [
+        ("fever_c", 37.5, True),
+        ("fever_c", 38.0, True),
+        ("fever_c", 38.1, False),
+        ("fever_c", 39.5, False),
+        ("hypoxia_spo2", 93, True),
+        ("hypoxia_spo2", 91, False),
+        ("hypoxia_spo2", 85, False),
+        ("hypotension_sbp", 95, True),
+        ("hypotension_sbp", 89, False),
+        ("severe_hypotension_sbp", 60, False),
+        ("tachycardia_severe_hr", 120, True),
+        ("tachycardia_severe_hr", 131, False),
+        ("tachycardia_severe_hr", 200, False),
+        ("ice_urgent_at_or_below", 9, True),
+        ("ice_urgent_at_or_below", 8, False),
+        ("ice_emergency_at_or_below", 7, True),
+        ("ice_emergency_at_or_below", 5, False),
+        ("ice_emergency_at_or_below", 2, False),
+    ],
+)
 def test_validation_table(name: str, value: float, ok: bool) -> None:
     problems = validate_thresholds({name: value})
     assert (problems == {}) is ok, problems
@@ -68,14 +81,20 @@ def _value(name: str) -> st.SearchStrategy[Any]:
         anywhere = st.integers(int(spec.minimum), int(spec.maximum))
     else:
         decimals = 2 if spec.unit == "fraction" else 1
-        anywhere = st.floats(spec.minimum, spec.maximum).map(lambda x: round(x, decimals)).filter(
-            lambda x: spec.minimum <= x <= spec.maximum)
+        anywhere = (
+            st.floats(spec.minimum, spec.maximum)
+            .map(lambda x: round(x, decimals))
+            .filter(lambda x: spec.minimum <= x <= spec.maximum)
+        )
     return st.one_of(st.sampled_from([spec.minimum, spec.maximum]).map(type(spec.default)), anywhere)
 
 
 # Any valid protocol setting: a handful of thresholds at once, anywhere in their ranges.
-protocol_thresholds = st.dictionaries(st.sampled_from(sorted(THRESHOLD_SPECS)), st.none(), max_size=4).flatmap(
-    lambda keys: st.fixed_dictionaries({k: _value(k) for k in keys})).filter(lambda v: not validate_thresholds(v))
+protocol_thresholds = (
+    st.dictionaries(st.sampled_from(sorted(THRESHOLD_SPECS)), st.none(), max_size=4)
+    .flatmap(lambda keys: st.fixed_dictionaries({k: _value(k) for k in keys}))
+    .filter(lambda v: not validate_thresholds(v))
+)
 
 
 @settings(max_examples=1000, deadline=None)
@@ -87,8 +106,12 @@ def test_no_valid_protocol_grades_a_report_lower_than_the_shipped_defaults(overr
     assert proposed.level >= shipped.level, (overrides, shipped.to_dict(), proposed.to_dict())
     # Rule by rule for the VERIFIED rules (fever, ICE bands): what the defaults raise, the protocol
     # raises too, at least as high (R16 stands in for R1 past fever_infection_after_day).
-    verified = {"R1_fever": "fever", "R16_fever_infection_risk": "fever", "R10a_ice_drop": "ice",
-                "R10b_ice_severe": "ice"}
+    verified = {
+        "R1_fever": "fever",
+        "R16_fever_infection_risk": "fever",
+        "R10a_ice_drop": "ice",
+        "R10b_ice_severe": "ice",
+    }
     best: dict[str, Any] = {}
     for f in proposed.findings:
         if f.rule in verified:

@@ -62,8 +62,7 @@ def test_from_dict_refuses_an_unknown_key_naming_it() -> None:
         ({"ice_emergency_at_or_below": 8, "ice_urgent_at_or_below": 7}, "ice_urgent_at_or_below", "less careful"),
         ({"low_grade_fever_c": 38.2}, "low_grade_fever_c", "less careful"),
         ({"low_grade_recheck_minutes": 200}, "low_grade_recheck_minutes", "less careful"),
-        ({"late_report_relevance_hours": 2, "late_report_minutes": 120}, "late_report_relevance_hours",
-         "less careful"),
+        ({"late_report_relevance_hours": 2, "late_report_minutes": 120}, "late_report_relevance_hours", "less careful"),
     ],
 )
 def test_validate_thresholds_names_the_bad_key(values: dict[str, Any], key: str, message: str) -> None:

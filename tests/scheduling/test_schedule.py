@@ -29,8 +29,9 @@ US_CD19, UK = PROTOCOLS["us-cd19"], PROTOCOLS["uk-default"]
 FOUR = ["08:00", "12:00", "16:00", "20:00"]
 
 
-def plan(content: dict, infused_at: datetime, tz: str = "America/New_York", days: int = 30,
-         start: datetime | None = None) -> list[PlannedCheckIn]:
+def plan(
+    content: dict, infused_at: datetime, tz: str = "America/New_York", days: int = 30, start: datetime | None = None
+) -> list[PlannedCheckIn]:
     start = start or infused_at
     return planned_check_ins(content, infused_at, tz, start, start + timedelta(days=days))
 
@@ -143,8 +144,9 @@ def test_an_ambiguous_local_time_takes_its_first_occurrence() -> None:
 def test_europe_london_across_the_october_change_keeps_the_same_local_times() -> None:
     infused = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)  # 10:00 BST; BST ends 25 Oct 2026 (day 5)
     check_ins = plan(UK, infused, "Europe/London", days=8)
-    assert local_times(check_ins, LONDON, date(2026, 10, 24)) == local_times(check_ins, LONDON,
-                                                                             date(2026, 10, 25)) == FOUR
+    assert (
+        local_times(check_ins, LONDON, date(2026, 10, 24)) == local_times(check_ins, LONDON, date(2026, 10, 25)) == FOUR
+    )
     mornings = [c.due_at for c in check_ins if c.due_at.astimezone(LONDON).strftime("%H:%M") == "08:00"]
     assert [m.hour for m in mornings[3:5]] == [7, 8]  # 08:00 BST = 07:00 UTC, then 08:00 GMT
 
@@ -228,11 +230,23 @@ def test_uk_asks_about_driving_on_every_check_in_day_before_day_56() -> None:
 # ---- phases by day -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("day", "label"), [
-    (-1, "before-infusion"), (0, "days-0-7"), (7, "days-0-7"), (8, "days-8-14"), (14, "days-8-14"),
-    (15, "days-15-30"), (30, "days-15-30"), (31, "days-31-100"), (100, "days-31-100"), (101, "days-101-365"),
-    (365, "days-101-365"), (366, "after-monitoring"),
-])
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [
+        (-1, "before-infusion"),
+        (0, "days-0-7"),
+        (7, "days-0-7"),
+        (8, "days-8-14"),
+        (14, "days-8-14"),
+        (15, "days-15-30"),
+        (30, "days-15-30"),
+        (31, "days-31-100"),
+        (100, "days-31-100"),
+        (101, "days-101-365"),
+        (365, "days-101-365"),
+        (366, "after-monitoring"),
+    ],
+)
 def test_phases_by_day(day: int, label: str) -> None:
     assert monitoring_phase_label(US_CD19, day) == label
     phase = phase_for_day(US_CD19, day)
@@ -259,8 +273,7 @@ def test_the_horizon_includes_its_start_and_excludes_its_end() -> None:
     next_due = due + timedelta(hours=4)
     check_ins = planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", due, next_due)
     assert [c.due_at for c in check_ins] == [due]
-    assert planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", due + timedelta(seconds=1),
-                             next_due) == []
+    assert planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", due + timedelta(seconds=1), next_due) == []
 
 
 def test_consecutive_horizons_give_exactly_the_full_schedule() -> None:
@@ -268,8 +281,7 @@ def test_consecutive_horizons_give_exactly_the_full_schedule() -> None:
     pieces: list[PlannedCheckIn] = []
     cursor = YESCARTA_INFUSED
     while cursor < YESCARTA_INFUSED + timedelta(days=40):
-        pieces += planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", cursor,
-                                    cursor + timedelta(hours=7))
+        pieces += planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", cursor, cursor + timedelta(hours=7))
         cursor += timedelta(hours=7)
     assert pieces == whole  # same due times *and* the same asks, however the horizon is cut
 
@@ -277,13 +289,20 @@ def test_consecutive_horizons_give_exactly_the_full_schedule() -> None:
 def test_a_48_hour_horizon_stays_small() -> None:
     for start_day in range(0, 120, 3):
         start = YESCARTA_INFUSED + timedelta(days=start_day)
-        assert len(planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", start,
-                                     start + timedelta(hours=48))) <= 8
+        assert (
+            len(planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", start, start + timedelta(hours=48)))
+            <= 8
+        )
 
 
 def test_nothing_is_planned_before_the_infusion() -> None:
-    check_ins = planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York",
-                                  YESCARTA_INFUSED - timedelta(days=3), YESCARTA_INFUSED + timedelta(hours=3))
+    check_ins = planned_check_ins(
+        US_CD19,
+        YESCARTA_INFUSED,
+        "America/New_York",
+        YESCARTA_INFUSED - timedelta(days=3),
+        YESCARTA_INFUSED + timedelta(hours=3),
+    )
     assert [c.due_at.astimezone(NEW_YORK).strftime("%d %H:%M") for c in check_ins] == ["20 12:00"]
 
 
@@ -296,8 +315,9 @@ def test_times_outside_waking_hours_are_skipped_even_in_unvalidated_content() ->
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="start must be timezone-aware"):
-        planned_check_ins(US_CD19, YESCARTA_INFUSED, "America/New_York", datetime(2026, 11, 21),
-                          datetime(2026, 11, 22, tzinfo=UTC))
+        planned_check_ins(
+            US_CD19, YESCARTA_INFUSED, "America/New_York", datetime(2026, 11, 21), datetime(2026, 11, 22, tzinfo=UTC)
+        )
 
 
 # ---- window and ladder -------------------------------------------------------------------------
@@ -313,15 +333,20 @@ def test_ladder_reminds_then_asks_the_caregiver_then_counts_the_check_in_missed(
     due = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)  # 01:00 EDT: the ladder runs across the DST change
     ladder = ladder_times(US_CD19, due)
     assert (ladder.reminder_at - due, ladder.second_reminder_at - due, ladder.missed_at - due) == (
-        timedelta(minutes=0), timedelta(minutes=60), timedelta(minutes=120))
+        timedelta(minutes=0),
+        timedelta(minutes=60),
+        timedelta(minutes=120),
+    )
 
 
 def test_next_check_in_finds_a_monthly_one_weeks_ahead_and_none_after_the_last_phase() -> None:
     after = YESCARTA_INFUSED + timedelta(days=102)
     found = next_planned_check_in(US_CD19, YESCARTA_INFUSED, "America/New_York", after)
     assert found is not None and found.day == 129
-    assert next_planned_check_in(US_CD19, YESCARTA_INFUSED, "America/New_York",
-                                 YESCARTA_INFUSED + timedelta(days=366)) is None
+    assert (
+        next_planned_check_in(US_CD19, YESCARTA_INFUSED, "America/New_York", YESCARTA_INFUSED + timedelta(days=366))
+        is None
+    )
 
 
 # ---- purity ----------------------------------------------------------------------------------

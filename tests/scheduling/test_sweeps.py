@@ -39,8 +39,17 @@ def quiet(make_patient, center, on_call):
 
 
 def _notification(**values) -> None:
-    row = {"dedupe_key": f"test:{_row_count()}", "purpose": "page", "state": "pending", "to_phone": "+16175550100",
-           "body": "test", "attempts": 0, "extra": {}, "created_at": T, "due_at": FAR}
+    row = {
+        "dedupe_key": f"test:{_row_count()}",
+        "purpose": "page",
+        "state": "pending",
+        "to_phone": "+16175550100",
+        "body": "test",
+        "attempts": 0,
+        "extra": {},
+        "created_at": T,
+        "due_at": FAR,
+    }
     db.session.execute(insert(Notification).values(**{**row, **values}))
 
 
@@ -49,8 +58,11 @@ def _row_count() -> int:
 
 
 def _alert(patient: Patient, **values) -> None:
-    db.session.execute(insert(Alert).values(patient_id=patient.id, center_id=patient.center_id, level="urgent",
-                                            ack_code="4821", **values))
+    db.session.execute(
+        insert(Alert).values(
+            patient_id=patient.id, center_id=patient.center_id, level="urgent", ack_code="4821", **values
+        )
+    )
 
 
 # Each scenario makes one thing due at T (or from T on); then (offset from T, the sweeps whose
@@ -58,47 +70,76 @@ def _alert(patient: Patient, **values) -> None:
 SCENARIOS = {
     "horizon runs short": (
         lambda p: db.session.execute(update(Patient).values(schedule_until=T + timedelta(hours=24))),
-        [(-SECOND, set()), (SECOND, {"schedule"})]),
+        [(-SECOND, set()), (SECOND, {"schedule"})],
+    ),
     "reminder due": (
-        lambda p: db.session.execute(update(CheckIn).where(CheckIn.id == db.session.scalar(
-            select(func.min(CheckIn.id)))).values(state="pending", next_action_at=T)),
-        [(-SECOND, set()), (timedelta(0), {"check_ins"})]),
+        lambda p: db.session.execute(
+            update(CheckIn)
+            .where(CheckIn.id == db.session.scalar(select(func.min(CheckIn.id))))
+            .values(state="pending", next_action_at=T)
+        ),
+        [(-SECOND, set()), (timedelta(0), {"check_ins"})],
+    ),
     "reminder of a completed check-in": (
         lambda p: db.session.execute(update(CheckIn).values(state="completed", next_action_at=T)),
-        [(timedelta(days=1), set())]),
+        [(timedelta(days=1), set())],
+    ),
     "SMS conversation expired": (
-        lambda p: db.session.execute(insert(SmsConversation).values(patient_id=p.id, state="active", expires_at=T,
-                                                                    questions=[], answers={}, answered=[],
-                                                                    retries=0, started_at=T, updated_at=T)),
-        [(-SECOND, set()), (timedelta(0), {"sms_check_ins"})]),
+        lambda p: db.session.execute(
+            insert(SmsConversation).values(
+                patient_id=p.id,
+                state="active",
+                expires_at=T,
+                questions=[],
+                answers={},
+                answered=[],
+                retries=0,
+                started_at=T,
+                updated_at=T,
+            )
+        ),
+        [(-SECOND, set()), (timedelta(0), {"sms_check_ins"})],
+    ),
     "milestone reached": (
         lambda p: db.session.execute(update(Patient).values(next_milestone_at=T)),
-        [(-SECOND, set()), (timedelta(0), {"milestones"})]),
+        [(-SECOND, set()), (timedelta(0), {"milestones"})],
+    ),
     "lease expired": (
         lambda p: _notification(state="sending", lease_expires_at=T, sent_at=None),
-        [(timedelta(0), set()), (SECOND, {"leases"})]),
+        [(timedelta(0), set()), (SECOND, {"leases"})],
+    ),
     "message due": (
         lambda p: _notification(purpose="reminder", due_at=T),
-        [(-SECOND, set()), (timedelta(0), {"dispatch"})]),
+        [(-SECOND, set()), (timedelta(0), {"dispatch"})],
+    ),
     "page due, then stuck": (
         lambda p: _notification(due_at=T),
-        [(timedelta(0), {"dispatch"}), (timedelta(minutes=10, seconds=1), {"dispatch", "watchdog"})]),
+        [(timedelta(0), {"dispatch"}), (timedelta(minutes=10, seconds=1), {"dispatch", "watchdog"})],
+    ),
     "page sent, unconfirmed": (
         lambda p: _notification(state="sent", sent_at=T),
-        [(timedelta(minutes=1), set()), (timedelta(minutes=1, seconds=1), {"unconfirmed_pages"})]),
+        [(timedelta(minutes=1), set()), (timedelta(minutes=1, seconds=1), {"unconfirmed_pages"})],
+    ),
     "escalation step due, then overdue": (
         lambda p: _alert(p, escalation_state="running", next_step_at=T),
-        [(-SECOND, set()), (timedelta(0), {"escalation"}),
-         (timedelta(minutes=2, seconds=1), {"escalation", "watchdog"})]),
+        [
+            (-SECOND, set()),
+            (timedelta(0), {"escalation"}),
+            (timedelta(minutes=2, seconds=1), {"escalation", "watchdog"}),
+        ],
+    ),
     "daytime step due": (
         lambda p: _alert(p, escalation_state="waiting_daytime", next_step_at=T),
-        [(-SECOND, set()), (timedelta(0), {"escalation"})]),
+        [(-SECOND, set()), (timedelta(0), {"escalation"})],
+    ),
     "stopped escalation": (
         lambda p: _alert(p, escalation_state="stopped", next_step_at=T),
-        [(timedelta(days=1), set())]),
+        [(timedelta(days=1), set())],
+    ),
     "running escalation with no next step": (
         lambda p: _alert(p, escalation_state="running", next_step_at=None),
-        [(-timedelta(days=1), {"watchdog"})]),
+        [(-timedelta(days=1), {"watchdog"})],
+    ),
 }
 
 
@@ -145,6 +186,7 @@ def test_a_reminder_that_falls_due_is_sent_by_the_next_tick(quiet):
 
 # ---- the tick's mechanics, with stand-in sweeps ---------------------------------------------------
 
+
 @pytest.fixture
 def registry(monkeypatch):
     """An empty registry in place of the real one (restored afterwards)."""
@@ -188,7 +230,9 @@ def test_a_sweep_that_wrote_through_core_is_committed_and_a_failing_one_rolled_b
     assert "sweep breaks failed" in caplog.text
     db.session.rollback()  # only what was committed survives
     assert sorted(db.session.execute(select(Notification.dedupe_key, Notification.state))) == [
-        ("after", "sent"), ("test:0", "cancelled")]
+        ("after", "sent"),
+        ("test:0", "cancelled"),
+    ]
 
 
 def test_a_sweep_made_due_by_an_earlier_sweep_runs_in_the_same_tick(registry):

@@ -14,8 +14,9 @@ def test_the_probe_finds_a_due_message_and_nothing_else(app, frozen_clock):
     wakeup = Wakeup(db.engine)
     now = frozen_clock.advance(seconds=0)
     assert not wakeup._message_due()
-    outbox.queue(dedupe_key="later", purpose="reminder", to_phone="+12025550100", body="x",
-                 now=now + timedelta(minutes=5))
+    outbox.queue(
+        dedupe_key="later", purpose="reminder", to_phone="+12025550100", body="x", now=now + timedelta(minutes=5)
+    )
     db.session.commit()
     assert not wakeup._message_due()  # queued for later
     outbox.queue(dedupe_key="now", purpose="page", to_phone="+12025550101", body="y", now=now)

@@ -18,8 +18,9 @@ def center(make_center):
     return make_center()
 
 
-def test_reads_and_changes_are_recorded_and_admins_can_query_them(client, login, make_staff, center, make_patient,
-                                                                   on_call):
+def test_reads_and_changes_are_recorded_and_admins_can_query_them(
+    client, login, make_staff, center, make_patient, on_call
+):
     on_call(center)
     patient = make_patient(center)
     nurse = make_staff("nurse", center)
@@ -32,8 +33,14 @@ def test_reads_and_changes_are_recorded_and_admins_can_query_them(client, login,
     assert response.status_code == 200, response.json
     events = response.json
     actions = [e["action"] for e in events]
-    assert {"patient.create", "patient.enroll", "report.create", "patient.read", "report.list",
-            "patient.update"} <= set(actions)
+    assert {
+        "patient.create",
+        "patient.enroll",
+        "report.create",
+        "patient.read",
+        "report.list",
+        "patient.update",
+    } <= set(actions)
     read = next(e for e in events if e["action"] == "patient.read")
     assert (read["actor_type"], read["actor_id"], read["remote_addr"]) == ("staff", nurse.id, "127.0.0.1")
     assert read["at"].startswith("2026-11-22T15:00")
@@ -83,8 +90,11 @@ def test_audit_details_and_logs_carry_no_health_values(client, make_center, make
     on_call(center)
     patient = make_patient(center)
     with caplog.at_level(logging.DEBUG):
-        client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 39.7, "spo2": 88},
-                                                           note="feeling awful"), headers=patient.headers)
+        client.post(
+            "/api/v1/me/reports",
+            json=report_body(vitals={"temperature_c": 39.7, "spo2": 88}, note="feeling awful"),
+            headers=patient.headers,
+        )
     details = " ".join(str(e.details) for e in db.session.scalars(select(AuditEvent)))
     app_logs = " ".join(r.getMessage() for r in caplog.records if not r.name.startswith("vigil.sms"))
     for value in ("39.7", "88", "feeling awful", patient.patient.name):

@@ -30,16 +30,19 @@ def nurse(make_staff, center, login):
     return login(make_staff("nurse", center))
 
 
-@pytest.mark.parametrize(("data", "content_type", "status"), [
-    ("{not json", "application/json", 400),
-    ('{"client_id": "abcdefgh", "recorded_at": ', "application/json", 400),
-    ("client_id=x&recorded_at=y", "application/x-www-form-urlencoded", 415),
-    ("<report/>", "text/xml", 415),
-    ("[]", "application/json", 422),
-    ("null", "application/json", 422),
-    ('"a string"', "application/json", 422),
-    ("x" * (300 * 1024), "application/json", 413),
-])
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ('{"client_id": "abcdefgh", "recorded_at": ', "application/json", 400),
+        ("client_id=x&recorded_at=y", "application/x-www-form-urlencoded", 415),
+        ("<report/>", "text/xml", 415),
+        ("[]", "application/json", 422),
+        ("null", "application/json", 422),
+        ('"a string"', "application/json", 422),
+        ("x" * (300 * 1024), "application/json", 413),
+    ],
+)
 def test_broken_bodies_are_refused_clearly(client, patient, data, content_type, status):
     before = _counts()
     response = client.post("/api/v1/me/reports", data=data, content_type=content_type, headers=patient.headers)
@@ -48,8 +51,10 @@ def test_broken_bodies_are_refused_clearly(client, patient, data, content_type, 
     assert _counts() == before
 
 
-@pytest.mark.parametrize("field", ["client_id", "recorded_at", "vitals", "symptoms", "neuro", "signs",
-                                   "antipyretic_in_last_6h", "reported_by"])
+@pytest.mark.parametrize(
+    "field",
+    ["client_id", "recorded_at", "vitals", "symptoms", "neuro", "signs", "antipyretic_in_last_6h", "reported_by"],
+)
 def test_nulls_everywhere_are_named(client, patient, field):
     body = report_body(vitals={"heart_rate": 80})
     body[field] = None
@@ -59,13 +64,22 @@ def test_nulls_everywhere_are_named(client, patient, field):
     assert _counts()[0] == 0
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    ("vitals.temperature_c", "38.5"), ("vitals.heart_rate", "80"), ("symptoms.chills", "2"),
-    ("neuro.confusion", "true"), ("neuro.ice.orientation", "4"), ("check_in_id", "1"),
-])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("vitals.temperature_c", "38.5"),
+        ("vitals.heart_rate", "80"),
+        ("symptoms.chills", "2"),
+        ("neuro.confusion", "true"),
+        ("neuro.ice.orientation", "4"),
+        ("check_in_id", "1"),
+    ],
+)
 def test_numbers_and_flags_as_strings_are_refused(client, patient, path, value):
-    body = report_body(vitals={"heart_rate": 80}, neuro={"ice": {"orientation": 4, "naming": 3, "commands": 1,
-                                                                 "writing": 1, "attention": 1}})
+    body = report_body(
+        vitals={"heart_rate": 80},
+        neuro={"ice": {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}},
+    )
     target = body
     *parents, leaf = path.split(".")
     for key in parents:
@@ -78,10 +92,17 @@ def test_numbers_and_flags_as_strings_are_refused(client, patient, path, value):
     assert _counts() == before  # nothing stored
 
 
-@pytest.mark.parametrize("name", [
-    "Zoë Ñúñez-Ødegård", "王小明", "Robert'); DROP TABLE patients;--", "<script>alert(1)</script>",
-    "O'Brien \"Bob\"", "🙂 Smile",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Ñúñez-Ødegård",
+        "王小明",
+        "Robert'); DROP TABLE patients;--",
+        "<script>alert(1)</script>",
+        'O\'Brien "Bob"',
+        "🙂 Smile",
+    ],
+)
 def test_unicode_and_hostile_names_are_stored_as_text(client, nurse, center, name):
     response = client.post("/api/v1/patients", json=patient_body(center, name=name), headers=nurse)
     assert response.status_code == 201
@@ -92,8 +113,11 @@ def test_unicode_and_hostile_names_are_stored_as_text(client, nurse, center, nam
 
 @pytest.mark.parametrize("value", ["' OR 1=1 --", "1; DELETE FROM reports", "<img src=x onerror=alert(1)>"])
 def test_sql_ish_and_script_ish_query_values_are_refused_or_harmless(client, nurse, value):
-    for url in (f"/api/v1/patients?status={value}", f"/api/v1/alerts?status={value}",
-                f"/api/v1/protocols?family={value}"):
+    for url in (
+        f"/api/v1/patients?status={value}",
+        f"/api/v1/alerts?status={value}",
+        f"/api/v1/protocols?family={value}",
+    ):
         response = client.get(url, headers=nurse)
         assert response.status_code in (200, 422)
         if response.status_code == 200:
@@ -101,8 +125,9 @@ def test_sql_ish_and_script_ish_query_values_are_refused_or_harmless(client, nur
 
 
 def test_a_huge_note_is_refused_by_name(client, patient):
-    response = client.post("/api/v1/me/reports", json=report_body(vitals={"heart_rate": 80}, note="x" * 2001),
-                           headers=patient.headers)
+    response = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"heart_rate": 80}, note="x" * 2001), headers=patient.headers
+    )
     assert response.status_code == 422 and "note" in response.json["error"]["fields"]
 
 
@@ -113,8 +138,10 @@ def test_path_ids_beyond_32_bits_are_404_not_500(client, nurse):
 
 def test_a_bad_request_leaves_no_audit_of_a_change(client, nurse, center):
     client.post("/api/v1/patients", json=patient_body(center, phone="nope"), headers=nurse)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "patient.create")) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "patient.create"))
+        == 0
+    )
 
 
 def test_api_answers_carry_safety_headers(client, nurse):

@@ -38,21 +38,28 @@ def centres(make_center):
 
 
 def us_cd19() -> Protocol:
-    return db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19", Protocol.center_id.is_(None))
-                             .order_by(Protocol.version.desc()))
+    return db.session.scalar(
+        select(Protocol)
+        .where(Protocol.family == "us-cd19", Protocol.center_id.is_(None))
+        .order_by(Protocol.version.desc())
+    )
 
 
 def lower_fever(client, headers, **extra) -> dict:
     """A centre's version with a lower fever line (the safe direction), made its default."""
     base = us_cd19()
     content = {**copy.deepcopy(base.content), "thresholds": {"fever_c": 37.8}}
-    created = client.post("/api/v1/protocols", json={"base_id": base.id, "content": content, "make_default": True,
-                                                     **extra}, headers=headers)
+    created = client.post(
+        "/api/v1/protocols",
+        json={"base_id": base.id, "content": content, "make_default": True, **extra},
+        headers=headers,
+    )
     assert created.status_code == 201, created.json
     return created.json
 
 
 # ---- item 1: protocols per centre ------------------------------------------------------------
+
 
 def test_a_centre_s_default_applies_to_that_centre_only(client, centres, make_staff, login):
     a, b = centres
@@ -70,8 +77,11 @@ def test_a_centre_s_later_default_replaces_its_earlier_one(client, centres, make
     a, _b = centres
     clinician = login(make_staff("clinician", a))
     first = lower_fever(client, clinician)
-    second = client.post("/api/v1/protocols", json={"base_id": first["id"], "content": first["content"],
-                                                    "make_default": True}, headers=clinician).json
+    second = client.post(
+        "/api/v1/protocols",
+        json={"base_id": first["id"], "content": first["content"], "make_default": True},
+        headers=clinician,
+    ).json
     assert db.session.get(Protocol, first["id"]).is_default is False
     enrolled = client.post("/api/v1/patients", json=patient_body(a), headers=clinician)
     assert enrolled.json["protocol"]["id"] == second["id"]
@@ -93,8 +103,9 @@ def test_a_centre_chooses_its_default_and_may_go_back_to_the_shipped_one(client,
     assert db.session.get(Protocol, us_cd19().id).is_default is True
 
 
-def test_a_patient_is_put_only_on_a_template_or_a_version_of_their_centre(client, centres, make_staff, login,
-                                                                       make_patient):
+def test_a_patient_is_put_only_on_a_template_or_a_version_of_their_centre(
+    client, centres, make_staff, login, make_patient
+):
     a, b = centres
     theirs = lower_fever(client, login(make_staff("clinician", a)))
     nurse_b = login(make_staff("nurse", b))
@@ -113,8 +124,9 @@ def test_a_patient_is_put_only_on_a_template_or_a_version_of_their_centre(client
     assert ok.status_code == 200
 
 
-def test_another_centre_s_version_answers_404_on_the_api_and_the_pages(client, app, centres, make_staff, login,
-                                                                       browser_of, frozen_clock):
+def test_another_centre_s_version_answers_404_on_the_api_and_the_pages(
+    client, app, centres, make_staff, login, browser_of, frozen_clock
+):
     a, b = centres
     theirs = lower_fever(client, login(make_staff("clinician", a)))
     clinician_b = make_staff("clinician", b)
@@ -122,8 +134,9 @@ def test_another_centre_s_version_answers_404_on_the_api_and_the_pages(client, a
     window = {"since": (frozen_clock.now - timedelta(days=1)).isoformat(), "until": frozen_clock.now.isoformat()}
     assert client.get(f"/api/v1/protocols/{theirs['id']}", headers=headers).status_code == 404
     assert client.post(f"/api/v1/protocols/{theirs['id']}/dry-run", json=window, headers=headers).status_code == 404
-    derived = client.post("/api/v1/protocols", json={"base_id": theirs["id"], "content": theirs["content"]},
-                          headers=headers)
+    derived = client.post(
+        "/api/v1/protocols", json={"base_id": theirs["id"], "content": theirs["content"]}, headers=headers
+    )
     assert derived.status_code == 404
     assert theirs["id"] not in {p["id"] for p in client.get("/api/v1/protocols", headers=headers).json}
     browser = browser_of(clinician_b)
@@ -150,8 +163,12 @@ def test_a_platform_admin_names_the_centre_a_version_is_for(client, centres, mak
 def test_a_new_family_name_used_by_another_centre_is_not_revealed(client, centres, make_staff, login):
     a, b = centres
     base = us_cd19()
-    body = {"family": "night-watch", "jurisdiction": "US", "products": ["yescarta"],
-            "content": copy.deepcopy(base.content)}
+    body = {
+        "family": "night-watch",
+        "jurisdiction": "US",
+        "products": ["yescarta"],
+        "content": copy.deepcopy(base.content),
+    }
     assert client.post("/api/v1/protocols", json=body, headers=login(make_staff("clinician", a))).status_code == 201
     clinician_b = login(make_staff("clinician", b))
     assert client.post("/api/v1/protocols", json=body, headers=clinician_b).status_code == 201
@@ -159,6 +176,7 @@ def test_a_new_family_name_used_by_another_centre_is_not_revealed(client, centre
 
 
 # ---- item 2: centre admin against platform admin ------------------------------------------
+
 
 def test_a_centre_admin_sees_only_their_centre(client, centres, make_staff, login, make_patient):
     a, b = centres
@@ -168,16 +186,22 @@ def test_a_centre_admin_sees_only_their_centre(client, centres, make_staff, logi
     assert [p["id"] for p in client.get("/api/v1/patients", headers=admin).json] == [mine.id]
     assert client.get(f"/api/v1/patients/{theirs.id}", headers=admin).status_code == 404
     assert client.get(f"/api/v1/centers/{b.id}/on-call", headers=admin).status_code == 404
-    assert client.post("/api/v1/centers", json={"name": "New", "timezone": "UTC", "jurisdiction": "US",
-                                                "phone": "+13125550100"},
-                       headers=admin).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/centers",
+            json={"name": "New", "timezone": "UTC", "jurisdiction": "US", "phone": "+13125550100"},
+            headers=admin,
+        ).status_code
+        == 403
+    )
     events = client.get("/api/v1/audit", headers=admin).json
     assert events and all(e["patient_id"] in (None, mine.id) for e in events)
     assert client.get(f"/api/v1/audit?patient_id={theirs.id}", headers=admin).status_code == 404
 
 
-def test_a_platform_admin_sees_every_centre_and_each_read_is_audited_as_such(client, app, centres, make_staff,
-                                                                            login, make_patient, browser_of):
+def test_a_platform_admin_sees_every_centre_and_each_read_is_audited_as_such(
+    client, app, centres, make_staff, login, make_patient, browser_of
+):
     a, b = centres
     patients = [make_patient(a), make_patient(b)]
     client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patients[1].headers)
@@ -188,31 +212,53 @@ def test_a_platform_admin_sees_every_centre_and_each_read_is_audited_as_such(cli
     assert client.get(f"/api/v1/centers/{b.id}/escalation-policy", headers=admin).status_code == 200
     browser = browser_of(user)
     assert browser.get(f"/patients/{patients[1].id}").status_code == 200
-    reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "platform_admin.read")
-                               .order_by(AuditEvent.id)).all()
+    reads = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "platform_admin.read").order_by(AuditEvent.id)
+    ).all()
     assert [(e.actor_type, e.actor_id) for e in reads] == [("staff", user.id)] * 4
     assert [e.details["path"] for e in reads] == [
-        "/api/v1/centers", "/api/v1/patients", f"/api/v1/centers/{b.id}/escalation-policy",
-        f"/patients/{patients[1].id}"]
+        "/api/v1/centers",
+        "/api/v1/patients",
+        f"/api/v1/centers/{b.id}/escalation-policy",
+        f"/patients/{patients[1].id}",
+    ]
     # A centre's own staff reading their own centre leave no platform reads.
     client.get("/api/v1/patients", headers=login(make_staff("admin", a)))
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "platform_admin.read")) == 4
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "platform_admin.read")
+        )
+        == 4
+    )
 
 
 def test_users_create_says_which_kind_of_admin_it_made(app, centres):
     a, _b = centres
     runner = app.test_cli_runner()
-    centre = runner.invoke(args=["users", "create", "--email", "ca@example.org", "--password", "long-enough-pw",
-                                 "--role", "admin", "--center", str(a.id)])
-    platform = runner.invoke(args=["users", "create", "--email", "pa@example.org", "--password", "long-enough-pw",
-                                   "--role", "admin"])
+    centre = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "ca@example.org",
+            "--password",
+            "long-enough-pw",
+            "--role",
+            "admin",
+            "--center",
+            str(a.id),
+        ]
+    )
+    platform = runner.invoke(
+        args=["users", "create", "--email", "pa@example.org", "--password", "long-enough-pw", "--role", "admin"]
+    )
     assert centre.exit_code == 0 and f"admin of centre {a.id}" in centre.output
     assert platform.exit_code == 0 and "platform administrator (every centre)" in platform.output
 
 
-def test_the_web_sign_in_of_a_centre_admin_does_not_reach_another_centre(client, app, centres, make_staff,
-                                                                          make_patient, browser_of):
+def test_the_web_sign_in_of_a_centre_admin_does_not_reach_another_centre(
+    client, app, centres, make_staff, make_patient, browser_of
+):
     a, b = centres
     theirs = make_patient(b)
     browser = browser_of(make_staff("admin", a))

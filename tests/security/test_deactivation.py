@@ -27,8 +27,12 @@ def test_a_used_new_enrollment_code_revokes_every_earlier_token(client, make_cen
     new = client.post("/api/v1/auth/enroll", json={"code": code})
     assert new.status_code == 200
     assert client.get("/api/v1/me", headers=patient.headers).status_code == 401
-    assert client.post("/api/v1/me/reports", json=report_body(vitals={"heart_rate": 80}),
-                       headers=patient.headers).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/me/reports", json=report_body(vitals={"heart_rate": 80}), headers=patient.headers
+        ).status_code
+        == 401
+    )
     fresh = {"Authorization": f"Bearer {new.json['access_token']}"}
     assert client.get("/api/v1/me", headers=fresh).status_code == 200
 
@@ -39,10 +43,19 @@ def centre_with_team(make_center, make_staff, on_call, login, client):
     admin = make_staff("admin", centre, phone="+16175550301")
     nurse = on_call(centre, make_staff("nurse", centre, phone="+16175550302"))
     clinician = make_staff("clinician", centre, phone="+16175550303")
-    chain = {"steps": [{"notify": ["on_call"], "wait_minutes": 10}, {"notify": [nurse.id], "wait_minutes": 10},
-                       {"notify": [nurse.id, clinician.id], "wait_minutes": 10}], "repeat": 0}
-    put = client.put(f"/api/v1/centers/{centre.id}/escalation-policy", json={"urgent": chain, "emergency": chain},
-                     headers=login(admin))
+    chain = {
+        "steps": [
+            {"notify": ["on_call"], "wait_minutes": 10},
+            {"notify": [nurse.id], "wait_minutes": 10},
+            {"notify": [nurse.id, clinician.id], "wait_minutes": 10},
+        ],
+        "repeat": 0,
+    }
+    put = client.put(
+        f"/api/v1/centers/{centre.id}/escalation-policy",
+        json={"urgent": chain, "emergency": chain},
+        headers=login(admin),
+    )
     assert put.status_code == 200
     return {"centre": centre, "admin": admin, "nurse": nurse, "clinician": clinician}
 
@@ -50,17 +63,21 @@ def centre_with_team(make_center, make_staff, on_call, login, client):
 def _browser(app, user):
     browser = app.test_client()
     token = csrf_from(browser.get("/sign-in").get_data(as_text=True))
-    assert browser.post("/sign-in", data={"email": user.email, "password": PASSWORD,
-                                          "csrf_token": token}).status_code == 302
+    assert (
+        browser.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code
+        == 302
+    )
     return browser
 
 
 def test_deactivating_stops_tokens_sessions_and_sms_ack_and_empties_rosters_with_a_warning(
-        app, client, login, centre_with_team, make_patient, twilio_webhook, frozen_clock):
+    app, client, login, centre_with_team, make_patient, twilio_webhook, frozen_clock
+):
     team = centre_with_team
     patient = make_patient(team["centre"])
-    opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
-                         headers=patient.headers)
+    opened = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers
+    )
     alert_id = opened.json["alert"]["id"]
     waiting = db.session.scalars(select(Notification).where(Notification.staff_id == team["nurse"].id)).all()
     assert waiting and {n.state for n in waiting} == {"pending"}  # the on-call nurse's page, not sent yet
@@ -74,8 +91,9 @@ def test_deactivating_stops_tokens_sessions_and_sms_ack_and_empties_rosters_with
 
     assert client.get("/api/v1/alerts", headers=token).status_code == 401
     assert "/sign-in" in browser.get("/").headers["Location"]
-    assert client.post("/api/v1/auth/login", json={"email": team["nurse"].email,
-                                                   "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/login", json={"email": team["nurse"].email, "password": PASSWORD}).status_code == 401
+    )
     code = db.session.get(Alert, alert_id).ack_code
     reply = twilio_webhook("/webhooks/twilio/inbound", {"From": team["nurse"].phone, "Body": f"ACK {code}"})
     assert "not registered" in reply.get_data(as_text=True)
@@ -83,8 +101,9 @@ def test_deactivating_stops_tokens_sessions_and_sms_ack_and_empties_rosters_with
 
     db.session.expire_all()
     assert {db.session.get(Notification, n.id).state for n in waiting} == {"cancelled"}
-    assert not db.session.scalars(select(OnCallShift).where(
-        OnCallShift.staff_id == team["nurse"].id, OnCallShift.ends_at.is_(None))).all()
+    assert not db.session.scalars(
+        select(OnCallShift).where(OnCallShift.staff_id == team["nurse"].id, OnCallShift.ends_at.is_(None))
+    ).all()
     steps = db.session.scalar(select(EscalationPolicy)).content["urgent"]["steps"]
     assert [s["notify"] for s in steps] == [["on_call"], ["admins"], [team["clinician"].id]]
     warnings = db.session.scalars(select(Notification).where(Notification.purpose == "roster_warning")).all()
@@ -93,8 +112,9 @@ def test_deactivating_stops_tokens_sessions_and_sms_ack_and_empties_rosters_with
     assert all("WARNING" in w.body for w in warnings)
 
 
-def test_only_the_centre_s_admins_or_a_platform_admin_deactivate(client, login, centre_with_team, make_center,
-                                                                 make_staff):
+def test_only_the_centre_s_admins_or_a_platform_admin_deactivate(
+    client, login, centre_with_team, make_center, make_staff
+):
     team = centre_with_team
     nurse_id = team["nurse"].id
     other_admin = login(make_staff("admin", make_center()))

@@ -31,13 +31,23 @@ def world(client, make_center, make_staff, make_patient, login):
     center = make_center()
     nurse = make_staff("nurse", center)
     admin = make_staff("admin", center)
-    return {"center": center, "nurse": login(nurse), "admin": login(admin), "patient": make_patient(center),
-            "nurse_id": nurse.id}
+    return {
+        "center": center,
+        "nurse": login(nurse),
+        "admin": login(admin),
+        "patient": make_patient(center),
+        "nurse_id": nurse.id,
+    }
 
 
 def _raw(client, method: str, path: str, text: str, headers: dict):
-    return client.open(path, method=method, data=text.encode("utf-8", "surrogatepass"),
-                       content_type="application/json", headers=headers)
+    return client.open(
+        path,
+        method=method,
+        data=text.encode("utf-8", "surrogatepass"),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 @pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"], ids=["nul", "lone_surrogate"])
@@ -46,8 +56,13 @@ def test_unstorable_characters_in_notes_and_names_are_named(client, world, bad):
     body = report_body(vitals={"temperature_c": 37.0}, note=bad)
     response = _raw(client, "POST", "/api/v1/me/reports", json.dumps(body), world["patient"].headers)
     assert response.status_code == 422 and _fields(response) == {"note"}
-    enrol = _raw(client, "POST", "/api/v1/patients", json.dumps(patient_body(world["center"], name=bad,
-                                                                             caregiver_name=bad)), world["nurse"])
+    enrol = _raw(
+        client,
+        "POST",
+        "/api/v1/patients",
+        json.dumps(patient_body(world["center"], name=bad, caregiver_name=bad)),
+        world["nurse"],
+    )
     assert enrol.status_code == 422 and _fields(enrol) == {"name", "caregiver_name"}
     if "\x00" in bad:  # a URL cannot carry a lone surrogate (it is decoded as UTF-8)
         query = client.get("/api/v1/patients?status=a%00b", headers=world["nurse"])
@@ -67,8 +82,9 @@ def test_json_nested_50000_deep_on_login_is_a_400(client):
 def test_integers_of_thousands_of_digits_are_named(client, world):
     reports = _count(Report)
     for digits in (1_200, 5_000):  # below and above Python's 4,300-digit parsing limit
-        body = json.dumps(report_body()).replace('"client_id"', '"vitals": {"heart_rate": ' + "9" * digits
-                                                 + '}, "client_id"')
+        body = json.dumps(report_body()).replace(
+            '"client_id"', '"vitals": {"heart_rate": ' + "9" * digits + '}, "client_id"'
+        )
         response = _raw(client, "POST", "/api/v1/me/reports", body, world["patient"].headers)
         assert response.status_code in (400, 422), response.json
         assert _fields(response) == ({"vitals.heart_rate"} if digits < 4300 else {"body"})
@@ -85,20 +101,35 @@ def test_instants_in_year_1_are_named(client, world, frozen_clock):
     response = client.post("/api/v1/me/reports", json=body, headers=world["patient"].headers)
     assert response.status_code == 422 and _fields(response) == {"recorded_at"}
     protocol_id = db.session.get(Patient, world["patient"].id).protocol_id
-    dry = client.post(f"/api/v1/protocols/{protocol_id}/dry-run", headers=world["admin"],
-                      json={"since": year_one, "until": frozen_clock.now.isoformat()})
+    dry = client.post(
+        f"/api/v1/protocols/{protocol_id}/dry-run",
+        headers=world["admin"],
+        json={"since": year_one, "until": frozen_clock.now.isoformat()},
+    )
     assert dry.status_code == 422 and _fields(dry) == {"since"}
-    roster = client.put(f"/api/v1/centers/{world['center'].id}/on-call", headers=world["admin"], json={
-        "entries": [{"staff_id": world["nurse_id"], "starts_at": "0001-01-01T00:00:00"}]})
+    roster = client.put(
+        f"/api/v1/centers/{world['center'].id}/on-call",
+        headers=world["admin"],
+        json={"entries": [{"staff_id": world["nurse_id"], "starts_at": "0001-01-01T00:00:00"}]},
+    )
     assert roster.status_code == 422 and _fields(roster) == {"entries.0.starts_at"}
-    fhir = client.get(f"/api/v1/patients/{world['patient'].id}/fhir", query_string={"_since": year_one},
-                      headers=world["nurse"])
+    fhir = client.get(
+        f"/api/v1/patients/{world['patient'].id}/fhir", query_string={"_since": year_one}, headers=world["nurse"]
+    )
     assert fhir.status_code == 422 and _fields(fhir) == {"query._since"}
     assert (_count(Report), _count(OnCallShift)) == (reports, shifts)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/centers", "/api/v1/me", "/api/v1/patients/{patient}",
-                                  "/api/v1/alerts", "/api/v1/centers/{center}/on-call"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/centers",
+        "/api/v1/me",
+        "/api/v1/patients/{patient}",
+        "/api/v1/alerts",
+        "/api/v1/centers/{center}/on-call",
+    ],
+)
 def test_unknown_query_parameters_are_refused_by_name(client, world, path):
     url = path.format(patient=world["patient"].id, center=world["center"].id)
     headers = world["patient"].headers if path == "/api/v1/me" else world["nurse"]
@@ -107,8 +138,9 @@ def test_unknown_query_parameters_are_refused_by_name(client, world, path):
 
 
 def test_an_unknown_query_parameter_on_a_write_stores_nothing(client, world):
-    response = client.post("/api/v1/me/reports?dry=1", json=report_body(vitals={"temperature_c": 37.0}),
-                           headers=world["patient"].headers)
+    response = client.post(
+        "/api/v1/me/reports?dry=1", json=report_body(vitals={"temperature_c": 37.0}), headers=world["patient"].headers
+    )
     assert response.status_code == 422 and _fields(response) == {"query.dry"}
     assert _count(Report) == 0
 
@@ -117,8 +149,15 @@ def test_a_line_break_in_next_is_a_400_naming_it(client, make_center, make_staff
     user = make_staff("nurse", make_center())
     assert client.get("/sign-in?next=/patients%0d%0aSet-Cookie:x=1").status_code == 400
     page = client.get("/sign-in").get_data(as_text=True)
-    response = client.post("/sign-in", data={"csrf_token": csrf_from(page), "email": user.email,
-                                             "password": PASSWORD, "next": "/patients\r\nSet-Cookie: x=1"})
+    response = client.post(
+        "/sign-in",
+        data={
+            "csrf_token": csrf_from(page),
+            "email": user.email,
+            "password": PASSWORD,
+            "next": "/patients\r\nSet-Cookie: x=1",
+        },
+    )
     assert response.status_code == 400
     assert "next" in response.get_data(as_text=True)
     assert "Set-Cookie" not in str(response.headers)

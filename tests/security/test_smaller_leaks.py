@@ -50,12 +50,17 @@ def test_a_lockout_does_not_tell_unknown_emails_from_real_ones(client, make_cent
     answers = {}
     for email in (nurse.email, "nobody@example.org"):
         for _ in range(5):
-            assert client.post("/api/v1/auth/login", json={"email": email, "password": "wrong-password-1"}) \
-                .status_code == 401
+            assert (
+                client.post("/api/v1/auth/login", json={"email": email, "password": "wrong-password-1"}).status_code
+                == 401
+            )
         sixth = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
         answers[email] = (sixth.status_code, sixth.json["error"])
-    assert answers[nurse.email] == answers["nobody@example.org"] == (403, {
-        "code": "account_locked", "message": "Too many failed sign-ins; try again in 15 minutes."})
+    assert (
+        answers[nurse.email]
+        == answers["nobody@example.org"]
+        == (403, {"code": "account_locked", "message": "Too many failed sign-ins; try again in 15 minutes."})
+    )
     stored = db.session.scalars(select(LoginFailure.email_digest)).all()
     assert len(stored) == 1 and "nobody" not in stored[0]  # counted under a keyed hash, not the address
 

@@ -16,21 +16,32 @@ CLIENT_A, CLIENT_B = "203.0.113.5", "198.51.100.7"
 
 
 def _logins(client, email: str, forwarded_for: str, n: int) -> list[int]:
-    return [client.post("/api/v1/auth/login", json={"email": email, "password": "wrong-password!"},
-                        headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(n)]
+    return [
+        client.post(
+            "/api/v1/auth/login",
+            json={"email": email, "password": "wrong-password!"},
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+        for _ in range(n)
+    ]
 
 
 @pytest.fixture
 def proxied(app):
-    behind = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-                        TRUSTED_PROXY_HOPS=1, AUTH_RATE_LIMIT="2/minute")
+    behind = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        TRUSTED_PROXY_HOPS=1,
+        AUTH_RATE_LIMIT="2/minute",
+    )
     limiter.reset()
     yield behind
     limiter.reset()
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit_and_audit_address(
-        proxied, make_center, make_staff, make_patient, login):
+    proxied, make_center, make_staff, make_patient, login
+):
     center = make_center()
     email = make_staff("nurse", center).email
     browser = proxied.test_client()

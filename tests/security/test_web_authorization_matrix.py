@@ -30,19 +30,48 @@ from tests.personas import PASSWORD, report_body
 from tests.support.routes import routes
 from tests.web.conftest import CSRF_FIELD
 
-ACTORS = ("anonymous", "patient_a", "nurse_x", "clinician_x", "admin_x", "staff_y", "admin_y", "platform_admin",
-          "deactivated", "signed_out")
+ACTORS = (
+    "anonymous",
+    "patient_a",
+    "nurse_x",
+    "clinician_x",
+    "admin_x",
+    "staff_y",
+    "admin_y",
+    "platform_admin",
+    "deactivated",
+    "signed_out",
+)
 
 
 SIGN_IN = "sign-in"  # a redirect to the sign-in page; any other redirect is its status, 302
 
 
-def page(anonymous=SIGN_IN, patient_a=SIGN_IN, nurse_x=200, clinician_x=200, admin_x=200, staff_y=404,
-         admin_y=404, platform_admin=200, deactivated=SIGN_IN, signed_out=SIGN_IN) -> dict[str, int | str]:
+def page(
+    anonymous=SIGN_IN,
+    patient_a=SIGN_IN,
+    nurse_x=200,
+    clinician_x=200,
+    admin_x=200,
+    staff_y=404,
+    admin_y=404,
+    platform_admin=200,
+    deactivated=SIGN_IN,
+    signed_out=SIGN_IN,
+) -> dict[str, int | str]:
     """Defaults describe a care-team page about centre X."""
-    return dict(anonymous=anonymous, patient_a=patient_a, nurse_x=nurse_x, clinician_x=clinician_x,
-                admin_x=admin_x, staff_y=staff_y, admin_y=admin_y, platform_admin=platform_admin,
-                deactivated=deactivated, signed_out=signed_out)
+    return dict(
+        anonymous=anonymous,
+        patient_a=patient_a,
+        nurse_x=nurse_x,
+        clinician_x=clinician_x,
+        admin_x=admin_x,
+        staff_y=staff_y,
+        admin_y=admin_y,
+        platform_admin=platform_admin,
+        deactivated=deactivated,
+        signed_out=signed_out,
+    )
 
 
 def everyone(status: int | str) -> dict[str, int | str]:
@@ -54,24 +83,35 @@ CLINICIANS = page(nurse_x=403, staff_y=403, admin_y=200)  # on a shipped templat
 
 TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/"): SIGNED_IN_ONLY,
-    ("GET", "/queue/rows"): page(anonymous=401, patient_a=401, staff_y=200, admin_y=200, deactivated=401,
-                                 signed_out=401),  # polled by script
+    ("GET", "/queue/rows"): page(
+        anonymous=401, patient_a=401, staff_y=200, admin_y=200, deactivated=401, signed_out=401
+    ),  # polled by script
     ("GET", "/alerts/<alert_id>"): page(),
     ("GET", "/alerts/<alert_id>/handoff"): page(),
-    ("POST", "/alerts/<alert_id>/ack"): page(nurse_x=302, clinician_x=302, admin_x=302,
-                                             platform_admin=302),  # done: back to the queue
+    ("POST", "/alerts/<alert_id>/ack"): page(
+        nurse_x=302, clinician_x=302, admin_x=302, platform_admin=302
+    ),  # done: back to the queue
     ("POST", "/alerts/<alert_id>/resolve"): page(nurse_x=302, clinician_x=302, admin_x=302, platform_admin=302),
     ("GET", "/patients"): SIGNED_IN_ONLY,
     ("GET", "/patients/<patient_id>"): page(),
     ("GET", "/protocols"): SIGNED_IN_ONLY,
     ("GET", "/protocols/<protocol_id>"): SIGNED_IN_ONLY,  # shipped protocols are shared by every centre
     ("GET", "/protocols/<protocol_id>/new-version"): CLINICIANS,
-    ("POST", "/protocols/<protocol_id>/new-version"): page(nurse_x=403, clinician_x=422, admin_x=422,
-                                                           staff_y=403, admin_y=422,
-                                                           platform_admin=422),  # an empty form: every field named
-    ("GET", "/sign-in"): page(anonymous=200, patient_a=200, nurse_x=302, clinician_x=302, admin_x=302,
-                              staff_y=302, admin_y=302, platform_admin=302, deactivated=200,
-                              signed_out=200),  # signed-in staff go straight to the queue
+    ("POST", "/protocols/<protocol_id>/new-version"): page(
+        nurse_x=403, clinician_x=422, admin_x=422, staff_y=403, admin_y=422, platform_admin=422
+    ),  # an empty form: every field named
+    ("GET", "/sign-in"): page(
+        anonymous=200,
+        patient_a=200,
+        nurse_x=302,
+        clinician_x=302,
+        admin_x=302,
+        staff_y=302,
+        admin_y=302,
+        platform_admin=302,
+        deactivated=200,
+        signed_out=200,
+    ),  # signed-in staff go straight to the queue
     ("POST", "/sign-in"): everyone(400),  # no credentials: the form again, with the problem named
     ("POST", "/sign-out"): everyone(SIGN_IN),
     # The check-in link is its own credential (signed, expires with its window): whoever holds it.
@@ -91,8 +131,9 @@ TABLE: dict[tuple[str, str], dict[str, int | str]] = {
 CENTRE_PROTOCOL_TABLE: dict[tuple[str, str], dict[str, int | str]] = {
     ("GET", "/protocols/<protocol_id>"): page(),
     ("GET", "/protocols/<protocol_id>/new-version"): page(nurse_x=403, staff_y=403),
-    ("POST", "/protocols/<protocol_id>/new-version"): page(nurse_x=403, clinician_x=422, admin_x=422, staff_y=403,
-                                                           platform_admin=422),
+    ("POST", "/protocols/<protocol_id>/new-version"): page(
+        nurse_x=403, clinician_x=422, admin_x=422, staff_y=403, platform_admin=422
+    ),
 }
 
 
@@ -119,27 +160,47 @@ def _signed_in(app: Flask, user) -> FlaskClient:
 @pytest.fixture
 def world(app, client, make_center, make_staff, make_patient, on_call, login, frozen_clock) -> World:
     x, y = make_center("US"), make_center("US")
-    staff = {"nurse_x": make_staff("nurse", x), "clinician_x": make_staff("clinician", x),
-             "admin_x": make_staff("admin", x), "staff_y": make_staff("nurse", y), "admin_y": make_staff("admin", y),
-             "platform_admin": make_staff("admin", None), "deactivated": make_staff("clinician", x)}
+    staff = {
+        "nurse_x": make_staff("nurse", x),
+        "clinician_x": make_staff("clinician", x),
+        "admin_x": make_staff("admin", x),
+        "staff_y": make_staff("nurse", y),
+        "admin_y": make_staff("admin", y),
+        "platform_admin": make_staff("admin", None),
+        "deactivated": make_staff("clinician", x),
+    }
     on_call(x, staff["nurse_x"])
     a = make_patient(x)
     opened = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=a.headers)
     check_in = db.session.scalar(select(CheckIn).where(CheckIn.patient_id == a.id).order_by(CheckIn.due_at))
     browsers = {name: _signed_in(app, user) for name, user in staff.items()}
-    browsers |= {"anonymous": app.test_client(), "patient_a": app.test_client(),
-                 "signed_out": _signed_in(app, staff["nurse_x"])}
+    browsers |= {
+        "anonymous": app.test_client(),
+        "patient_a": app.test_client(),
+        "signed_out": _signed_in(app, staff["nurse_x"]),
+    }
     _post_form(browsers["signed_out"], "/sign-out", {})
     deactivate(staff["deactivated"], frozen_clock.now)  # after signing in: the session must die with it
     db.session.commit()
     headers = dict.fromkeys(ACTORS, {}) | {"patient_a": a.headers}
     protocol = db.session.scalar(select(Protocol).where(Protocol.family == "us-cd19"))
-    own = client.post("/api/v1/protocols", json={"base_id": protocol.id, "content": protocol.content},
-                      headers=login(staff["clinician_x"]))
+    own = client.post(
+        "/api/v1/protocols",
+        json={"base_id": protocol.id, "content": protocol.content},
+        headers=login(staff["clinician_x"]),
+    )
     assert own.status_code == 201
-    return World(browsers, headers, {"alert_id": opened.json["alert"]["id"], "patient_id": a.id,
-                                     "protocol_id": protocol.id, "token": make_token(check_in),
-                                     "centre_protocol_id": own.json["id"]})
+    return World(
+        browsers,
+        headers,
+        {
+            "alert_id": opened.json["alert"]["id"],
+            "patient_id": a.id,
+            "protocol_id": protocol.id,
+            "token": make_token(check_in),
+            "centre_protocol_id": own.json["id"],
+        },
+    )
 
 
 def _csrf(browser: FlaskClient) -> str | None:
@@ -177,8 +238,10 @@ def test_a_centre_s_protocol_pages_are_that_centre_s_alone(world, method, path):
 
 def test_the_protocol_list_shows_a_centre_s_version_to_that_centre_only(world):
     link = f'href="/protocols/{world.ids["centre_protocol_id"]}"'
-    seen = {actor: link in world.browsers[actor].get("/protocols").get_data(as_text=True)
-            for actor in ("nurse_x", "admin_x", "staff_y", "admin_y", "platform_admin")}
+    seen = {
+        actor: link in world.browsers[actor].get("/protocols").get_data(as_text=True)
+        for actor in ("nurse_x", "admin_x", "staff_y", "admin_y", "platform_admin")
+    }
     assert seen == {"nurse_x": True, "admin_x": True, "staff_y": False, "admin_y": False, "platform_admin": True}
 
 

@@ -13,8 +13,15 @@ from app.sms import parse
 from tests.personas import report_body
 from tests.sms.test_conversation import conversation, reply, start_by_check_in
 
-NUMBERS = {"temperature": "37,2", "blood_pressure": "118/76", "heart_rate": "84", "spo2": "97",
-           "neuro": "no", "danger": "no", "breathing": "no"}
+NUMBERS = {
+    "temperature": "37,2",
+    "blood_pressure": "118/76",
+    "heart_rate": "84",
+    "spo2": "97",
+    "neuro": "no",
+    "danger": "no",
+    "breathing": "no",
+}
 
 
 @pytest.fixture
@@ -43,21 +50,39 @@ def _converse(signed_post, phone: str, patient_id: int, answers: dict) -> Report
     return db.session.get(Report, done.report_id)
 
 
-@pytest.mark.parametrize(("language", "temperature_answer", "bp_answer"), [("es", "no tengo", "NO"),
-                                                                          ("en", "NO", "can't")])
+@pytest.mark.parametrize(
+    ("language", "temperature_answer", "bp_answer"), [("es", "no tengo", "NO"), ("en", "NO", "can't")]
+)
 @pytest.mark.parametrize(("hours_since_temperature", "fires"), [(8, False), (8 + 1 / 60, True)])
-def test_sms_cant_measure_is_stored_and_r12_grades_it(client, twilio_app, signed_post, tick, frozen_clock,
-                                                      make_patient, center, on_call, language, temperature_answer,
-                                                      bp_answer, hours_since_temperature, fires):
+def test_sms_cant_measure_is_stored_and_r12_grades_it(
+    client,
+    twilio_app,
+    signed_post,
+    tick,
+    frozen_clock,
+    make_patient,
+    center,
+    on_call,
+    language,
+    temperature_answer,
+    bp_answer,
+    hours_since_temperature,
+    fires,
+):
     on_call(center)
     enrolled = make_patient(center, channel="sms", language=language)
     patient = enrolled.patient
     start_by_check_in(patient, tick, frozen_clock)
     earlier = frozen_clock.now - timedelta(hours=hours_since_temperature)
-    assert client.post("/api/v1/me/reports", json=report_body(earlier, vitals={"temperature_c": 36.9}),
-                       headers=enrolled.headers).status_code == 201
-    report = _converse(signed_post, patient.phone, patient.id,
-                       {"temperature": temperature_answer, "blood_pressure": bp_answer})
+    assert (
+        client.post(
+            "/api/v1/me/reports", json=report_body(earlier, vitals={"temperature_c": 36.9}), headers=enrolled.headers
+        ).status_code
+        == 201
+    )
+    report = _converse(
+        signed_post, patient.phone, patient.id, {"temperature": temperature_answer, "blood_pressure": bp_answer}
+    )
     assert report.source == "sms"
     assert report.not_measured == ["blood_pressure", "temperature"]
     assert report.temperature_c is None and report.systolic_bp is None and report.heart_rate == 84
@@ -67,8 +92,9 @@ def test_sms_cant_measure_is_stored_and_r12_grades_it(client, twilio_app, signed
         assert report.alert_id is not None
 
 
-def test_the_question_tells_the_patient_they_may_answer_no(twilio_app, twilio_api, tick, frozen_clock, make_patient,
-                                                           center, on_call):
+def test_the_question_tells_the_patient_they_may_answer_no(
+    twilio_app, twilio_api, tick, frozen_clock, make_patient, center, on_call
+):
     on_call(center)
     patient = make_patient(center, channel="sms", language="es").patient
     start_by_check_in(patient, tick, frozen_clock)

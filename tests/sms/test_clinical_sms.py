@@ -65,16 +65,20 @@ def test_a_severe_headache_by_sms_is_urgent(twilio_app, signed_post, texter, hea
         assert "Call your CAR T team now" in last and "R9_neuro_change" in str(report.assessment)
 
 
-@pytest.mark.parametrize(("side", "stored", "level"), [
-    ("yes", True, "emergency"),  # one side only: R11
-    ("no", False, "urgent"),  # both sides, day 2: R9
-    ("not sure", None, "urgent"),  # unknown counts as urgent, never as "both sides"
-    ("no se", None, "urgent"),
-    ("skip", None, "urgent"),
-])
+@pytest.mark.parametrize(
+    ("side", "stored", "level"),
+    [
+        ("yes", True, "emergency"),  # one side only: R11
+        ("no", False, "urgent"),  # both sides, day 2: R9
+        ("not sure", None, "urgent"),  # unknown counts as urgent, never as "both sides"
+        ("no se", None, "urgent"),
+        ("skip", None, "urgent"),
+    ],
+)
 def test_weakness_of_an_arm_or_leg_asks_the_side_before_grading(twilio_app, signed_post, texter, side, stored, level):
-    asked, last, report = converse(signed_post, texter(), {**QUIET, "neuro": "yes", "neuro_which": "7",
-                                                            "limb_side": side})
+    asked, last, report = converse(
+        signed_post, texter(), {**QUIET, "neuro": "yes", "neuro_which": "7", "limb_side": side}
+    )
     assert asked[asked.index("neuro_which") + 1] == "limb_side"  # asked even though day 2 is urgent already
     assert report.neuro["limb_numbness_or_weakness"] is True
     assert report.neuro.get("limb_weakness_one_side") is stored
@@ -85,29 +89,34 @@ def test_weakness_of_an_arm_or_leg_asks_the_side_before_grading(twilio_app, sign
 
 @pytest.mark.parametrize(("day", "level"), [(30, "urgent"), (31, "same_day")])
 def test_both_sides_after_day_30_is_a_same_day_call_for_cd19(twilio_app, signed_post, texter, day, level):
-    _, _, report = converse(signed_post, texter(day=day), {**QUIET, "neuro": "yes", "neuro_which": "7",
-                                                           "limb_side": "no", "headache": "0"})
+    _, _, report = converse(
+        signed_post, texter(day=day), {**QUIET, "neuro": "yes", "neuro_which": "7", "limb_side": "no", "headache": "0"}
+    )
     assert report.level == level
 
 
 def test_in_spanish_the_side_question_is_asked_and_understood(twilio_app, signed_post, texter):
     patient = texter("es")
-    asked, last, report = converse(signed_post, patient, {**QUIET, "temperature": "37,0", "neuro": "si",
-                                                          "neuro_which": "7", "limb_side": "si"})
+    asked, last, report = converse(
+        signed_post, patient, {**QUIET, "temperature": "37,0", "neuro": "si", "neuro_which": "7", "limb_side": "si"}
+    )
     assert any("un solo lado del cuerpo" in t for t in TEXTS_BACK), TEXTS_BACK
     assert report.level == "emergency" and "emergencia" in last
 
 
 @pytest.mark.parametrize(("which", "flag"), [("3", "speech_understanding_difficulty"), ("4", "hallucinations")])
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_trouble_understanding_and_hallucinations_by_sms_are_urgent(twilio_app, signed_post, texter, which, flag,
-                                                                    language):
+def test_trouble_understanding_and_hallucinations_by_sms_are_urgent(
+    twilio_app, signed_post, texter, which, flag, language
+):
     patient = texter(language)
     _, _, report = converse(signed_post, patient, {**QUIET, "neuro": "yes", "neuro_which": which})
     assert report.neuro[flag] is True and report.level == "urgent"
     asked_text = " ".join(TEXTS_BACK)
-    expected = {"en": ("trouble understanding", "things that are not there"),
-                "es": ("dificultad para entender", "cosas que no estan")}[language]  # GSM-7 drops the accent
+    expected = {
+        "en": ("trouble understanding", "things that are not there"),
+        "es": ("dificultad para entender", "cosas que no estan"),
+    }[language]  # GSM-7 drops the accent
     assert all(word in asked_text for word in expected), asked_text
 
 
@@ -117,14 +126,17 @@ def test_answering_no_to_the_neuro_question_records_the_new_items_as_absent(twil
     assert report.level == "routine"
 
 
-@pytest.mark.parametrize(("language", "cant", "answers", "level"), [
-    ("en", "NO", {"headache": "3"}, "urgent"),
-    ("es", "no tengo", {"headache": "3"}, "urgent"),
-    ("en", "NO", {"headache": "2"}, "routine"),  # one step below severe
-    ("en", "NO", {"neuro": "yes", "neuro_which": "7", "limb_side": "yes"}, "emergency"),
-    ("es", "no tengo", {"neuro": "si", "neuro_which": "7", "limb_side": "no se"}, "urgent"),
-    ("en", "can't", {"neuro": "yes", "neuro_which": "4"}, "urgent"),  # hallucinations
-])
+@pytest.mark.parametrize(
+    ("language", "cant", "answers", "level"),
+    [
+        ("en", "NO", {"headache": "3"}, "urgent"),
+        ("es", "no tengo", {"headache": "3"}, "urgent"),
+        ("en", "NO", {"headache": "2"}, "routine"),  # one step below severe
+        ("en", "NO", {"neuro": "yes", "neuro_which": "7", "limb_side": "yes"}, "emergency"),
+        ("es", "no tengo", {"neuro": "si", "neuro_which": "7", "limb_side": "no se"}, "urgent"),
+        ("en", "can't", {"neuro": "yes", "neuro_which": "4"}, "urgent"),  # hallucinations
+    ],
+)
 def test_neuro_answers_after_cant_measure_by_sms(twilio_app, signed_post, texter, language, cant, answers, level):
     """Missing data and neuro signs in one SMS conversation: the temperature answered "can't measure"
     and a neuro sign. The sign keeps its level; the temperature is stored as not measured."""
@@ -157,14 +169,18 @@ def test_a_check_in_that_asks_diarrhoea_asks_belly_pain_by_sms_too():
     assert "diarrhea" not in questions_for(["temperature", "symptoms"])
 
 
-@pytest.mark.parametrize(("language", "diarrhoea", "pain", "level"), [
-    ("en", "1", "3", "same_day"),  # any diarrhoea ("rarely") with severe belly pain: R14
-    ("es", "1", "3", "same_day"),
-    ("en", "1", "2", "routine"),  # pain one step below severe
-    ("en", "0", "4", "routine"),  # no diarrhoea
-])
-def test_r14_by_sms_for_carvykti(twilio_app, signed_post, tick, frozen_clock, make_patient, center, on_call, language,
-                                 diarrhoea, pain, level):
+@pytest.mark.parametrize(
+    ("language", "diarrhoea", "pain", "level"),
+    [
+        ("en", "1", "3", "same_day"),  # any diarrhoea ("rarely") with severe belly pain: R14
+        ("es", "1", "3", "same_day"),
+        ("en", "1", "2", "routine"),  # pain one step below severe
+        ("en", "0", "4", "routine"),  # no diarrhoea
+    ],
+)
+def test_r14_by_sms_for_carvykti(
+    twilio_app, signed_post, tick, frozen_clock, make_patient, center, on_call, language, diarrhoea, pain, level
+):
     """Carvykti's check-ins ask diarrhoea (R14, IEC-EC boxed warning); a texting patient was never
     asked it, so 'diarrhoea of any amount with severe abdominal pain' could not reach the team."""
     from sqlalchemy import select
@@ -175,8 +191,7 @@ def test_r14_by_sms_for_carvykti(twilio_app, signed_post, tick, frozen_clock, ma
     on_call(center)
     infused = (utcnow() - timedelta(days=40)).isoformat()
     patient = make_patient(center, channel="sms", language=language, product="carvykti", infused_at=infused).patient
-    first = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id)
-                               .order_by(CheckIn.due_at)).first()
+    first = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.due_at)).first()
     first.asks = ["temperature", "diarrhea"]
     db.session.commit()
     start_by_check_in(patient, tick, frozen_clock)
@@ -187,8 +202,17 @@ def test_r14_by_sms_for_carvykti(twilio_app, signed_post, tick, frozen_clock, ma
             break
         key = current.questions[0]
         asked.append(key)
-        reply(signed_post, patient.phone, {"temperature": "98.6F", "diarrhea": diarrhoea, "abdominal_pain": pain,
-                                           "danger": "no", "breathing": "no"}.get(key, "skip"))
+        reply(
+            signed_post,
+            patient.phone,
+            {
+                "temperature": "98.6F",
+                "diarrhea": diarrhoea,
+                "abdominal_pain": pain,
+                "danger": "no",
+                "breathing": "no",
+            }.get(key, "skip"),
+        )
     report = db.session.get(Report, conversation(patient.id).report_id)
     assert "diarrhea" in asked and "abdominal_pain" in asked
     assert (report.symptoms["diarrhea"], report.symptoms["abdominal_pain"]) == (int(diarrhoea), int(pain))

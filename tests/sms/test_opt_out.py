@@ -36,8 +36,9 @@ def inbound(signed_post, phone: str, body: str, **extra: str) -> str:
 
 
 @pytest.mark.parametrize("word", ["REVOKE", "OPTOUT", "stop please"])
-def test_any_keyword_twilio_counts_as_stop_opts_the_patient_out(twilio_app, signed_post, center, nurse,
-                                                                make_patient, word):
+def test_any_keyword_twilio_counts_as_stop_opts_the_patient_out(
+    twilio_app, signed_post, center, nurse, make_patient, word
+):
     patient = make_patient(center, channel="sms").patient
     assert inbound(signed_post, patient.phone, word, OptOutType="STOP") == EMPTY
     db.session.expire_all()
@@ -54,18 +55,27 @@ def test_help_that_twilio_answered_is_not_answered_again(twilio_app, signed_post
 
 
 def _status(signed_post, row: Notification, code: str = "21610"):
-    response = signed_post(f"/webhooks/twilio/status?n={row.callback_token}",
-                           {"MessageSid": "SM" + "9" * 32, "MessageStatus": "failed", "ErrorCode": code})
+    response = signed_post(
+        f"/webhooks/twilio/status?n={row.callback_token}",
+        {"MessageSid": "SM" + "9" * 32, "MessageStatus": "failed", "ErrorCode": code},
+    )
     assert response.status_code == 204
 
 
-def test_a_21610_on_a_patients_message_is_an_opt_out_that_alerts_the_team(client, twilio_app, signed_post, center,
-                                                                         nurse, make_patient):
+def test_a_21610_on_a_patients_message_is_an_opt_out_that_alerts_the_team(
+    client, twilio_app, signed_post, center, nurse, make_patient
+):
     from app.services import outbox
 
     patient = make_patient(center).patient
-    row = outbox.queue(dedupe_key="milestone-test", purpose="milestone", to_phone=patient.phone, body="hi",
-                       now=patient.created_at, patient_id=patient.id)
+    row = outbox.queue(
+        dedupe_key="milestone-test",
+        purpose="milestone",
+        to_phone=patient.phone,
+        body="hi",
+        now=patient.created_at,
+        patient_id=patient.id,
+    )
     db.session.commit()
     _status(signed_post, row)
     db.session.expire_all()
@@ -77,13 +87,18 @@ def test_a_21610_on_a_patients_message_is_an_opt_out_that_alerts_the_team(client
     assert paged == [nurse.phone]
 
 
-def test_a_21610_on_a_page_takes_the_staff_member_out_of_the_chain(client, twilio_app, signed_post, center, nurse,
-                                                                   admin, make_patient):
+def test_a_21610_on_a_page_takes_the_staff_member_out_of_the_chain(
+    client, twilio_app, signed_post, center, nurse, admin, make_patient
+):
     patient = make_patient(center)
-    response = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.7}),
-                           headers=patient.headers)
-    page = db.session.scalar(select(Notification).where(Notification.alert_id == response.json["alert"]["id"],
-                                                        Notification.purpose == "page"))
+    response = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.7}), headers=patient.headers
+    )
+    page = db.session.scalar(
+        select(Notification).where(
+            Notification.alert_id == response.json["alert"]["id"], Notification.purpose == "page"
+        )
+    )
     assert page.to_phone == nurse.phone
     _status(signed_post, page)
     db.session.expire_all()

@@ -20,13 +20,16 @@ def center(make_center):
 
 @pytest.fixture
 def team(center, make_staff, on_call):
-    return {"nurse": on_call(center, make_staff("nurse", center, phone="+16175550701")),
-            "clinician": make_staff("clinician", center, phone="+16175550702")}
+    return {
+        "nurse": on_call(center, make_staff("nurse", center, phone="+16175550701")),
+        "clinician": make_staff("clinician", center, phone="+16175550702"),
+    }
 
 
 def inbound(signed_post, phone: str, body: str, sid: str) -> str:
-    response = signed_post("/webhooks/twilio/inbound", {"From": phone, "To": "+15017122661", "Body": body,
-                                                        "MessageSid": sid})
+    response = signed_post(
+        "/webhooks/twilio/inbound", {"From": phone, "To": "+15017122661", "Body": body, "MessageSid": sid}
+    )
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -50,8 +53,10 @@ def test_a_replayed_stop_changes_nothing(twilio_app, signed_post, center, team, 
 
     def state():
         db.session.expire_all()
-        return (db.session.scalars(select(AlertEvent.kind).join(Alert).where(Alert.patient_id == patient.id)).all(),
-                db.session.scalars(select(Notification.dedupe_key).order_by(Notification.id)).all())
+        return (
+            db.session.scalars(select(AlertEvent.kind).join(Alert).where(Alert.patient_id == patient.id)).all(),
+            db.session.scalars(select(Notification.dedupe_key).order_by(Notification.id)).all(),
+        )
 
     signed_post("/webhooks/twilio/inbound", stop)
     after_first = state()
@@ -64,13 +69,15 @@ def test_a_replayed_stop_changes_nothing(twilio_app, signed_post, center, team, 
 
 def _urgent_alert(client, make_patient, center) -> Alert:
     patient = make_patient(center)
-    response = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.7}),
-                           headers=patient.headers)
+    response = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.7}), headers=patient.headers
+    )
     return db.session.get(Alert, response.json["alert"]["id"])
 
 
-def test_a_second_sms_ack_names_who_acknowledged_first_and_is_audited_as_a_no_op(client, twilio_app, signed_post,
-                                                                               center, team, make_patient):
+def test_a_second_sms_ack_names_who_acknowledged_first_and_is_audited_as_a_no_op(
+    client, twilio_app, signed_post, center, team, make_patient
+):
     alert = _urgent_alert(client, make_patient, center)
     code = alert.ack_code
     assert "Acknowledged" in inbound(signed_post, team["nurse"].phone, f"ACK {code}", "SM" + "4" * 32)
@@ -79,8 +86,9 @@ def test_a_second_sms_ack_names_who_acknowledged_first_and_is_audited_as_a_no_op
     db.session.expire_all()
     assert db.session.get(Alert, alert.id).acknowledged_by_id == team["nurse"].id
     no_op = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.ack")).all()
-    assert [(e.details.get("no_op"), e.details.get("staff_id"), e.details.get("acknowledged_by_id"))
-            for e in no_op] == [(True, team["clinician"].id, team["nurse"].id)]
+    assert [
+        (e.details.get("no_op"), e.details.get("staff_id"), e.details.get("acknowledged_by_id")) for e in no_op
+    ] == [(True, team["clinician"].id, team["nurse"].id)]
 
 
 def test_a_second_api_ack_changes_nothing_and_is_audited_as_a_no_op(client, login, center, team, make_patient):
@@ -90,7 +98,10 @@ def test_a_second_api_ack_changes_nothing_and_is_audited_as_a_no_op(client, logi
     second = client.post(f"/api/v1/alerts/{alert.id}/ack", headers=login(team["clinician"]))
     assert second.status_code == 200
     assert (second.json["acknowledged_by_id"], second.json["acknowledged_at"]) == (team["nurse"].id, acknowledged_at)
-    audits = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.ack")
-                                .order_by(AuditEvent.id)).all()
-    assert [(a.actor_id, a.details.get("no_op")) for a in audits] == [(team["nurse"].id, None),
-                                                                       (team["clinician"].id, True)]
+    audits = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "alert.ack").order_by(AuditEvent.id)
+    ).all()
+    assert [(a.actor_id, a.details.get("no_op")) for a in audits] == [
+        (team["nurse"].id, None),
+        (team["clinician"].id, True),
+    ]

@@ -40,6 +40,7 @@ NORMAL = {"temperature_c": 36.8, "heart_rate": 78, "systolic_bp": 122, "diastoli
 
 # ---- processes -------------------------------------------------------------------------------
 
+
 class WebWorkers:
     """`gunicorn -w N wsgi:app` on a free loopback port, in its own process group."""
 
@@ -59,7 +60,12 @@ class WebWorkers:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [gunicorn, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_until(self._answers, timeout=30, interval=0.1, what=f"gunicorn on {self.url}")
         return self
 
@@ -150,8 +156,14 @@ def process_env(database_url: str, twilio_config: dict[str, str], **extra: str) 
     """Environment for a web or clock process: the test database, the Twilio stand-in, and
     development settings, with a key of the harness's own (PostgreSQL and Twilio face the world:
     the development key is refused there)."""
-    env = {**os.environ, "DATABASE_URL": database_url, "VIGIL_CONFIG": "development", "CLOCK_TICK_SECONDS": "1",
-           "PYTHONUNBUFFERED": "1", "SECRET_KEY": HARNESS_SECRET_KEY}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VIGIL_CONFIG": "development",
+        "CLOCK_TICK_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+        "SECRET_KEY": HARNESS_SECRET_KEY,
+    }
     env.pop("TEST_DATABASE_URL", None)
     env.update(twilio_config)
     env.update(extra)
@@ -159,6 +171,7 @@ def process_env(database_url: str, twilio_config: dict[str, str], **extra: str) 
 
 
 # ---- people ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Phone:
@@ -178,10 +191,20 @@ def make_phones(center: Center, count: int, first_number: int = 0) -> list[Phone
     written straight to the database: enrolling through the API is rate-limited per address."""
     protocol = default_protocol_for("yescarta", center.jurisdiction)
     infused = utcnow() - timedelta(days=2)
-    patients = [Patient(center_id=center.id, mrn=f"F{first_number + i:06d}", name=f"Pat Fault{i}",
-                        phone=_phone(first_number + i), timezone=center.timezone, product="yescarta",
-                        infused_at=infused, protocol_id=protocol.id, sms_opted_out=False)
-                for i in range(count)]
+    patients = [
+        Patient(
+            center_id=center.id,
+            mrn=f"F{first_number + i:06d}",
+            name=f"Pat Fault{i}",
+            phone=_phone(first_number + i),
+            timezone=center.timezone,
+            product="yescarta",
+            infused_at=infused,
+            protocol_id=protocol.id,
+            sms_opted_out=False,
+        )
+        for i in range(count)
+    ]
     db.session.add_all(patients)
     db.session.flush()
     tokens = [issue_token(patient_id=p.id, lifetime=timedelta(days=1))[0] for p in patients]
@@ -195,22 +218,26 @@ def _phone(n: int) -> str:
 
 
 def report_body(vitals: dict | None = None, client_id: str | None = None) -> dict:
-    return {"client_id": client_id or str(uuid.uuid4()), "recorded_at": utcnow().isoformat(),
-            "vitals": dict(vitals or NORMAL)}
+    return {
+        "client_id": client_id or str(uuid.uuid4()),
+        "recorded_at": utcnow().isoformat(),
+        "vitals": dict(vitals or NORMAL),
+    }
 
 
 # ---- HTTP ------------------------------------------------------------------------------------
 
-def request(method: str, base_url: str, path: str, body: dict | None = None, headers: dict | None = None,
-            timeout: float = 30) -> tuple[int, dict, dict]:
+
+def request(
+    method: str, base_url: str, path: str, body: dict | None = None, headers: dict | None = None, timeout: float = 30
+) -> tuple[int, dict, dict]:
     """One request on a fresh connection; returns (status, JSON body, headers). Network errors
     (refused, reset) raise OSError or http.client.HTTPException."""
     host, port = base_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
         payload = json.dumps(body).encode() if body is not None else None
-        connection.request(method, path, body=payload,
-                           headers={"Content-Type": "application/json", **(headers or {})})
+        connection.request(method, path, body=payload, headers={"Content-Type": "application/json", **(headers or {})})
         response = connection.getresponse()
         raw = response.read()
         try:
@@ -237,14 +264,20 @@ def cut_before_answer(base_url: str, path: str, body: dict, headers: dict[str, s
 
 def _raw_send(base_url: str, path: str, payload: bytes, headers: dict[str, str], sent: bytes) -> None:
     host, port = base_url.removeprefix("http://").split(":")
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/json",
-             f"Content-Length: {len(payload)}", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + sent)
         sock.shutdown(socket.SHUT_WR)
 
 
 # ---- what reached the Twilio stand-in --------------------------------------------------------
+
 
 @dataclass
 class Tally:
@@ -271,6 +304,12 @@ def tally(accepted: Iterable, notifications: Iterable[Notification] | None = Non
     got = Counter((r.form.get("To"), CALL if r.is_call_create else r.form.get("Body")) for r in accepted)
     lost = {k: expected[k] - got[k] for k in expected if expected[k] > got[k]}
     dups = {k: got[k] - expected[k] for k in got if got[k] > expected[k]}
-    return Tally(messages=sum(expected.values()), pages=sum(1 for n in rows if n.purpose == "page"),
-                 delivered=sum(min(expected[k], got[k]) for k in expected), lost=sum(lost.values()),
-                 duplicates=sum(dups.values()), lost_keys=list(lost)[:5], duplicate_keys=list(dups)[:5])
+    return Tally(
+        messages=sum(expected.values()),
+        pages=sum(1 for n in rows if n.purpose == "page"),
+        delivered=sum(min(expected[k], got[k]) for k in expected),
+        lost=sum(lost.values()),
+        duplicates=sum(dups.values()),
+        lost_keys=list(lost)[:5],
+        duplicate_keys=list(dups)[:5],
+    )

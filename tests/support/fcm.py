@@ -78,8 +78,7 @@ class FcmStandIn:
         assertion = (form.get("assertion") or [""])[0]
         try:
             # google-auth signs for Google's token endpoint whatever token_uri it posts to.
-            claims = jwt.decode(assertion, certs=self.public_pem,
-                                audience=[GOOGLE_TOKEN_AUDIENCE, self.url + "/token"])
+            claims = jwt.decode(assertion, certs=self.public_pem, audience=[GOOGLE_TOKEN_AUDIENCE, self.url + "/token"])
         except ValueError as exc:
             return 400, {"error": "invalid_grant", "error_description": str(exc)}
         if "firebase.messaging" not in claims.get("scope", "") and "cloud-platform" not in claims.get("scope", ""):
@@ -103,8 +102,15 @@ class FcmStandIn:
         elif token in self.unregistered:
             result = 404, _error(404, "NOT_FOUND", "Requested entity was not found.", "UNREGISTERED")
         elif token in self.invalid:
-            result = 400, _error(400, "INVALID_ARGUMENT", "The registration token is not a valid FCM registration "
-                                                          "token", "INVALID_ARGUMENT")
+            result = (
+                400,
+                _error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "The registration token is not a valid FCM registration token",
+                    "INVALID_ARGUMENT",
+                ),
+            )
         else:
             with self._lock:
                 self.messages.append(message)
@@ -115,8 +121,9 @@ class FcmStandIn:
 
 
 def _error(code: int, status: str, message: str, fcm_code: str | None = None) -> dict:
-    details = [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": fcm_code}] \
-        if fcm_code else []
+    details = (
+        [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": fcm_code}] if fcm_code else []
+    )
     return {"error": {"code": code, "message": message, "status": status, "details": details}}
 
 
@@ -127,8 +134,9 @@ def _handler_for(stand_in: FcmStandIn):
             if self.path == "/token":
                 status, answer = stand_in.oauth_token(parse_qs(raw.decode()))
             elif self.path.startswith("/v1/projects/") and self.path.endswith("/messages:send"):
-                status, answer = stand_in.send(self.path, self.headers.get("Authorization", ""),
-                                               json.loads(raw or b"{}"))
+                status, answer = stand_in.send(
+                    self.path, self.headers.get("Authorization", ""), json.loads(raw or b"{}")
+                )
             else:
                 status, answer = 404, _error(404, "NOT_FOUND", "no such endpoint")
             data = json.dumps(answer).encode()
@@ -147,13 +155,23 @@ def _handler_for(stand_in: FcmStandIn):
 def write_service_account(stand_in: FcmStandIn, path: Path) -> Path:
     """Generate a throwaway service-account key whose token endpoint is the stand-in."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    stand_in.public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": PROJECT_ID, "private_key_id": secrets.token_hex(20),
-        "private_key": private_pem, "client_email": f"vigil-push@{PROJECT_ID}.iam.gserviceaccount.com",
-        "client_id": "100000000000000000000", "token_uri": stand_in.url + "/token",
-    }))
+    stand_in.public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": PROJECT_ID,
+                "private_key_id": secrets.token_hex(20),
+                "private_key": private_pem,
+                "client_email": f"vigil-push@{PROJECT_ID}.iam.gserviceaccount.com",
+                "client_id": "100000000000000000000",
+                "token_uri": stand_in.url + "/token",
+            }
+        )
+    )
     return path

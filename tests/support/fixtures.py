@@ -97,8 +97,12 @@ def fcm_config(fcm) -> dict[str, str]:
     """App configuration that pushes through the real firebase-admin SDK to the stand-in."""
     from tests.support.fcm import PROJECT_ID
 
-    return {"PUSH_BACKEND": "fcm", "FCM_CREDENTIALS_FILE": str(fcm.key_file), "FCM_PROJECT_ID": PROJECT_ID,
-            "FCM_API_BASE_URL": fcm.url}
+    return {
+        "PUSH_BACKEND": "fcm",
+        "FCM_CREDENTIALS_FILE": str(fcm.key_file),
+        "FCM_PROJECT_ID": PROJECT_ID,
+        "FCM_API_BASE_URL": fcm.url,
+    }
 
 
 @pytest.fixture(scope="session")

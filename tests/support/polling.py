@@ -23,7 +23,5 @@ def wait_until(
         if result:
             return result
         if time.monotonic() >= deadline:
-            raise TimeoutError(
-                f"gave up after {timeout:.1f} s waiting for {what or predicate!r}"
-            )
+            raise TimeoutError(f"gave up after {timeout:.1f} s waiting for {what or predicate!r}")
         time.sleep(interval)

@@ -44,9 +44,7 @@ def ensure_prism() -> Path:
     return PRISM_BIN
 
 
-def write_derived_spec(
-    src: Path | str, dst: Path | str, errors: dict[int, tuple[int, str]] | None = None
-) -> Path:
+def write_derived_spec(src: Path | str, dst: Path | str, errors: dict[int, tuple[int, str]] | None = None) -> Path:
     """Copy Twilio's spec to `dst`, adding error responses (in Twilio's legacy error shape,
     which the SDK raises as TwilioRestException) to Messages create and Calls create.
 
@@ -107,9 +105,7 @@ class PrismServer:
     ):
         self.spec_path = Path(spec_path)
         self.port = port or free_port()
-        self.log_path = (
-            log_path or Path(tempfile.mkdtemp(prefix="prism-")) / "prism.log"
-        )
+        self.log_path = log_path or Path(tempfile.mkdtemp(prefix="prism-")) / "prism.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -156,14 +152,10 @@ class PrismServer:
         deadline = time.monotonic() + READY_TIMEOUT
         while not self._answers():
             if self.process is None or self.process.poll() is not None:
-                raise RuntimeError(
-                    f"prism exited during start-up:\n{self.log_text()[-2000:]}"
-                )
+                raise RuntimeError(f"prism exited during start-up:\n{self.log_text()[-2000:]}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise TimeoutError(
-                    f"prism not listening on {self.url} after {READY_TIMEOUT} s"
-                )
+                raise TimeoutError(f"prism not listening on {self.url} after {READY_TIMEOUT} s")
             time.sleep(0.05)
 
     def _answers(self) -> bool:
@@ -179,8 +171,6 @@ class PrismServer:
             connection.close()
 
 
-def start_prism(
-    spec_path: Path | str, port: int | None = None, log_path: Path | None = None
-) -> PrismServer:
+def start_prism(spec_path: Path | str, port: int | None = None, log_path: Path | None = None) -> PrismServer:
     """Start Prism on `port` (a free one by default) and return once it answers HTTP."""
     return PrismServer(spec_path, port=port, log_path=log_path).start()

@@ -37,9 +37,7 @@ def html_server() -> Iterator[str]:
     """Yield a base URL that answers every request with 200 and an HTML page, like a
     captive portal or a base URL that points at the wrong service."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}
-    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -142,30 +142,23 @@ class TwilioProxy:
 
     # --- what the test controls -------------------------------------------------------
 
-    def respond_with(
-        self, status: int, *, to: str | None = None, times: int | None = None
-    ) -> Rule:
+    def respond_with(self, status: int, *, to: str | None = None, times: int | None = None) -> Rule:
         """Have Prism answer matching requests with `status` (400, 429, 500, 503 in the
         derived spec). Rules are tried in the order they were added."""
         return self._add(Rule(status, to=to, times=times))
 
-    def drop_connections(
-        self, *, to: str | None = None, times: int | None = None
-    ) -> Rule:
+    def drop_connections(self, *, to: str | None = None, times: int | None = None) -> Rule:
         """Close matching connections without an answer (a network failure)."""
         return self._add(Rule(DROP, to=to, times=times))
 
-    def hold_answers(self, *, to: str | None = None, path_suffix: str | None = None,
-                     times: int | None = None) -> Rule:
+    def hold_answers(self, *, to: str | None = None, path_suffix: str | None = None, times: int | None = None) -> Rule:
         """Let matching requests reach Prism (so Twilio has acted on them), but keep the answer
         until `rule.released.set()`: the client is caught mid-request, where a kill -9 leaves
         it not knowing that its call was placed."""
         return self._add(Rule(HOLD, to=to, times=times, path_suffix=path_suffix))
 
     @contextmanager
-    def responding(
-        self, status: int | str, *, to: str | None = None, times: int | None = None
-    ) -> Iterator[Rule]:
+    def responding(self, status: int | str, *, to: str | None = None, times: int | None = None) -> Iterator[Rule]:
         """`with proxy.responding(500): ...` - the rule holds only inside the block."""
         rule = self._add(Rule(status, to=to, times=times))
         try:
@@ -211,9 +204,7 @@ class TwilioProxy:
         with self._lock:
             return list(self._records)
 
-    def messages(
-        self, *, accepted: bool | None = None, to: str | None = None
-    ) -> list[RecordedRequest]:
+    def messages(self, *, accepted: bool | None = None, to: str | None = None) -> list[RecordedRequest]:
         """Messages-create requests, optionally only those Prism accepted (2xx) or not,
         and/or only those to one number."""
         return [
@@ -234,9 +225,7 @@ class TwilioProxy:
             and (to is None or r.form.get("To") == to)
         ]
 
-    def wait_for(
-        self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0
-    ) -> RecordedRequest:
+    def wait_for(self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0) -> RecordedRequest:
         """The first recorded request matching `predicate`, waiting up to `timeout` s
         (for sends that happen on another thread or process)."""
 
@@ -287,9 +276,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         form = _parse_form(self.headers.get("Content-Type", ""), body)
         rule = self.owner._claim_rule(form, urlsplit(self.path).path)
-        headers = {
-            k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS
-        }
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
         if rule is not None and rule.action == HOLD:
             answer = self._upstream(body, headers)
             self._record(form, headers, answer)
@@ -301,19 +288,24 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                     pass  # the client died meanwhile: that was the point
             return
         if self.command == "POST" and self.owner._throttled(urlsplit(self.path).path):
-            answer = (429, [("Content-Type", "application/json"), ("Retry-After", str(self.owner.retry_after))],
-                      json.dumps({"code": 20429, "message": "Too Many Requests", "status": 429,
-                                  "more_info": "https://www.twilio.com/docs/errors/20429"}).encode())
+            answer = (
+                429,
+                [("Content-Type", "application/json"), ("Retry-After", str(self.owner.retry_after))],
+                json.dumps(
+                    {
+                        "code": 20429,
+                        "message": "Too Many Requests",
+                        "status": 429,
+                        "more_info": "https://www.twilio.com/docs/errors/20429",
+                    }
+                ).encode(),
+            )
             self._record(form, headers, answer)
             self._reply(*answer)
             return
         if rule is not None and rule.action != DROP:
             headers["Prefer"] = f"code={rule.action}"
-        answer = (
-            None
-            if rule is not None and rule.action == DROP
-            else self._upstream(body, headers)
-        )
+        answer = None if rule is not None and rule.action == DROP else self._upstream(body, headers)
         self._record(form, headers, answer)
         if answer is None:
             self.close_connection = True  # no bytes at all: the client sees a dead peer
@@ -322,14 +314,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             time.sleep(self.owner.latency)  # the stand-in's own answer time, on its own thread
         self._reply(*answer)
 
-    def _upstream(
-        self, body: bytes, headers: dict[str, str]
-    ) -> tuple[int, list, bytes] | None:
+    def _upstream(self, body: bytes, headers: dict[str, str]) -> tuple[int, list, bytes] | None:
         connection = http.client.HTTPConnection(*self.owner.upstream, timeout=30)
         try:
-            connection.request(
-                self.command, self.path, body=body or None, headers=headers
-            )
+            connection.request(self.command, self.path, body=body or None, headers=headers)
             response = connection.getresponse()
             return response.status, response.getheaders(), response.read()
         except (OSError, http.client.HTTPException):
@@ -346,9 +334,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _record(
-        self, form: dict, headers: dict[str, str], answer: tuple | None
-    ) -> None:
+    def _record(self, form: dict, headers: dict[str, str], answer: tuple | None) -> None:
         url = urlsplit(self.path)
         self.owner._record(
             RecordedRequest(

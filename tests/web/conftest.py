@@ -26,12 +26,23 @@ from tests.personas import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "web"  # gitignored; reviewers open the screenshots here
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()),
-                "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-quic", "--no-first-run", "--disable-default-apps", "--metrics-recording-only",
-                 "--disable-features=Translate,OptimizationHints,MediaRouter"]
+CHROMIUM = next(
+    (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), "/usr/bin/chromium"
+)
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--metrics-recording-only",
+    "--disable-features=Translate,OptimizationHints,MediaRouter",
+]
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -80,11 +91,19 @@ def web_sign_in(client):
 
 @pytest.fixture
 def make_check_in():
-    def make(patient: Patient, *, due=None, state: str = "pending", asks=("vitals", "symptoms"),
-             window=timedelta(hours=2)) -> CheckIn:
+    def make(
+        patient: Patient, *, due=None, state: str = "pending", asks=("vitals", "symptoms"), window=timedelta(hours=2)
+    ) -> CheckIn:
         due = due or utcnow() - timedelta(minutes=10)
-        row = CheckIn(patient_id=patient.id, protocol_id=patient.protocol_id, due_at=due, window_ends_at=due + window,
-                      phase="days-0-7", asks=list(asks), state=state)
+        row = CheckIn(
+            patient_id=patient.id,
+            protocol_id=patient.protocol_id,
+            due_at=due,
+            window_ends_at=due + window,
+            phase="days-0-7",
+            asks=list(asks),
+            state=state,
+        )
         db.session.add(row)
         db.session.commit()
         return row

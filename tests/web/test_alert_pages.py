@@ -24,7 +24,8 @@ def _row_ids(html: str) -> list[int]:
 
 
 def test_the_queue_puts_emergencies_first_then_urgent_then_same_day_oldest_first(
-        client, frozen_clock, make_center, make_staff, make_patient, web_sign_in):
+    client, frozen_clock, make_center, make_staff, make_patient, web_sign_in
+):
     center = make_center()
     patients = [make_patient(center) for _ in range(4)]
     same_day = _report(client, patients[0], symptoms={"chills": 3})["alert"]
@@ -45,12 +46,14 @@ def test_the_queue_puts_emergencies_first_then_urgent_then_same_day_oldest_first
 
     from app.extensions import db
     from app.models import AuditEvent
+
     viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.queue")).all()
     assert [(e.actor_type, e.details) for e in viewed] == [("staff", {"count": 4, "via": "web"})]  # not per refresh
 
 
 def test_a_nurse_of_another_centre_sees_neither_the_alert_nor_the_patient(
-        client, make_center, make_staff, make_patient, web_sign_in):
+    client, make_center, make_staff, make_patient, web_sign_in
+):
     center, other = make_center(), make_center()
     patient = make_patient(center)
     alert = _report(client, patient, temperature_c=38.6)["alert"]
@@ -71,7 +74,8 @@ def test_an_admin_sees_every_centre(client, make_center, make_staff, make_patien
 
 
 def test_the_alert_page_shows_findings_snapshot_pages_and_the_report(
-        client, frozen_clock, make_center, make_staff, make_patient, on_call, web_sign_in):
+    client, frozen_clock, make_center, make_staff, make_patient, on_call, web_sign_in
+):
     center = make_center()
     nurse = on_call(center)
     patient = make_patient(center)
@@ -88,8 +92,9 @@ def test_the_alert_page_shows_findings_snapshot_pages_and_the_report(
     assert "Call your CAR T team now" in html  # what the patient was told
 
 
-def test_acknowledge_then_resolve_from_the_queue(client, frozen_clock, make_center, make_staff, make_patient,
-                                                 web_sign_in):
+def test_acknowledge_then_resolve_from_the_queue(
+    client, frozen_clock, make_center, make_staff, make_patient, web_sign_in
+):
     center = make_center()
     alert_id = _report(client, make_patient(center), temperature_c=38.6)["alert"]["id"]
     nurse = make_staff("nurse", center)
@@ -103,18 +108,24 @@ def test_acknowledge_then_resolve_from_the_queue(client, frozen_clock, make_cent
     frozen_clock.advance(minutes=7)
     missing = client.post(f"/alerts/{alert_id}/resolve", data={"csrf_token": token, "disposition": ""})
     assert missing.status_code == 302 and db.session.get(Alert, alert_id).status == "acknowledged"
-    client.post(f"/alerts/{alert_id}/resolve", data={"csrf_token": token, "disposition": "advice_given",
-                                                     "note": "Paracetamol, recheck in 1 h", "next": "/"})
+    client.post(
+        f"/alerts/{alert_id}/resolve",
+        data={"csrf_token": token, "disposition": "advice_given", "note": "Paracetamol, recheck in 1 h", "next": "/"},
+    )
     alert = db.session.get(Alert, alert_id)
     assert (alert.status, alert.disposition, alert.resolution_note) == (
-        "resolved", "advice_given", "Paracetamol, recheck in 1 h")
+        "resolved",
+        "advice_given",
+        "Paracetamol, recheck in 1 h",
+    )
     assert alert.resolved_at - alert.opened_at == timedelta(minutes=7)
     assert _row_ids(client.get("/").get_data(as_text=True)) == []
     assert "Advice given by phone" in client.get(f"/alerts/{alert_id}").get_data(as_text=True)
 
 
-def test_a_second_acknowledgement_names_who_took_it_and_is_audited_as_a_no_op(client, make_center, make_staff,
-                                                                            make_patient, login, web_sign_in):
+def test_a_second_acknowledgement_names_who_took_it_and_is_audited_as_a_no_op(
+    client, make_center, make_staff, make_patient, login, web_sign_in
+):
     """The web page, like SMS and the API."""
     from sqlalchemy import select
 
@@ -129,6 +140,5 @@ def test_a_second_acknowledgement_names_who_took_it_and_is_audited_as_a_no_op(cl
     client.post(f"/alerts/{alert_id}/ack", data={"csrf_token": token, "next": "/"})
     assert f"already acknowledged by {first.name}" in client.get("/").get_data(as_text=True)
     assert db.session.get(Alert, alert_id).acknowledged_by_id == first.id
-    no_op = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.ack")
-                               .order_by(AuditEvent.id)).all()
+    no_op = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "alert.ack").order_by(AuditEvent.id)).all()
     assert [(e.actor_id, e.details.get("no_op")) for e in no_op] == [(first.id, None), (second.id, True)]

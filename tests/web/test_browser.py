@@ -56,7 +56,8 @@ def _no_sideways_scroll(page, width: int) -> None:
 
 
 def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
-        new_page, app, monkeypatch, client, make_center, make_staff, make_patient, on_call, artifacts):
+    new_page, app, monkeypatch, client, make_center, make_staff, make_patient, on_call, artifacts
+):
     monkeypatch.setitem(app.config, "WEB_QUEUE_POLL_SECONDS", 1)  # production polls every 3 s
     center, other_center = make_center(), make_center()
     nurse = on_call(center)
@@ -67,8 +68,9 @@ def test_an_urgent_report_reaches_the_queue_and_is_acknowledged_and_resolved(
     expect(page.locator("#queue-status")).to_have_text("0 open alerts.")
 
     posted = time.monotonic()
-    response = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
-                           headers=patient.headers)
+    response = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers
+    )
     alert_id = response.json["alert"]["id"]
     row = page.locator(f'tr[data-alert-id="{alert_id}"]')
     expect(row).to_be_visible()  # no reload: the queue polls
@@ -123,18 +125,26 @@ def _position(at, tz: str, day0) -> float:
 
 
 def test_the_patient_page_charts_exactly_the_stored_reports(
-        new_page, client, frozen_clock, make_center, make_staff, make_patient, make_check_in, artifacts):
+    new_page, client, frozen_clock, make_center, make_staff, make_patient, make_check_in, artifacts
+):
     center = make_center()
     patient = make_patient(center)  # infused 20 Nov 10:00 New York time; now is day 2, 10:00
     infused = patient.patient.infused_at
     ice = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
     readings = [  # hours after the infusion: temperature, heart rate, systolic, SpO2, ICE points off
-        (6, 36.8, 78, 124, 98, 0), (10, 37.1, 84, 120, 97, 0), (22, 37.4, 90, 118, 97, 0),
-        (30, 37.9, 96, 112, 96, 1), (38, 38.4, 104, 108, 95, 1), (46, 37.6, 92, 114, 96, 0)]
+        (6, 36.8, 78, 124, 98, 0),
+        (10, 37.1, 84, 120, 97, 0),
+        (22, 37.4, 90, 118, 97, 0),
+        (30, 37.9, 96, 112, 96, 1),
+        (38, 38.4, 104, 108, 95, 1),
+        (46, 37.6, 92, 114, 96, 0),
+    ]
     for hours, temperature, hr, sbp, spo2, off in readings:
-        body = report_body(recorded_at=infused + timedelta(hours=hours),
-                           vitals={"temperature_c": temperature, "heart_rate": hr, "systolic_bp": sbp, "spo2": spo2},
-                           neuro={"ice": {**ice, "orientation": 4 - off}})
+        body = report_body(
+            recorded_at=infused + timedelta(hours=hours),
+            vitals={"temperature_c": temperature, "heart_rate": hr, "systolic_bp": sbp, "spo2": spo2},
+            neuro={"ice": {**ice, "orientation": 4 - off}},
+        )
         assert client.post("/api/v1/me/reports", json=body, headers=patient.headers).status_code == 201
     for hours, state in ((2, "completed"), (6, "completed"), (10, "missed"), (22, "excused"), (26, "completed")):
         make_check_in(patient.patient, due=infused + timedelta(hours=hours), state=state)
@@ -149,8 +159,13 @@ def test_the_patient_page_charts_exactly_the_stored_reports(
 
     tz, day0 = patient.patient.timezone, infused.astimezone(ZoneInfo(patient.patient.timezone)).date()
     expected_x = [_position(r.recorded_at, tz, day0) for r in reports]
-    for key, column in (("temperature", "temperature_c"), ("heart_rate", "heart_rate"),
-                        ("systolic_bp", "systolic_bp"), ("spo2", "spo2"), ("ice", "ice_score")):
+    for key, column in (
+        ("temperature", "temperature_c"),
+        ("heart_rate", "heart_rate"),
+        ("systolic_bp", "systolic_bp"),
+        ("spo2", "spo2"),
+        ("ice", "ice_score"),
+    ):
         chart = charts[key]
         points = chart["datasets"][0]["points"]
         assert [p["id"] for p in points] == [r.id for r in reports], key
@@ -160,7 +175,8 @@ def test_the_patient_page_charts_exactly_the_stored_reports(
         assert chart["width"] > 200 and (chart["xmin"], chart["xmax"]) == (0, 15)  # days 0-14 monitored (US)
         marks = chart["datasets"][-1]["points"]  # alerts on the time axis
         assert [(m["id"], m["level"], m["x"]) for m in marks] == [
-            (alert.id, "urgent", _position(alert.opened_at, tz, day0))], key
+            (alert.id, "urgent", _position(alert.opened_at, tz, day0))
+        ], key
     fever_line = charts["temperature"]["datasets"][1]
     assert fever_line["label"] == "Fever 38.0 °C" and {p["y"] for p in fever_line["points"]} == {38.0}
     assert [p["y"] for p in charts["ice"]["datasets"][0]["points"]] == [10, 10, 10, 9, 9, 10]
@@ -210,7 +226,8 @@ def test_the_check_in_page_on_a_phone(new_page, frozen_clock, make_center, make_
 
 
 def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_phone(
-        new_page, make_center, make_staff, make_patient, on_call, client, artifacts):
+    new_page, make_center, make_staff, make_patient, on_call, client, artifacts
+):
     """axe-core's WCAG 2.1 A/AA rules and no sideways scroll at 360 px, on the pages the journeys
     above do not reach: sign-in, the queue, the alert page and its hand-off packet, the patient
     list and page, and the protocol pages."""
@@ -218,8 +235,9 @@ def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_ph
     on_call(center)
     clinician = make_staff("clinician", center)
     patient = make_patient(center)
-    alert_id = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.4}),
-                           headers=patient.headers).json["alert"]["id"]
+    alert_id = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.4}), headers=patient.headers
+    ).json["alert"]["id"]
     protocol_id = patient.patient.protocol_id
     for width in (1280, 360):
         page = new_page(width=width, height=800)
@@ -227,9 +245,16 @@ def test_every_care_team_page_passes_the_accessibility_checks_on_a_desk_and_a_ph
         assert_accessible(page)
         _no_sideways_scroll(page, width)
         _sign_in(page, clinician)
-        for path in ("/", f"/alerts/{alert_id}", f"/alerts/{alert_id}/handoff", "/patients",
-                     f"/patients/{patient.id}", "/protocols", f"/protocols/{protocol_id}",
-                     f"/protocols/{protocol_id}/new-version"):
+        for path in (
+            "/",
+            f"/alerts/{alert_id}",
+            f"/alerts/{alert_id}/handoff",
+            "/patients",
+            f"/patients/{patient.id}",
+            "/protocols",
+            f"/protocols/{protocol_id}",
+            f"/protocols/{protocol_id}/new-version",
+        ):
             page.goto(path)
             assert_accessible(page)
             _no_sideways_scroll(page, width)

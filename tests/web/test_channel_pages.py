@@ -42,12 +42,15 @@ def table(html: str, table_id: str) -> list[str]:
 
 def facts(html: str) -> dict[str, str]:
     found = re.search(r'<dl class="facts" id="patient-facts">(.*?)</dl>', html, re.S).group(1)
-    return {re.sub(r"<[^>]+>", "", dt).strip(): " ".join(re.sub(r"<[^>]+>", " ", dd).split())
-            for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", found, re.S)}
+    return {
+        re.sub(r"<[^>]+>", "", dt).strip(): " ".join(re.sub(r"<[^>]+>", " ", dd).split())
+        for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", found, re.S)
+    }
 
 
 def test_alert_and_patient_pages_show_the_channel_that_reached_each_person(
-        app, client, signing, frozen_clock, make_center, make_staff, make_patient, on_call, web_sign_in):
+    app, client, signing, frozen_clock, make_center, make_staff, make_patient, on_call, web_sign_in
+):
     center = make_center()
     nurse = on_call(center, make_staff("nurse", center, phone="+16175550141"))
     patient = make_patient(center)
@@ -55,14 +58,27 @@ def test_alert_and_patient_pages_show_the_channel_that_reached_each_person(
     opened = client.post("/api/v1/me/reports", json=report_body(neuro={"seizure": True}), headers=patient.headers)
     alert_id = opened.json["alert"]["id"]
     run_all_sweeps(utcnow())  # the default emergency chain calls and texts the on-call nurse
-    call = db.session.scalar(select(Notification).where(Notification.alert_id == alert_id,
-                                                        Notification.purpose == "call",
-                                                        Notification.to_phone == nurse.phone))
+    call = db.session.scalar(
+        select(Notification).where(
+            Notification.alert_id == alert_id, Notification.purpose == "call", Notification.to_phone == nurse.phone
+        )
+    )
     frozen_clock.advance(minutes=1)
-    post_signed(client, app, f"/webhooks/twilio/voice/status?n={call.callback_token}",
-                {"CallSid": call.provider_sid, "CallStatus": "in-progress", "AnsweredBy": "human"})
-    assert post_signed(client, app, f"/webhooks/twilio/voice/gather?n={call.callback_token}",
-                       {"CallSid": call.provider_sid, "Digits": "1"}).status_code == 200
+    post_signed(
+        client,
+        app,
+        f"/webhooks/twilio/voice/status?n={call.callback_token}",
+        {"CallSid": call.provider_sid, "CallStatus": "in-progress", "AnsweredBy": "human"},
+    )
+    assert (
+        post_signed(
+            client,
+            app,
+            f"/webhooks/twilio/voice/gather?n={call.callback_token}",
+            {"CallSid": call.provider_sid, "Digits": "1"},
+        ).status_code
+        == 200
+    )
 
     web_sign_in(make_staff("nurse", center))
     alert_rows = table(client.get(f"/alerts/{alert_id}").get_data(as_text=True), "timeline")

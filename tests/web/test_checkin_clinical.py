@@ -33,12 +33,15 @@ def _send(client, path, patient, answers: dict) -> tuple[str, Report]:
     return response.get_data(as_text=True), db.session.query(Report).filter_by(patient_id=patient.id).one()
 
 
-@pytest.mark.parametrize(("answers", "level"), [
-    ({"symptom-headache": "2"}, "routine"),
-    ({"symptom-headache": "3"}, "urgent"),
-    ({"symptom-headache": "4"}, "urgent"),
-    ({"neuro-severe_headache": "yes"}, "urgent"),
-])
+@pytest.mark.parametrize(
+    ("answers", "level"),
+    [
+        ({"symptom-headache": "2"}, "routine"),
+        ({"symptom-headache": "3"}, "urgent"),
+        ({"symptom-headache": "4"}, "urgent"),
+        ({"neuro-severe_headache": "yes"}, "urgent"),
+    ],
+)
 def test_a_severe_headache_on_the_page_is_urgent(client, make_center, make_patient, make_check_in, answers, level):
     patient, path = _open(make_center, make_patient, make_check_in)
     html, report = _send(client, path, patient, {"temperature": "98.6", **answers})
@@ -47,34 +50,57 @@ def test_a_severe_headache_on_the_page_is_urgent(client, make_center, make_patie
 
 
 def test_the_page_asks_the_new_items_and_the_side_of_a_weak_limb(client, make_center, make_patient, make_check_in):
-    for language, words in (("en", ("Trouble understanding what others say",
-                                    "Seeing or hearing things that are not there",
-                                    "is it on one side of the body?", "Almost constantly")),
-                            ("es", ("Dificultad para entender lo que dicen los demás",
-                                    "Ve u oye cosas que no están", "en un solo lado del cuerpo",
-                                    "Casi todo el tiempo"))):
+    for language, words in (
+        (
+            "en",
+            (
+                "Trouble understanding what others say",
+                "Seeing or hearing things that are not there",
+                "is it on one side of the body?",
+                "Almost constantly",
+            ),
+        ),
+        (
+            "es",
+            (
+                "Dificultad para entender lo que dicen los demás",
+                "Ve u oye cosas que no están",
+                "en un solo lado del cuerpo",
+                "Casi todo el tiempo",
+            ),
+        ),
+    ):
         _, path = _open(make_center, make_patient, make_check_in, asks=(*NEURO_ASKS, "diarrhea"), language=language)
         html = client.get(path).get_data(as_text=True)
-        for field in ('name="neuro-speech_understanding_difficulty"', 'name="neuro-hallucinations"',
-                      'name="neuro-limb_numbness_or_weakness"', 'id="limb_side-one"', 'id="limb_side-unknown"'):
+        for field in (
+            'name="neuro-speech_understanding_difficulty"',
+            'name="neuro-hallucinations"',
+            'name="neuro-limb_numbness_or_weakness"',
+            'id="limb_side-one"',
+            'id="limb_side-unknown"',
+        ):
             assert field in html, (language, field)
         for word in words:
             assert word in html, (language, word)
         assert unlabelled(html) == []
 
 
-@pytest.mark.parametrize(("day", "side", "stored", "level"), [
-    (2, "one", True, "emergency"),
-    (2, "both", False, "urgent"),
-    (2, "unknown", None, "urgent"),
-    (2, None, None, "urgent"),  # the side question left unanswered
-    (30, "both", False, "urgent"),
-    (31, "both", False, "same_day"),
-    (31, "unknown", None, "urgent"),
-    (60, "one", True, "emergency"),
-])
-def test_weakness_of_an_arm_or_leg_on_the_page(client, make_center, make_patient, make_check_in, day, side, stored,
-                                               level):
+@pytest.mark.parametrize(
+    ("day", "side", "stored", "level"),
+    [
+        (2, "one", True, "emergency"),
+        (2, "both", False, "urgent"),
+        (2, "unknown", None, "urgent"),
+        (2, None, None, "urgent"),  # the side question left unanswered
+        (30, "both", False, "urgent"),
+        (31, "both", False, "same_day"),
+        (31, "unknown", None, "urgent"),
+        (60, "one", True, "emergency"),
+    ],
+)
+def test_weakness_of_an_arm_or_leg_on_the_page(
+    client, make_center, make_patient, make_check_in, day, side, stored, level
+):
     patient, path = _open(make_center, make_patient, make_check_in, day=day)
     answers = {"neuro-limb_numbness_or_weakness": "yes", **({"limb_side": side} if side else {})}
     html, report = _send(client, path, patient, answers)
@@ -94,7 +120,8 @@ def test_the_new_items_on_the_page_are_urgent(client, make_center, make_patient,
 
 
 def test_diarrhoea_is_asked_as_a_frequency_and_any_amount_with_severe_pain_is_same_day(
-        client, make_center, make_patient, make_check_in):
+    client, make_center, make_patient, make_check_in
+):
     patient, path = _open(make_center, make_patient, make_check_in, asks=("diarrhea",), product="carvykti", day=40)
     html = client.get(path).get_data(as_text=True)
     assert "How often have you had loose or watery stools (diarrhoea)?" in html and "Rarely" in html
@@ -103,10 +130,10 @@ def test_diarrhoea_is_asked_as_a_frequency_and_any_amount_with_severe_pain_is_sa
     assert any(f["rule"] == "R14_enterocolitis" for f in report.assessment["findings"])
 
 
-@pytest.mark.parametrize(("side", "shown"), [(True, "one side only"), (False, "both sides"),
-                                             (None, "side not known")])
+@pytest.mark.parametrize(("side", "shown"), [(True, "one side only"), (False, "both sides"), (None, "side not known")])
 def test_the_alert_page_says_how_late_the_report_is_and_the_side_of_a_weak_limb(
-        client, frozen_clock, make_center, make_staff, make_patient, web_sign_in, side, shown):
+    client, frozen_clock, make_center, make_staff, make_patient, web_sign_in, side, shown
+):
     from tests.personas import report_body
 
     center = make_center()
@@ -120,20 +147,28 @@ def test_the_alert_page_says_how_late_the_report_is_and_the_side_of_a_weak_limb(
     assert f"(arm or leg: {shown})" in html
 
 
-CANT_MEASURE_ALL = {"cant_measure-temperature": "yes", "cant_measure-heart_rate": "yes",
-                    "cant_measure-blood_pressure": "yes", "cant_measure-spo2": "yes"}
+CANT_MEASURE_ALL = {
+    "cant_measure-temperature": "yes",
+    "cant_measure-heart_rate": "yes",
+    "cant_measure-blood_pressure": "yes",
+    "cant_measure-spo2": "yes",
+}
 
 
-@pytest.mark.parametrize(("answers", "level", "rule"), [
-    ({"symptom-headache": "3"}, "urgent", "R9_neuro_change"),
-    ({"symptom-headache": "2"}, "routine", None),  # one step below severe: nothing but the missing vitals
-    ({"neuro-limb_numbness_or_weakness": "yes", "limb_side": "one"}, "emergency", "R11_severe_neuro"),
-    ({"neuro-limb_numbness_or_weakness": "yes", "limb_side": "unknown"}, "urgent", "R9_neuro_change"),
-    ({"neuro-speech_understanding_difficulty": "yes"}, "urgent", "R9_neuro_change"),
-    ({"neuro-hallucinations": "yes"}, "urgent", "R9_neuro_change"),
-])
+@pytest.mark.parametrize(
+    ("answers", "level", "rule"),
+    [
+        ({"symptom-headache": "3"}, "urgent", "R9_neuro_change"),
+        ({"symptom-headache": "2"}, "routine", None),  # one step below severe: nothing but the missing vitals
+        ({"neuro-limb_numbness_or_weakness": "yes", "limb_side": "one"}, "emergency", "R11_severe_neuro"),
+        ({"neuro-limb_numbness_or_weakness": "yes", "limb_side": "unknown"}, "urgent", "R9_neuro_change"),
+        ({"neuro-speech_understanding_difficulty": "yes"}, "urgent", "R9_neuro_change"),
+        ({"neuro-hallucinations": "yes"}, "urgent", "R9_neuro_change"),
+    ],
+)
 def test_neuro_answers_in_a_check_in_whose_vitals_could_not_be_measured(
-        client, make_center, make_patient, make_check_in, answers, level, rule):
+    client, make_center, make_patient, make_check_in, answers, level, rule
+):
     """Missing data and neuro signs in one check-in: every vital answered "I can't measure this" and a
     neuro sign. The sign is graded at its level; "can't measure" is stored as such, never as 0."""
     patient, path = _open(make_center, make_patient, make_check_in)
@@ -149,16 +184,20 @@ def test_neuro_answers_in_a_check_in_whose_vitals_could_not_be_measured(
 
 
 @pytest.mark.parametrize(("pain", "level"), [("3", "same_day"), ("2", "routine")])
-def test_the_weekly_pro_check_in_asks_abdominal_pain_beside_diarrhoea(client, make_center, make_patient,
-                                                                      make_check_in, pain, level):
+def test_the_weekly_pro_check_in_asks_abdominal_pain_beside_diarrhoea(
+    client, make_center, make_patient, make_check_in, pain, level
+):
     """A weekly PRO-CTCAE check-in asked diarrhoea without abdominal pain, so R14's 'diarrhoea of
     any amount with severe abdominal pain' could not be reported on it."""
-    patient, path = _open(make_center, make_patient, make_check_in, asks=("temperature", "weekly_pro"),
-                          product="carvykti", day=40)
+    patient, path = _open(
+        make_center, make_patient, make_check_in, asks=("temperature", "weekly_pro"), product="carvykti", day=40
+    )
     html = client.get(path).get_data(as_text=True)
     assert 'name="symptom-diarrhea"' in html and 'name="symptom-abdominal_pain"' in html
-    _, report = _send(client, path, patient, {"temperature": "99.0", "symptom-diarrhea": "1",
-                                              "symptom-abdominal_pain": pain})
+    _, report = _send(
+        client, path, patient, {"temperature": "99.0", "symptom-diarrhea": "1", "symptom-abdominal_pain": pain}
+    )
     assert report.level == level
-    assert ({f["rule"]: f["level"] for f in report.assessment["findings"]}.get("R14_enterocolitis")
-            == ("same_day" if level == "same_day" else None))
+    assert {f["rule"]: f["level"] for f in report.assessment["findings"]}.get("R14_enterocolitis") == (
+        "same_day" if level == "same_day" else None
+    )

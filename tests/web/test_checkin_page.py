@@ -18,9 +18,12 @@ def _form(client, path: str) -> dict:
 
 
 def _open(make_center, make_patient, make_check_in, jurisdiction="US", language="en", **check_in):
-    patient = make_patient(make_center(jurisdiction=jurisdiction,
-                                       timezone="America/New_York" if jurisdiction == "US" else "Europe/Madrid"),
-                           language=language).patient
+    patient = make_patient(
+        make_center(
+            jurisdiction=jurisdiction, timezone="America/New_York" if jurisdiction == "US" else "Europe/Madrid"
+        ),
+        language=language,
+    ).patient
     row = make_check_in(patient, **check_in)
     return patient, row, f"/c/{make_token(row)}"
 
@@ -28,8 +31,15 @@ def _open(make_center, make_patient, make_check_in, jurisdiction="US", language=
 def test_it_asks_the_check_ins_questions(client, make_center, make_patient, make_check_in):
     _, _, path = _open(make_center, make_patient, make_check_in, asks=("vitals", "symptoms", "neuro", "ice"))
     html = client.get(path).get_data(as_text=True)
-    for field in ('id="temperature"', 'id="heart_rate"', 'id="spo2"', 'name="symptom-chills"',
-                  'name="neuro-confusion"', 'id="ice-orientation"', 'name="sign-blue_lips"'):
+    for field in (
+        'id="temperature"',
+        'id="heart_rate"',
+        'id="spo2"',
+        'name="symptom-chills"',
+        'name="neuro-confusion"',
+        'id="ice-orientation"',
+        'name="sign-blue_lips"',
+    ):
         assert field in html, field
     assert 'value="F" checked' in html  # a US centre: °F first
     assert 'lang="en"' in html
@@ -51,7 +61,11 @@ def test_a_fever_opens_an_urgent_alert_and_says_so(client, make_center, make_pat
     assert 'data-level="urgent"' in html and "Call your CAR T team now" in html
     report = db.session.query(Report).filter_by(patient_id=patient.id).one()
     assert (report.source, report.temperature_c, report.temperature_unit, report.check_in_id) == (
-        "web", 38.6, "C", check_in.id)
+        "web",
+        38.6,
+        "C",
+        check_in.id,
+    )
     assert report.symptoms == {"chills": 1}
     alert = db.session.query(Alert).filter_by(patient_id=patient.id).one()
     assert (alert.level, alert.opening_report_id) == ("urgent", report.id)
@@ -81,10 +95,12 @@ def test_a_danger_sign_shows_the_emergency_instruction(client, make_center, make
 def test_wrong_answers_are_named_and_nothing_is_stored(client, make_center, make_patient, make_check_in):
     patient, _, path = _open(make_center, make_patient, make_check_in, asks=("vitals", "ice"))
     form = _form(client, path)
-    for answers, field in (({"temperature": "hot", "temperature_unit": "C"}, "temperature"),
-                           ({"temperature": "25", "temperature_unit": "C"}, "temperature"),
-                           ({"spo2": "120"}, "spo2"),
-                           ({"ice-orientation": "4"}, "ice")):
+    for answers, field in (
+        ({"temperature": "hot", "temperature_unit": "C"}, "temperature"),
+        ({"temperature": "25", "temperature_unit": "C"}, "temperature"),
+        ({"spo2": "120"}, "spo2"),
+        ({"ice-orientation": "4"}, "ice"),
+    ):
         response = client.post(path, data={**form, **answers})
         html = response.get_data(as_text=True)
         assert response.status_code == 422, answers
@@ -101,8 +117,7 @@ def test_an_untouched_form_is_not_taken_for_a_report(client, make_center, make_p
     assert db.session.get(CheckIn, check_in.id).state == "pending"
 
 
-def test_an_expired_link_is_refused_with_a_clear_page(client, frozen_clock, make_center, make_patient,
-                                                      make_check_in):
+def test_an_expired_link_is_refused_with_a_clear_page(client, frozen_clock, make_center, make_patient, make_check_in):
     _, check_in, path = _open(make_center, make_patient, make_check_in)
     form = _form(client, path)
     frozen_clock.set(check_in.window_ends_at + timedelta(minutes=1))

@@ -13,16 +13,19 @@ from app.services.checkin_links import make_token
 from tests.web.conftest import csrf_from
 
 
-def test_a_caregivers_check_in_after_the_patients_is_stored_and_graded(client, make_center, make_patient,
-                                                                     make_check_in):
+def test_a_caregivers_check_in_after_the_patients_is_stored_and_graded(
+    client, make_center, make_patient, make_check_in
+):
     patient = make_patient(make_center()).patient
     check_in = make_check_in(patient)
     path = f"/c/{make_token(check_in)}"
 
     def opened() -> dict:  # both phones open the link before either sends
         html = client.get(path).get_data(as_text=True)
-        return {"csrf_token": csrf_from(html),
-                "client_id": re.search(r'name="client_id" value="([^"]+)"', html).group(1)}
+        return {
+            "csrf_token": csrf_from(html),
+            "client_id": re.search(r'name="client_id" value="([^"]+)"', html).group(1),
+        }
 
     patients_form, caregivers_form = opened(), opened()
     first = client.post(path, data={**patients_form, "temperature": "37.1", "temperature_unit": "C"})

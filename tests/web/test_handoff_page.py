@@ -11,14 +11,19 @@ from tests.web.test_browser import _sign_in
 
 
 def test_the_handoff_page_opens_from_the_alert_page_and_prints_on_one_page(
-        new_page, client, login, make_center, on_call, make_patient, artifacts):
+    new_page, client, login, make_center, on_call, make_patient, artifacts
+):
     center = make_center()
     nurse = on_call(center)
     patient = make_patient(center, product="carvykti")
-    opened = client.post("/api/v1/me/reports", json=report_body(
-        vitals={"temperature_c": 38.9, "heart_rate": 118, "systolic_bp": 96, "diastolic_bp": 60, "spo2": 95},
-        neuro={"ice": {"orientation": 4, "naming": 3, "commands": 1, "writing": 0, "attention": 1}}),
-        headers=patient.headers)
+    opened = client.post(
+        "/api/v1/me/reports",
+        json=report_body(
+            vitals={"temperature_c": 38.9, "heart_rate": 118, "systolic_bp": 96, "diastolic_bp": 60, "spo2": 95},
+            neuro={"ice": {"orientation": 4, "naming": 3, "commands": 1, "writing": 0, "attention": 1}},
+        ),
+        headers=patient.headers,
+    )
     alert_id = opened.json["alert"]["id"]
     page = new_page()
     _sign_in(page, nurse)

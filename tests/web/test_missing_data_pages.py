@@ -28,12 +28,14 @@ def _sign_in(page, user) -> None:
 
 
 def test_cant_measure_on_the_check_in_page_then_on_every_staff_page(
-        new_page, client, frozen_clock, make_center, make_staff, make_patient, make_check_in, on_call):
+    new_page, client, frozen_clock, make_center, make_staff, make_patient, make_check_in, on_call
+):
     center = make_center()
     on_call(center)
     patient = make_patient(center)  # enrolled without a baseline
-    temperature = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.8}),
-                              headers=patient.headers)
+    temperature = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 36.8}), headers=patient.headers
+    )
     assert temperature.status_code == 201
     frozen_clock.advance(hours=9)
     check_in = make_check_in(patient.patient, due=frozen_clock.now, asks=("vitals", "symptoms"))
@@ -75,13 +77,15 @@ def test_cant_measure_on_the_check_in_page_then_on_every_staff_page(
     expect(staff.locator("table.timeline")).to_contain_text("can't measure")
 
 
-def test_a_patient_with_a_full_baseline_shows_no_notice(new_page, client, make_center, make_staff, make_patient,
-                                                        on_call):
+def test_a_patient_with_a_full_baseline_shows_no_notice(
+    new_page, client, make_center, make_staff, make_patient, on_call
+):
     center = make_center()
     on_call(center)
     patient = make_patient(center, baseline=FULL_BASELINE)
-    response = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
-                           headers=patient.headers)
+    response = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers
+    )
     page = new_page()
     _sign_in(page, make_staff("nurse", center))
     page.goto(f"/patients/{patient.id}")
@@ -92,15 +96,22 @@ def test_a_patient_with_a_full_baseline_shows_no_notice(new_page, client, make_c
     expect(page.locator("#baseline-notice")).to_have_count(0)
 
 
-def test_a_ticked_box_next_to_a_number_is_refused_by_name(client, frozen_clock, make_center, make_patient,
-                                                          make_check_in):
+def test_a_ticked_box_next_to_a_number_is_refused_by_name(
+    client, frozen_clock, make_center, make_patient, make_check_in
+):
     patient = make_patient(make_center())
     check_in = make_check_in(patient.patient, asks=("vitals",))
     path = f"/c/{make_token(check_in)}"
     page = client.get(path).get_data(as_text=True)
-    form = {"csrf_token": csrf_from(page), "client_id": f"web-{check_in.id}-x1", "temperature_unit": "C",
-            "temperature": "37.0", "cant_measure-temperature": "yes", "systolic_bp": "120",
-            "cant_measure-blood_pressure": "yes"}
+    form = {
+        "csrf_token": csrf_from(page),
+        "client_id": f"web-{check_in.id}-x1",
+        "temperature_unit": "C",
+        "temperature": "37.0",
+        "cant_measure-temperature": "yes",
+        "systolic_bp": "120",
+        "cant_measure-blood_pressure": "yes",
+    }
     refused = client.post(path, data=form)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
@@ -116,19 +127,28 @@ def test_a_ticked_box_next_to_a_number_is_refused_by_name(client, frozen_clock, 
 
 
 @pytest.mark.parametrize(("minutes", "fires"), [(8 * 60, False), (8 * 60 + 1, True)])
-def test_r12_boundary_through_the_check_in_page(client, frozen_clock, make_center, make_patient, make_check_in,
-                                                on_call, minutes, fires):
+def test_r12_boundary_through_the_check_in_page(
+    client, frozen_clock, make_center, make_patient, make_check_in, on_call, minutes, fires
+):
     center = make_center()
     on_call(center)
     patient = make_patient(center)
-    assert client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_f": 98.4}),
-                       headers=patient.headers).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/me/reports", json=report_body(vitals={"temperature_f": 98.4}), headers=patient.headers
+        ).status_code
+        == 201
+    )
     frozen_clock.advance(minutes=minutes)
     check_in = make_check_in(patient.patient, due=frozen_clock.now, asks=("vitals",))
     path = f"/c/{make_token(check_in)}"
-    form = {"csrf_token": csrf_from(client.get(path).get_data(as_text=True)),
-            "client_id": f"web-{check_in.id}-boundary", "temperature_unit": "F",
-            "cant_measure-temperature": "yes", "heart_rate": "80"}
+    form = {
+        "csrf_token": csrf_from(client.get(path).get_data(as_text=True)),
+        "client_id": f"web-{check_in.id}-boundary",
+        "temperature_unit": "F",
+        "cant_measure-temperature": "yes",
+        "heart_rate": "80",
+    }
     assert client.post(path, data=form).status_code == 200
     report = db.session.scalar(select(Report).where(Report.check_in_id == check_in.id))
     assert report.not_measured == ["temperature"]
@@ -136,24 +156,29 @@ def test_r12_boundary_through_the_check_in_page(client, frozen_clock, make_cente
     assert (rules.get("R12_vitals_not_measured") == "same_day") is fires
 
 
-@pytest.mark.parametrize(("baseline", "badge"), [
-    ({}, True),
-    ({"systolic_bp": 122, "ice_score": 10, "handwriting_sample": True}, False),  # SpO2 alone turns no rule off
-    ({**FULL_BASELINE, "handwriting_sample": False}, True),
-    (FULL_BASELINE, False),
-])
-def test_the_queue_row_carries_a_no_baseline_badge(client, make_center, make_staff, make_patient, on_call,
-                                                   web_sign_in, baseline, badge):
+@pytest.mark.parametrize(
+    ("baseline", "badge"),
+    [
+        ({}, True),
+        ({"systolic_bp": 122, "ice_score": 10, "handwriting_sample": True}, False),  # SpO2 alone turns no rule off
+        ({**FULL_BASELINE, "handwriting_sample": False}, True),
+        (FULL_BASELINE, False),
+    ],
+)
+def test_the_queue_row_carries_a_no_baseline_badge(
+    client, make_center, make_staff, make_patient, on_call, web_sign_in, baseline, badge
+):
     center = make_center()
     on_call(center)
     patient = make_patient(center, baseline=baseline)
-    answer = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_f": 100.4}),
-                         headers=patient.headers).json
+    answer = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_f": 100.4}), headers=patient.headers
+    ).json
     web_sign_in(make_staff("nurse", center))
     for path in ("/", "/queue/rows"):
         html = client.get(path).get_data(as_text=True)
-        row = html[html.index(f'data-alert-id="{answer["alert"]["id"]}"'):]
-        row = row[:row.index("</tr>")]
+        row = html[html.index(f'data-alert-id="{answer["alert"]["id"]}"') :]
+        row = row[: row.index("</tr>")]
         assert ("badge-no-baseline" in row) is badge, (path, row)
         if badge:
             assert "Relative rules off: no baseline" in row

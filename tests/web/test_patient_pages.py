@@ -24,11 +24,16 @@ def _with_history(client, patient, make_check_in, past: tuple, upcoming: tuple):
 
 
 def test_the_list_shows_day_phase_restrictions_last_report_next_check_in_and_adherence(
-        client, make_center, make_staff, make_patient, make_check_in, web_sign_in):
+    client, make_center, make_staff, make_patient, make_check_in, web_sign_in
+):
     center = make_center()
-    patient = _with_history(client, make_patient(center), make_check_in,
-                            ((30, "completed"), (26, "completed"), (22, "missed"), (18, "excused"), (14, "completed")),
-                            upcoming=(timedelta(minutes=-30), timedelta(hours=4)))  # the first is open: not due yet
+    patient = _with_history(
+        client,
+        make_patient(center),
+        make_check_in,
+        ((30, "completed"), (26, "completed"), (22, "missed"), (18, "excused"), (14, "completed")),
+        upcoming=(timedelta(minutes=-30), timedelta(hours=4)),
+    )  # the first is open: not due yet
     web_sign_in(make_staff("nurse", center))
     html = client.get("/patients").get_data(as_text=True)
     row = re.search(rf'<tr data-patient-id="{patient.id}">(.*?)</tr>', html, re.S).group(1)
@@ -44,16 +49,23 @@ def test_the_list_shows_day_phase_restrictions_last_report_next_check_in_and_adh
 
 
 def test_the_patient_page_shows_restrictions_last_report_next_check_in_and_adherence(
-        client, make_center, make_staff, make_patient, make_check_in, web_sign_in):
+    client, make_center, make_staff, make_patient, make_check_in, web_sign_in
+):
     center = make_center()
-    patient = _with_history(client, make_patient(center), make_check_in,
-                            ((30, "completed"), (22, "missed"), (18, "excused"), (14, "completed")),
-                            upcoming=(timedelta(hours=1),))  # before the schedule's first (12:00)
+    patient = _with_history(
+        client,
+        make_patient(center),
+        make_check_in,
+        ((30, "completed"), (22, "missed"), (18, "excused"), (14, "completed")),
+        upcoming=(timedelta(hours=1),),
+    )  # before the schedule's first (12:00)
     web_sign_in(make_staff("nurse", center))
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     facts_html = re.search(r'<dl class="facts" id="patient-facts">(.*?)</dl>', html, re.S).group(1)
-    facts = {re.sub(r"<[^>]+>", "", dt).strip(): " ".join(re.sub(r"<[^>]+>", " ", dd).split())
-             for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", facts_html, re.S)}
+    facts = {
+        re.sub(r"<[^>]+>", "", dt).strip(): " ".join(re.sub(r"<[^>]+>", " ", dd).split())
+        for dt, dd in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", facts_html, re.S)
+    }
     assert facts["Day after infusion"] == "2" and facts["Phase"] == "days-0-7"
     assert facts["Near the centre until"] == facts["No driving until"] == "2026-12-04"  # US: 14 days (R18)
     assert "10:00" in facts["Last report"]  # 15:00 UTC = 10:00 in New York
@@ -61,16 +73,17 @@ def test_the_patient_page_shows_restrictions_last_report_next_check_in_and_adher
     assert facts["Adherence"].startswith("2/3 (67%)")  # excused does not count as due
 
 
-def test_the_patient_page_has_its_facts_and_chart_data(client, make_center, make_staff, make_patient,
-                                                       web_sign_in):
+def test_the_patient_page_has_its_facts_and_chart_data(client, make_center, make_staff, make_patient, web_sign_in):
     center = make_center()
     patient = make_patient(center)
-    client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.2, "heart_rate": 96}),
-                headers=patient.headers)
+    client.post(
+        "/api/v1/me/reports",
+        json=report_body(vitals={"temperature_c": 38.2, "heart_rate": 96}),
+        headers=patient.headers,
+    )
     web_sign_in(make_staff("clinician", center))
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    data = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html, re.S)
-                      .group(1))
+    data = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html, re.S).group(1))
     assert [p["y"] for p in data["series"]["temperature"]["points"]] == [38.2]
     assert [p["y"] for p in data["series"]["heart_rate"]["points"]] == [96]
     assert data["x"] == {"min": 0, "max": 15} and data["fever_c"] == 38.0
@@ -79,14 +92,18 @@ def test_the_patient_page_has_its_facts_and_chart_data(client, make_center, make
     assert unlabelled(html) == []
 
 
-def test_the_patient_page_says_when_check_ins_are_excused_and_why(client, login, make_center, make_staff,
-                                                                 make_patient, web_sign_in):
+def test_the_patient_page_says_when_check_ins_are_excused_and_why(
+    client, login, make_center, make_staff, make_patient, web_sign_in
+):
     center = make_center()
     patient = make_patient(center)
     nurse = make_staff("nurse", center)
     until = utcnow() + timedelta(days=2)
-    client.patch(f"/api/v1/patients/{patient.id}", headers=login(nurse),
-                 json={"check_ins_excused_until": until.isoformat(), "check_ins_excused_reason": "Readmitted"})
+    client.patch(
+        f"/api/v1/patients/{patient.id}",
+        headers=login(nurse),
+        json={"check_ins_excused_until": until.isoformat(), "check_ins_excused_reason": "Readmitted"},
+    )
     web_sign_in(nurse)
     html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     excused = re.search(r'<dd id="excused">(.*?)</dd>', html, re.S).group(1)

@@ -57,7 +57,10 @@ def test_a_clinician_dry_runs_then_saves_a_new_version(client, make_center, make
     assert saved.status_code == 302
     new = db.session.query(Protocol).filter_by(family=base.family, version=base.version + 1).one()
     assert (new.content["thresholds"], new.name, new.created_by_id) == (
-        {"fever_c": 37.6}, "CD19 with a 37.5 fever line", clinician.id)
+        {"fever_c": 37.6},
+        "CD19 with a 37.5 fever line",
+        clinician.id,
+    )
     # The new version is the clinician's centre's; the shipped template stays current for others.
     assert new.center_id == clinician.center_id and db.session.get(Protocol, base.id).superseded_by_id is None
     assert new.content["phases"] == base.content["phases"]
@@ -72,10 +75,12 @@ def test_problems_are_named_by_field(client, make_center, make_staff, make_patie
     web_sign_in(make_staff("clinician", center))
     page = client.get(f"/protocols/{base.id}/new-version").get_data(as_text=True)
     fields = _form_fields(page)
-    for change, field in (({"threshold-fever_c": "41"}, "threshold-fever_c"),
-                          ({"restrictions-no_driving_days": "many"}, "restrictions-no_driving_days"),
-                          ({"phases": "[{"}, "phases"),
-                          ({"phases": fields["phases"].replace('"from_day": 0', '"from_day": 1', 1)}, "phases")):
+    for change, field in (
+        ({"threshold-fever_c": "41"}, "threshold-fever_c"),
+        ({"restrictions-no_driving_days": "many"}, "restrictions-no_driving_days"),
+        ({"phases": "[{"}, "phases"),
+        ({"phases": fields["phases"].replace('"from_day": 0', '"from_day": 1', 1)}, "phases"),
+    ):
         response = client.post(f"/protocols/{base.id}/new-version", data={**fields, **change, "action": "dry_run"})
         assert response.status_code == 422, change
         assert f'id="{field}-error"' in response.get_data(as_text=True), change
@@ -83,7 +88,8 @@ def test_problems_are_named_by_field(client, make_center, make_staff, make_patie
 
 
 def test_the_form_refuses_a_setting_on_its_unsafe_side_naming_the_reference_figure(
-        client, make_center, make_staff, make_patient, web_sign_in):
+    client, make_center, make_staff, make_patient, web_sign_in
+):
     # A protocol may only make Vigil more careful: dry-run and save both refuse; nothing is stored.
     center = make_center()
     base = make_patient(center).patient.protocol
@@ -91,20 +97,23 @@ def test_the_form_refuses_a_setting_on_its_unsafe_side_naming_the_reference_figu
     fields = _form_fields(client.get(f"/protocols/{base.id}/new-version").get_data(as_text=True))
     versions = db.session.query(Protocol).count()
     for action in ("dry_run", "save"):
-        response = client.post(f"/protocols/{base.id}/new-version",
-                               data={**fields, "threshold-hypoxia_spo2": "91", "action": action})
+        response = client.post(
+            f"/protocols/{base.id}/new-version", data={**fields, "threshold-hypoxia_spo2": "91", "action": action}
+        )
         assert response.status_code == 422
         html = response.get_data(as_text=True)
         assert 'id="threshold-hypoxia_spo2-error"' in html
         assert "less careful than the reference figure 92" in html
-    careful = client.post(f"/protocols/{base.id}/new-version",
-                          data={**fields, "threshold-hypoxia_spo2": "93", "action": "dry_run"})
+    careful = client.post(
+        f"/protocols/{base.id}/new-version", data={**fields, "threshold-hypoxia_spo2": "93", "action": "dry_run"}
+    )
     assert careful.status_code == 200
     assert db.session.query(Protocol).count() == versions
 
 
-def test_a_platform_admin_names_the_centre_a_new_version_is_for(client, make_center, make_staff, make_patient,
-                                                                web_sign_in):
+def test_a_platform_admin_names_the_centre_a_new_version_is_for(
+    client, make_center, make_staff, make_patient, web_sign_in
+):
     """A version belongs to a centre; an admin without one chooses it in the form, and
     the dry-run replays that centre's reports only."""
     alpha, beta = make_center(name="Alpha"), make_center(name="Beta")
@@ -122,8 +131,9 @@ def test_a_platform_admin_names_the_centre_a_new_version_is_for(client, make_cen
     dry = client.post(path, data={**fields, "center_id": str(beta.id), "action": "dry_run"}).get_data(as_text=True)
     urgent = re.search(r'<tr data-level="urgent"><td>Urgent</td><td>(\d+)</td><td>(\d+)</td>', dry).groups()
     assert urgent == ("0", "1")  # Beta's one report, not Alpha's too
-    saved = client.post(path, data={**fields, "center_id": str(beta.id), "digest": _form_fields(dry)["digest"],
-                                    "action": "save"})
+    saved = client.post(
+        path, data={**fields, "center_id": str(beta.id), "digest": _form_fields(dry)["digest"], "action": "save"}
+    )
     assert saved.status_code == 302
     new = db.session.query(Protocol).filter_by(family=base.family, name="Beta's line").one()
     assert new.center_id == beta.id

@@ -13,8 +13,9 @@ from tests.web.conftest import csrf_from
 
 def _urgent_alert(client, make_patient, center) -> Alert:
     patient = make_patient(center)
-    response = client.post("/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}),
-                           headers=patient.headers)
+    response = client.post(
+        "/api/v1/me/reports", json=report_body(vitals={"temperature_c": 38.6}), headers=patient.headers
+    )
     assert response.status_code == 201  # the JSON API needs no CSRF token: it uses bearer tokens
     return db.session.query(Alert).filter_by(patient_id=patient.id).one()
 
@@ -23,10 +24,12 @@ def test_a_form_without_its_csrf_token_is_refused(client, make_center, make_staf
     center = make_center()
     alert = _urgent_alert(client, make_patient, center)
     web_sign_in(make_staff("nurse", center))
-    for path, data in ((f"/alerts/{alert.id}/ack", {}),
-                       (f"/alerts/{alert.id}/resolve", {"disposition": "false_alarm"}),
-                       (f"/alerts/{alert.id}/ack", {"csrf_token": "forged"}),
-                       ("/sign-out", {})):
+    for path, data in (
+        (f"/alerts/{alert.id}/ack", {}),
+        (f"/alerts/{alert.id}/resolve", {"disposition": "false_alarm"}),
+        (f"/alerts/{alert.id}/ack", {"csrf_token": "forged"}),
+        ("/sign-out", {}),
+    ):
         response = client.post(path, data=data)
         assert response.status_code == 400, path
         assert "security token was missing or had expired" in response.get_data(as_text=True)

@@ -23,8 +23,9 @@ def test_it_sends_strangers_to_the_sign_in_page(client):
 def test_it_signs_in_with_a_session_cookie_and_goes_back_where_it_was(client, make_center, make_staff):
     nurse = make_staff("nurse", make_center())
     token = csrf_from(client.get("/sign-in?next=/patients").get_data(as_text=True))
-    response = client.post("/sign-in", data={"email": nurse.email.upper(), "password": PASSWORD,
-                                             "csrf_token": token, "next": "/patients"})
+    response = client.post(
+        "/sign-in", data={"email": nurse.email.upper(), "password": PASSWORD, "csrf_token": token, "next": "/patients"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/patients"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -37,8 +38,9 @@ def test_it_signs_in_with_a_session_cookie_and_goes_back_where_it_was(client, ma
 def test_it_refuses_a_next_that_leaves_the_site(client, make_center, make_staff):
     nurse = make_staff("nurse", make_center())
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
-    response = client.post("/sign-in", data={"email": nurse.email, "password": PASSWORD, "csrf_token": token,
-                                             "next": "//evil.example/x"})
+    response = client.post(
+        "/sign-in", data={"email": nurse.email, "password": PASSWORD, "csrf_token": token, "next": "//evil.example/x"}
+    )
     assert response.headers["Location"] == "/"
 
 
