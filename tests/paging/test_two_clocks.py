@@ -26,7 +26,9 @@ def _patients(center, count: int) -> list[Patient]:
             center_id=center.id,
             mrn=f"P{i}",
             name=f"Pat Ient{i}",
-            phone=f"+1617555{2000 + i:04d}",
+            # Not +1617555…: staff numbers (tests/personas.py) live there, and a collision would
+            # deliver a patient's text to a nurse.
+            phone=f"+1617444{2000 + i:04d}",
             timezone=center.timezone,
             product="yescarta",
             infused_at=utcnow(),
