@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from app.fhir.common import concept, instant, meta, patient_ref, ref, staff_ref
 from app.fhir.detected_issue import issue_id
-from app.fhir.record import StaffNames
 from app.models import Notification
 
 COMMUNICATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-category"
@@ -59,7 +58,7 @@ def _medium(channel: str) -> dict:
     return concept({"system": PARTICIPATION_MODE, "code": code, "display": display}, text=text)
 
 
-def page_communication(notification: Notification, patient_pk: int, staff_names: StaffNames) -> dict:
+def page_communication(notification: Notification, patient_pk: int, staff_names: dict[int | None, str]) -> dict:
     """One page; pages carry no patient id of their own, so the alert's patient is passed in."""
     # A record's pages are loaded by their alerts (load_record), so each has one.
     assert notification.alert_id is not None

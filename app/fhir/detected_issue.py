@@ -6,7 +6,6 @@ from __future__ import annotations
 from app.fhir.common import concept, instant, meta, patient_ref, ref_to, sid, staff_ref, vigil_coding
 from app.fhir.observations import report_observations
 from app.fhir.questionnaire import questionnaire_response
-from app.fhir.record import StaffNames
 from app.models import Alert, AlertEvent, Report
 
 # R4 DetectedIssue.severity is high | moderate | low; both paging levels are "high".
@@ -59,7 +58,7 @@ def _evidence(alert: Alert, reports: dict[int, Report]) -> list[dict]:
     return [e for e in entries if e is not None]
 
 
-def _mitigation(event: AlertEvent, staff_names: StaffNames) -> dict | None:
+def _mitigation(event: AlertEvent, staff_names: dict[int | None, str]) -> dict | None:
     if event.kind == "acknowledged":
         action = concept(vigil_coding("acknowledged", "Acknowledged by the care team"), text="Acknowledged")
     elif event.kind == "resolved":
@@ -77,7 +76,7 @@ def _mitigation(event: AlertEvent, staff_names: StaffNames) -> dict | None:
     }
 
 
-def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: StaffNames) -> dict:
+def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[int | None, str]) -> dict:
     summaries = list(dict.fromkeys(f["summary"] for f in alert.findings if f.get("summary")))
     issue = {
         "resourceType": "DetectedIssue",

@@ -11,7 +11,7 @@ from app.fhir.detected_issue import DISPOSITION_LABEL, LEVEL_LABEL
 from app.fhir.flag import last_monitored_day, window_of
 from app.fhir.observations import observation_id
 from app.fhir.questionnaire import label as item_label
-from app.fhir.record import PatientRecord, StaffNames
+from app.fhir.record import PatientRecord
 from app.models import LEVELS, PRODUCT_DISPLAY, Alert, AlertEvent, Report
 from app.rules.text import num
 from app.schemas.report import NEURO_FLAGS, SIGNS
@@ -150,7 +150,7 @@ def _report_row(report: Report, fresh: list[str]) -> dict:
     }
 
 
-def _event_text(event: AlertEvent, names: StaffNames) -> str | None:
+def _event_text(event: AlertEvent, names: dict[int | None, str]) -> str | None:
     data, who = event.data or {}, names.get(event.staff_id, "care team")
     if event.kind == "escalation":
         paged, called = data.get("paged"), data.get("called")  # called: phone calls

@@ -9,10 +9,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Alert, Center, Notification, Patient, Protocol, Report, StaffUser
 
-# Staff names by id. They are looked up with an event's or a page's staff id, which is None when
-# no person acted (the system did): None is never a key, so such a lookup finds no name.
-StaffNames = dict[int | None, str]
-
 
 @dataclass(frozen=True)
 class PatientRecord:
@@ -22,7 +18,9 @@ class PatientRecord:
     reports: list[Report]  # oldest first
     alerts: list[Alert]  # oldest first
     pages: list[Notification]  # purpose "page" (texts) and "call", oldest first
-    staff_names: StaffNames = field(default_factory=dict)
+    # Looked up with an event's or a page's staff id, None when no person acted (the system did):
+    # None is never a key, so such a lookup finds no name.
+    staff_names: dict[int | None, str] = field(default_factory=dict)
 
     @property
     def reports_by_id(self) -> dict[int, Report]:
@@ -32,7 +30,7 @@ class PatientRecord:
         return [n for n in self.pages if n.alert_id == alert.id]
 
 
-def _staff_names(alerts: list[Alert], pages: list[Notification]) -> StaffNames:
+def _staff_names(alerts: list[Alert], pages: list[Notification]) -> dict[int | None, str]:
     ids = {n.staff_id for n in pages} | {e.staff_id for a in alerts for e in a.events}
     ids.discard(None)
     if not ids:
