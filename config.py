@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import overload
 
 from dotenv import load_dotenv
 
@@ -23,6 +24,10 @@ class ConfigError(RuntimeError):
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default

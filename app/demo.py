@@ -105,6 +105,7 @@ def _set_demo_code(patient: Patient, code: str) -> None:
     row = db.session.scalar(
         select(EnrollmentCode).where(EnrollmentCode.patient_id == patient.id, EnrollmentCode.used_at.is_(None))
     )
+    assert row is not None  # create_patient has just issued the patient's code
     row.lookup, row.secret_hash = lookup, _hash_secret(lookup, secret)
 
 

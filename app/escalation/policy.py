@@ -9,6 +9,8 @@ centre ("clinicians", "nurses", "admins").
 
 from __future__ import annotations
 
+from typing import Any
+
 ROLE_GROUPS = {"clinicians": "clinician", "nurses": "nurse", "admins": "admin"}
 TARGET_WORDS = ("on_call", *ROLE_GROUPS)
 
@@ -23,7 +25,7 @@ CHANNELS = ("sms", "call")  # a step without `channels` texts only
 SMS_AND_CALL = ["sms", "call"]
 
 
-def _chain(wait: int, call_from_step: int) -> dict:
+def _chain(wait: int, call_from_step: int) -> dict[str, Any]:
     steps = [
         {"notify": ["on_call"], "wait_minutes": wait},
         {"notify": ["clinicians"], "wait_minutes": wait},
@@ -34,7 +36,7 @@ def _chain(wait: int, call_from_step: int) -> dict:
     return {"steps": steps, "repeat": 1}
 
 
-def default_policy() -> dict:
+def default_policy() -> dict[str, Any]:
     # A text does not wake a sleeping nurse. An emergency calls and texts from step 1;
     # an urgent alert texts first and calls from step 2, once the text went unanswered.
     return {

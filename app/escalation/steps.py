@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -19,18 +20,18 @@ class Decision:
     reason: str
 
 
-def _wait(chain: dict, step: int) -> timedelta:
+def _wait(chain: dict[str, Any], step: int) -> timedelta:
     return timedelta(minutes=chain["steps"][step]["wait_minutes"])
 
 
-def first_decision(chain: dict, level: str, now: datetime) -> Decision:
+def first_decision(chain: dict[str, Any], level: str, now: datetime) -> Decision:
     """Start (or restart after an upgrade) at step 1; an emergency pages steps 1 and 2 together."""
     if level == "emergency" and len(chain["steps"]) > 1:
         return Decision((0, 1), 1, 0, now + _wait(chain, 1), "running", "emergency: first two steps together")
     return Decision((0,), 0, 0, now + _wait(chain, 0), "running", "first step")
 
 
-def next_decision(chain: dict, step: int, round_: int, now: datetime) -> Decision:
+def next_decision(chain: dict[str, Any], step: int, round_: int, now: datetime) -> Decision:
     """No acknowledgement within the step's wait: climb; after the last step, run the chain again
     `repeat` times; then page everyone once more and stop, loud on the queue."""
     steps = chain["steps"]

@@ -58,8 +58,10 @@ def _medium(channel: str) -> dict:
     return concept({"system": PARTICIPATION_MODE, "code": code, "display": display}, text=text)
 
 
-def page_communication(notification: Notification, patient_pk: int, staff_names: dict[int, str]) -> dict:
+def page_communication(notification: Notification, patient_pk: int, staff_names: dict[int | None, str]) -> dict:
     """One page; pages carry no patient id of their own, so the alert's patient is passed in."""
+    # A record's pages are loaded by their alerts (load_record), so each has one.
+    assert notification.alert_id is not None
     communication = {
         "resourceType": "Communication",
         "id": communication_id(notification.id),

@@ -58,7 +58,7 @@ def _evidence(alert: Alert, reports: dict[int, Report]) -> list[dict]:
     return [e for e in entries if e is not None]
 
 
-def _mitigation(event: AlertEvent, staff_names: dict[int, str]) -> dict | None:
+def _mitigation(event: AlertEvent, staff_names: dict[int | None, str]) -> dict | None:
     if event.kind == "acknowledged":
         action = concept(vigil_coding("acknowledged", "Acknowledged by the care team"), text="Acknowledged")
     elif event.kind == "resolved":
@@ -76,7 +76,7 @@ def _mitigation(event: AlertEvent, staff_names: dict[int, str]) -> dict | None:
     }
 
 
-def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[int, str]) -> dict:
+def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[int | None, str]) -> dict:
     summaries = list(dict.fromkeys(f["summary"] for f in alert.findings if f.get("summary")))
     issue = {
         "resourceType": "DetectedIssue",

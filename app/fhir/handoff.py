@@ -76,14 +76,20 @@ def _ice(r: Report) -> str:
     return f"{r.ice_score}/10" if r.ice_score is not None else "could not do the test"
 
 
+def _num(value: float | None) -> str:
+    # A reader of MEASURES runs only on a report its check passed, so the reading is there.
+    assert value is not None
+    return num(value)
+
+
 # (label, Observation key, has it, how it reads)
 MEASURES: tuple[tuple[str, str, Callable[[Report], bool], Callable[[Report], str]], ...] = (
     ("Temperature", "temp", lambda r: r.temperature_c is not None, _temperature),
-    ("Heart rate", "hr", lambda r: r.heart_rate is not None, lambda r: f"{num(r.heart_rate)} /min"),
+    ("Heart rate", "hr", lambda r: r.heart_rate is not None, lambda r: f"{_num(r.heart_rate)} /min"),
     ("Blood pressure", "bp", _has_bp, _bp),
-    ("SpO2", "spo2", lambda r: r.spo2 is not None, lambda r: f"{num(r.spo2)} %"),
-    ("Respiratory rate", "rr", lambda r: r.respiratory_rate is not None, lambda r: f"{num(r.respiratory_rate)} /min"),
-    ("Weight", "weight", lambda r: r.weight_kg is not None, lambda r: f"{num(r.weight_kg)} kg"),
+    ("SpO2", "spo2", lambda r: r.spo2 is not None, lambda r: f"{_num(r.spo2)} %"),
+    ("Respiratory rate", "rr", lambda r: r.respiratory_rate is not None, lambda r: f"{_num(r.respiratory_rate)} /min"),
+    ("Weight", "weight", lambda r: r.weight_kg is not None, lambda r: f"{_num(r.weight_kg)} kg"),
     ("ICE score", "ice", _has_ice, _ice),
 )
 
@@ -144,18 +150,21 @@ def _report_row(report: Report, fresh: list[str]) -> dict:
     }
 
 
-def _event_text(event: AlertEvent, names: dict[int, str]) -> str | None:
+def _event_text(event: AlertEvent, names: dict[int | None, str]) -> str | None:
     data, who = event.data or {}, names.get(event.staff_id, "care team")
     if event.kind == "escalation":
         paged, called = data.get("paged"), data.get("called")  # called: phone calls
         parts = ([f"Paged {', '.join(paged)}"] if paged else []) + ([f"called {', '.join(called)}"] if called else [])
         what = " and ".join(parts)
         return f"{what[:1].upper()}{what[1:]} (step {data.get('step')}, round {data.get('round')})" if parts else None
+    # A missing key reads as "", which no label has (as None before it): the default is shown.
     texts = {
-        "opened": lambda: f"Alert opened ({LEVEL_LABEL.get(data.get('level'), '')})",
-        "upgraded": lambda: f"Alert upgraded: {LEVEL_LABEL.get(data.get('from'))} to {LEVEL_LABEL.get(data.get('to'))}",
+        "opened": lambda: f"Alert opened ({LEVEL_LABEL.get(data.get('level', ''), '')})",
+        "upgraded": lambda: (
+            f"Alert upgraded: {LEVEL_LABEL.get(data.get('from', ''))} to {LEVEL_LABEL.get(data.get('to', ''))}"
+        ),
         "acknowledged": lambda: f"Acknowledged by {who}",
-        "resolved": lambda: f"Resolved by {who}: {DISPOSITION_LABEL.get(data.get('disposition'), 'other')}",
+        "resolved": lambda: f"Resolved by {who}: {DISPOSITION_LABEL.get(data.get('disposition', ''), 'other')}",
         "no_one_on_call": lambda: f"No one on call at step {data.get('step')}: centre admins paged",
         "step_not_reached": lambda: f"Escalation step {data.get('step')} not reached",
         "nobody_reachable": lambda: f"Nobody reachable at step {data.get('step')}: centre admins paged",
@@ -171,7 +180,11 @@ def _event_row(text: str) -> dict:
 def _rows(record: PatientRecord, alert: Alert) -> tuple[list[tuple[datetime, dict]], int | None]:
     """All rows oldest first, and the index of the onset: this alert's opening report, or else
     the first report with a finding."""
-    rows, by_report, by_receipt, last_fired, onset = [], {}, {}, {}, None
+    rows: list[tuple[datetime, dict]] = []
+    by_report: dict[int | None, dict] = {}  # looked up by an event's report id, None for most events
+    by_receipt: dict[datetime, dict] = {}
+    last_fired: dict[str, datetime] = {}
+    onset: int | None = None
     for report in record.reports:
         if report.id == alert.opening_report_id:
             onset = len(rows)

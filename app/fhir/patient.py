@@ -19,7 +19,7 @@ def organization_id(center_id: int) -> str:
 
 
 def _phone(number: str, rank: int | None = None) -> dict:
-    point = {"system": "phone", "value": number, "use": "work"}
+    point: dict[str, object] = {"system": "phone", "value": number, "use": "work"}
     if rank is not None:
         point["rank"] = rank
     return point

@@ -18,7 +18,9 @@ class PatientRecord:
     reports: list[Report]  # oldest first
     alerts: list[Alert]  # oldest first
     pages: list[Notification]  # purpose "page" (texts) and "call", oldest first
-    staff_names: dict[int, str] = field(default_factory=dict)
+    # Looked up with an event's or a page's staff id, None when no person acted (the system did):
+    # None is never a key, so such a lookup finds no name.
+    staff_names: dict[int | None, str] = field(default_factory=dict)
 
     @property
     def reports_by_id(self) -> dict[int, Report]:
@@ -28,7 +30,7 @@ class PatientRecord:
         return [n for n in self.pages if n.alert_id == alert.id]
 
 
-def _staff_names(alerts: list[Alert], pages: list[Notification]) -> dict[int, str]:
+def _staff_names(alerts: list[Alert], pages: list[Notification]) -> dict[int | None, str]:
     ids = {n.staff_id for n in pages} | {e.staff_id for a in alerts for e in a.events}
     ids.discard(None)
     if not ids:
@@ -54,10 +56,14 @@ def load_record(patient: Patient) -> PatientRecord:
         if alert_ids
         else []
     )
+    center = db.session.get(Center, patient.center_id)
+    protocol = db.session.get(Protocol, patient.protocol_id)
+    # Both are non-null foreign keys of the patient, so the rows exist.
+    assert center is not None and protocol is not None
     return PatientRecord(
         patient=patient,
-        center=db.session.get(Center, patient.center_id),
-        protocol=db.session.get(Protocol, patient.protocol_id),
+        center=center,
+        protocol=protocol,
         reports=list(reports),
         alerts=list(alerts),
         pages=list(pages),

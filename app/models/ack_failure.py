@@ -6,11 +6,11 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class AckFailure(db.Model):
+class AckFailure(Model):
     """One `ACK <code>` from a staff phone that named no alert it could acknowledge. Counted per
     phone over the last hour, in the database, so guessing codes is limited whatever the worker."""
 

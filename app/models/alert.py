@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.patient import Patient
 from app.models.types import UTCDateTime
 
@@ -17,7 +17,7 @@ LEVELS = ("routine", "same_day", "urgent", "emergency")
 ALERT_KINDS = ("report", "grading_failed", "missed_check_in", "sms_opt_out")
 
 
-class Alert(db.Model):
+class Alert(Model):
     """What the care team must act on. One open (not resolved) alert per patient: new findings
     are appended and the level only goes up. The assessment, protocol version, thresholds that
     fired and the escalation chain are snapshots, so later edits never rewrite history."""
@@ -76,7 +76,7 @@ class Alert(db.Model):
     )
 
 
-class AlertEvent(db.Model):
+class AlertEvent(Model):
     """The alert's timeline: opened, finding added, upgraded, paged, acknowledged, resolved..."""
 
     __tablename__ = "alert_events"

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only record of who read or changed what, when and from where. Never updated."""
 
     __tablename__ = "audit_events"

@@ -6,13 +6,13 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 JURISDICTIONS = ("US", "EU", "UK")
 
 
-class Center(db.Model):
+class Center(Model):
     __tablename__ = "centers"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,13 +6,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 CHECK_IN_STATES = ("pending", "completed", "missed", "excused", "cancelled")
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A scheduled check-in. `next_action_at` is when the clock must look at it next (reminder,
     second reminder, missed), so the sweep reads only what is due (index below)."""
 

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class SmsConversation(db.Model):
+class SmsConversation(Model):
     """An SMS check-in in progress: the questions still to ask, the answers so far (as the report
     body the app would send), and when it times out (the check-in window's end)."""
 

@@ -6,13 +6,13 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 PLATFORMS = ("android", "ios")
 
 
-class Device(db.Model):
+class Device(Model):
     """The patient's app as a push target: one per patient (the phone they signed in on last).
     A registration replaces the previous one; sign-out, re-enrollment, token revocation and FCM
     saying the token is gone delete it, and messages fall back to SMS."""

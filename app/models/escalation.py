@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class EscalationPolicy(db.Model):
+class EscalationPolicy(Model):
     """A centre's chains for urgent and emergency alerts, as data."""
 
     __tablename__ = "escalation_policies"
@@ -22,7 +22,7 @@ class EscalationPolicy(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class OnCallShift(db.Model):
+class OnCallShift(Model):
     """Who `"on_call"` means between two instants; an open end means until replaced."""
 
     __tablename__ = "on_call_shifts"

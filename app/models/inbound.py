@@ -6,11 +6,11 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class InboundMessage(db.Model):
+class InboundMessage(Model):
     """Twilio's MessageSid of every inbound SMS handled: Twilio retries a webhook it thinks failed,
     and a replayed one must change nothing (a second STOP alert, a second answer to a question)."""
 
@@ -21,7 +21,7 @@ class InboundMessage(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """Failed sign-ins for an email that names no account, counted like an account's own so a
     lockout does not reveal which emails exist. Keyed by an HMAC of the email."""
 

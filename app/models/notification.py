@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 # pending -> sending -> sent -> delivered | undelivered | failed; cancelled before sending.
@@ -26,7 +26,7 @@ NOTIFICATION_STATES = (
 CHANNELS = ("sms", "push", "call")
 
 
-class Notification(db.Model):
+class Notification(Model):
     """The outbox: one outgoing SMS. Written in the same transaction as the change that causes
     it; the dispatcher claims it (compare-and-set on state, with a lease) and records every try.
     `dedupe_key` is unique so a retried request or a re-run step can never queue a twin."""
@@ -73,7 +73,7 @@ class Notification(db.Model):
     )
 
 
-class DeliveryAttempt(db.Model):
+class DeliveryAttempt(Model):
     __tablename__ = "delivery_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

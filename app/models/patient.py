@@ -6,8 +6,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.center import Center
+from app.models.protocol import Protocol
 from app.models.types import UTCDateTime
 
 PRODUCTS = ("kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl")
@@ -26,7 +27,7 @@ PATIENT_STATUSES = ("active", "completed", "withdrawn")
 CHANNELS = ("app", "sms")
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patients"
     __table_args__ = (
         UniqueConstraint("center_id", "mrn", name="uq_patients_center_mrn"),
@@ -65,14 +66,14 @@ class Patient(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     center: Mapped[Center] = relationship()
-    protocol: Mapped["Protocol"] = relationship()  # noqa: F821 - resolved by the registry
+    protocol: Mapped[Protocol] = relationship()
 
     @property
     def target(self) -> str:
         return PRODUCT_TARGET[self.product]
 
 
-class EnrollmentCode(db.Model):
+class EnrollmentCode(Model):
     """A one-time code a patient's phone trades for a token.
 
     The code reads `LOOKUP-SECRET`: the lookup part finds the row, so wrong secrets can be counted

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class Protocol(db.Model):
+class Protocol(Model):
     """One immutable version of a monitoring protocol; a change is a new row with version + 1.
 
     `family` groups the versions ("us-cd19"); `content` holds restrictions, phases and thresholds.

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class Report(db.Model):
+class Report(Model):
     """One symptom/vitals report, stored as received (raw temperature and unit kept) and graded.
 
     (patient_id, client_id) is unique: a retried upload finds the original instead of a twin.

@@ -7,14 +7,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.center import Center
 from app.models.types import UTCDateTime
 
 ROLES = ("admin", "clinician", "nurse")
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

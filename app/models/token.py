@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.extensions import db
+from app.models.base import Model
 from app.models.types import UTCDateTime
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """An opaque bearer token. Only its SHA-256 is stored, so a database leak leaks no sessions."""
 
     __tablename__ = "api_tokens"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from babel.support import NullTranslations
+
 from app.rules.instructions import translations_for
 
 # Twilio <Say> languages Vigil offers (its basic voices speak all of them).
@@ -48,7 +50,7 @@ def spoken_label(name: str, mrn: str, show_initials: bool) -> str:
     return "MRN " + " ".join(tail)
 
 
-def _tr(language: str):
+def _tr(language: str) -> NullTranslations:
     return translations_for(language.split("-")[0])
 
 

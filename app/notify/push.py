@@ -85,7 +85,7 @@ class FcmPushSender:
         )
         self.api_base_url = api_base_url.rstrip("/")
 
-    def _service(self):
+    def _service(self) -> Any:  # firebase-admin's own _MessagingService; the SDK ships no py.typed
         import requests
         from firebase_admin import messaging
 

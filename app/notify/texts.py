@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from babel.support import NullTranslations
+
 from app.notify.gsm import to_gsm7
 from app.rules.instructions import normalize_language, translations_for
 
 
-def _tr(language: str):
+def _tr(language: str) -> NullTranslations:
     return translations_for(normalize_language(language))
 
 

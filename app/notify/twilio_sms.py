@@ -114,7 +114,7 @@ class TwilioSmsSender:
             raise TransientSendError(None, f"twilio: unreadable answer: {exc}") from exc
         return SendResult(sid=message.sid, status=str(message.status))
 
-    def _sender(self) -> dict[str, str]:
+    def _sender(self) -> dict[str, object]:
         # With a Messaging Service, Twilio picks the number from the pool (and queues above
         # the sender's throughput), so it wins when both are configured.
         if self.messaging_service_sid:

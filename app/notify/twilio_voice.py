@@ -38,7 +38,7 @@ class TwilioVoiceCaller:
 
     def call(self, to: str, twiml: str, *, status_callback: str | None = None) -> SendResult:
         check_outgoing(to, "call")  # the number; TwiML is ours and far below Twilio's 4,000 characters
-        options: dict = {"machine_detection": "Enable", "timeout": RING_SECONDS}
+        options: dict[str, object] = {"machine_detection": "Enable", "timeout": RING_SECONDS}
         if status_callback:
             options |= {
                 "status_callback": status_callback,

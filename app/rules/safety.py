@@ -24,7 +24,8 @@ class SafeDirection:
     source: str  # the primary source of the shipped (reference) figure, as shown in a refusal
 
 
-_L, _R = "lower", "raise"
+_L: Way = "lower"
+_R: Way = "raise"
 _ASTCT = "ASTCT 2019 consensus (Lee et al.)"
 _LABELS = "US product labels and medication guides"
 _CUH = "Cambridge University Hospitals discharge leaflet"

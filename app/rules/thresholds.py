@@ -226,7 +226,9 @@ class Thresholds:
         if problems:
             detail = "; ".join(f"{key}: {', '.join(msgs)}" for key, msgs in sorted(problems.items()))
             raise ValueError(f"invalid thresholds: {detail}")
-        return cls(**{k: _coerce(k, v) for k, v in overrides.items()})
+        # Each key's own type (int or float) comes from its spec, which mypy cannot follow per key.
+        coerced: dict[str, Any] = {k: _coerce(k, v) for k, v in overrides.items()}
+        return cls(**coerced)
 
     @classmethod
     def for_grading(cls, overrides: Mapping[str, Any] | None = None) -> Thresholds:

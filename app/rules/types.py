@@ -252,7 +252,7 @@ class Assessment:
     late: Lateness | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "level": self.level.label,
             "findings": [f.to_dict() for f in self.findings],
             "ice_score": self.ice_score,

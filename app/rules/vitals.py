@@ -158,7 +158,7 @@ def r6a_low_blood_pressure(report: ReportInput, ctx: PatientContext, t: Threshol
     earlier = _earlier_low_sbp(report, ctx, t)
     if earlier is not None:
         summary += f"; also {earlier} earlier"
-    values = {"hypotension_sbp": t.hypotension_sbp}
+    values: dict[str, float] = {"hypotension_sbp": t.hypotension_sbp}
     if ctx.baseline.systolic_bp is not None:
         values |= {"baseline_sbp_fraction": t.baseline_sbp_fraction, "baseline_sbp_ceiling": t.baseline_sbp_ceiling}
     return Finding("R6a_low_blood_pressure", Level.URGENT, summary, values)

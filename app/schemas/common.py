@@ -170,9 +170,12 @@ def OneOf(values, **kwargs) -> fields.String:  # noqa: N802 - reads like a field
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(
+    # Named `fields` on the wire; a class attribute of that name would shadow Schema.fields.
+    field_messages = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),
+        attribute="fields",
+        data_key="fields",
         metadata={"x-optional": True, "description": "Messages per field, for 422"},
     )
 
