@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.models import AuditEvent, Patient, StaffUser
-from app.schemas.common import AwareDateTime, QueryId, StrictSchema
+from app.schemas.common import AwareDateTime, QueryId, StrictSchema, page_fields
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Who read or changed what")
 
@@ -22,10 +22,7 @@ class AuditArgs(StrictSchema):
     action = fields.String(validate=validate.Length(max=64))
     since = AwareDateTime()
     until = AwareDateTime()
-    from app.api.pagination import page_fields
-
     locals().update(page_fields(500, 5000))
-    del page_fields
 
 
 class AuditEventSchema(StrictSchema):

@@ -7,6 +7,7 @@ POST /api/v1/me/reports against it in the same run, on the same database.
 from __future__ import annotations
 
 from flask import Blueprint, request
+from marshmallow import ValidationError
 
 from app.api.errors import ApiError
 from app.extensions import db
@@ -19,8 +20,6 @@ _schema = ReportSchema()
 
 @bp.post("/api/v1/bench/bare-insert")
 def bare_insert():
-    from marshmallow import ValidationError
-
     try:
         data = _schema.load(request.get_json())
     except ValidationError as exc:

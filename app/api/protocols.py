@@ -12,6 +12,7 @@ from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Center, Protocol
+from app.protocols.content import validate_content
 from app.schemas.protocol import (
     DefaultSchema,
     DryRunResultSchema,
@@ -20,8 +21,9 @@ from app.schemas.protocol import (
     ProtocolListArgs,
     ProtocolOutSchema,
 )
+from app.services.access import protocol_for_staff
 from app.services.protocol_admin import create_version, dry_run, set_default
-from app.services.protocols import staff_may_see, visible_to
+from app.services.protocols import visible_to
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
 
@@ -29,10 +31,7 @@ blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", descripti
 def load_protocol(protocol_id: int) -> Protocol:
     """A template or a version of a centre the caller may see; 404 otherwise, so a centre never
     learns that another centre's version exists."""
-    protocol = db.session.get(Protocol, protocol_id)
-    if not staff_may_see(current_staff(), protocol):
-        raise ApiError(404, "Protocol not found.")
-    return protocol
+    return protocol_for_staff(current_staff(), protocol_id)
 
 
 @blp.route("")
@@ -114,8 +113,6 @@ class ProtocolDryRun(MethodView):
         proposed `content`, and compare per level with what was raised. Changes nothing."""
         protocol = load_protocol(protocol_id)
         content = data.get("content", protocol.content)
-        from app.protocols.content import validate_content
-
         problems = validate_content(content, protocol.jurisdiction)
         if problems:
             raise ApiError(

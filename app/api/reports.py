@@ -11,6 +11,7 @@ from app.api.pagination import page
 from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Report
+from app.schemas.presenters import report_view
 from app.schemas.report import PageArgs, ReportOutSchema, ReportResultSchema, ReportSchema
 from app.services import audit
 from app.services.reports import record_report
@@ -28,42 +29,6 @@ def _history(patient_id: int, args: dict) -> list[dict]:
         args,
     )
     return [report_view(r) for r in reports]
-
-
-def report_view(report: Report) -> dict:
-    vitals = {
-        c: getattr(report, c)
-        for c in ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg")
-        if getattr(report, c) is not None
-    }
-    if report.temperature_unit:
-        vitals.update(temperature_raw=report.temperature_raw, temperature_unit=report.temperature_unit)
-    return {
-        **{
-            c: getattr(report, c)
-            for c in (
-                "id",
-                "client_id",
-                "recorded_at",
-                "received_at",
-                "reported_by",
-                "source",
-                "check_in_id",
-                "symptoms",
-                "neuro",
-                "signs",
-                "ice_score",
-                "antipyretic_in_last_6h",
-                "note",
-                "level",
-                "graded",
-                "assessment",
-                "alert_id",
-            )
-        },
-        "vitals": vitals,
-        "not_measured": list(report.not_measured or ()),
-    }
 
 
 @blp.route("/me/reports")

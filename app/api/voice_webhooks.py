@@ -13,6 +13,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.notify import call_script
+from app.notify.twilio_voice import call_twiml, hangup, say
 from app.services.calls import apply_call_status, keypress
 from app.services.outbox import voice_url
 
@@ -35,8 +36,6 @@ def _xml(twiml: str) -> Response:
 @bp.post("/gather")
 @signed_by_twilio
 def gather():
-    from app.notify.twilio_voice import call_twiml, hangup, say
-
     row = _call()
     if row is None:
         return _xml(hangup())  # not ours: hang up, change nothing

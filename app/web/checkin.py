@@ -19,13 +19,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.api.errors import ApiError, flatten_messages
 from app.clock import utcnow
 from app.extensions import db
 from app.models import CheckIn, Patient, Report
+from app.schemas.common import flatten_messages
 from app.schemas.report import ReportSchema
 from app.services import audit
 from app.services.checkin_links import CheckInLinkError, load_check_in
+from app.services.errors import DomainError
 from app.services.reports import record_report, result_body
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
@@ -188,7 +189,7 @@ def submit(token: str):
         return _form(check_in, form, problems, status=422)
     try:
         recorded = record_report(patient, data, source="web")
-    except ApiError as exc:
+    except DomainError as exc:
         return _form(check_in, form, {"_form": "invalid", **{field_for(k): "invalid" for k in exc.fields}}, 422)
     return _result(check_in, recorded.body)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, CheckIn, Patient, Report
 from app.services import audit
+from app.services.access import patient_for_staff
 from app.services.devices import reachability
 from app.web.blueprints import staff_bp
 from app.web.charts import SERIES, chart_data
@@ -21,10 +21,7 @@ MAX_CHART_REPORTS = 2000  # a year of four-a-day check-ins and then some
 
 
 def load_patient(patient_id: int) -> Patient:
-    patient = db.session.get(Patient, patient_id)
-    if patient is None or not current_staff().can_see_center(patient.center_id):
-        raise ApiError(404, "There is no such patient in your centre.")
-    return patient
+    return patient_for_staff(current_staff(), patient_id)
 
 
 @staff_bp.route("/patients")

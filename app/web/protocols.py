@@ -6,14 +6,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Protocol, StaffUser
 from app.protocols.content import RESTRICTION_KEYS
 from app.rules import THRESHOLD_SPECS
+from app.services.access import protocol_for_staff
+from app.services.errors import DomainError
 from app.services.protocol_admin import create_version, dry_run
-from app.services.protocols import staff_may_see, visible_to
+from app.services.protocols import visible_to
 from app.web.blueprints import staff_bp
 from app.web.protocol_form import (
     CHECK_IN_KEYS,
@@ -29,10 +30,7 @@ from app.web.session import current_staff, staff_required
 
 def load_protocol(protocol_id: int) -> Protocol:
     """A shipped template or a version of the caller's centre; another centre's is a 404."""
-    protocol = db.session.get(Protocol, protocol_id)
-    if not staff_may_see(current_staff(), protocol):
-        raise ApiError(404, "There is no such protocol.")
-    return protocol
+    return protocol_for_staff(current_staff(), protocol_id)
 
 
 def _owners(rows: list[Protocol]) -> dict[int, str]:
@@ -150,12 +148,12 @@ def _save(base: Protocol, content: dict, form, center_id: int):
         new = create_version(
             base, content, (form.get("name") or "").strip() or None, current_staff(), center_id=center_id
         )
-    except ApiError as exc:
+    except DomainError as exc:
         db.session.rollback()
         problems: dict[str, list[str]] = {}
         for path, messages in exc.fields.items():
             problems.setdefault(field_of(path), []).extend(messages)
-        return _form_page(base, form, problems or {"_form": [exc.description]}, status=422)
+        return _form_page(base, form, problems or {"_form": [exc.message]}, status=422)
     db.session.commit()
     flash(
         f"Saved as version {new.version}. Patients stay on their version until moved to this one; "

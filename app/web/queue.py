@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, StaffUser
 from app.services import audit
+from app.services.access import alert_for_staff
 from app.services.alerts import acknowledge, resolve
 from app.web.blueprints import staff_bp
 from app.web.forms import ActionForm, ResolveForm
@@ -18,10 +18,7 @@ from app.web.session import current_staff, safe_next, staff_required
 
 def load_alert(alert_id: int) -> Alert:
     """404 for another centre's alert too, so its id does not leak (as the API)."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or not current_staff().can_see_center(alert.center_id):
-        raise ApiError(404, "There is no such alert in your centre.")
-    return alert
+    return alert_for_staff(current_staff(), alert_id)
 
 
 @staff_bp.route("/")
