@@ -23,7 +23,7 @@ def bare_insert():
     try:
         data = _schema.load(request.get_json())
     except ValidationError as exc:
-        raise ApiError(422, "Not valid", fields=exc.messages) from exc
+        raise ApiError(422, "Not valid", fields=exc.messages_dict) from exc
     db.session.add(AuditEvent(actor_type="system", action="bench.bare", details={"client_id": data["client_id"]}))
     db.session.commit()
     return {"ok": True}, 201

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.pagination import page
-from app.api.security import current_actor, load_patient_for_staff, requires
+from app.api.security import current_patient, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import CheckIn
 from app.schemas.patient import CheckInListArgs, CheckInOutSchema
@@ -30,7 +30,7 @@ class MyCheckIns(MethodView):
     @blp.response(200, CheckInOutSchema(many=True))
     def get(self, args):
         """Upcoming and past check-ins (the schedule ahead covers the next two days)."""
-        patient = current_actor().patient
+        patient = current_patient()
         audit.record("check_in.list_self", patient_id=patient.id)
         db.session.commit()
         return _list(patient.id, args)

@@ -107,7 +107,7 @@ def _fields_from_webargs(error: HTTPException) -> dict[str, list[str]]:
 
 
 def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:
-    body = {"code": code or CODES.get(status, "error"), "message": message}
+    body: dict[str, object] = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
     return {"error": body}
@@ -124,7 +124,7 @@ def _is_fhir() -> bool:
 def error_response(error: HTTPException) -> Response:
     status = error.code or 500
     if isinstance(error, ApiError):
-        body = error_body(status, error.description, error.error_code, error.fields)
+        body = error_body(status, error.description or "", error.error_code, error.fields)
         headers = error.extra_headers
     else:
         fields = _fields_from_webargs(error) if status == 422 else {}

@@ -26,7 +26,7 @@ class VigilApi(Api):
             url = current_app.config.get("PUBLIC_BASE_URL") if has_app_context() else None
             return finish(build(), server_url=url)
 
-        self.spec.to_dict = finished  # type: ignore[method-assign]
+        self.spec.to_dict = finished
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return error_response(error)

@@ -106,7 +106,8 @@ class PatientItem(MethodView):
 
 def _check_protocol_fits(patient: Patient, protocol_id: int) -> None:
     protocol = db.session.get(Protocol, protocol_id)
-    if not usable_at(protocol, patient.center_id):  # another centre's version is as unknown as a missing one
+    # Another centre's version is as unknown as a missing one.
+    if protocol is None or not usable_at(protocol, patient.center_id):
         raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
     if patient.product not in protocol.products or protocol.jurisdiction != patient.center.jurisdiction:
         raise ApiError(

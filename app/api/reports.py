@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.api.openapi import conflict
 from app.api.pagination import page
-from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
+from app.api.security import current_actor, current_patient, current_staff, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import Report
 from app.schemas.presenters import report_view
@@ -41,14 +41,14 @@ class MyReports(MethodView):
     def post(self, data):
         """Log symptoms and vitals; graded within the request. Retries with the same client_id are safe."""
         actor = current_actor()
-        return _answer(record_report(actor.patient, data, source="app", patient_locked=actor.patient_locked))
+        return _answer(record_report(current_patient(), data, source="app", patient_locked=actor.patient_locked))
 
     @requires("patient")
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ReportOutSchema(many=True))
     def get(self, args):
         """The patient's own reports, newest first."""
-        patient = current_actor().patient
+        patient = current_patient()
         audit.record("report.list_self", patient_id=patient.id)
         db.session.commit()
         return _history(patient.id, args)

@@ -71,7 +71,7 @@ def requires(*kinds: str, lock_patient: bool = False):
         manual = dict(apidoc.get("manual_doc", {}))
         manual["security"] = [{"bearerAuth": []}]
         apidoc["manual_doc"] = manual
-        wrapper._apidoc = apidoc
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]  # smorest reads it
         return wrapper
 
     return decorator
@@ -79,6 +79,14 @@ def requires(*kinds: str, lock_patient: bool = False):
 
 def current_actor() -> Actor:
     return g.actor
+
+
+def current_patient() -> Patient:
+    """The calling patient, in a view that `requires("patient")`."""
+    patient = current_actor().patient
+    if patient is None:  # requires("patient") lets no one else in
+        raise ApiError(403, "Your role may not use this endpoint.")
+    return patient
 
 
 def current_staff() -> StaffUser:

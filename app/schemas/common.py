@@ -170,7 +170,8 @@ def OneOf(values, **kwargs) -> fields.String:  # noqa: N802 - reads like a field
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(
+    # The error body's own field is named `fields`, like marshmallow's attribute it shadows here.
+    fields = fields.Dict(  # type: ignore[assignment]
         keys=fields.String(),
         values=fields.List(fields.String()),
         metadata={"x-optional": True, "description": "Messages per field, for 422"},

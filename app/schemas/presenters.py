@@ -108,10 +108,13 @@ def alert_detail(
         "escalation_snapshot": alert.escalation_snapshot,
         "events": alert.events,
         "notifications": [
-            {**{c: getattr(n, c) for c in NOTIFICATION_COLUMNS}, "staff_name": names.get(n.staff_id)}
-            for n in notifications
+            {**{c: getattr(n, c) for c in NOTIFICATION_COLUMNS}, "staff_name": _name(n, names)} for n in notifications
         ],
     }
+
+
+def _name(notification: Notification, names: dict[int, str]) -> str | None:
+    return names.get(notification.staff_id) if notification.staff_id is not None else None
 
 
 def private(response: Response) -> Response:

@@ -55,12 +55,12 @@ def last_pages(alert_ids: list[int]) -> dict[int, Notification]:
         .group_by(Notification.alert_id)
     )
     rows = db.session.scalars(select(Notification).where(Notification.id.in_(latest)))
-    return {n.alert_id: n for n in rows}
+    return {n.alert_id: n for n in rows if n.alert_id is not None}
 
 
 def staff_names(ids: set[int | None]) -> dict[int, str]:
     """How staff members are named on screen: their name, else their email."""
-    wanted = {i for i in ids if i}
+    wanted: set[int] = {i for i in ids if i}
     if not wanted:
         return {}
     return {u.id: u.name or u.email for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(wanted)))}

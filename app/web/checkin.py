@@ -88,7 +88,7 @@ def _open(token: str) -> CheckIn:
     check_in = load_check_in(token.rstrip("."), utcnow())
     if check_in.state in ("cancelled", "excused"):
         raise CheckInLinkError("closed", check_in)
-    g.actor = LinkActor(db.session.get(Patient, check_in.patient_id))
+    g.actor = LinkActor(db.session.get_one(Patient, check_in.patient_id))
     return check_in
 
 
@@ -158,7 +158,7 @@ def show(token: str):
     audit.record("check_in.link_open", patient_id=check_in.patient_id, target_type="check_in", target_id=check_in.id)
     db.session.commit()
     if check_in.state == "completed" and check_in.completed_report_id:
-        return _result(check_in, result_body(db.session.get(Report, check_in.completed_report_id)), already=True)
+        return _result(check_in, result_body(db.session.get_one(Report, check_in.completed_report_id)), already=True)
     return _form(check_in)
 
 

@@ -3,6 +3,8 @@ current one in a form, with a dry-run whose result is shown before anything is s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -33,7 +35,7 @@ def load_protocol(protocol_id: int) -> Protocol:
     return protocol_for_staff(current_staff(), protocol_id)
 
 
-def _owners(rows: list[Protocol]) -> dict[int, str]:
+def _owners(rows: Sequence[Protocol]) -> dict[int, str]:
     ids = {p.center_id for p in rows if p.center_id is not None}
     return dict(db.session.execute(select(Center.id, Center.name).where(Center.id.in_(ids))).all()) if ids else {}
 
@@ -143,7 +145,7 @@ def new_version(protocol_id: int):
     return _form_page(base, form, result=_dry_run(content, period, center_id), digest=digest)
 
 
-def _save(base: Protocol, content: dict, form, center_id: int):
+def _save(base: Protocol, content: dict, form, center_id: int | None):
     try:
         new = create_version(
             base, content, (form.get("name") or "").strip() or None, current_staff(), center_id=center_id

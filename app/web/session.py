@@ -91,7 +91,7 @@ def staff_required(*roles: str, fragment: bool = False):
                 if fragment:
                     abort(401)
                 return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
-            if actor.staff.role not in allowed:
+            if actor.kind not in allowed:
                 abort(403, "Your role may not use this page.")
             g.actor = actor
             result = view(*args, **kwargs)
