@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.openapi import conflict
@@ -23,6 +22,7 @@ from app.schemas.patient import (
 )
 from app.services import audit
 from app.services.enrollment import issue_code
+from app.services.patient_records import patients_query
 from app.services.patients import create_patient, patient_view, update_patient
 from app.services.protocols import usable_at
 
@@ -36,14 +36,7 @@ class Patients(MethodView):
     @blp.response(200, PatientOutSchema(many=True))
     def get(self, args):
         """Patients of the caller's centre (platform administrators: every centre, or `center_id`)."""
-        staff = current_staff()
-        query = select(Patient).order_by(Patient.id)
-        if not staff.is_platform_admin:
-            query = query.where(Patient.center_id == staff.center_id)
-        if "center_id" in args:
-            query = query.where(Patient.center_id == args["center_id"])
-        if "status" in args:
-            query = query.where(Patient.status == args["status"])
+        query = patients_query(current_staff(), center_id=args.get("center_id"), status=args.get("status"))
         patients = page(query, args)
         audit.record("patient.list", details={"count": len(patients)})
         db.session.commit()

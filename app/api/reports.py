@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.openapi import conflict
 from app.api.pagination import page
 from app.api.security import current_actor, current_patient, current_staff, load_patient_for_staff, requires
 from app.extensions import db
-from app.models import Report
 from app.schemas.presenters import report_view
 from app.schemas.report import PageArgs, ReportOutSchema, ReportResultSchema, ReportSchema
 from app.services import audit
+from app.services.patient_records import reports_query
 from app.services.reports import record_report
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Symptom and vitals reports")
@@ -24,10 +23,7 @@ def _answer(recorded):
 
 
 def _history(patient_id: int, args: dict) -> list[dict]:
-    reports = page(
-        select(Report).where(Report.patient_id == patient_id).order_by(Report.recorded_at.desc(), Report.id.desc()),
-        args,
-    )
+    reports = page(reports_query(patient_id), args)
     return [report_view(r) for r in reports]
 
 

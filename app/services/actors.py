@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.extensions import db
 from app.models import ApiToken, Patient, StaffUser
+from app.services.tokens import find_live_token
 
 STAFF_ROLES = ("admin", "clinician", "nurse")
 
@@ -35,3 +37,14 @@ class Actor:
             return self.patient.id
         assert self.staff is not None  # noqa: S101 - an actor is a patient or a staff member
         return self.staff.id
+
+
+def staff_actor(raw_token: str) -> Actor | None:
+    """The active staff member holding this token (a web session's), or None."""
+    row = find_live_token(raw_token)
+    if row is None or row.staff_id is None:
+        return None
+    staff = db.session.get(StaffUser, row.staff_id)
+    if staff is None or not staff.active:
+        return None
+    return Actor(token=row, staff=staff)

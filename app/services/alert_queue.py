@@ -38,6 +38,10 @@ def patient_alerts_query(patient: Patient) -> Select:
     return select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.opened_at.desc(), Alert.id.desc())
 
 
+def alerts_of(patient: Patient) -> list[Alert]:
+    return list(db.session.scalars(patient_alerts_query(patient)))
+
+
 def notifications_of(alert: Alert) -> list[Notification]:
     """Every message sent about the alert (pages, calls, notices), oldest first."""
     return list(

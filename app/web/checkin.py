@@ -16,7 +16,6 @@ from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.clock import utcnow
@@ -27,6 +26,7 @@ from app.schemas.report import ReportSchema
 from app.services import audit
 from app.services.checkin_links import CheckInLinkError, load_check_in
 from app.services.errors import DomainError
+from app.services.patient_records import report_by_client_id
 from app.services.reports import record_report, result_body
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
@@ -146,7 +146,7 @@ def _form(check_in: CheckIn, values: MultiDict | None = None, problems: dict | N
 def _stored(patient_id: int, client_id: str | None) -> Report | None:
     if not client_id:
         return None
-    return db.session.scalar(select(Report).where(Report.patient_id == patient_id, Report.client_id == client_id))
+    return report_by_client_id(patient_id, client_id)
 
 
 @checkin_bp.route("/c/<token>", methods=["GET"])

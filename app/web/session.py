@@ -16,7 +16,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from app.extensions import db
 from app.models import StaffUser
 from app.services import audit
-from app.services.actors import STAFF_ROLES, Actor
+from app.services.actors import STAFF_ROLES, Actor, staff_actor
 from app.services.errors import ForbiddenError, NotAuthenticatedError
 from app.services.login import issue_staff_token, sign_in
 from app.services.tokens import find_live_token, revoke
@@ -56,13 +56,7 @@ def _fresh_session() -> None:
 
 def signed_in() -> Actor | None:
     raw = session.get(SESSION_TOKEN)
-    row = find_live_token(raw) if isinstance(raw, str) else None
-    if row is None or row.staff_id is None:
-        return None
-    staff = db.session.get(StaffUser, row.staff_id)
-    if staff is None or not staff.active:
-        return None
-    return Actor(token=row, staff=staff)
+    return staff_actor(raw) if isinstance(raw, str) else None
 
 
 def safe_next(target: str | None) -> str:
