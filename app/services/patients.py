@@ -21,17 +21,22 @@ from app.services.protocols import default_protocol_for, usable_at
 from app.services.restrictions import compute_restrictions, day_after_infusion
 
 
+def protocol_that_fits(protocol_id: int, product: str, center: Center) -> Protocol:
+    """The version `protocol_id` names, if a patient of `center` on `product` may be put on it."""
+    protocol = db.session.get(Protocol, protocol_id)
+    if protocol is None or not usable_at(protocol, center.id):  # another centre's is as unknown as a missing one
+        raise InvalidError("Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
+    if product not in protocol.products or protocol.jurisdiction != center.jurisdiction:
+        raise InvalidError(
+            "Protocol does not fit.",
+            fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
+        )
+    return protocol
+
+
 def _choose_protocol(data: dict, center: Center) -> Protocol:
     if data.get("protocol_id"):
-        protocol = db.session.get(Protocol, data["protocol_id"])
-        if not usable_at(protocol, center.id):  # another centre's version is as unknown as a missing one
-            raise InvalidError("Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
-        if data["product"] not in protocol.products or protocol.jurisdiction != center.jurisdiction:
-            raise InvalidError(
-                "Protocol does not fit.",
-                fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
-            )
-        return protocol
+        return protocol_that_fits(data["protocol_id"], data["product"], center)
     protocol = default_protocol_for(data["product"], center.jurisdiction, center.id)
     if protocol is None:
         raise InvalidError(
