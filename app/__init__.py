@@ -56,7 +56,8 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - the mapper registry and Alembic need every model
-    from app.extensions import api, babel, db, limiter, migrate
+    from app.api.extension import api
+    from app.extensions import babel, db, limiter, migrate
     from app.i18n import select_locale
 
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there
@@ -90,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
         voice_webhooks,
         webhooks,
     )
-    from app.extensions import api
+    from app.api.extension import api
 
     for module in (
         auth,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from app.api.errors import ApiError
@@ -13,7 +12,7 @@ from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert, Notification, StaffUser
+from app.models import Alert
 from app.schemas.alert import (
     AlertDetailSchema,
     AlertListArgs,
@@ -22,117 +21,24 @@ from app.schemas.alert import (
     PageArgs,
     ResolveSchema,
 )
+from app.schemas.presenters import alert_detail, alert_view
 from app.services import audit
+from app.services.access import alert_for_staff
+from app.services.alert_queue import notifications_of, patient_alerts_query, queue_query, staff_names
 from app.services.alerts import acknowledge, resolve
 from app.services.baseline import baseline_notice
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Alerts for the care team")
 
-LEVEL_ORDER = case({"emergency": 0, "urgent": 1, "same_day": 2}, value=Alert.level, else_=3)
-
 
 def load_alert_for_staff(alert_id: int) -> Alert:
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or not current_staff().can_see_center(alert.center_id):
-        raise ApiError(404, "Alert not found.")
-    return alert
+    return alert_for_staff(current_staff(), alert_id)
 
 
-def alert_view(alert: Alert) -> dict:
-    columns = (
-        "id",
-        "patient_id",
-        "center_id",
-        "kind",
-        "status",
-        "level",
-        "ack_code",
-        "findings",
-        "opened_at",
-        "updated_at",
-        "upgraded_at",
-        "upgrade_count",
-        "acknowledged_at",
-        "acknowledged_by_id",
-        "resolved_at",
-        "resolved_by_id",
-        "disposition",
-        "resolution_note",
-        "protocol_id",
-        "protocol_version",
-        "opening_report_id",
-    )
-    return {
-        **{c: getattr(alert, c) for c in columns},
-        "escalation": {
-            "state": alert.escalation_state,
-            "step": alert.escalation_step + 1,
-            "round": alert.escalation_round + 1,
-            "next_step_at": alert.next_step_at,
-            "policy_source": (alert.escalation_snapshot or {}).get("source"),
-        },
-    }
-
-
-def alert_detail(alert: Alert) -> dict:
-    notifications = db.session.scalars(
-        select(Notification).where(Notification.alert_id == alert.id).order_by(Notification.id)
-    ).all()
-    names = {
-        u.id: u.name or u.email
-        for u in db.session.scalars(
-            select(StaffUser).where(StaffUser.id.in_({n.staff_id for n in notifications if n.staff_id}))
-        )
-    }
-    from app.services.baseline import baseline_notice
-
-    return {
-        **alert_view(alert),
-        "assessment": alert.assessment,
-        "thresholds_snapshot": alert.thresholds_snapshot,
-        "baseline_notice": baseline_notice(alert.patient),
-        "escalation_snapshot": alert.escalation_snapshot,
-        "events": alert.events,
-        "notifications": [
-            {
-                **{
-                    c: getattr(n, c)
-                    for c in (
-                        "id",
-                        "purpose",
-                        "staff_id",
-                        "to_phone",
-                        "state",
-                        "provider_sid",
-                        "provider_status",
-                        "error_code",
-                        "escalation_step",
-                        "escalation_round",
-                        "attempts",
-                        "created_at",
-                        "sent_at",
-                        "final_at",
-                        "attempts_log",
-                    )
-                },
-                "staff_name": names.get(n.staff_id),
-            }
-            for n in notifications
-        ],
-    }
-
-
-def _queue_query(args: dict, center_ids: list[int] | None):
-    status = args.get("status", "active")
-    query = select(Alert)
-    if status == "active":
-        query = query.where(Alert.status != "resolved")
-    else:
-        query = query.where(Alert.status == status)
-    if center_ids is not None:
-        query = query.where(Alert.center_id.in_(center_ids))
-    # The queue's order: emergencies first, then urgent, then same-day; oldest first within a level.
-    return query.order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)
+def alert_detail_of(alert: Alert) -> dict:
+    notifications = notifications_of(alert)
+    names = staff_names({n.staff_id for n in notifications})
+    return alert_detail(alert, notifications, names, baseline_notice(alert.patient))
 
 
 @blp.route("/alerts")
@@ -142,10 +48,9 @@ class Alerts(MethodView):
     @blp.response(200, AlertQueueItemSchema(many=True))
     def get(self, args):
         """The queue: the caller's centre's alerts (platform administrators: all), most severe and oldest first."""
-        staff = current_staff()
-        centers = None if staff.is_platform_admin else [staff.center_id]
         # The patients in one more query: each row says when relative rules are off (R20).
-        alerts = page(_queue_query(args, centers).options(selectinload(Alert.patient)), args)
+        query = queue_query(current_staff(), args.get("status", "active"))
+        alerts = page(query.options(selectinload(Alert.patient)), args)
         rows = [{**alert_view(a), "baseline_notice": baseline_notice(a.patient)} for a in alerts]
         audit.record("alert.queue", details={"count": len(alerts)})
         db.session.commit()
@@ -161,7 +66,7 @@ class AlertItem(MethodView):
         alert = load_alert_for_staff(alert_id)
         audit.record("alert.read", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
         db.session.commit()
-        return alert_detail(alert)
+        return alert_detail_of(alert)
 
 
 @blp.route("/alerts/<int(max=2147483647):alert_id>/ack")
@@ -218,9 +123,7 @@ class PatientAlerts(MethodView):
     def get(self, args, patient_id):
         """A patient's alerts, newest first."""
         patient = load_patient_for_staff(patient_id)
-        alerts = page(
-            select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.opened_at.desc(), Alert.id.desc()), args
-        )
+        alerts = page(patient_alerts_query(patient), args)
         audit.record("alert.list", patient_id=patient.id)
         db.session.commit()
         return [alert_view(a) for a in alerts]

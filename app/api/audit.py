@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from app.api.pagination import page
-from app.api.security import current_staff, load_patient_for_staff, requires
-from app.models import AuditEvent, Patient, StaffUser
-from app.schemas.common import AwareDateTime, QueryId, StrictSchema
+from app.api.security import current_staff, requires
+from app.schemas.common import AwareDateTime, QueryId, StrictSchema, page_fields
+from app.services.audit_trail import audit_query
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Who read or changed what")
 
@@ -22,10 +21,7 @@ class AuditArgs(StrictSchema):
     action = fields.String(validate=validate.Length(max=64))
     since = AwareDateTime()
     until = AwareDateTime()
-    from app.api.pagination import page_fields
-
     locals().update(page_fields(500, 5000))
-    del page_fields
 
 
 class AuditEventSchema(StrictSchema):
@@ -48,26 +44,4 @@ class Audit(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, args):
         """Audit events, newest first: every read of a patient's health data and every change."""
-        query = select(AuditEvent).order_by(AuditEvent.id.desc())
-        staff = current_staff()
-        if not staff.is_platform_admin:  # a centre's admin: events about its patients or by its staff
-            if "patient_id" in args:
-                load_patient_for_staff(args["patient_id"])
-            patients = select(Patient.id).where(Patient.center_id == staff.center_id)
-            colleagues = select(StaffUser.id).where(StaffUser.center_id == staff.center_id)
-            query = query.where(
-                AuditEvent.patient_id.in_(patients)
-                | (
-                    AuditEvent.patient_id.is_(None)
-                    & (AuditEvent.actor_type == "staff")
-                    & AuditEvent.actor_id.in_(colleagues)
-                )
-            )
-        for key in ("patient_id", "actor_type", "actor_id", "action"):
-            if key in args:
-                query = query.where(getattr(AuditEvent, key) == args[key])
-        if "since" in args:
-            query = query.where(AuditEvent.at >= args["since"])
-        if "until" in args:
-            query = query.where(AuditEvent.at < args["until"])
-        return page(query, args)
+        return page(audit_query(current_staff(), args), args)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api.errors import ApiError
 from app.api.security import current_actor, requires
 from app.extensions import db, limiter
 from app.schemas.auth import EnrollSchema, LoginResultSchema, LoginSchema, LogoutResultSchema
 from app.schemas.enroll import EnrollResultSchema
 from app.services import audit
 from app.services.enrollment import redeem
-from app.services.login import attempt
+from app.services.login import issue_staff_token, sign_in
 from app.services.patients import patient_view
-from app.services.tokens import issue_token, revoke
+from app.services.tokens import revoke
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and tokens")
 
@@ -34,12 +31,8 @@ class Login(MethodView):
     @blp.response(200, LoginResultSchema)
     def post(self, data):
         """Staff sign-in with email and password."""
-        user, refused = attempt(data["email"], data["password"])
-        if refused == "locked":  # unknown emails lock the same way: this says nothing about who exists
-            raise ApiError(403, "Too many failed sign-ins; try again in 15 minutes.", code="account_locked")
-        if user is None:
-            raise ApiError(401, "Email or password is wrong.", code="invalid_credentials")
-        raw, token = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
+        user = sign_in(data["email"], data["password"])
+        raw, token = issue_staff_token(user)
         db.session.commit()
         return {"access_token": raw, "expires_at": token.expires_at, "user": user}
 

@@ -7,6 +7,7 @@ POST /api/v1/me/reports against it in the same run, on the same database.
 from __future__ import annotations
 
 from flask import Blueprint, request
+from marshmallow import ValidationError
 
 from app.api.errors import ApiError
 from app.extensions import db
@@ -19,12 +20,10 @@ _schema = ReportSchema()
 
 @bp.post("/api/v1/bench/bare-insert")
 def bare_insert():
-    from marshmallow import ValidationError
-
     try:
         data = _schema.load(request.get_json())
     except ValidationError as exc:
-        raise ApiError(422, "Not valid", fields=exc.messages) from exc
+        raise ApiError(422, "Not valid", fields=exc.messages_dict) from exc
     db.session.add(AuditEvent(actor_type="system", action="bench.bare", details={"client_id": data["client_id"]}))
     db.session.commit()
     return {"ok": True}, 201

@@ -14,15 +14,13 @@ from app.fhir.common import mrn_system
 from app.models import Center
 from app.schemas.center import CenterCreateSchema, CenterListArgs, CenterOutSchema, CenterPatchSchema
 from app.services import audit
+from app.services.access import center_for_staff, in_own_centre
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Care centres")
 
 
 def load_center_for_staff(center_id: int) -> Center:
-    center = db.session.get(Center, center_id)
-    if center is None or not current_staff().can_see_center(center_id):
-        raise ApiError(404, "Centre not found.")
-    return center
+    return center_for_staff(current_staff(), center_id)
 
 
 @blp.route("")
@@ -32,10 +30,7 @@ class Centers(MethodView):
     @blp.response(200, CenterOutSchema(many=True))
     def get(self, args):
         """Centres the caller may see."""
-        query = select(Center).order_by(Center.id)
-        staff = current_staff()
-        if not staff.is_platform_admin:
-            query = query.where(Center.id == staff.center_id)
+        query = in_own_centre(current_staff(), select(Center).order_by(Center.id), Center.id)
         return [_out(c) for c in page(query, args)]
 
     @requires("admin")

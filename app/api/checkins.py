@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.pagination import page
-from app.api.security import current_actor, load_patient_for_staff, requires
+from app.api.security import current_patient, load_patient_for_staff, requires
 from app.extensions import db
 from app.models import CheckIn
 from app.schemas.patient import CheckInListArgs, CheckInOutSchema
 from app.services import audit
+from app.services.patient_records import check_ins_query
 
 blp = Blueprint("check_ins", __name__, url_prefix="/api/v1", description="Scheduled check-ins")
 
 
 def _list(patient_id: int, args: dict) -> list[CheckIn]:
-    query = select(CheckIn).where(CheckIn.patient_id == patient_id).order_by(CheckIn.due_at, CheckIn.id)
-    if "state" in args:
-        query = query.where(CheckIn.state == args["state"])
-    return page(query, args)
+    return page(check_ins_query(patient_id, args.get("state")), args)
 
 
 @blp.route("/me/check-ins")
@@ -30,7 +27,7 @@ class MyCheckIns(MethodView):
     @blp.response(200, CheckInOutSchema(many=True))
     def get(self, args):
         """Upcoming and past check-ins (the schedule ahead covers the next two days)."""
-        patient = current_actor().patient
+        patient = current_patient()
         audit.record("check_in.list_self", patient_id=patient.id)
         db.session.commit()
         return _list(patient.id, args)

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.api.security import current_actor, requires
+from app.api.security import current_patient, requires
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PLATFORMS
@@ -43,7 +43,7 @@ class MyDevice(MethodView):
     def put(self, data):
         """Register (or replace) the app's push token. Reminders then come to the app, with SMS
         as the fallback; the token itself is never shown back."""
-        device = devices.register(current_actor().patient, now=utcnow(), **data)
+        device = devices.register(current_patient(), now=utcnow(), **data)
         db.session.commit()
         return device
 
@@ -51,5 +51,5 @@ class MyDevice(MethodView):
     @blp.response(204)
     def delete(self):
         """Sign-out: forget the app's push token; messages go by SMS again. Repeating is harmless."""
-        devices.drop(current_actor().patient.id, "signed_out")
+        devices.drop(current_patient().id, "signed_out")
         db.session.commit()

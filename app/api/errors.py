@@ -5,8 +5,19 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from app.fhir.outcome import operation_outcome
+from app.schemas.common import flatten_messages
+from app.services.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidError,
+    NotAuthenticatedError,
+    NotFoundError,
+)
 
 log = logging.getLogger("vigil.errors")
 
@@ -24,8 +35,9 @@ CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
-# Codes more specific than the status's own, raised as ApiError(..., code=...). The description's
-# `error.code` enum is CODES' values plus these; a test fails when a new code is raised unlisted.
+# Codes more specific than the status's own, raised as ApiError(..., code=...) or a domain error's
+# code=... (app/services/errors.py). The description's `error.code` enum is CODES' values plus
+# these; a test fails when a new code is raised unlisted.
 SPECIFIC_CODES = (
     "account_locked",
     "already_inactive",
@@ -46,7 +58,8 @@ ERROR_CODES = frozenset(CODES.values()) | frozenset(SPECIFIC_CODES) | {"error"}
 
 
 class ApiError(HTTPException):
-    """Raised by views and services to answer with a specific status, code and field messages."""
+    """Raised by the API's views to answer with a specific status, code and field messages (services raise
+    the domain errors of app/services/errors.py, translated by `from_domain`)."""
 
     def __init__(
         self,
@@ -64,22 +77,24 @@ class ApiError(HTTPException):
         self.extra_headers = headers or {}
 
 
-def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow's nested messages into dotted field names: {"vitals.spo2": [...]}."""
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            flat.update(flatten_messages(value, name))
-        return flat
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
-    if isinstance(messages, list):
-        flat = {}
-        for i, value in enumerate(messages):
-            flat.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
-        return flat
-    return {prefix or "_schema": [str(messages)]}
+# How the API answers each refusal of a service (app/services/errors.py).
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotAuthenticatedError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidError: 422,
+}
+
+
+def from_domain(error: DomainError) -> ApiError:
+    """A service's refusal as the API's error: its kind's status, its message, code and fields."""
+    status = next((DOMAIN_STATUS[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUS), 400)
+    return ApiError(status, error.message, code=error.code, fields=error.fields)
+
+
+def domain_error_response(error: DomainError) -> Response:
+    return error_response(from_domain(error))
 
 
 def _fields_from_webargs(error: HTTPException) -> dict[str, list[str]]:
@@ -92,7 +107,7 @@ def _fields_from_webargs(error: HTTPException) -> dict[str, list[str]]:
 
 
 def error_body(status: int, message: str, code: str | None = None, fields: dict | None = None) -> dict:
-    body = {"code": code or CODES.get(status, "error"), "message": message}
+    body: dict[str, object] = {"code": code or CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
     return {"error": body}
@@ -106,10 +121,10 @@ def _is_fhir() -> bool:
     return request.blueprint == "fhir" or bool(FHIR_PATH.match(request.path))
 
 
-def error_response(error: HTTPException):
+def error_response(error: HTTPException) -> Response:
     status = error.code or 500
     if isinstance(error, ApiError):
-        body = error_body(status, error.description, error.error_code, error.fields)
+        body = error_body(status, error.description or "", error.error_code, error.fields)
         headers = error.extra_headers
     else:
         fields = _fields_from_webargs(error) if status == 422 else {}
@@ -122,8 +137,6 @@ def error_response(error: HTTPException):
         # Keep Allow on 405 and Retry-After on 429; smorest would drop them.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     if _is_fhir():  # FHIR clients read errors as an OperationOutcome
-        from app.fhir.outcome import operation_outcome
-
         detail = body["error"]
         response = jsonify(operation_outcome(status, detail["message"], detail["code"], detail.get("fields")))
         response.mimetype = "application/fhir+json"

@@ -12,8 +12,9 @@ from flask import Flask, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.api.errors import ApiError, error_body, error_response
+from app.api.errors import ApiError, domain_error_response, error_body, error_response
 from app.extensions import db
+from app.services.errors import DomainError
 
 log = logging.getLogger("vigil.errors")
 
@@ -100,6 +101,8 @@ def docs_policy(page: str) -> str:
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
+    # A service's refusal anywhere outside the web pages (which answer it with a page, app/web/errors.py).
+    app.register_error_handler(DomainError, domain_error_response)
 
     @app.before_request
     def refuse_malformed_requests():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -21,6 +21,7 @@ from app.fhir.handoff import handoff_summary
 from app.fhir.record import load_record
 from app.models import Patient
 from app.schemas.common import AwareDateTime, StrictSchema
+from app.schemas.presenters import handoff_page, private
 from app.services import audit
 
 blp = Blueprint("fhir", __name__, url_prefix="/api/v1", description="FHIR R4 export and ED hand-off")
@@ -53,8 +54,6 @@ HTML = {"type": "string", "description": "One printable HTML page"}
 # FHIR clients name the format in `_format` (FHIR R4 http.html#mime); JSON is all Vigil writes.
 FHIR_FORMATS = ("json", "application/json", "application/fhir+json", "fhir+json")
 HTML_FORMATS = ("html", "text/html")
-# The page is one file: inline styles only, nothing fetched, nothing run.
-HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
 
 def _format_field(values: tuple[str, ...]) -> fields.String:
@@ -87,19 +86,8 @@ class HandoffArgs(StrictSchema):
     fhir_format = _format_field(FHIR_FORMATS + HTML_FORMATS)
 
 
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"  # health data: no shared or browser caches
-    return response
-
-
 def _fhir(body: dict) -> Response:
-    return _private(Response(json.dumps(body, ensure_ascii=False), mimetype=FHIR_JSON))
-
-
-def handoff_page(summary: dict) -> Response:
-    page = Response(render_template("handoff.html", s=summary), mimetype="text/html")
-    page.headers["Content-Security-Policy"] = HTML_CSP
-    return _private(page)
+    return private(Response(json.dumps(body, ensure_ascii=False), mimetype=FHIR_JSON))
 
 
 def _wants_html(args: dict) -> bool:

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from app.api.security import current_actor, requires
+from app.api.security import current_patient, requires
 from app.extensions import db
 from app.schemas.patient import PatientOutSchema
 from app.services import audit
@@ -26,7 +26,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self):
         """Profile, day after infusion, restrictions with their end dates and the care team's phone."""
-        patient = current_actor().patient
+        patient = current_patient()
         audit.record("patient.read_self", patient_id=patient.id, target_type="patient", target_id=patient.id)
         db.session.commit()
         return {**patient_view(patient), "care_team_phone": patient.center.phone, "center_name": patient.center.name}

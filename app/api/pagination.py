@@ -8,27 +8,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import after_this_request, request
-from marshmallow import fields, validate
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
-from app.schemas.common import MAX_INT
-
-
-def page_fields(default: int, maximum: int) -> dict[str, fields.Field]:
-    """`locals().update(page_fields(100, 500))` in a list's query-argument schema."""
-    return {
-        "limit": fields.Integer(
-            load_default=default,
-            validate=validate.Range(min=1, max=maximum),
-            metadata={"description": f"Items per page (default {default}, at most {maximum})"},
-        ),
-        "offset": fields.Integer(
-            load_default=0,
-            validate=validate.Range(min=0, max=MAX_INT),
-            metadata={"description": 'Items to skip; follow the `Link: rel="next"` header'},
-        ),
-    }
 
 
 def page(query: Select, args: dict) -> list:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.openapi import conflict
@@ -12,7 +11,7 @@ from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, Patient, Protocol
+from app.models import Center
 from app.schemas.enroll_code import EnrollmentCodeSchema
 from app.schemas.patient import (
     PatientCreatedSchema,
@@ -23,8 +22,8 @@ from app.schemas.patient import (
 )
 from app.services import audit
 from app.services.enrollment import issue_code
-from app.services.patients import create_patient, patient_view, update_patient
-from app.services.protocols import usable_at
+from app.services.patient_records import patients_query
+from app.services.patients import create_patient, patient_view, protocol_that_fits, update_patient
 
 blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")
 
@@ -36,14 +35,7 @@ class Patients(MethodView):
     @blp.response(200, PatientOutSchema(many=True))
     def get(self, args):
         """Patients of the caller's centre (platform administrators: every centre, or `center_id`)."""
-        staff = current_staff()
-        query = select(Patient).order_by(Patient.id)
-        if not staff.is_platform_admin:
-            query = query.where(Patient.center_id == staff.center_id)
-        if "center_id" in args:
-            query = query.where(Patient.center_id == args["center_id"])
-        if "status" in args:
-            query = query.where(Patient.status == args["status"])
+        query = patients_query(current_staff(), center_id=args.get("center_id"), status=args.get("status"))
         patients = page(query, args)
         audit.record("patient.list", details={"count": len(patients)})
         db.session.commit()
@@ -88,7 +80,7 @@ class PatientItem(MethodView):
         excuse check-ins until a time (e.g. readmitted to hospital; null ends it)."""
         patient = load_patient_for_staff(patient_id)
         if "protocol_id" in data:
-            _check_protocol_fits(patient, data["protocol_id"])
+            protocol_that_fits(data["protocol_id"], patient.product, patient.center)
         changed = update_patient(patient, data, utcnow())
         audit.record(
             "patient.update",
@@ -102,18 +94,6 @@ class PatientItem(MethodView):
         )
         db.session.commit()
         return patient_view(patient)
-
-
-def _check_protocol_fits(patient: Patient, protocol_id: int) -> None:
-    protocol = db.session.get(Protocol, protocol_id)
-    if not usable_at(protocol, patient.center_id):  # another centre's version is as unknown as a missing one
-        raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
-    if patient.product not in protocol.products or protocol.jurisdiction != patient.center.jurisdiction:
-        raise ApiError(
-            422,
-            "Protocol does not fit.",
-            fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
-        )
 
 
 @blp.route("/<int(max=2147483647):patient_id>/enrollment-code")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.errors import ApiError
 from app.api.openapi import conflict
 from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.extensions import db
-from app.models import Center, Protocol
+from app.models import Protocol
+from app.protocols.content import validate_content
 from app.schemas.protocol import (
     DefaultSchema,
     DryRunResultSchema,
@@ -20,8 +20,9 @@ from app.schemas.protocol import (
     ProtocolListArgs,
     ProtocolOutSchema,
 )
+from app.services.access import protocol_for_staff
 from app.services.protocol_admin import create_version, dry_run, set_default
-from app.services.protocols import staff_may_see, visible_to
+from app.services.protocol_catalogue import centre_exists, visible_query
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
 
@@ -29,10 +30,7 @@ blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", descripti
 def load_protocol(protocol_id: int) -> Protocol:
     """A template or a version of a centre the caller may see; 404 otherwise, so a centre never
     learns that another centre's version exists."""
-    protocol = db.session.get(Protocol, protocol_id)
-    if not staff_may_see(current_staff(), protocol):
-        raise ApiError(404, "Protocol not found.")
-    return protocol
+    return protocol_for_staff(current_staff(), protocol_id)
 
 
 @blp.route("")
@@ -43,15 +41,7 @@ class Protocols(MethodView):
     def get(self, args):
         """The shipped templates (`center_id` null, read-only) and the caller's centre's own versions,
         newest first within a family."""
-        query = (
-            select(Protocol)
-            .where(visible_to(current_staff()))
-            .order_by(Protocol.family, Protocol.version.desc(), Protocol.id)
-        )
-        if "family" in args:
-            query = query.where(Protocol.family == args["family"])
-        if args.get("current"):
-            query = query.where(Protocol.superseded_by_id.is_(None))
+        query = visible_query(current_staff(), family=args.get("family"), current_only=bool(args.get("current")))
         return page(query, args)
 
     @requires("clinician", "admin")
@@ -114,8 +104,6 @@ class ProtocolDryRun(MethodView):
         proposed `content`, and compare per level with what was raised. Changes nothing."""
         protocol = load_protocol(protocol_id)
         content = data.get("content", protocol.content)
-        from app.protocols.content import validate_content
-
         problems = validate_content(content, protocol.jurisdiction)
         if problems:
             raise ApiError(
@@ -132,6 +120,6 @@ def _scope(data: dict) -> tuple[int | None, int | None]:
     if "patient_id" in data:
         return None, load_patient_for_staff(data["patient_id"]).id
     center_id = data.get("center_id", staff.center_id)
-    if center_id is None or db.session.get(Center, center_id) is None or not staff.can_see_center(center_id):
+    if center_id is None or not centre_exists(center_id) or not staff.can_see_center(center_id):
         raise ApiError(422, "Not valid: center_id", fields={"center_id": ["No such centre, or not yours."]})
     return center_id, None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from app.api.openapi import conflict
 from app.api.pagination import page
-from app.api.security import current_actor, current_staff, load_patient_for_staff, requires
+from app.api.security import current_actor, current_patient, current_staff, load_patient_for_staff, requires
 from app.extensions import db
-from app.models import Report
+from app.schemas.presenters import report_view
 from app.schemas.report import PageArgs, ReportOutSchema, ReportResultSchema, ReportSchema
 from app.services import audit
+from app.services.patient_records import reports_query
 from app.services.reports import record_report
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Symptom and vitals reports")
@@ -23,47 +23,8 @@ def _answer(recorded):
 
 
 def _history(patient_id: int, args: dict) -> list[dict]:
-    reports = page(
-        select(Report).where(Report.patient_id == patient_id).order_by(Report.recorded_at.desc(), Report.id.desc()),
-        args,
-    )
+    reports = page(reports_query(patient_id), args)
     return [report_view(r) for r in reports]
-
-
-def report_view(report: Report) -> dict:
-    vitals = {
-        c: getattr(report, c)
-        for c in ("temperature_c", "heart_rate", "systolic_bp", "diastolic_bp", "spo2", "respiratory_rate", "weight_kg")
-        if getattr(report, c) is not None
-    }
-    if report.temperature_unit:
-        vitals.update(temperature_raw=report.temperature_raw, temperature_unit=report.temperature_unit)
-    return {
-        **{
-            c: getattr(report, c)
-            for c in (
-                "id",
-                "client_id",
-                "recorded_at",
-                "received_at",
-                "reported_by",
-                "source",
-                "check_in_id",
-                "symptoms",
-                "neuro",
-                "signs",
-                "ice_score",
-                "antipyretic_in_last_6h",
-                "note",
-                "level",
-                "graded",
-                "assessment",
-                "alert_id",
-            )
-        },
-        "vitals": vitals,
-        "not_measured": list(report.not_measured or ()),
-    }
 
 
 @blp.route("/me/reports")
@@ -76,14 +37,14 @@ class MyReports(MethodView):
     def post(self, data):
         """Log symptoms and vitals; graded within the request. Retries with the same client_id are safe."""
         actor = current_actor()
-        return _answer(record_report(actor.patient, data, source="app", patient_locked=actor.patient_locked))
+        return _answer(record_report(current_patient(), data, source="app", patient_locked=actor.patient_locked))
 
     @requires("patient")
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ReportOutSchema(many=True))
     def get(self, args):
         """The patient's own reports, newest first."""
-        patient = current_actor().patient
+        patient = current_patient()
         audit.record("report.list_self", patient_id=patient.id)
         db.session.commit()
         return _history(patient.id, args)

@@ -2,44 +2,22 @@
 
 Views declare who may call them with `@requires("clinician", "nurse")` or `@requires("patient")`.
 A missing, unknown, expired or revoked token is 401; a valid token of the wrong kind is 403.
-Centre scoping is the views' job through `visible_center_ids()` and `load_patient_for_staff()`.
+Centre scoping is app/services/access.py's, which views call (`load_patient_for_staff()` here).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from flask import g, request
 
 from app.api.errors import ApiError
 from app.extensions import db
-from app.models import ApiToken, Patient, StaffUser
+from app.models import Patient, StaffUser
 from app.services import audit
+from app.services.access import patient_for_staff
+from app.services.actors import STAFF_ROLES, Actor
 from app.services.tokens import find_live_patient_token_locking, find_live_token_with_holder
-
-STAFF_ROLES = ("admin", "clinician", "nurse")
-
-
-@dataclass
-class Actor:
-    token: ApiToken
-    staff: StaffUser | None = None
-    patient: Patient | None = None
-    # The patient's row is locked FOR UPDATE in this transaction (`requires(lock_patient=True)`).
-    patient_locked: bool = False
-
-    @property
-    def kind(self) -> str:
-        return "patient" if self.patient is not None else self.staff.role
-
-    @property
-    def audit_type(self) -> str:
-        return "patient" if self.patient is not None else "staff"
-
-    @property
-    def id(self) -> int:
-        return self.patient.id if self.patient is not None else self.staff.id
 
 
 def _bearer() -> str | None:
@@ -93,7 +71,7 @@ def requires(*kinds: str, lock_patient: bool = False):
         manual = dict(apidoc.get("manual_doc", {}))
         manual["security"] = [{"bearerAuth": []}]
         apidoc["manual_doc"] = manual
-        wrapper._apidoc = apidoc
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]  # smorest reads it
         return wrapper
 
     return decorator
@@ -103,14 +81,18 @@ def current_actor() -> Actor:
     return g.actor
 
 
+def current_patient() -> Patient:
+    """The calling patient, in a view that `requires("patient")`."""
+    patient = current_actor().patient
+    if patient is None:  # requires("patient") lets no one else in
+        raise ApiError(403, "Your role may not use this endpoint.")
+    return patient
+
+
 def current_staff() -> StaffUser:
     return g.actor.staff
 
 
 def load_patient_for_staff(patient_id: int) -> Patient:
-    """The patient if the calling staff member may see its centre; 404 otherwise, so a centre
-    never learns that another centre's patient id exists."""
-    patient = db.session.get(Patient, patient_id)
-    if patient is None or not current_staff().can_see_center(patient.center_id):
-        raise ApiError(404, "Patient not found.")
-    return patient
+    """The patient if the calling staff member may see its centre; 404 otherwise (app/services/access.py)."""
+    return patient_for_staff(current_staff(), patient_id)

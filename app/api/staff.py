@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import StaffUser
 from app.schemas.common import StrictSchema
+from app.services.access import staff_for_admin
 from app.services.deactivation import deactivate
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts")
@@ -30,13 +31,7 @@ class DeactivatedSchema(StrictSchema):
 def load_staff_for_admin(staff_id: int) -> StaffUser:
     """A centre's admin manages their centre's staff; a platform administrator everyone. 404
     otherwise, so a centre never learns who works elsewhere."""
-    user = db.session.get(StaffUser, staff_id)
-    admin = current_staff()
-    if user is None or not (
-        admin.is_platform_admin or (user.center_id is not None and user.center_id == admin.center_id)
-    ):
-        raise ApiError(404, "Staff member not found.")
-    return user
+    return staff_for_admin(current_staff(), staff_id)
 
 
 @blp.route("/<int(max=2147483647):staff_id>/deactivate")

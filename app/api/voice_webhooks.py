@@ -6,26 +6,22 @@ nothing."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
-from sqlalchemy import select
 
 from app.api.webhooks import signed_by_twilio
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.notify import call_script
+from app.notify.twilio_voice import call_twiml, hangup, say
 from app.services.calls import apply_call_status, keypress
 from app.services.outbox import voice_url
+from app.services.twilio_callbacks import call_for
 
 bp = Blueprint("voice_webhooks", __name__, url_prefix="/webhooks/twilio/voice")
 
 
 def _call() -> Notification | None:
-    token = request.args.get("n", "")
-    if not token:
-        return None
-    return db.session.scalar(
-        select(Notification).where(Notification.callback_token == token, Notification.channel == "call")
-    )
+    return call_for(request.args.get("n", ""))
 
 
 def _xml(twiml: str) -> Response:
@@ -35,8 +31,6 @@ def _xml(twiml: str) -> Response:
 @bp.post("/gather")
 @signed_by_twilio
 def gather():
-    from app.notify.twilio_voice import call_twiml, hangup, say
-
     row = _call()
     if row is None:
         return _xml(hangup())  # not ours: hang up, change nothing

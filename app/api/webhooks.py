@@ -10,12 +10,9 @@ import logging
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import InboundMessage, Notification
 from app.notify.twilio_sms import twiml_message, validate_twilio_signature
 from app.services.inbound import (
     AMBIGUOUS_SENDER,
@@ -27,6 +24,7 @@ from app.services.inbound import (
 )
 from app.services.outbox import apply_status
 from app.services.phones import is_known_patient_phone, patient_for_inbound
+from app.services.twilio_callbacks import first_delivery, message_for_status
 
 log = logging.getLogger("vigil.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
@@ -54,11 +52,7 @@ def twiml(text: str | None) -> Response:
 @signed_by_twilio
 def status():
     """Delivery status of a message we sent, found by the unguessable token in its callback URL."""
-    token = request.args.get("n", "")
-    row = db.session.scalar(select(Notification).where(Notification.callback_token == token)) if token else None
-    if row is None:
-        sid = request.form.get("MessageSid", "")
-        row = db.session.scalar(select(Notification).where(Notification.provider_sid == sid)) if sid else None
+    row = message_for_status(request.args.get("n", ""), request.form.get("MessageSid", ""))
     if row is None:
         return Response(status=204)  # not ours (or already purged): nothing to update, no retry wanted
     apply_status(row, request.form.get("MessageStatus", ""), request.form.get("ErrorCode") or None, utcnow())
@@ -72,7 +66,7 @@ def inbound():
     """An SMS to our number: staff acknowledging pages, or a patient answering a check-in."""
     sender, body = request.form.get("From", ""), request.form.get("Body", "")
     keyword = opt_out_type(request.form.get("OptOutType"))
-    if not _first_delivery(request.form.get("MessageSid", "")):
+    if not first_delivery(request.form.get("MessageSid", ""), utcnow()):
         log.info("ignored a replayed inbound message")
         return twiml(None)  # handled already: a replay changes nothing and gets no second answer
     staff = staff_by_phone(sender)
@@ -88,17 +82,3 @@ def inbound():
             reply = UNKNOWN_SENDER
     db.session.commit()
     return twiml(reply or None)
-
-
-def _first_delivery(message_sid: str) -> bool:
-    """Record the MessageSid; False when it was handled before (Twilio retries webhooks)."""
-    if not message_sid:
-        return True
-    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.message_sid == message_sid)) is not None:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(InboundMessage(message_sid=message_sid[:64], received_at=utcnow()))
-    except IntegrityError:  # the same message handled at this moment by another worker
-        return False
-    return True

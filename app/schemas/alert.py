@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from app.models import ALERT_KINDS, ALERT_STATUSES, DISPOSITIONS, LEVELS, NOTIFICATION_STATES
-from app.schemas.common import AwareDateTime, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, OneOf, StrictSchema, page_fields
 from app.schemas.report import FindingSchema
 
 
@@ -109,21 +109,15 @@ class AlertQueueItemSchema(AlertOutSchema):
 
 
 class AlertListArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     status = fields.String(
         validate=validate.OneOf(("open", "acknowledged", "resolved", "active")),
         metadata={"description": "active = open or acknowledged (the default)"},
     )
     locals().update(page_fields(200, 1000))
-    del page_fields
 
 
 class PageArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     locals().update(page_fields(200, 1000))
-    del page_fields
 
 
 class ResolveSchema(StrictSchema):

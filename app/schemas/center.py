@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.models import JURISDICTIONS
-from app.schemas.common import AwareDateTime, OneOf, Phone, StrictSchema, validate_timezone
+from app.schemas.common import AwareDateTime, OneOf, Phone, StrictSchema, page_fields, validate_timezone
 
 # An absolute URI (http(s) or urn:oid:/urn:uuid:), as FHIR's Identifier.system requires.
 MRN_SYSTEM = [
@@ -37,10 +37,7 @@ class CenterCreateSchema(StrictSchema):
 
 
 class CenterListArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     locals().update(page_fields(200, 1000))
-    del page_fields
 
 
 class CenterPatchSchema(StrictSchema):

@@ -182,3 +182,38 @@ class ErrorDetailSchema(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+def page_fields(default: int, maximum: int) -> dict[str, fields.Field]:
+    """`locals().update(page_fields(100, 500))` in a list's query-argument schema (the paging
+    itself, and its headers, are app/api/pagination.py's)."""
+    return {
+        "limit": fields.Integer(
+            load_default=default,
+            validate=validate.Range(min=1, max=maximum),
+            metadata={"description": f"Items per page (default {default}, at most {maximum})"},
+        ),
+        "offset": fields.Integer(
+            load_default=0,
+            validate=validate.Range(min=0, max=MAX_INT),
+            metadata={"description": 'Items to skip; follow the `Link: rel="next"` header'},
+        ),
+    }
+
+
+def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into dotted field names: {"vitals.spo2": [...]}."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_messages(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    if isinstance(messages, list):
+        flat = {}
+        for i, value in enumerate(messages):
+            flat.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
+        return flat
+    return {prefix or "_schema": [str(messages)]}

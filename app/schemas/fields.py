@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 
 class Number(fields.Float):
@@ -31,8 +31,6 @@ class Score(fields.Integer):
     """A whole-number answer (symptom 0-4, ICE part)."""
 
     def __init__(self, maximum: int, **kwargs) -> None:
-        from marshmallow import validate
-
         super().__init__(strict=True, validate=validate.Range(min=0, max=maximum), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:

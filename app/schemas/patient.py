@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from app.clock import utcnow
 from app.models import CHANNELS, CHECK_IN_STATES, LANGUAGES, LEVELS, PATIENT_STATUSES, PRODUCTS
-from app.schemas.common import AwareDateTime, Id, OneOf, Phone, QueryId, StrictSchema, validate_timezone
+from app.schemas.common import AwareDateTime, Id, OneOf, Phone, QueryId, StrictSchema, page_fields, validate_timezone
 from app.schemas.fields import Flag
 
 # Follow-up runs for years (15-year follow-up in the FDA 2025 labels), so enrolling someone infused long ago is allowed.
@@ -112,11 +112,8 @@ class CheckInOutSchema(StrictSchema):
 
 
 class CheckInListArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     state = fields.String(validate=validate.OneOf(("pending", "completed", "missed", "excused", "cancelled")))
     locals().update(page_fields(200, 1000))
-    del page_fields
 
 
 class RelativeRuleOffSchema(StrictSchema):
@@ -166,9 +163,6 @@ class PatientCreatedSchema(PatientOutSchema):
 
 
 class PatientListArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     status = fields.String(validate=validate.OneOf(PATIENT_STATUSES))
     center_id = QueryId()
     locals().update(page_fields(500, 1000))
-    del page_fields

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.models import PRODUCTS
-from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema, page_fields
 
 
 class ProtocolOutSchema(StrictSchema):
@@ -26,12 +26,9 @@ class ProtocolOutSchema(StrictSchema):
 
 
 class ProtocolListArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     family = fields.String(validate=validate.Length(max=64))
     current = fields.Boolean(metadata={"description": "only versions not superseded"})
     locals().update(page_fields(200, 1000))
-    del page_fields
 
 
 class ProtocolCreateSchema(StrictSchema):

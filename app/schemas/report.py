@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from app.clock import utcnow
 from app.models import ALERT_STATUSES, LEVELS
 from app.rules.types import NOT_MEASURABLE
-from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema
+from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema, page_fields
 from app.schemas.fields import Flag, Number, Score
 
 SYMPTOMS = (
@@ -328,7 +328,4 @@ class ReportOutSchema(StrictSchema):
 
 
 class PageArgs(StrictSchema):
-    from app.api.pagination import page_fields
-
     locals().update(page_fields(100, 500))
-    del page_fields

@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import select, text
 
-from app.api.errors import ApiError
 from app.extensions import db
 from app.models import Alert, Patient, Protocol, Report, StaffUser
 from app.services import alert_events, bulk, escalation
+from app.services.errors import ConflictError
 
 LEVEL_RANK = {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}
 ALERTING_LEVELS = ("same_day", "urgent", "emergency")
@@ -296,7 +296,7 @@ def acknowledge(alert: Alert, staff: StaffUser, now: datetime, *, via: str = "we
 
 def resolve(alert: Alert, staff: StaffUser, disposition: str, note: str | None, now: datetime) -> None:
     if alert.status == "resolved":
-        raise ApiError(409, "This alert is already resolved.", code="already_resolved")
+        raise ConflictError("This alert is already resolved.", code="already_resolved")
     if alert.status == "open":
         acknowledge(alert, staff, now, via="resolve")
     alert.status, alert.resolved_at, alert.resolved_by_id = "resolved", now, staff.id

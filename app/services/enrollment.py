@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import ApiToken, EnrollmentCode, Patient
 from app.services import devices
+from app.services.errors import ForbiddenError, NotAuthenticatedError
 from app.services.tokens import issue_token
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -67,16 +67,16 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
     lookup, secret = _split(code)
     row = db.session.scalar(select(EnrollmentCode).where(EnrollmentCode.lookup == lookup))
     if row is None:
-        raise ApiError(401, "This enrollment code is not valid.", code="invalid_code")
+        raise NotAuthenticatedError("This enrollment code is not valid.", code="invalid_code")
     if row.wrong_tries >= current_app.config["ENROLLMENT_MAX_WRONG_TRIES"]:
-        raise ApiError(403, "Too many wrong tries: ask your care team for a new code.", code="code_locked")
+        raise ForbiddenError("Too many wrong tries: ask your care team for a new code.", code="code_locked")
     if not hmac.compare_digest(row.secret_hash, _hash_secret(lookup, secret)):
         row.wrong_tries += 1
         db.session.commit()
-        raise ApiError(401, "This enrollment code is not valid.", code="invalid_code")
+        raise NotAuthenticatedError("This enrollment code is not valid.", code="invalid_code")
     if row.used_at is not None or row.expires_at <= utcnow():
-        raise ApiError(
-            401, "This enrollment code has expired or was used: ask your care team for a new one.", code="code_expired"
+        raise NotAuthenticatedError(
+            "This enrollment code has expired or was used: ask your care team for a new one.", code="code_expired"
         )
     # Compare-and-set so two phones racing with one code cannot both enroll.
     claimed = db.session.execute(
@@ -85,7 +85,7 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
         .values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
-        raise ApiError(401, "This enrollment code was already used.", code="code_expired")
+        raise NotAuthenticatedError("This enrollment code was already used.", code="code_expired")
     # A new code is issued when a phone is lost or replaced: once it is used, no earlier phone
     # keeps the patient's record (a lost phone used to keep working for its token's 120 days),
     # and the old device's push token is stale.

@@ -19,10 +19,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import LoginFailure, StaffUser
+from app.models import ApiToken, LoginFailure, StaffUser
+from app.services.errors import ForbiddenError, NotAuthenticatedError
+from app.services.tokens import issue_token
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+LOCKED = f"Too many failed sign-ins; try again in {LOCKOUT.seconds // 60} minutes."
+WRONG_CREDENTIALS = "Email or password is wrong."
 
 
 def _dummy_hash() -> str:
@@ -72,6 +76,21 @@ def attempt(email: str, password: str, now: datetime | None = None) -> tuple[Sta
         return None, "wrong"
     user.failed_logins = 0
     return user, None
+
+
+def sign_in(email: str, password: str) -> StaffUser:
+    """The staff member these credentials name, or ForbiddenError (locked) / NotAuthenticatedError (wrong)."""
+    user, refused = attempt(email, password)
+    if refused == "locked":  # unknown emails lock the same way: this says nothing about who exists
+        raise ForbiddenError(LOCKED, code="account_locked")
+    if user is None:
+        raise NotAuthenticatedError(WRONG_CREDENTIALS, code="invalid_credentials")
+    return user
+
+
+def issue_staff_token(user: StaffUser) -> tuple[str, ApiToken]:
+    """A shift's token (STAFF_TOKEN_HOURS), for the API's bearer or the web page's session."""
+    return issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
 
 
 def _count_failure(counter, now: datetime) -> None:  # noqa: ANN001 - a StaffUser or a LoginFailure

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, CheckIn, Patient, Protocol
@@ -15,28 +14,32 @@ from app.services import audit
 from app.services.baseline import baseline_missing, relative_rules_off
 from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future
 from app.services.enrollment import IssuedCode, issue_code
+from app.services.errors import ConflictError, InvalidError
 from app.services.milestones import plan_next
 from app.services.phones import check_phones_free
 from app.services.protocols import default_protocol_for, usable_at
 from app.services.restrictions import compute_restrictions, day_after_infusion
 
 
+def protocol_that_fits(protocol_id: int, product: str, center: Center) -> Protocol:
+    """The version `protocol_id` names, if a patient of `center` on `product` may be put on it."""
+    protocol = db.session.get(Protocol, protocol_id)
+    if protocol is None or not usable_at(protocol, center.id):  # another centre's is as unknown as a missing one
+        raise InvalidError("Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
+    if product not in protocol.products or protocol.jurisdiction != center.jurisdiction:
+        raise InvalidError(
+            "Protocol does not fit.",
+            fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
+        )
+    return protocol
+
+
 def _choose_protocol(data: dict, center: Center) -> Protocol:
     if data.get("protocol_id"):
-        protocol = db.session.get(Protocol, data["protocol_id"])
-        if not usable_at(protocol, center.id):  # another centre's version is as unknown as a missing one
-            raise ApiError(422, "Unknown protocol.", fields={"protocol_id": ["No such protocol."]})
-        if data["product"] not in protocol.products or protocol.jurisdiction != center.jurisdiction:
-            raise ApiError(
-                422,
-                "Protocol does not fit.",
-                fields={"protocol_id": [f"Protocol is for {protocol.jurisdiction} {', '.join(protocol.products)}."]},
-            )
-        return protocol
+        return protocol_that_fits(data["protocol_id"], data["product"], center)
     protocol = default_protocol_for(data["product"], center.jurisdiction, center.id)
     if protocol is None:
-        raise ApiError(
-            422,
+        raise InvalidError(
             "No default protocol.",
             fields={"product": [f"No default protocol for {data['product']} in {center.jurisdiction}."]},
         )
@@ -47,8 +50,7 @@ def require_center_phone(center: Center) -> None:
     """Fail closed: a patient must always have a number to call (centres made before the phone
     was required have none until an admin sets it)."""
     if not center.phone:
-        raise ApiError(
-            422,
+        raise InvalidError(
             "This centre has no phone yet; an admin must set it before enrolling patients.",
             fields={"center_id": ["The centre has no care-team phone."]},
         )
@@ -57,8 +59,7 @@ def require_center_phone(center: Center) -> None:
 def create_patient(data: dict, center: Center) -> tuple[Patient, IssuedCode]:
     duplicate = db.session.scalar(select(Patient.id).where(Patient.center_id == center.id, Patient.mrn == data["mrn"]))
     if duplicate is not None:
-        raise ApiError(
-            409,
+        raise ConflictError(
             "A patient with this MRN is already enrolled at this centre.",
             code="duplicate_mrn",
             fields={"mrn": ["Already enrolled at this centre."]},

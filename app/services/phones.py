@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select, text
 
-from app.api.errors import ApiError
 from app.extensions import db
 from app.models import Notification, Patient, SmsConversation
+from app.services.errors import ConflictError
 
 TAKEN = "Already the phone of another active patient (one phone, one active patient)."
 
@@ -46,8 +46,8 @@ def check_phones_free(phone: str | None, caregiver_phone: str | None, *, exclude
     ):
         errors["caregiver_phone"] = [TAKEN]
     if errors:
-        raise ApiError(
-            409, "This phone already belongs to another active patient.", code="duplicate_phone", fields=errors
+        raise ConflictError(
+            "This phone already belongs to another active patient.", code="duplicate_phone", fields=errors
         )
 
 

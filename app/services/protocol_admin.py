@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PRODUCTS, Center, Patient, Protocol, Report, StaffUser
 from app.protocols.content import ProtocolContentSchema, validate_content
 from app.rules import Thresholds, assess
 from app.services import audit
+from app.services.errors import ConflictError, InvalidError
 from app.services.grading import HISTORY_WINDOW, patient_context, report_input
 
 LEVELS = ("routine", "same_day", "urgent", "emergency")
@@ -29,7 +29,7 @@ def _check(content: dict, products: list[str], jurisdiction: str) -> dict:
     if jurisdiction not in ("US", "EU", "UK"):
         problems["jurisdiction"] = ["Must be US, EU or UK."]
     if problems:
-        raise ApiError(422, "This protocol is not valid: " + ", ".join(sorted(problems)), fields=problems)
+        raise InvalidError("This protocol is not valid: " + ", ".join(sorted(problems)), fields=problems)
     return ProtocolContentSchema().load(content)
 
 
@@ -38,17 +38,16 @@ def _owner(base: Protocol | None, staff: StaffUser, center_id: int | None) -> in
     caller's own. Shipped templates are read-only: nobody makes a version without a centre."""
     owner = base.center_id if base is not None and base.center_id is not None else center_id or staff.center_id
     if owner is None:
-        raise ApiError(
-            422,
+        raise InvalidError(
             "Not valid: center_id",
             fields={"center_id": ["A platform administrator names the centre this version is for."]},
         )
     if center_id is not None and center_id != owner:
-        raise ApiError(
-            422, "Not valid: center_id", fields={"center_id": ["The base version belongs to another centre."]}
+        raise InvalidError(
+            "Not valid: center_id", fields={"center_id": ["The base version belongs to another centre."]}
         )
     if not staff.can_see_center(owner) or db.session.get(Center, owner) is None:
-        raise ApiError(422, "Not valid: center_id", fields={"center_id": ["No such centre, or not yours."]})
+        raise InvalidError("Not valid: center_id", fields={"center_id": ["No such centre, or not yours."]})
     return owner
 
 
@@ -76,8 +75,7 @@ def create_version(
         .where(Protocol.family == family, or_(Protocol.center_id.is_(None), Protocol.center_id == owner))
         .limit(1)
     ):
-        raise ApiError(
-            409,
+        raise ConflictError(
             "This family exists; derive a version from it with base_id.",
             code="family_exists",
             fields={"family": ["Already exists."]},
@@ -120,11 +118,11 @@ def set_default(protocol: Protocol, is_default: bool) -> None:
     """A centre chooses (or stops choosing) one of its own current versions as its default for the
     version's products; without a choice its new patients get the shipped default."""
     if protocol.center_id is None:
-        raise ApiError(
-            409, "A shipped template is read-only; make a version for your centre from it.", code="template_read_only"
+        raise ConflictError(
+            "A shipped template is read-only; make a version for your centre from it.", code="template_read_only"
         )
     if protocol.superseded_by_id is not None and is_default:
-        raise ApiError(409, "This version has been replaced; choose the current one.", code="superseded")
+        raise ConflictError("This version has been replaced; choose the current one.", code="superseded")
     if is_default:
         _make_default(protocol)
     else:

@@ -17,7 +17,6 @@ from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Patient, Protocol, Report, StaffUser
@@ -25,6 +24,7 @@ from app.rules import Assessment, Finding, Level, fahrenheit_to_celsius
 from app.services import audit
 from app.services.alerts import ALERTING_LEVELS, raise_alert
 from app.services.checkins import complete_for_report
+from app.services.errors import ConflictError, InvalidError
 from app.services.grading import (
     HISTORY_WINDOW,
     grade,
@@ -110,8 +110,7 @@ def _existing(patient_id: int, client_id: str, digest: str) -> dict | None:
 
 def _stored_answer(report: Report, digest: str) -> dict:
     if report.body_hash != digest:
-        raise ApiError(
-            409,
+        raise ConflictError(
             "This client_id was already used for a different report.",
             code="client_id_conflict",
             fields={"client_id": ["Already used for a different report; use a new client_id."]},
@@ -121,8 +120,7 @@ def _stored_answer(report: Report, digest: str) -> dict:
 
 def _check_recorded_at(patient: Patient, recorded_at: datetime) -> None:
     if recorded_at < patient.infused_at - EARLIEST_BEFORE_INFUSION:
-        raise ApiError(
-            422,
+        raise InvalidError(
             "Not valid: recorded_at",
             fields={"recorded_at": ["Is more than a day before the infusion; check the phone's clock."]},
         )
@@ -178,7 +176,7 @@ def _check_check_in(patient: Patient, check_in_id: int | None) -> None:
         return
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.patient_id != patient.id:
-        raise ApiError(422, "Not valid: check_in_id", fields={"check_in_id": ["No such check-in for this patient."]})
+        raise InvalidError("Not valid: check_in_id", fields={"check_in_id": ["No such check-in for this patient."]})
 
 
 def _grade_or_fail_toward_human(

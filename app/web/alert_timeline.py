@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.models import AlertEvent, Notification
 from app.web.formatting import LEVEL_LABELS, masked_phone
@@ -30,13 +31,14 @@ def _level(value: str | None) -> str:
 
 
 def _event_text(event: AlertEvent) -> str:
-    data = event.data or {}
+    data: dict[str, Any] = event.data or {}
+    disposition = data.get("disposition", "")
     texts = {
         "opened": lambda: f"Opened: {_level(data.get('level'))} ({data.get('kind', 'report')})",
         "findings_added": lambda: f"{data.get('count', 'New')} finding(s) added",
         "upgraded": lambda: f"Upgraded from {_level(data.get('from'))} to {_level(data.get('to'))}",
         "acknowledged": lambda: f"Acknowledged (via {data.get('via', 'web')})",
-        "resolved": lambda: "Resolved: " + DISPOSITION_LABELS.get(data.get("disposition"), data.get("disposition", "")),
+        "resolved": lambda: "Resolved: " + DISPOSITION_LABELS.get(disposition, disposition),
         "escalation": lambda: f"Escalation step {data.get('step', '?')}: {data.get('reason', '')}".rstrip(": "),
         "no_one_on_call": lambda: f"No one on call for step {data.get('step', '?')}",
         "step_not_reached": lambda: f"No one at step {data.get('step', '?')} was reached",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
 
-from app.api.reports import report_view
 from app.clock import utcnow
 from app.extensions import db
-from app.models import PRODUCT_DISPLAY, Notification, Report, StaffUser
+from app.fhir.handoff import handoff_summary
+from app.fhir.record import load_record
+from app.models import PRODUCT_DISPLAY
 from app.rules import THRESHOLD_SPECS
+from app.schemas.presenters import handoff_page, report_view
 from app.services import audit
+from app.services.alert_queue import notifications_of, opening_report, staff_names
 from app.services.restrictions import day_after_infusion
 from app.web.alert_timeline import timeline
 from app.web.blueprints import staff_bp
@@ -19,27 +21,18 @@ from app.web.queue import load_alert
 from app.web.session import staff_required
 
 
-def _names(ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {u.id: u.name or u.email for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))}
-
-
 @staff_bp.route("/alerts/<int(max=2147483647):alert_id>")
 @staff_required()
 def alert(alert_id: int):
     alert = load_alert(alert_id)
     patient = alert.patient
-    notifications = list(
-        db.session.scalars(select(Notification).where(Notification.alert_id == alert.id).order_by(Notification.id))
-    )
-    names = _names(
+    notifications = notifications_of(alert)
+    names = staff_names(
         {n.staff_id for n in notifications}
         | {e.staff_id for e in alert.events}
         | {alert.acknowledged_by_id, alert.resolved_by_id}
     )
-    report = db.session.get(Report, alert.opening_report_id) if alert.opening_report_id else None
+    report = opening_report(alert)
     audit.record("alert.read", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
     db.session.commit()
     return render_template(
@@ -61,10 +54,6 @@ def alert(alert_id: int):
 @staff_required()
 def handoff(alert_id: int):
     """The printable ED hand-off page, from the alert page (the same page the API serves)."""
-    from app.api.fhir import handoff_page
-    from app.fhir.handoff import handoff_summary
-    from app.fhir.record import load_record
-
     alert = load_alert(alert_id)
     response = handoff_page(handoff_summary(load_record(alert.patient), alert, utcnow()))
     audit.record(

@@ -24,7 +24,8 @@ def sign_in():
             return redirect(safe_next(request.args.get("next")))
         form.next.data = request.args.get("next", "")
         return render_template("web/sign_in.html", form=form)
-    error, status = "Enter your email and password.", 400
+    error: str | None = "Enter your email and password."
+    status = 400
     if form.validate_on_submit():
         user, error = check_credentials(form.email.data, form.password.data)
         if user is not None:

@@ -13,6 +13,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.services.baseline import baseline_notice
+from app.services.errors import DomainError
+from app.web.errors import page_message, status_of
 from app.web.formatting import delivery_label, local_time
 from app.web.forms import DISPOSITION_LABELS
 from app.web.security import add_security_headers
@@ -54,6 +57,11 @@ def _http_error(error: HTTPException):
     return _page(error.code or 500, error.description or "")
 
 
+def _refused(error: DomainError):
+    db.session.rollback()
+    return _page(status_of(error), page_message(error))
+
+
 def _unexpected(error: Exception):
     db.session.rollback()
     log.exception("unhandled error on a web page")
@@ -84,8 +92,6 @@ def _disposition_choices() -> list[tuple[str, str]]:
 @staff_bp.app_template_global("baseline_notice")
 def _baseline_notice(patient) -> str | None:  # noqa: ANN001 - a Patient
     # R20: every staff view of a patient says when relative rules are off.
-    from app.services.baseline import baseline_notice
-
     return baseline_notice(patient)
 
 
@@ -121,4 +127,5 @@ for _bp in (staff_bp, checkin_bp):
     _bp.after_request(add_security_headers)
     _bp.register_error_handler(CSRFError, _csrf_refused)
     _bp.register_error_handler(HTTPException, _http_error)
+    _bp.register_error_handler(DomainError, _refused)
     _bp.register_error_handler(Exception, _unexpected)

@@ -10,6 +10,7 @@ clinician can trace it to the stored report.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.models import Alert, CheckIn, Patient, Report
@@ -68,7 +69,7 @@ def chart_data(
     patient: Patient, reports: list[Report], alerts: list[Alert], check_ins: list[CheckIn], now: datetime
 ) -> dict:
     reports = sorted(reports, key=lambda r: (r.recorded_at, r.id))
-    series = {
+    series: dict[str, dict[str, Any]] = {
         key: {"title": title, "unit": unit, "points": _points(patient, reports, column)}
         for key, column, title, unit in SERIES
     }

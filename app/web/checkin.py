@@ -16,16 +16,17 @@ from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.api.errors import ApiError, flatten_messages
 from app.clock import utcnow
 from app.extensions import db
 from app.models import CheckIn, Patient, Report
+from app.schemas.common import flatten_messages
 from app.schemas.report import ReportSchema
 from app.services import audit
 from app.services.checkin_links import CheckInLinkError, load_check_in
+from app.services.errors import DomainError
+from app.services.patient_records import report_by_client_id
 from app.services.reports import record_report, result_body
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
@@ -87,7 +88,7 @@ def _open(token: str) -> CheckIn:
     check_in = load_check_in(token.rstrip("."), utcnow())
     if check_in.state in ("cancelled", "excused"):
         raise CheckInLinkError("closed", check_in)
-    g.actor = LinkActor(db.session.get(Patient, check_in.patient_id))
+    g.actor = LinkActor(db.session.get_one(Patient, check_in.patient_id))
     return check_in
 
 
@@ -145,7 +146,7 @@ def _form(check_in: CheckIn, values: MultiDict | None = None, problems: dict | N
 def _stored(patient_id: int, client_id: str | None) -> Report | None:
     if not client_id:
         return None
-    return db.session.scalar(select(Report).where(Report.patient_id == patient_id, Report.client_id == client_id))
+    return report_by_client_id(patient_id, client_id)
 
 
 @checkin_bp.route("/c/<token>", methods=["GET"])
@@ -157,7 +158,7 @@ def show(token: str):
     audit.record("check_in.link_open", patient_id=check_in.patient_id, target_type="check_in", target_id=check_in.id)
     db.session.commit()
     if check_in.state == "completed" and check_in.completed_report_id:
-        return _result(check_in, result_body(db.session.get(Report, check_in.completed_report_id)), already=True)
+        return _result(check_in, result_body(db.session.get_one(Report, check_in.completed_report_id)), already=True)
     return _form(check_in)
 
 
@@ -188,7 +189,7 @@ def submit(token: str):
         return _form(check_in, form, problems, status=422)
     try:
         recorded = record_report(patient, data, source="web")
-    except ApiError as exc:
+    except DomainError as exc:
         return _form(check_in, form, {"_form": "invalid", **{field_for(k): "invalid" for k in exc.fields}}, 422)
     return _result(check_in, recorded.body)
 

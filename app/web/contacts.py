@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
-
-from app.extensions import db
-from app.models import Notification, StaffUser
+from app.models import Notification
+from app.services.alert_queue import staff_names
+from app.services.patient_records import messages_about
 from app.web.alert_timeline import CHANNELS, PURPOSES, REACHED
 from app.web.formatting import delivery_label, masked_phone
 
@@ -28,25 +27,8 @@ class Contact:
 
 
 def contact_history(patient_id: int, alert_ids: list[int]) -> list[Contact]:
-    about = (
-        or_(Notification.patient_id == patient_id, Notification.alert_id.in_(alert_ids))
-        if alert_ids
-        else Notification.patient_id == patient_id
-    )
-    rows = list(
-        db.session.scalars(
-            select(Notification)
-            .where(about, Notification.state != "cancelled")
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(MAX_CONTACTS)
-        )
-    )
-    staff_ids = {n.staff_id for n in rows if n.staff_id}
-    names = (
-        {u.id: u.name or u.email for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))}
-        if staff_ids
-        else {}
-    )
+    rows = messages_about(patient_id, alert_ids, MAX_CONTACTS)
+    names = staff_names({n.staff_id for n in rows})
     return [
         Contact(
             at=n.created_at,

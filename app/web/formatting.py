@@ -31,9 +31,9 @@ def duration(delta: timedelta) -> str:
 
 def top_findings(findings: list[dict], limit: int = 3) -> list[dict]:
     """The most serious findings first, each summary once; routine notes only if nothing else."""
-    ranked = sorted(findings, key=lambda f: LEVEL_RANK.get(f.get("level"), 0), reverse=True)
+    ranked = sorted(findings, key=lambda f: LEVEL_RANK.get(f.get("level", ""), 0), reverse=True)
     serious = [f for f in ranked if f.get("level") != "routine"] or ranked
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     unique = []
     for finding in serious:
         if finding.get("summary") not in seen:

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert, CheckIn, Patient, Report
+from app.models import Patient
 from app.services import audit
+from app.services.access import patient_for_staff
+from app.services.alert_queue import alerts_of
 from app.services.devices import reachability
+from app.services.patient_records import check_ins_of, recent_reports, visible_patients
 from app.web.blueprints import staff_bp
 from app.web.charts import SERIES, chart_data
 from app.web.contacts import contact_history
-from app.web.patient_data import summarise, visible_patients
+from app.web.patient_data import summarise
 from app.web.session import current_staff, staff_required
 
 MAX_CHART_REPORTS = 2000  # a year of four-a-day check-ins and then some
 
 
 def load_patient(patient_id: int) -> Patient:
-    patient = db.session.get(Patient, patient_id)
-    if patient is None or not current_staff().can_see_center(patient.center_id):
-        raise ApiError(404, "There is no such patient in your centre.")
-    return patient
+    return patient_for_staff(current_staff(), patient_id)
 
 
 @staff_bp.route("/patients")
@@ -42,20 +40,9 @@ def patients():
 def patient(patient_id: int):
     now = utcnow()
     patient = load_patient(patient_id)
-    reports = list(
-        db.session.scalars(
-            select(Report)
-            .where(Report.patient_id == patient.id)
-            .order_by(Report.recorded_at.desc(), Report.id.desc())
-            .limit(MAX_CHART_REPORTS)
-        )
-    )
-    alerts = list(
-        db.session.scalars(select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.opened_at.desc()))
-    )
-    check_ins = list(
-        db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.due_at))
-    )
+    reports = recent_reports(patient.id, MAX_CHART_REPORTS)
+    alerts = alerts_of(patient)
+    check_ins = check_ins_of(patient.id)
     summary = summarise([patient], now)[0]
     contacts = contact_history(patient.id, [a.id for a in alerts])
     audit.record("patient.read", patient_id=patient.id, target_type="patient", target_id=patient.id)

@@ -97,7 +97,8 @@ def field_of(path: str) -> str:
 
 def proposed_content(base: Mapping, form: MultiDict, jurisdiction: str | None = None) -> tuple[dict, Problems]:
     """The content the form describes (everything else kept from `base`), and every problem."""
-    content, problems = copy.deepcopy(dict(base)), {}
+    content = copy.deepcopy(dict(base))
+    problems: Problems = {}
     for key in RESTRICTION_KEYS:
         content["restrictions"][key] = _number(form, f"restrictions-{key}", problems, integer=True)
     for key in CHECK_IN_KEYS:

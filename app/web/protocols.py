@@ -3,17 +3,26 @@ current one in a form, with a dry-run whose result is shown before anything is s
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from collections.abc import Sequence
 
-from app.api.errors import ApiError
+from flask import flash, redirect, render_template, request, url_for
+
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, Protocol, StaffUser
+from app.models import Center, Protocol
 from app.protocols.content import RESTRICTION_KEYS
 from app.rules import THRESHOLD_SPECS
+from app.services.access import protocol_for_staff
+from app.services.errors import DomainError
 from app.services.protocol_admin import create_version, dry_run
-from app.services.protocols import staff_may_see, visible_to
+from app.services.protocol_catalogue import (
+    all_centres,
+    author_of,
+    centre_exists,
+    centre_names,
+    family_versions,
+    visible_protocols,
+)
 from app.web.blueprints import staff_bp
 from app.web.protocol_form import (
     CHECK_IN_KEYS,
@@ -29,23 +38,17 @@ from app.web.session import current_staff, staff_required
 
 def load_protocol(protocol_id: int) -> Protocol:
     """A shipped template or a version of the caller's centre; another centre's is a 404."""
-    protocol = db.session.get(Protocol, protocol_id)
-    if not staff_may_see(current_staff(), protocol):
-        raise ApiError(404, "There is no such protocol.")
-    return protocol
+    return protocol_for_staff(current_staff(), protocol_id)
 
 
-def _owners(rows: list[Protocol]) -> dict[int, str]:
-    ids = {p.center_id for p in rows if p.center_id is not None}
-    return dict(db.session.execute(select(Center.id, Center.name).where(Center.id.in_(ids))).all()) if ids else {}
+def _owners(rows: Sequence[Protocol]) -> dict[int, str]:
+    return centre_names(p.center_id for p in rows)
 
 
 @staff_bp.route("/protocols")
 @staff_required()
 def protocols():
-    rows = db.session.scalars(
-        select(Protocol).where(visible_to(current_staff())).order_by(Protocol.family, Protocol.version.desc())
-    ).all()
+    rows = visible_protocols(current_staff())
     families: dict[str, list[Protocol]] = {}
     for row in rows:
         families.setdefault(row.family, []).append(row)
@@ -56,12 +59,8 @@ def protocols():
 @staff_required()
 def protocol(protocol_id: int):
     protocol = load_protocol(protocol_id)
-    versions = db.session.scalars(
-        select(Protocol)
-        .where(Protocol.family == protocol.family, visible_to(current_staff()))
-        .order_by(Protocol.version.desc())
-    ).all()
-    author = db.session.get(StaffUser, protocol.created_by_id) if protocol.created_by_id else None
+    versions = family_versions(current_staff(), protocol)
+    author = author_of(protocol)
     return render_template(
         "web/protocol.html",
         protocol=protocol,
@@ -79,7 +78,7 @@ def _centre_choices(base: Protocol) -> list[Center]:
     """A platform administrator deriving from a template names the centre the version is for."""
     if base.center_id is not None or not current_staff().is_platform_admin:
         return []
-    return list(db.session.scalars(select(Center).order_by(Center.name)))
+    return all_centres()
 
 
 def _form_page(base: Protocol, values, problems=None, result=None, digest=None, status=200):
@@ -106,7 +105,7 @@ def _chosen_centre(base: Protocol, form, problems: dict) -> int | None:
         chosen = int(form.get("center_id") or "")
     except ValueError:
         chosen = None
-    if chosen is None or db.session.get(Center, chosen) is None:
+    if chosen is None or not centre_exists(chosen):
         problems.setdefault("center_id", []).append("Choose the centre this version is for.")
     return chosen
 
@@ -145,17 +144,17 @@ def new_version(protocol_id: int):
     return _form_page(base, form, result=_dry_run(content, period, center_id), digest=digest)
 
 
-def _save(base: Protocol, content: dict, form, center_id: int):
+def _save(base: Protocol, content: dict, form, center_id: int | None):
     try:
         new = create_version(
             base, content, (form.get("name") or "").strip() or None, current_staff(), center_id=center_id
         )
-    except ApiError as exc:
+    except DomainError as exc:
         db.session.rollback()
         problems: dict[str, list[str]] = {}
         for path, messages in exc.fields.items():
             problems.setdefault(field_of(path), []).extend(messages)
-        return _form_page(base, form, problems or {"_form": [exc.description]}, status=422)
+        return _form_page(base, form, problems or {"_form": [exc.message]}, status=422)
     db.session.commit()
     flash(
         f"Saved as version {new.version}. Patients stay on their version until moved to this one; "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 
-from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert, StaffUser
+from app.models import Alert
 from app.services import audit
+from app.services.access import alert_for_staff
+from app.services.alert_queue import staff_names
 from app.services.alerts import acknowledge, resolve
 from app.web.blueprints import staff_bp
 from app.web.forms import ActionForm, ResolveForm
@@ -18,10 +19,7 @@ from app.web.session import current_staff, safe_next, staff_required
 
 def load_alert(alert_id: int) -> Alert:
     """404 for another centre's alert too, so its id does not leak (as the API)."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or not current_staff().can_see_center(alert.center_id):
-        raise ApiError(404, "There is no such alert in your centre.")
-    return alert
+    return alert_for_staff(current_staff(), alert_id)
 
 
 @staff_bp.route("/")
@@ -56,7 +54,7 @@ def ack(alert_id: int):
         db.session.commit()
         flash(f"Alert {alert.id} acknowledged: the escalation has stopped.", "success")
     else:  # a second acknowledgement changes nothing: say who took it, and audit the no-op
-        first = db.session.get(StaffUser, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        first = staff_names({alert.acknowledged_by_id}).get(alert.acknowledged_by_id or 0)
         audit.record(
             "alert.ack",
             patient_id=alert.patient_id,
@@ -65,7 +63,7 @@ def ack(alert_id: int):
             details={"no_op": True, "via": "web", "acknowledged_by_id": alert.acknowledged_by_id},
         )
         db.session.commit()
-        flash(f"This alert was already acknowledged by {(first.name or first.email) if first else 'someone'}.", "info")
+        flash(f"This alert was already acknowledged by {first or 'someone'}.", "info")
     return redirect(safe_next(form.next.data))
 
 

@@ -3,39 +3,37 @@
 The cookie carries one of the same opaque tokens the API issues, so the web and the API share one
 rule set: tokens expire after a shift, signing out revokes the token server-side (a copied cookie
 dies with it), and a disabled account stops working at its next request. Roles and centre scoping
-are the API's too (`StaffUser.can_see_center`).
+are the API's too (app/services/actors.py, app/services/access.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from app.api.security import STAFF_ROLES, Actor
 from app.extensions import db
 from app.models import StaffUser
 from app.services import audit
-from app.services.login import attempt
-from app.services.tokens import find_live_token, issue_token, revoke
+from app.services.actors import STAFF_ROLES, Actor, staff_actor
+from app.services.errors import ForbiddenError, NotAuthenticatedError
+from app.services.login import issue_staff_token, sign_in
+from app.services.tokens import find_live_token, revoke
 
 SESSION_TOKEN = "staff_token"  # noqa: S105 - the session key's name, not a secret
-WRONG_CREDENTIALS = "Email or password is wrong."
-LOCKED = "Too many failed sign-ins; try again in 15 minutes."
 
 
 def check_credentials(email: str, password: str) -> tuple[StaffUser | None, str | None]:
     """The user, or None and why; the same rule as POST /api/v1/auth/login (app.services.login)."""
-    user, refused = attempt(email, password)
-    if user is None:
-        return None, LOCKED if refused == "locked" else WRONG_CREDENTIALS
-    return user, None
+    try:
+        return sign_in(email, password), None
+    except (ForbiddenError, NotAuthenticatedError) as refused:
+        return None, refused.message
 
 
 def start_session(user: StaffUser) -> None:
-    raw, row = issue_token(staff_id=user.id, lifetime=timedelta(hours=current_app.config["STAFF_TOKEN_HOURS"]))
+    raw, row = issue_staff_token(user)
     _fresh_session()  # nothing from before sign-in carries over (session fixation)
     session[SESSION_TOKEN] = raw
     session.permanent = True
@@ -58,13 +56,7 @@ def _fresh_session() -> None:
 
 def signed_in() -> Actor | None:
     raw = session.get(SESSION_TOKEN)
-    row = find_live_token(raw) if isinstance(raw, str) else None
-    if row is None or row.staff_id is None:
-        return None
-    staff = db.session.get(StaffUser, row.staff_id)
-    if staff is None or not staff.active:
-        return None
-    return Actor(token=row, staff=staff)
+    return staff_actor(raw) if isinstance(raw, str) else None
 
 
 def safe_next(target: str | None) -> str:
@@ -93,7 +85,7 @@ def staff_required(*roles: str, fragment: bool = False):
                 if fragment:
                     abort(401)
                 return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
-            if actor.staff.role not in allowed:
+            if actor.kind not in allowed:
                 abort(403, "Your role may not use this page.")
             g.actor = actor
             result = view(*args, **kwargs)
