@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.models import AlertStatus, Center, EnrollmentCode, OnCallShift, Patient, StaffUser
 from app.services.enrollment import _hash_secret
 from app.services.patients import create_patient
 from app.services.protocols import sync_default_protocols
@@ -177,7 +177,11 @@ def _channel_lines(patients: list[Patient]) -> list[str]:
     ]
     alert = db.session.scalar(
         select(Alert)
-        .where(Alert.center_id == pushed.center_id, Alert.status == "open", Alert.level.in_(("urgent", "emergency")))
+        .where(
+            Alert.center_id == pushed.center_id,
+            Alert.status == AlertStatus.OPEN,
+            Alert.level.in_(("urgent", "emergency")),
+        )
         .order_by(Alert.id)
     )
     if alert is not None:

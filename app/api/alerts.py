@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api.errors import ApiError
@@ -13,7 +13,7 @@ from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert, Notification, StaffUser
+from app.models import Alert, AlertStatus, Notification, StaffUser, most_serious_first
 from app.schemas.alert import (
     AlertDetailSchema,
     AlertListArgs,
@@ -28,7 +28,7 @@ from app.services.baseline import baseline_notice
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Alerts for the care team")
 
-LEVEL_ORDER = case({"emergency": 0, "urgent": 1, "same_day": 2}, value=Alert.level, else_=3)
+LEVEL_ORDER = most_serious_first(Alert.level)
 
 
 def load_alert_for_staff(alert_id: int) -> Alert:
@@ -126,7 +126,7 @@ def _queue_query(args: dict, center_ids: list[int] | None):
     status = args.get("status", "active")
     query = select(Alert)
     if status == "active":
-        query = query.where(Alert.status != "resolved")
+        query = query.where(Alert.status != AlertStatus.RESOLVED)
     else:
         query = query.where(Alert.status == status)
     if center_ids is not None:
@@ -172,7 +172,7 @@ class AlertAck(MethodView):
     def post(self, alert_id):
         """Acknowledge: the escalation stops and everyone already paged is told who took it."""
         alert = load_alert_for_staff(alert_id)
-        if alert.status == "resolved":
+        if alert.status == AlertStatus.RESOLVED:
             raise ApiError(409, "This alert is already resolved.", code="already_resolved")
         first_by = alert.acknowledged_by_id
         if acknowledge(alert, current_staff(), utcnow(), via="api"):

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import db
+from app.models.states import CheckInState, values
 from app.models.types import UTCDateTime
 
-CHECK_IN_STATES = ("pending", "completed", "missed", "excused", "cancelled")
+CHECK_IN_STATES = values(CheckInState)
 
 
 class CheckIn(db.Model):
@@ -30,7 +31,7 @@ class CheckIn(db.Model):
     phase: Mapped[str] = mapped_column(String(64), default="")
     asks: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["vitals", "neuro", "symptoms"]
     missed_level: Mapped[str] = mapped_column(String(16), default="urgent", server_default="urgent")  # phase's
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=CheckInState.PENDING)
     ladder_step: Mapped[int] = mapped_column(default=0)  # 0 none, 1 reminded, 2 second, 3 alerted
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A back-pointer without a foreign key: reports already point at check-ins, and a cycle of

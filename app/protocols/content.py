@@ -49,7 +49,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.protocols.floors import missed_level_problems
-from app.rules import validate_thresholds
+from app.rules import Level, validate_thresholds
 
 # What a check-in can ask, in the order a form shows it (docs/clinical-rules.md S2: what is doable
 # at home, PRO-CTCAE and custom items for what it lacks), with the rules named beside each.
@@ -69,7 +69,7 @@ ASKS = (
 )
 RESTRICTION_ASKS = {"caregiver": "caregiver_days", "driving": "no_driving_days"}
 PHASE_ASKS = tuple(a for a in ASKS if a not in RESTRICTION_ASKS)
-MISSED_LEVELS = ("routine", "same_day", "urgent", "emergency")  # action levels (A1)
+MISSED_LEVELS = Level.labels()  # action levels (A1)
 RESTRICTION_KEYS = ("stay_near_center_days", "no_driving_days", "caregiver_days", "monitoring_days")
 
 DEFAULT_CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}

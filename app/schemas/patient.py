@@ -114,7 +114,7 @@ class CheckInOutSchema(StrictSchema):
 class CheckInListArgs(StrictSchema):
     from app.api.pagination import page_fields
 
-    state = fields.String(validate=validate.OneOf(("pending", "completed", "missed", "excused", "cancelled")))
+    state = fields.String(validate=validate.OneOf(CHECK_IN_STATES))
     locals().update(page_fields(200, 1000))
     del page_fields
 

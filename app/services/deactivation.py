@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import ApiToken, Center, EscalationPolicy, Notification, OnCallShift, StaffUser
+from app.models import ApiToken, Center, EscalationPolicy, Notification, NotificationState, OnCallShift, StaffUser
 from app.notify.gsm import to_gsm7
 from app.services import audit, outbox
 from app.services.escalation import _read_on_call, centre_admins
@@ -39,8 +39,8 @@ def deactivate(user: StaffUser, now: datetime) -> list[str]:
     # Pages still waiting in the outbox for them would carry patients' details to someone who left.
     db.session.execute(
         update(Notification)
-        .where(Notification.staff_id == user.id, Notification.state == "pending")
-        .values(state="cancelled", final_at=now)
+        .where(Notification.staff_id == user.id, Notification.state == NotificationState.PENDING)
+        .values(state=NotificationState.CANCELLED, final_at=now)
         .execution_options(synchronize_session=False)
     )
     warnings = [*_leave_on_call(user, now), *_leave_policies(user, now)]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Patient
+from app.models import Patient, PatientStatus
 from app.notify.texts import milestone
 from app.services import outbox
 from app.services.checkins import cancel_future
@@ -48,7 +48,7 @@ def _last_phase_ends_at(patient: Patient) -> datetime | None:
 
 def plan_next(patient: Patient) -> None:
     pending = [at for name, at in milestone_times(patient).items() if name not in (patient.milestones_done or [])]
-    patient.next_milestone_at = min(pending) if pending and patient.status == "active" else None
+    patient.next_milestone_at = min(pending) if pending and patient.status == PatientStatus.ACTIVE else None
 
 
 def _reach(patient: Patient, name: str, now: datetime) -> None:
@@ -63,7 +63,7 @@ def _reach(patient: Patient, name: str, now: datetime) -> None:
             patient_id=patient.id,
         )
     if name == "ended":
-        patient.status = "completed"
+        patient.status = PatientStatus.COMPLETED
         cancel_future(patient, now)
 
 

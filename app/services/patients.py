@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, CheckIn, Patient, Protocol
+from app.models import Center, CheckIn, CheckInState, Patient, PatientStatus, Protocol
 from app.scheduling.schedule import monitoring_phase_label
 from app.services import audit
 from app.services.baseline import baseline_missing, relative_rules_off
@@ -96,9 +96,9 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
     if "check_ins_excused_until" in data and data["check_ins_excused_until"] is None:
         data = {**data, "check_ins_excused_reason": None}  # ending an excusal ends its reason too
     changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
-    if (changed.get("status") == "active" or "caregiver_phone" in changed) and data.get(
+    if (changed.get("status") == PatientStatus.ACTIVE or "caregiver_phone" in changed) and data.get(
         "status", patient.status
-    ) == "active":
+    ) == PatientStatus.ACTIVE:
         check_phones_free(
             patient.phone if "status" in changed else None,
             data.get("caregiver_phone", patient.caregiver_phone),
@@ -114,9 +114,9 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
         db.session.flush()
         db.session.refresh(patient, ["protocol"])
         regenerate_future(patient, now)
-    if changed.get("status") in ("completed", "withdrawn"):
+    if changed.get("status") in (PatientStatus.COMPLETED, PatientStatus.WITHDRAWN):
         cancel_future(patient, now)
-    elif changed.get("status") == "active":
+    elif changed.get("status") == PatientStatus.ACTIVE:
         extend_schedule(patient, now)
     plan_next(patient)
     return changed
@@ -125,7 +125,7 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
 def next_check_in(patient: Patient, now: datetime) -> CheckIn | None:
     return db.session.scalar(
         select(CheckIn)
-        .where(CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.window_ends_at > now)
+        .where(CheckIn.patient_id == patient.id, CheckIn.state == CheckInState.PENDING, CheckIn.window_ends_at > now)
         .order_by(CheckIn.due_at)
         .limit(1)
     )

@@ -13,11 +13,11 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import PRODUCTS, Center, Patient, Protocol, Report, StaffUser
 from app.protocols.content import ProtocolContentSchema, validate_content
-from app.rules import Thresholds, assess
+from app.rules import Level, Thresholds, assess
 from app.services import audit
 from app.services.grading import HISTORY_WINDOW, patient_context, report_input
 
-LEVELS = ("routine", "same_day", "urgent", "emergency")
+LEVELS = Level.labels()
 EXAMPLES = 20
 
 

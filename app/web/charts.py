@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.models import Alert, CheckIn, Patient, Report
+from app.models import Alert, CheckIn, CheckInState, Patient, Report
 from app.services.grading import thresholds_of
 from app.services.restrictions import local_infusion_date
 
@@ -24,7 +24,7 @@ SERIES = (
     ("spo2", "spo2", "SpO2", "%"),
     ("ice", "ice_score", "ICE score", "0–10"),
 )
-CHECK_IN_ROWS = ("completed", "missed", "excused", "pending")
+CHECK_IN_ROWS = (CheckInState.COMPLETED, CheckInState.MISSED, CheckInState.EXCUSED, CheckInState.PENDING)
 
 
 def day_position(at: datetime, patient: Patient) -> float:

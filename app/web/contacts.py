@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Notification, StaffUser
+from app.models import Notification, NotificationState, StaffUser
 from app.web.alert_timeline import CHANNELS, PURPOSES, REACHED
 from app.web.formatting import delivery_label, masked_phone
 
@@ -36,7 +36,7 @@ def contact_history(patient_id: int, alert_ids: list[int]) -> list[Contact]:
     rows = list(
         db.session.scalars(
             select(Notification)
-            .where(about, Notification.state != "cancelled")
+            .where(about, Notification.state != NotificationState.CANCELLED)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(MAX_CONTACTS)
         )
@@ -57,7 +57,7 @@ def contact_history(patient_id: int, alert_ids: list[int]) -> list[Contact]:
             reached_at=n.final_at
             if n.state in REACHED
             else n.sent_at
-            if n.channel == "push" and n.state == "sent"
+            if n.channel == "push" and n.state == NotificationState.SENT
             else None,
             alert_id=n.alert_id,
         )

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import PRODUCT_DISPLAY, CheckIn, Patient, Report, StaffUser
+from app.models import PRODUCT_DISPLAY, CheckIn, CheckInState, Patient, PatientStatus, Report, StaffUser
 from app.scheduling.schedule import monitoring_phase_label
 from app.services.restrictions import Restrictions, compute_restrictions, day_after_infusion
 
@@ -37,7 +37,7 @@ class PatientSummary:
 def visible_patients(staff: StaffUser, *, active_only: bool = True) -> list[Patient]:
     query = select(Patient).options(selectinload(Patient.protocol), selectinload(Patient.center))
     if active_only:
-        query = query.where(Patient.status == "active")
+        query = query.where(Patient.status == PatientStatus.ACTIVE)
     if not staff.is_platform_admin:
         query = query.where(Patient.center_id == staff.center_id)
     # Most recent infusions first: they are in the riskiest days.
@@ -58,7 +58,7 @@ def _latest_reports(ids: list[int]) -> dict[int, Report]:
 
 
 def _next_check_ins(ids: list[int], now: datetime) -> dict[int, CheckIn]:
-    open_ = and_(CheckIn.patient_id.in_(ids), CheckIn.state == "pending", CheckIn.window_ends_at > now)
+    open_ = and_(CheckIn.patient_id.in_(ids), CheckIn.state == CheckInState.PENDING, CheckIn.window_ends_at > now)
     first = (
         select(CheckIn.patient_id, func.min(CheckIn.due_at).label("due"))
         .where(open_)
@@ -72,8 +72,12 @@ def _next_check_ins(ids: list[int], now: datetime) -> dict[int, CheckIn]:
 
 
 def _adherence(ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
-    completed = CheckIn.state == "completed"
-    was_due = or_(completed, CheckIn.state == "missed", and_(CheckIn.state == "pending", CheckIn.window_ends_at <= now))
+    completed = CheckIn.state == CheckInState.COMPLETED
+    was_due = or_(
+        completed,
+        CheckIn.state == CheckInState.MISSED,
+        and_(CheckIn.state == CheckInState.PENDING, CheckIn.window_ends_at <= now),
+    )
     rows = db.session.execute(
         select(CheckIn.patient_id, func.sum(case((completed, 1), else_=0)), func.sum(case((was_due, 1), else_=0)))
         .where(CheckIn.patient_id.in_(ids))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.api.alerts import LEVEL_ORDER
 from app.extensions import db
-from app.models import PRODUCT_DISPLAY, Alert, Notification, Patient, StaffUser
+from app.models import PRODUCT_DISPLAY, Alert, AlertStatus, Notification, Patient, StaffUser
 from app.services.baseline import baseline_notice, relative_rules_are_off
 from app.services.restrictions import day_after_infusion
 from app.web.formatting import duration, top_findings
@@ -36,7 +36,7 @@ def _alerts(staff: StaffUser) -> list[Alert]:
     # The queue's order (as GET /api/v1/alerts): emergencies, urgent, same-day; oldest first within.
     query = (
         select(Alert)
-        .where(Alert.status != "resolved")
+        .where(Alert.status != AlertStatus.RESOLVED)
         .options(selectinload(Alert.patient).selectinload(Patient.center))
         .order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)
         .limit(QUEUE_LIMIT)
