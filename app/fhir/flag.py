@@ -18,7 +18,7 @@ def flag_id(patient_id: int) -> str:
 
 
 def window_of(patient: Patient, protocol: Protocol) -> Restrictions:
-    return compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
+    return compute_restrictions(patient.infused_at, patient.timezone, protocol.settings.restrictions)
 
 
 def last_monitored_day(patient: Patient, window: Restrictions) -> date:

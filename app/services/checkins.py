@@ -9,7 +9,7 @@ due, not with the number of patients.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
@@ -52,7 +52,7 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
     end = now + HORIZON
     if start >= end or patient.status != PatientStatus.ACTIVE:
         return 0
-    content = patient.protocol.content
+    content = patient.protocol.settings
     planned = planned_check_ins(content, patient.infused_at, patient.timezone, start, end)
     existing = set(
         db.session.scalars(
@@ -134,7 +134,7 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
         given_back = given_back.where(CheckIn.due_at >= until)
     for check_in in db.session.scalars(given_back):
         check_in.state, check_in.ladder_step = CheckInState.PENDING, 0
-        check_in.next_action_at = ladder_times(patient.protocol.content, check_in.due_at).reminder_at
+        check_in.next_action_at = ladder_times(patient.protocol.settings, check_in.due_at).reminder_at
 
 
 def _cancel_reminders(patient_id: int, check_in_ids: list[int], now: datetime) -> None:
@@ -252,9 +252,7 @@ def _note_late_answer(patient: Patient, check_in: CheckIn, report: Report, now: 
 
 def _in_quiet_hours(patient: Patient, now: datetime) -> bool:
     """Reminders (only reminders) respect the protocol's waking hours in the patient's time."""
-    hours = patient.protocol.content.get("waking_hours") or {"start": "07:00", "end": "22:00"}
-    local = now.astimezone(ZoneInfo(patient.timezone)).time()
-    return not (time.fromisoformat(hours["start"]) <= local < time.fromisoformat(hours["end"]))
+    return not patient.protocol.settings.waking_hours.covers(now.astimezone(ZoneInfo(patient.timezone)).time())
 
 
 def _link(check_in: CheckIn) -> str | None:
@@ -336,7 +334,7 @@ def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
 def _step(check_in: CheckIn, now: datetime, misses: list[AlertRequest]) -> None:
     """One rung up the ladder. A miss is added to `misses`, whose alerts the sweep raises together."""
     patient = db.session.get(Patient, check_in.patient_id)
-    ladder = ladder_times(patient.protocol.content, check_in.due_at)
+    ladder = ladder_times(patient.protocol.settings, check_in.due_at)
     if patient.status != PatientStatus.ACTIVE:
         check_in.state, check_in.next_action_at = CheckInState.CANCELLED, None
     elif check_in.ladder_step == 0:

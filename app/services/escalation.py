@@ -31,6 +31,7 @@ from app.models import (
 from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_label
 from app.notify.pages import ack_notice, no_on_call_prefix, nobody_reachable_prefix, page_text, patient_label
 from app.notify.texts import team_not_reached, team_notified
+from app.protocols.settings import DEFAULTS
 from app.rules import Level
 from app.services import alert_events, outbox
 from app.services.baseline import relative_rules_are_off
@@ -476,18 +477,13 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
         advance(alert.id, alert.fence, now)
 
 
-DEFAULT_CONFIRM_MINUTES = 10  # No final status after 10 minutes counts as not reached
-
-
 def confirm_minutes(alert_id: int | None) -> int:
-    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else 10."""
+    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else the default."""
     from app.models import Protocol
 
     alert = db.session.get(Alert, alert_id) if alert_id else None
     protocol = db.session.get(Protocol, alert.protocol_id) if alert and alert.protocol_id else None
-    return int(
-        ((protocol.content if protocol else {}).get("paging") or {}).get("confirm_minutes", DEFAULT_CONFIRM_MINUTES)
-    )
+    return (protocol.settings if protocol else DEFAULTS).paging.confirm_minutes
 
 
 def unconfirmed_pages(now: datetime) -> int:

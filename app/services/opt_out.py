@@ -35,7 +35,7 @@ def patient_opted_out(patient: Patient, now: datetime, *, how: str) -> None:
     if conversation is not None:
         finish_timed_out(conversation, now)
         conversation.state = ConversationState.STOPPED
-    monitoring_days = patient.protocol.content["restrictions"]["monitoring_days"]
+    monitoring_days = patient.protocol.settings.restrictions.monitoring_days
     level = "urgent" if day_after_infusion(patient.infused_at, now, patient.timezone) <= monitoring_days else "same_day"
     summary = (
         "Patient replied STOP: Vigil can no longer text them; call the patient"

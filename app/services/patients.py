@@ -143,7 +143,7 @@ def check_in_view(check_in: CheckIn | None) -> dict | None:
 def patient_view(patient: Patient) -> dict:
     """The patient as the API shows it, with computed day and restriction dates."""
     protocol = patient.protocol
-    restrictions = compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
+    restrictions = compute_restrictions(patient.infused_at, patient.timezone, protocol.settings.restrictions)
     now = utcnow()
     day = day_after_infusion(patient.infused_at, now, patient.timezone)
     return {
@@ -172,7 +172,7 @@ def patient_view(patient: Patient) -> dict:
         "day_after_infusion": day,
         "baseline_missing": baseline_missing(patient),
         "relative_rules_off": relative_rules_off(patient),
-        "phase": monitoring_phase_label(protocol.content, day),
+        "phase": monitoring_phase_label(protocol.settings, day),
         "next_check_in": check_in_view(next_check_in(patient, now)),
         "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version, "name": protocol.name},
         **vars(restrictions),

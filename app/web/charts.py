@@ -56,7 +56,7 @@ def _points(patient: Patient, reports: list[Report], column: str) -> list[dict]:
 
 def _x_range(patient: Patient, now: datetime, xs: list[float]) -> dict:
     # Monitoring covers days 0..monitoring_days inclusive: the axis ends at the next local midnight.
-    window_end = patient.protocol.content["restrictions"]["monitoring_days"] + 1
+    window_end = patient.protocol.settings.restrictions.monitoring_days + 1
     # The monitoring window, widened to show any point outside it (a late report, day -1 baseline).
     return {
         "min": min([0, *[int(x // 1) for x in xs]]),
