@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Alert, EscalationState, Notification, NotificationState
 from app.scheduling.sweeps import earliest
 from app.services import outbox
-from app.services.escalation import advance, centre_admins
+from app.services.escalation import advance, center_admins
 
 log = logging.getLogger("vigil.watchdog")
 
@@ -89,7 +89,7 @@ def _stuck_pages(now: datetime) -> int:
     for alert_id in dict.fromkeys(n.alert_id for n in stuck if n.alert_id):
         alert = db.session.get(Alert, alert_id)
         hour = now.strftime("%Y%m%d%H")
-        for admin in centre_admins(alert.center_id):
+        for admin in center_admins(alert.center_id):
             if admin.phone:
                 outbox.queue(
                     dedupe_key=f"watchdog:{alert_id}:{hour}:{admin.id}",

@@ -191,12 +191,12 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
             one_at_a_time.append(request)
         else:
             fresh[request.patient.id] = request
-    by_centre: dict[int, list[AlertRequest]] = defaultdict(list)
+    by_center: dict[int, list[AlertRequest]] = defaultdict(list)
     for request in fresh.values():
-        by_centre[request.patient.center_id].append(request)
+        by_center[request.patient.center_id].append(request)
     opened = []
     taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != AlertStatus.RESOLVED)))
-    for center_id, group in by_centre.items():
+    for center_id, group in by_center.items():
         for request, code in zip(group, _new_ack_codes(len(group), taken), strict=True):
             protocol = request.protocol
             opened.append(

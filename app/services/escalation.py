@@ -92,7 +92,7 @@ def _read_on_call(center_id: int, now: datetime) -> list[StaffUser]:
     return list(dict.fromkeys(db.session.scalars(query)))
 
 
-def centre_staff(center_id: int, role: str) -> list[StaffUser]:
+def center_staff(center_id: int, role: str) -> list[StaffUser]:
     return cached(
         ("staff", center_id, role),
         lambda: list(
@@ -105,9 +105,9 @@ def centre_staff(center_id: int, role: str) -> list[StaffUser]:
     )
 
 
-def centre_admins(center_id: int) -> list[StaffUser]:
+def center_admins(center_id: int) -> list[StaffUser]:
     """The centre's own admins, or every admin without a centre when it has none."""
-    admins = centre_staff(center_id, "admin")
+    admins = center_staff(center_id, "admin")
     if admins:
         return admins
     return cached(
@@ -132,7 +132,7 @@ def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[
             nobody_on_call = nobody_on_call or not found
             people += found
         elif target in ROLE_GROUPS:
-            people += centre_staff(center_id, ROLE_GROUPS[target])
+            people += center_staff(center_id, ROLE_GROUPS[target])
         else:
             user = db.session.get(StaffUser, target)
             if user is not None and user.active and user.center_id in (center_id, None):
@@ -252,7 +252,7 @@ def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> tup
     people, nobody_on_call = resolve_targets(step["notify"], alert.center_id, now)
     paged = _page(alert, people, now, step=step_index) if "sms" in channels else []
     called = _call(alert, people, now, step=step_index) if "call" in channels else []
-    admins = centre_admins(alert.center_id)
+    admins = center_admins(alert.center_id)
     prefix = None
     if nobody_on_call:
         center = db.session.get(Center, alert.center_id)
@@ -316,7 +316,7 @@ def _page_same_day(alert: Alert, now: datetime) -> list[str]:
     if not nurses:
         center = db.session.get(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": 1})
-        return _page(alert, centre_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
+        return _page(alert, center_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
     return _page(alert, nurses[:1], now, step=0)
 
 

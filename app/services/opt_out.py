@@ -69,7 +69,7 @@ def caregiver_opted_in(phone: str) -> None:
 
 
 def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
-    from app.services.escalation import centre_admins
+    from app.services.escalation import center_admins
 
     for person in people:
         if person.sms_opted_out:
@@ -84,7 +84,7 @@ def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
             "Vigil can no longer page them by SMS and skips them in every chain until they text "
             "START. Check the on-call roster."
         )
-        for admin in centre_admins(person.center_id):
+        for admin in center_admins(person.center_id):
             if admin.id == person.id or not admin.phone or admin.sms_opted_out:
                 continue
             outbox.queue(
