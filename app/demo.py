@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import AlertStatus, Center, EnrollmentCode, OnCallShift, Patient, StaffUser
 from app.services.enrollment import _hash_secret
 from app.services.patients import create_patient
 from app.services.protocols import sync_default_protocols
 from app.services.staff import create_staff
+from app.timesource import utcnow
 
 DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105 - printed by the demo, never used in production
 CENTER = {

@@ -11,7 +11,6 @@ from app.api.errors import ApiError
 from app.api.openapi import conflict
 from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, AlertStatus, Notification, StaffUser, most_serious_first
 from app.schemas.alert import (
@@ -25,6 +24,7 @@ from app.schemas.alert import (
 from app.services import audit
 from app.services.alerts import acknowledge, resolve
 from app.services.baseline import baseline_notice
+from app.timesource import utcnow
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Alerts for the care team")
 

@@ -12,12 +12,12 @@ from sqlalchemy import delete, select
 from app.api.centers import load_center_for_staff
 from app.api.errors import ApiError
 from app.api.security import current_staff, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, EscalationPolicy, OnCallShift, StaffUser
 from app.schemas.escalation import OnCallOutSchema, OnCallSchema, PolicyOutSchema, PolicySchema
 from app.services import audit
 from app.services.escalation import on_call_staff, policy_for
+from app.timesource import utcnow
 
 blp = Blueprint("escalation", __name__, url_prefix="/api/v1/centers", description="Escalation and on-call")
 

@@ -9,12 +9,12 @@ from flask import Blueprint, Response, request
 from sqlalchemy import select
 
 from app.api.webhooks import signed_by_twilio
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.notify import call_script
 from app.services.calls import apply_call_status, keypress
 from app.services.outbox import voice_url
+from app.timesource import utcnow
 
 bp = Blueprint("voice_webhooks", __name__, url_prefix="/webhooks/twilio/voice")
 

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import InboundMessage, Notification
 from app.notify.twilio_sms import twiml_message, validate_twilio_signature
@@ -27,6 +26,7 @@ from app.services.inbound import (
 )
 from app.services.outbox import apply_status
 from app.services.phones import is_known_patient_phone, patient_for_inbound
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")

@@ -5,12 +5,12 @@ from datetime import datetime
 from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, SQLColumnExpression, String, Text, case, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models.patient import Patient
 from app.models.states import AlertStatus, EscalationState, values
 from app.models.types import UTCDateTime
 from app.rules.types import Level
+from app.timesource import utcnow
 
 ALERT_STATUSES = values(AlertStatus)
 DISPOSITIONS = ("advice_given", "seen_in_clinic", "sent_to_ed", "admitted", "false_alarm", "other")

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models.states import CheckInState, values
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 CHECK_IN_STATES = values(CheckInState)
 

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models.states import ConversationState
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 
 class SmsConversation(db.Model):

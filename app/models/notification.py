@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models.states import NotificationState, values
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 # The states and their order are described on NotificationState.
 NOTIFICATION_STATES = values(NotificationState)

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models.center import Center
 from app.models.states import PatientStatus, values
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 PRODUCTS = ("kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl")
 PRODUCT_TARGET = {  # docs/clinical-rules.md D2 (product labels)

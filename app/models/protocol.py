@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models.types import UTCDateTime
 from app.protocols.settings import ProtocolSettings
+from app.timesource import utcnow
 
 
 class Protocol(db.Model):

@@ -16,9 +16,9 @@ import time
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from app.clock import utcnow
 from app.models import Notification, NotificationState
 from app.services.outbox import NOTIFY_CHANNEL
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
 

@@ -20,7 +20,6 @@ from flask import current_app
 from sqlalchemy import case, event, select, text, update
 from sqlalchemy.orm import Session
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, DeliveryAttempt, Device, Notification, NotificationState
 from app.notify import build_sender
@@ -29,6 +28,7 @@ from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sen
 from app.notify.voice import VoiceCaller, build_voice_caller
 from app.services import bulk
 from app.services.txcache import cached
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.outbox")
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.api.errors import ApiError
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, CheckIn, CheckInState, Patient, PatientStatus, Protocol
 from app.scheduling.schedule import monitoring_phase_label
@@ -19,6 +18,7 @@ from app.services.milestones import plan_next
 from app.services.phones import check_phones_free
 from app.services.protocols import default_protocol_for, usable_at
 from app.services.restrictions import compute_restrictions, day_after_infusion
+from app.timesource import utcnow
 
 
 def _choose_protocol(data: dict, center: Center) -> Protocol:

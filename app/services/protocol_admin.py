@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from app.api.errors import ApiError
-from app.clock import utcnow
 from app.extensions import db
 from app.models import PRODUCTS, Center, Patient, Protocol, Report, StaffUser
 from app.protocols.content import ProtocolContentSchema, validate_content
@@ -17,6 +16,7 @@ from app.protocols.settings import ProtocolSettings
 from app.rules import Level, Thresholds, assess
 from app.services import audit
 from app.services.grading import HISTORY_WINDOW, patient_context, report_input
+from app.timesource import utcnow
 
 LEVELS = Level.labels()
 EXAMPLES = 20

@@ -6,12 +6,12 @@ from flask import render_template
 from sqlalchemy import select
 
 from app.api.reports import report_view
-from app.clock import utcnow
 from app.extensions import db
 from app.models import PRODUCT_DISPLAY, Notification, Report, StaffUser
 from app.rules import THRESHOLD_SPECS
 from app.services import audit
 from app.services.restrictions import day_after_infusion
+from app.timesource import utcnow
 from app.web.alert_timeline import timeline
 from app.web.blueprints import staff_bp
 from app.web.forms import DISPOSITION_LABELS

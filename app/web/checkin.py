@@ -20,13 +20,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.api.errors import ApiError, flatten_messages
-from app.clock import utcnow
 from app.extensions import db
 from app.models import CheckIn, CheckInState, Patient, Report
 from app.schemas.report import ReportSchema
 from app.services import audit
 from app.services.checkin_links import CheckInLinkError, load_check_in
 from app.services.reports import record_report, result_body
+from app.timesource import utcnow
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
     CANT_MEASURE_AFTER,

@@ -6,11 +6,11 @@ from flask import render_template
 from sqlalchemy import select
 
 from app.api.errors import ApiError
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, CheckIn, Patient, Report
 from app.services import audit
 from app.services.devices import reachability
+from app.timesource import utcnow
 from app.web.blueprints import staff_bp
 from app.web.charts import SERIES, chart_data
 from app.web.contacts import contact_history

@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from app.api.errors import ApiError
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Protocol, StaffUser
 from app.protocols.content import RESTRICTION_KEYS
 from app.rules import THRESHOLD_SPECS
 from app.services.protocol_admin import create_version, dry_run
 from app.services.protocols import staff_may_see, visible_to
+from app.timesource import utcnow
 from app.web.blueprints import staff_bp
 from app.web.protocol_form import (
     CHECK_IN_KEYS,

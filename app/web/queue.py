@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, url_for
 
 from app.api.errors import ApiError
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Alert, AlertStatus, StaffUser
 from app.services import audit
 from app.services.alerts import acknowledge, resolve
+from app.timesource import utcnow
 from app.web.blueprints import staff_bp
 from app.web.forms import ActionForm, ResolveForm
 from app.web.queue_data import queue_rows
