@@ -26,6 +26,7 @@ from app.models.staff import ROLES, StaffUser
 from app.models.states import (
     ESCALATING,
     AlertStatus,
+    AttemptResult,
     CheckInState,
     ConversationState,
     EscalationState,
@@ -55,6 +56,7 @@ __all__ = [
     "Alert",
     "AlertEvent",
     "AlertStatus",
+    "AttemptResult",
     "ApiToken",
     "AuditEvent",
     "Center",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.states import CheckInState, values
 from app.models.types import UTCDateTime
+from app.rules.types import Level
 from app.timesource import utcnow
 
 CHECK_IN_STATES = values(CheckInState)
@@ -30,7 +31,8 @@ class CheckIn(db.Model):
     window_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phase: Mapped[str] = mapped_column(String(64), default="")
     asks: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["vitals", "neuro", "symptoms"]
-    missed_level: Mapped[str] = mapped_column(String(16), default="urgent", server_default="urgent")  # phase's
+    # The phase's level for a missed check-in.
+    missed_level: Mapped[str] = mapped_column(String(16), default=Level.URGENT.label, server_default="urgent")
     state: Mapped[str] = mapped_column(String(16), default=CheckInState.PENDING)
     ladder_step: Mapped[int] = mapped_column(default=0)  # 0 none, 1 reminded, 2 second, 3 alerted
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

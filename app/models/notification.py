@@ -68,7 +68,7 @@ class DeliveryAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    result: Mapped[str] = mapped_column(String(16))  # sent, transient_error, permanent_error
+    result: Mapped[str] = mapped_column(String(16))  # AttemptResult
     channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")  # of this attempt
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(16))

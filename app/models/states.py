@@ -25,6 +25,7 @@ class EscalationState(StrEnum):
     PENDING = "pending"  # not started (routine alerts stay here)
     RUNNING = "running"  # climbing the chain; next_step_at says when it moves
     WAITING_DAYTIME = "waiting_daytime"  # a same-day alert waits for the centre's day to start
+    PAGED_ONCE = "paged_once"  # a same-day alert: the on-call nurse paged once, no chain
     EXHAUSTED = "exhausted"  # every step paged, nobody acknowledged
     STOPPED = "stopped"  # acknowledged or resolved
 
@@ -48,6 +49,14 @@ class NotificationState(StrEnum):
     CANCELLED = "cancelled"
     ANSWERED = "answered"
     UNANSWERED = "unanswered"
+
+
+class AttemptResult(StrEnum):
+    """One try at sending an outbox row (DeliveryAttempt.result)."""
+
+    SENT = "sent"
+    TRANSIENT_ERROR = "transient_error"  # tried again later
+    PERMANENT_ERROR = "permanent_error"  # the row fails
 
 
 class CheckInState(StrEnum):

@@ -21,7 +21,7 @@ from sqlalchemy import case, event, select, text, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Alert, DeliveryAttempt, Device, Notification, NotificationState
+from app.models import Alert, AttemptResult, DeliveryAttempt, Device, Notification, NotificationState
 from app.notify import build_sender
 from app.notify.base import PermanentSendError, SendError, SendResult, SmsSender
 from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sender
@@ -414,7 +414,9 @@ def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) 
                 notification_id=notification_id,
                 at=now,
                 channel="push",
-                result="permanent_error" if gone or isinstance(exc, PermanentSendError) else "transient_error",
+                result=AttemptResult.PERMANENT_ERROR
+                if gone or isinstance(exc, PermanentSendError)
+                else AttemptResult.TRANSIENT_ERROR,
                 error_message=str(exc)[:500],
             )
         )
@@ -447,7 +449,9 @@ def _record_sent(
     notification_id: int, token: str, sid: str | None, status: str, now: datetime, *, channel: str = "sms"
 ) -> str:
     db.session.add(
-        DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid, channel=channel)
+        DeliveryAttempt(
+            notification_id=notification_id, at=now, result=AttemptResult.SENT, provider_sid=sid, channel=channel
+        )
     )
     # A status callback may have landed before this commit (Twilio is fast); keep what it said.
     still_sending = Notification.state == NotificationState.SENDING
@@ -479,7 +483,7 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
             notification_id=notification_id,
             at=now,
             channel=channel,
-            result="permanent_error" if permanent else "transient_error",
+            result=AttemptResult.PERMANENT_ERROR if permanent else AttemptResult.TRANSIENT_ERROR,
             error_code=code,
             error_message=str(exc)[:500],
         )
@@ -526,7 +530,7 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
             notification_id=notification_id,
             at=now,
             channel=channel,
-            result="transient_error",
+            result=AttemptResult.TRANSIENT_ERROR,
             error_code=code,
             error_message=str(exc)[:500],
         )
