@@ -58,8 +58,8 @@ def create_user(email: str, password: str, role: str, center_id: int | None, pho
 @click.option("--email", required=True)
 def deactivate_user(email: str) -> None:
     """Deactivate a staff user: tokens, web sessions and SMS ACK stop; they leave every roster."""
-    from app.clock import utcnow
     from app.services.deactivation import AlreadyInactiveError, deactivate
+    from app.timesource import utcnow
 
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None:

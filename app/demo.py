@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.models import AlertStatus, Center, EnrollmentCode, OnCallShift, Patient, StaffUser
 from app.services.enrollment import _hash_secret
 from app.services.patients import create_patient
 from app.services.protocols import sync_default_protocols
 from app.services.staff import create_staff
+from app.timesource import utcnow
 
 DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105 - printed by the demo, never used in production
 CENTER = {
@@ -178,7 +178,11 @@ def _channel_lines(patients: list[Patient]) -> list[str]:
     ]
     alert = db.session.scalar(
         select(Alert)
-        .where(Alert.center_id == pushed.center_id, Alert.status == "open", Alert.level.in_(("urgent", "emergency")))
+        .where(
+            Alert.center_id == pushed.center_id,
+            Alert.status == AlertStatus.OPEN,
+            Alert.level.in_(("urgent", "emergency")),
+        )
         .order_by(Alert.id)
     )
     if alert is not None:

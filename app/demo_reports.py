@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from app.clock import utcnow
 from app.models import Patient
 from app.services.reports import record_report
+from app.timesource import utcnow
 
 NORMAL = {"temperature_c": 36.8, "heart_rate": 78, "systolic_bp": 122, "diastolic_bp": 76, "spo2": 98}
 FULL_ICE = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 1}

@@ -126,10 +126,10 @@ class PageReports(threading.Thread):
         self.committed: dict[int, float] = {}  # alert id -> perf_counter at commit
 
     def run(self) -> None:
-        from app.clock import utcnow
         from app.extensions import db
         from app.models import Alert, Patient
         from app.services.reports import record_report
+        from app.timesource import utcnow
 
         with self.app.app_context():
             start = time.perf_counter()

@@ -17,7 +17,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from app import clock, create_app
+from app import create_app, timesource
 from app.extensions import db
 from app.services.protocols import sync_default_protocols
 from config import TestingConfig
@@ -79,11 +79,11 @@ class Clock:
 
     def __init__(self, start: datetime) -> None:
         self.now = start
-        clock.set_fixed(start)
+        timesource.set_fixed(start)
 
     def set(self, when: datetime) -> datetime:
         self.now = when
-        clock.set_fixed(when)
+        timesource.set_fixed(when)
         return when
 
     def advance(self, **delta: float) -> datetime:
@@ -93,7 +93,7 @@ class Clock:
 @pytest.fixture(autouse=True)
 def frozen_clock() -> Iterator[Clock]:
     yield Clock(datetime(2026, 11, 22, 15, 0, tzinfo=UTC))
-    clock.set_fixed(None)
+    timesource.set_fixed(None)
 
 
 pytest_plugins = ["tests.personas", "tests.support.fixtures"]

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Patient, StaffUser
 from app.services.staff import create_staff
+from app.timesource import utcnow
 
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test only
 _seq = itertools.count(1)

@@ -10,9 +10,8 @@ from app.api.errors import ApiError
 from app.api.openapi import conflict
 from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
-from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert
+from app.models import Alert, AlertStatus
 from app.schemas.alert import (
     AlertDetailSchema,
     AlertListArgs,
@@ -27,6 +26,7 @@ from app.services.access import alert_for_staff
 from app.services.alert_queue import notifications_of, patient_alerts_query, queue_query, staff_names
 from app.services.alerts import acknowledge, resolve
 from app.services.baseline import baseline_notice
+from app.timesource import utcnow
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1", description="Alerts for the care team")
 
@@ -77,7 +77,7 @@ class AlertAck(MethodView):
     def post(self, alert_id):
         """Acknowledge: the escalation stops and everyone already paged is told who took it."""
         alert = load_alert_for_staff(alert_id)
-        if alert.status == "resolved":
+        if alert.status == AlertStatus.RESOLVED:
             raise ApiError(409, "This alert is already resolved.", code="already_resolved")
         first_by = alert.acknowledged_by_id
         if acknowledge(alert, current_staff(), utcnow(), via="api"):

@@ -7,11 +7,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.api.security import current_patient, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.models import PLATFORMS
 from app.schemas.common import StrictSchema
 from app.services import devices
+from app.timesource import utcnow
 
 blp = Blueprint(
     "devices", __name__, url_prefix="/api/v1/me", description="The signed-in patient's app as a push target"

@@ -7,11 +7,11 @@ from flask_smorest import Blueprint
 
 from app.api.centers import load_center_for_staff
 from app.api.security import current_staff, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.schemas.escalation import OnCallOutSchema, OnCallSchema, PolicyOutSchema, PolicySchema
 from app.services import audit
 from app.services.escalation_admin import policy_view, replace_policy, replace_roster, roster_view
+from app.timesource import utcnow
 
 blp = Blueprint("escalation", __name__, url_prefix="/api/v1/centers", description="Escalation and on-call")
 

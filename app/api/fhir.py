@@ -12,7 +12,6 @@ from marshmallow import fields, validate
 
 from app.api.alerts import load_alert_for_staff
 from app.api.security import load_patient_for_staff, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.fhir.bundle import export_bundle, handoff_document
 from app.fhir.codesystem import code_system
@@ -23,6 +22,7 @@ from app.models import Patient
 from app.schemas.common import AwareDateTime, StrictSchema
 from app.schemas.presenters import handoff_page, private
 from app.services import audit
+from app.timesource import utcnow
 
 blp = Blueprint("fhir", __name__, url_prefix="/api/v1", description="FHIR R4 export and ED hand-off")
 

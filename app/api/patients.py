@@ -9,7 +9,6 @@ from app.api.errors import ApiError
 from app.api.openapi import conflict
 from app.api.pagination import page
 from app.api.security import current_staff, load_patient_for_staff, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center
 from app.schemas.enroll_code import EnrollmentCodeSchema
@@ -24,6 +23,7 @@ from app.services import audit
 from app.services.enrollment import issue_code
 from app.services.patient_records import patients_query
 from app.services.patients import create_patient, patient_view, protocol_that_fits, update_patient
+from app.timesource import utcnow
 
 blp = Blueprint("patients", __name__, url_prefix="/api/v1/patients", description="Patients")
 

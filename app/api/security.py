@@ -13,7 +13,7 @@ from flask import g, request
 
 from app.api.errors import ApiError
 from app.extensions import db
-from app.models import Patient, StaffUser
+from app.models import Patient, PatientStatus, StaffUser
 from app.services import audit
 from app.services.access import patient_for_staff
 from app.services.actors import STAFF_ROLES, Actor
@@ -30,7 +30,7 @@ def authenticate(*, lock_patient: bool = False) -> Actor:
     raw = _bearer()
     if raw and lock_patient and db.session.get_bind().dialect.name == "postgresql":
         locked = find_live_patient_token_locking(raw)
-        if locked is not None and locked[1].status != "withdrawn":
+        if locked is not None and locked[1].status != PatientStatus.WITHDRAWN:
             return Actor(token=locked[0], patient=locked[1], patient_locked=True)
         # Anything else (a staff token, an unknown one) is answered as below.
     # One statement: the token, and its patient with centre and protocol, or its staff member.
@@ -42,7 +42,7 @@ def authenticate(*, lock_patient: bool = False) -> Actor:
         if staff is None or not staff.active:
             raise ApiError(401, "This account is disabled.")
         return Actor(token=row, staff=staff)
-    if patient is None or patient.status == "withdrawn":
+    if patient is None or patient.status == PatientStatus.WITHDRAWN:
         raise ApiError(401, "This enrollment is no longer active.")
     return Actor(token=row, patient=patient)
 

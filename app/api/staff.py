@@ -8,12 +8,12 @@ from marshmallow import fields
 
 from app.api.errors import ApiError
 from app.api.security import current_staff, requires
-from app.clock import utcnow
 from app.extensions import db
 from app.models import StaffUser
 from app.schemas.common import StrictSchema
 from app.services.access import staff_for_admin
 from app.services.deactivation import deactivate
+from app.timesource import utcnow
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts")
 

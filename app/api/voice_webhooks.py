@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from app.api.webhooks import signed_by_twilio
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.notify import call_script
@@ -16,6 +15,7 @@ from app.notify.twilio_voice import call_twiml, hangup, say
 from app.services.calls import apply_call_status, keypress
 from app.services.outbox import voice_url
 from app.services.twilio_callbacks import call_for
+from app.timesource import utcnow
 
 bp = Blueprint("voice_webhooks", __name__, url_prefix="/webhooks/twilio/voice")
 

@@ -11,7 +11,6 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from app.clock import utcnow
 from app.extensions import db
 from app.notify.twilio_sms import twiml_message, validate_twilio_signature
 from app.services.inbound import (
@@ -25,6 +24,7 @@ from app.services.inbound import (
 from app.services.outbox import apply_status
 from app.services.phones import is_known_patient_phone, patient_for_inbound
 from app.services.twilio_callbacks import first_delivery, message_for_status
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")

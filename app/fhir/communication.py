@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.fhir.common import concept, instant, meta, patient_ref, ref, staff_ref
 from app.fhir.detected_issue import issue_id
-from app.models import Notification
+from app.models import Notification, NotificationState
 
 COMMUNICATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/communication-category"
 # Outbox state -> R4 EventStatus. "sent" is out of our hands but not confirmed delivered;
@@ -84,7 +84,10 @@ def page_communication(notification: Notification, patient_pk: int, staff_names:
         ]
     if notification.sent_at is not None:
         communication["sent"] = instant(notification.sent_at)
-    if notification.state in ("delivered", "answered") and notification.final_at is not None:
+    if (
+        notification.state in (NotificationState.DELIVERED, NotificationState.ANSWERED)
+        and notification.final_at is not None
+    ):
         communication["received"] = instant(notification.final_at)
     if reason := _status_reason(notification):
         communication["statusReason"] = reason

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.fhir.common import concept, instant, meta, patient_ref, ref_to, sid, staff_ref, vigil_coding
 from app.fhir.observations import report_observations
 from app.fhir.questionnaire import questionnaire_response
-from app.models import Alert, AlertEvent, Report
+from app.models import Alert, AlertEvent, AlertStatus, Report
 
 # R4 DetectedIssue.severity is high | moderate | low; both paging levels are "high".
 SEVERITY = {"emergency": "high", "urgent": "high", "same_day": "moderate", "routine": "low"}
@@ -84,7 +84,7 @@ def detected_issue(alert: Alert, reports: dict[int, Report], staff_names: dict[i
         "meta": meta(alert.updated_at),  # set by every open/grow/upgrade/ack/resolve
         "identifier": [{"system": sid("alert"), "value": str(alert.id)}],
         # An active alert can still grow and be upgraded; it is final once resolved.
-        "status": "final" if alert.status == "resolved" else "preliminary",
+        "status": "final" if alert.status == AlertStatus.RESOLVED else "preliminary",
         "code": concept(
             vigil_coding(f"alert-{alert.kind}", "CAR T home-monitoring alert"),
             text=f"{LEVEL_LABEL.get(alert.level, alert.level)} alert",

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from app.fhir.common import concept, instant, meta, patient_ref, ref, vigil_coding
 from app.fhir.patient import organization_id
-from app.models import PRODUCT_DISPLAY, Patient, Protocol
+from app.models import PRODUCT_DISPLAY, Patient, PatientStatus, Protocol
 from app.services.restrictions import Restrictions, compute_restrictions, local_infusion_date
 
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
@@ -18,7 +18,7 @@ def flag_id(patient_id: int) -> str:
 
 
 def window_of(patient: Patient, protocol: Protocol) -> Restrictions:
-    return compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
+    return compute_restrictions(patient.infused_at, patient.timezone, protocol.settings.restrictions)
 
 
 def last_monitored_day(patient: Patient, window: Restrictions) -> date:
@@ -45,7 +45,7 @@ def monitoring_flag(patient: Patient, protocol: Protocol, now: datetime) -> dict
         # The flag changes by itself when the window ends; that instant is its last update.
         # (A status change by staff has no stored time: Patient has no updated_at.)
         "meta": meta(window.monitoring_ends_at if ended else patient.created_at),
-        "status": "active" if patient.status == "active" and not ended else "inactive",
+        "status": "active" if patient.status == PatientStatus.ACTIVE and not ended else "inactive",
         "category": [concept({"system": FLAG_CATEGORY, "code": "clinical", "display": "Clinical"})],
         "code": concept(
             vigil_coding("car-t-monitoring-window", "In CAR T-cell therapy monitoring window"),

@@ -12,7 +12,8 @@ from app.fhir.flag import last_monitored_day, window_of
 from app.fhir.observations import observation_id
 from app.fhir.questionnaire import label as item_label
 from app.fhir.record import PatientRecord
-from app.models import LEVELS, PRODUCT_DISPLAY, Alert, AlertEvent, Report
+from app.models import PRODUCT_DISPLAY, Alert, AlertEvent, Report
+from app.rules import Level
 from app.rules.text import num
 from app.schemas.report import NEURO_FLAGS, SIGNS
 from app.services.baseline import baseline_notice
@@ -248,7 +249,7 @@ def _pages(record: PatientRecord, alert: Alert) -> list[dict]:
 def current_findings(alert: Alert) -> list[str]:
     """The latest summary of each rule that fired, most severe first: a repeated fever is one line."""
     latest = {f.get("rule"): f for f in alert.findings if f.get("summary")}
-    ranked = sorted(latest.values(), key=lambda f: -LEVELS.index(f["level"]) if f.get("level") in LEVELS else 0)
+    ranked = sorted(latest.values(), key=lambda f: -Level.rank(f.get("level")))
     return [f["summary"] for f in ranked]
 
 

@@ -7,7 +7,7 @@ centre. No phone of the patient's own, no timezone, no enrollment details.
 from __future__ import annotations
 
 from app.fhir.common import meta, mrn_system, patient_id, ref
-from app.models import Center, Patient
+from app.models import Center, Patient, PatientStatus
 
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
@@ -74,7 +74,7 @@ def patient_resource(patient: Patient, center: Center) -> dict:
                 "assigner": ref("Organization", organization_id(center.id), center.name),
             }
         ],
-        "active": patient.status != "withdrawn",
+        "active": patient.status != PatientStatus.WITHDRAWN,
         "name": [_name(patient.name)],
         "communication": [
             {

@@ -1,7 +1,7 @@
 """Every model, imported here so the mapper registry and Alembic see them all."""
 
 from app.models.ack_failure import AckFailure
-from app.models.alert import ALERT_KINDS, ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertEvent
+from app.models.alert import ALERT_KINDS, ALERT_STATUSES, DISPOSITIONS, LEVELS, Alert, AlertEvent, most_serious_first
 from app.models.audit import AuditEvent
 from app.models.center import JURISDICTIONS, Center
 from app.models.checkin import CHECK_IN_STATES, CheckIn
@@ -23,6 +23,16 @@ from app.models.patient import (
 from app.models.protocol import Protocol
 from app.models.report import Report
 from app.models.staff import ROLES, StaffUser
+from app.models.states import (
+    ESCALATING,
+    AlertStatus,
+    AttemptResult,
+    CheckInState,
+    ConversationState,
+    EscalationState,
+    NotificationState,
+    PatientStatus,
+)
 from app.models.token import ApiToken
 
 __all__ = [
@@ -31,6 +41,7 @@ __all__ = [
     "CHANNELS",
     "CHECK_IN_STATES",
     "DISPOSITIONS",
+    "ESCALATING",
     "JURISDICTIONS",
     "LANGUAGES",
     "LEVELS",
@@ -44,21 +55,29 @@ __all__ = [
     "AckFailure",
     "Alert",
     "AlertEvent",
+    "AlertStatus",
+    "AttemptResult",
     "ApiToken",
     "AuditEvent",
     "Center",
     "CheckIn",
+    "CheckInState",
+    "ConversationState",
     "DeliveryAttempt",
     "Device",
     "EnrollmentCode",
     "EscalationPolicy",
+    "EscalationState",
     "InboundMessage",
     "LoginFailure",
     "Notification",
+    "NotificationState",
     "OnCallShift",
     "Patient",
+    "PatientStatus",
     "Protocol",
     "Report",
     "SmsConversation",
     "StaffUser",
+    "most_serious_first",
 ]

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, SQLColumnExpression, String, Text, case, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
 from app.models.base import Model
 from app.models.patient import Patient
+from app.models.states import AlertStatus, EscalationState, values
 from app.models.types import UTCDateTime
+from app.rules.types import Level
+from app.timesource import utcnow
 
-ALERT_STATUSES = ("open", "acknowledged", "resolved")
+ALERT_STATUSES = values(AlertStatus)
 DISPOSITIONS = ("advice_given", "seen_in_clinic", "sent_to_ed", "admitted", "false_alarm", "other")
-LEVELS = ("routine", "same_day", "urgent", "emergency")
+LEVELS = Level.labels()
 # What opened an alert; the description's `kind` enum (a new kind must be added here).
 ALERT_KINDS = ("report", "grading_failed", "missed_check_in", "sms_opt_out")
 
@@ -41,7 +43,7 @@ class Alert(Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     center_id: Mapped[int] = mapped_column(ForeignKey("centers.id"))
     kind: Mapped[str] = mapped_column(String(32), default="report")  # report, missed_check_in, grading_failed, ...
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
     level: Mapped[str] = mapped_column(String(16))
     findings: Mapped[list] = mapped_column(JSON, default=list)
     assessment: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -57,7 +59,7 @@ class Alert(Model):
 
     # Escalation (filled by the paging service): frozen chain, where it is, when it moves next.
     escalation_snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
-    escalation_state: Mapped[str] = mapped_column(String(24), default="pending")
+    escalation_state: Mapped[str] = mapped_column(String(24), default=EscalationState.PENDING)
     escalation_step: Mapped[int] = mapped_column(default=0)
     escalation_round: Mapped[int] = mapped_column(default=0)
     next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -90,3 +92,10 @@ class AlertEvent(Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
     alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+def most_serious_first(level: SQLColumnExpression[str]) -> ColumnElement[int]:
+    """An ORDER BY key over a stored level column: emergency first, routine (or unknown) last,
+    built from `Level` so SQL sorts as the rules engine ranks."""
+    top = max(Level)
+    return case({lvl.label: top - lvl for lvl in Level}, value=level, else_=int(top))

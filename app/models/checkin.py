@@ -5,11 +5,13 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.models.base import Model
+from app.models.states import CheckInState, values
 from app.models.types import UTCDateTime
+from app.rules.types import Level
+from app.timesource import utcnow
 
-CHECK_IN_STATES = ("pending", "completed", "missed", "excused", "cancelled")
+CHECK_IN_STATES = values(CheckInState)
 
 
 class CheckIn(Model):
@@ -29,8 +31,9 @@ class CheckIn(Model):
     window_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phase: Mapped[str] = mapped_column(String(64), default="")
     asks: Mapped[list] = mapped_column(JSON, default=list)  # e.g. ["vitals", "neuro", "symptoms"]
-    missed_level: Mapped[str] = mapped_column(String(16), default="urgent", server_default="urgent")  # phase's
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    # The phase's level for a missed check-in.
+    missed_level: Mapped[str] = mapped_column(String(16), default=Level.URGENT.label, server_default="urgent")
+    state: Mapped[str] = mapped_column(String(16), default=CheckInState.PENDING)
     ladder_step: Mapped[int] = mapped_column(default=0)  # 0 none, 1 reminded, 2 second, 3 alerted
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A back-pointer without a foreign key: reports already point at check-ins, and a cycle of

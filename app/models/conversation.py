@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.models.base import Model
+from app.models.states import ConversationState
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 
 class SmsConversation(Model):
@@ -20,7 +21,7 @@ class SmsConversation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_ins.id"))
-    state: Mapped[str] = mapped_column(String(16), default="active")  # active, done, escalated, timed_out, stopped
+    state: Mapped[str] = mapped_column(String(16), default=ConversationState.ACTIVE)
     questions: Mapped[list] = mapped_column(JSON, default=list)  # keys still to ask; the first is asked now
     answers: Mapped[dict] = mapped_column(JSON, default=dict)  # {"vitals": {...}, "neuro": {...}, ...}
     answered: Mapped[list] = mapped_column(JSON, default=list)  # keys answered or skipped, in order

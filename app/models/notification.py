@@ -5,24 +5,13 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
 from app.models.base import Model
+from app.models.states import NotificationState, values
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
-# pending -> sending -> sent -> delivered | undelivered | failed; cancelled before sending.
-NOTIFICATION_STATES = (
-    "pending",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "unconfirmed",
-    "cancelled",
-    # a call: a person picked up; or no answer, busy or voicemail
-    "answered",
-    "unanswered",
-)
+# The states and their order are described on NotificationState.
+NOTIFICATION_STATES = values(NotificationState)
 CHANNELS = ("sms", "push", "call")
 
 
@@ -49,7 +38,7 @@ class Notification(Model):
     # sms); call (a voice call of a page). Set when queued, corrected to what was really used.
     channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=NotificationState.PENDING)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set with each claim; finishing a send must present it, so a worker whose lease expired
@@ -79,7 +68,7 @@ class DeliveryAttempt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    result: Mapped[str] = mapped_column(String(16))  # sent, transient_error, permanent_error
+    result: Mapped[str] = mapped_column(String(16))  # AttemptResult
     channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")  # of this attempt
     provider_sid: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(16))

@@ -5,11 +5,12 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.clock import utcnow
 from app.models.base import Model
 from app.models.center import Center
 from app.models.protocol import Protocol
+from app.models.states import PatientStatus, values
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 PRODUCTS = ("kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl")
 PRODUCT_TARGET = {  # docs/clinical-rules.md D2 (product labels)
@@ -23,7 +24,7 @@ PRODUCT_TARGET = {  # docs/clinical-rules.md D2 (product labels)
 }
 PRODUCT_DISPLAY = {p: p.capitalize() for p in PRODUCTS}
 LANGUAGES = ("en", "es")
-PATIENT_STATUSES = ("active", "completed", "withdrawn")
+PATIENT_STATUSES = values(PatientStatus)
 CHANNELS = ("app", "sms")
 
 
@@ -46,7 +47,7 @@ class Patient(Model):
     infused_at: Mapped[datetime] = mapped_column(UTCDateTime)
     caregiver_name: Mapped[str | None] = mapped_column(String(200))
     caregiver_phone: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PatientStatus.ACTIVE, index=True)
     channel: Mapped[str] = mapped_column(String(8), default="app")  # "sms": no smartphone
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
     # Day-0 baseline values (R20): systolic_bp, heart_rate, spo2, ice_score, weight_kg.

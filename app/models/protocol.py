@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.models.base import Model
 from app.models.types import UTCDateTime
+from app.protocols.settings import ProtocolSettings
+from app.timesource import utcnow
 
 
 class Protocol(Model):
@@ -38,3 +39,14 @@ class Protocol(Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def settings(self) -> ProtocolSettings:
+        """The content parsed once into typed settings (app/protocols/settings.py). A version's
+        content never changes once stored, so the parse is kept on the row; it is redone only if
+        `content` is replaced (a new object), e.g. on a row not yet saved."""
+        cached = self.__dict__.get("_settings_cache")
+        if cached is None or cached[0] is not self.content:
+            cached = (self.content, ProtocolSettings.parse(self.content))
+            self.__dict__["_settings_cache"] = cached
+        return cached[1]

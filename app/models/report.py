@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.models.base import Model
 from app.models.types import UTCDateTime
+from app.rules.types import Level
+from app.timesource import utcnow
 
 
 class Report(Model):
@@ -55,7 +56,7 @@ class Report(Model):
     partial: Mapped[bool] = mapped_column(default=False)  # an SMS conversation that timed out
 
     # Grading result; `graded` false means the engine failed and a human must review.
-    level: Mapped[str] = mapped_column(String(16), default="routine")
+    level: Mapped[str] = mapped_column(String(16), default=Level.ROUTINE.label)
     graded: Mapped[bool] = mapped_column(default=True)
     assessment: Mapped[dict] = mapped_column(JSON, default=dict)
     protocol_id: Mapped[int | None] = mapped_column(ForeignKey("protocols.id"))

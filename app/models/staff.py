@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import utcnow
 from app.models.base import Model
 from app.models.center import Center
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 ROLES = ("admin", "clinician", "nurse")
 

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.clock import utcnow
 from app.models.base import Model
 from app.models.types import UTCDateTime
+from app.timesource import utcnow
 
 
 class ApiToken(Model):

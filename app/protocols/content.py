@@ -36,6 +36,9 @@ Questions about restrictions ("caregiver" present? "driving"?, R17, R19 in docs/
 listed in phases: the schedule adds them while `restrictions` says they apply, so the question
 stops on exactly the day the restriction does (app.scheduling.schedule).
 
+Defaults live in app/protocols/settings.py, which also parses stored content into the typed
+`ProtocolSettings` the rest of the code reads.
+
 `validate_content` returns every problem keyed by a dotted path ("phases.2.from_day"), {} when
 the content is fine. `ProtocolContentSchema().load(content)` gives the content with defaults
 filled in (every_days 1, day_offsets [0], ...); store that.
@@ -44,12 +47,14 @@ filled in (every_days 1, day_offsets [0], ...); store that.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.protocols.floors import missed_level_problems
-from app.rules import validate_thresholds
+from app.protocols.settings import DEFAULT_DAY_OFFSETS, DEFAULT_DOSE_DAYS, DEFAULT_EVERY_DAYS, Paging, parse_hhmm
+from app.rules import Level, validate_thresholds
 
 # What a check-in can ask, in the order a form shows it (docs/clinical-rules.md S2: what is doable
 # at home, PRO-CTCAE and custom items for what it lacks), with the rules named beside each.
@@ -69,23 +74,10 @@ ASKS = (
 )
 RESTRICTION_ASKS = {"caregiver": "caregiver_days", "driving": "no_driving_days"}
 PHASE_ASKS = tuple(a for a in ASKS if a not in RESTRICTION_ASKS)
-MISSED_LEVELS = ("routine", "same_day", "urgent", "emergency")  # action levels (A1)
+MISSED_LEVELS = Level.labels()  # action levels (A1)
 RESTRICTION_KEYS = ("stay_near_center_days", "no_driving_days", "caregiver_days", "monitoring_days")
 
-DEFAULT_CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
-DEFAULT_PAGING = {"confirm_minutes": 10}  # No final status after 10 minutes = not reached
 MAX_DAY = 3650  # ten years: a day counter beyond that is a typo
-
-
-def parse_hhmm(value: Any) -> int | None:
-    """Minutes after local midnight for "HH:MM" (00:00–23:59), else None."""
-    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        return None
-    hours, minutes = value[:2], value[3:]
-    if not (hours.isdigit() and minutes.isdigit()):
-        return None
-    h, m = int(hours), int(minutes)
-    return h * 60 + m if h < 24 and m < 60 else None
 
 
 def _check_hhmm(value: str) -> None:
@@ -150,10 +142,10 @@ class PhaseSchema(StrictSchema):
     from_day = Int(required=True, validate=validate.Range(0, MAX_DAY))
     to_day = Int(required=True, allow_none=True, validate=validate.Range(0, MAX_DAY))
     times = fields.List(_time(), required=True, validate=[validate.Length(1, 12), _sorted_unique])
-    every_days = Int(load_default=1, validate=validate.Range(1, 365))
+    every_days = Int(load_default=DEFAULT_EVERY_DAYS, validate=validate.Range(1, 365))
     day_offsets = fields.List(
         Int(validate=validate.Range(0, 364)),
-        load_default=lambda: [0],
+        load_default=lambda: list(DEFAULT_DAY_OFFSETS),
         validate=[validate.Length(min=1), _sorted_unique],
     )
     asks = _asks(min_length=1, required=True)
@@ -180,10 +172,12 @@ class ProtocolContentSchema(StrictSchema):
     waking_hours = fields.Nested(WakingHoursSchema, required=True)
     phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(1, 20))
     check_in = fields.Nested(CheckInSchema, required=True)
-    paging = fields.Nested(PagingSchema, load_default=lambda: dict(DEFAULT_PAGING))
+    paging = fields.Nested(PagingSchema, load_default=lambda: asdict(Paging()))
     thresholds = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
     dose_days = fields.List(
-        Int(validate=validate.Range(0, 60)), load_default=lambda: [0], validate=[validate.Length(min=1), _sorted_unique]
+        Int(validate=validate.Range(0, 60)),
+        load_default=lambda: list(DEFAULT_DOSE_DAYS),
+        validate=[validate.Length(min=1), _sorted_unique],
     )
 
 

@@ -15,6 +15,9 @@ eu-aucatzyl and uk-aucatzyl. Aucatzyl has its own EU/UK families because its sec
 from __future__ import annotations
 
 import copy
+from dataclasses import asdict
+
+from app.protocols.settings import CheckInLadder, Paging, WakingHours
 
 CD19 = ["kymriah", "yescarta", "tecartus", "breyanzi"]
 BCMA = ["abecma", "carvykti"]
@@ -40,15 +43,11 @@ EU_UK_RESTRICTIONS = _restrictions(near=28, driving=56, caregiver=28, monitoring
 # R17–R19, Aucatzyl patient information: ≥4 weeks near, ≥8 weeks no driving; no 2-week alignment found.
 AUCATZYL_RESTRICTIONS = _restrictions(near=28, driving=56, caregiver=28, monitoring=28)
 
-# Waking hours [DESIGN] (S1): vitals are asked "while awake"; 07:00–22:00 leaves the 20:00 check-in
-# its whole two-hour window before bedtime.
-WAKING_HOURS = {"start": "07:00", "end": "22:00"}
-# Ladder [DESIGN], R12: a reminder at the due time, then patient and
-# caregiver after a 60-minute grace; unanswered 60 minutes after that (120 min) the check-in is
-# missed and the team is alerted.
-CHECK_IN = {"window_minutes": 120, "reminder_after_minutes": 0, "second_reminder_after_minutes": 60}
-# A page with no final status after 10 min is "not reached".
-PAGING = {"confirm_minutes": 10}
+# Waking hours (07:00–22:00), the check-in ladder (R12: 0, 60, 120 min) and the paging confirmation
+# (10 min) are the defaults of app/protocols/settings.py, where each says why; shipped as they are.
+WAKING_HOURS = asdict(WakingHours())
+CHECK_IN = asdict(CheckInLadder())
+PAGING = asdict(Paging())
 
 # ---- what a check-in asks ---------------------------------------------------------------------
 # S1: vitals at every early check-in; R7/R8a need "new dizziness" and "new

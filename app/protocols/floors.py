@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-LEVELS = ("routine", "same_day", "urgent", "emergency")
+from app.rules.types import Level
+
+LEVELS = Level.labels()
 LAST_DAY = 400  # past every shipped phase with a level above routine
 
 

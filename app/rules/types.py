@@ -28,6 +28,16 @@ class Level(IntEnum):
         return _LABELS[self.value]
 
     @classmethod
+    def labels(cls) -> tuple[str, ...]:
+        """The stored labels, least serious first: the one list of levels (models, schemas, protocols)."""
+        return _LABELS
+
+    @classmethod
+    def rank(cls, label: object) -> int:
+        """A stored label's rank for sorting; an unknown or missing label ranks as routine (0)."""
+        return _LABELS.index(label) if label in _LABELS else 0
+
+    @classmethod
     def from_label(cls, label: str) -> Level:
         try:
             return cls(_LABELS.index(label))

@@ -13,7 +13,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_
 
-from app.models import Alert, CheckIn, Notification, Patient, SmsConversation
+from app.models import (
+    Alert,
+    CheckIn,
+    CheckInState,
+    ConversationState,
+    EscalationState,
+    Notification,
+    NotificationState,
+    Patient,
+    PatientStatus,
+    SmsConversation,
+)
 from app.scheduling.sweeps import earliest, sweep
 from app.scheduling.watchdog import IDLE_RESULT as WATCHDOG_IDLE
 from app.scheduling.watchdog import run_watchdog, watchdog_due
@@ -21,7 +32,7 @@ from app.services import checkins, escalation, milestones, outbox, sms_checkin
 
 
 def _schedule_due(now: datetime) -> ColumnElement[bool]:  # checkins.schedule_sweep
-    return earliest(Patient.schedule_until, Patient.status == "active") < now + checkins.EXTEND_WHEN_LEFT
+    return earliest(Patient.schedule_until, Patient.status == PatientStatus.ACTIVE) < now + checkins.EXTEND_WHEN_LEFT
 
 
 @sweep("schedule", due=_schedule_due)
@@ -30,7 +41,7 @@ def schedule(now: datetime) -> int:
 
 
 def _check_ins_due(now: datetime) -> ColumnElement[bool]:  # checkins._due_check_ins
-    return earliest(CheckIn.next_action_at, CheckIn.state == "pending") <= now
+    return earliest(CheckIn.next_action_at, CheckIn.state == CheckInState.PENDING) <= now
 
 
 @sweep("check_ins", due=_check_ins_due)
@@ -39,7 +50,7 @@ def check_ins(now: datetime) -> int:
 
 
 def _sms_due(now: datetime) -> ColumnElement[bool]:  # sms_checkin.timeout_sweep
-    return earliest(SmsConversation.expires_at, SmsConversation.state == "active") <= now
+    return earliest(SmsConversation.expires_at, SmsConversation.state == ConversationState.ACTIVE) <= now
 
 
 @sweep("sms_check_ins", due=_sms_due)
@@ -57,7 +68,7 @@ def restriction_milestones(now: datetime) -> int:
 
 
 def _leases_due(now: datetime) -> ColumnElement[bool]:  # outbox.release_stale_leases
-    return earliest(Notification.lease_expires_at, Notification.state == "sending") < now
+    return earliest(Notification.lease_expires_at, Notification.state == NotificationState.SENDING) < now
 
 
 @sweep("leases", due=_leases_due)
@@ -69,7 +80,7 @@ def _escalation_due(now: datetime) -> ColumnElement[bool]:  # escalation.due_ale
     return or_(
         *(
             earliest(Alert.next_step_at, Alert.escalation_state == state) <= now
-            for state in ("running", "waiting_daytime")
+            for state in (EscalationState.RUNNING, EscalationState.WAITING_DAYTIME)
         )
     )
 
@@ -81,7 +92,7 @@ def escalation_steps(now: datetime) -> int:
 
 def _unconfirmed_due(now: datetime) -> ColumnElement[bool]:  # escalation.unconfirmed_pages (its candidates)
     return earliest(
-        Notification.sent_at, Notification.purpose.in_(("page", "call")), Notification.state == "sent"
+        Notification.sent_at, Notification.purpose.in_(("page", "call")), Notification.state == NotificationState.SENT
     ) < now - timedelta(minutes=1)
 
 
@@ -96,7 +107,7 @@ def watchdog(now: datetime) -> dict:
 
 
 def _dispatch_due(now: datetime) -> ColumnElement[bool]:  # outbox.claim_due
-    return earliest(Notification.due_at, Notification.state == "pending") <= now
+    return earliest(Notification.due_at, Notification.state == NotificationState.PENDING) <= now
 
 
 @sweep("dispatch", due=_dispatch_due, idle=str(outbox.DispatchResult()))

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
-from app.clock import utcnow
 from app.extensions import db
 from app.scheduling.sweeps import run_all_sweeps
 from app.scheduling.wakeup import Wakeup
 from app.services.outbox import CLAIM_BATCH, dispatch_due
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
 

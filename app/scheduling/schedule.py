@@ -23,7 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.protocols.content import ASKS, DEFAULT_CHECK_IN, RESTRICTION_ASKS, parse_hhmm
+from app.protocols.content import ASKS, RESTRICTION_ASKS, parse_hhmm
+from app.protocols.settings import Phase, ProtocolSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,32 +55,29 @@ def phase_for_day(content: Mapping[str, Any], day: int) -> Mapping[str, Any] | N
     return None
 
 
-def monitoring_phase_label(content: Mapping[str, Any], day: int) -> str:
+def monitoring_phase_label(content: ProtocolSettings | Mapping[str, Any], day: int) -> str:
     """The phase name for a day, or "before-infusion" / "after-monitoring" outside the phases."""
     if day < 0:
         return "before-infusion"
-    phase = phase_for_day(content, day)
-    return phase["name"] if phase else "after-monitoring"
+    phase = ProtocolSettings.of(content).phase_for_day(day)
+    return phase.name if phase else "after-monitoring"
 
 
-def is_check_in_day(phase: Mapping[str, Any], day: int) -> bool:
-    """every_days and day_offsets are counted from the phase's first day."""
-    return (day - phase["from_day"]) % phase.get("every_days", 1) in phase.get("day_offsets", [0])
-
-
-def ladder_times(content: Mapping[str, Any], due_at: datetime) -> Ladder:
+def ladder_times(content: ProtocolSettings | Mapping[str, Any], due_at: datetime) -> Ladder:
     """Reminder, second reminder and missed instants for a check-in due at `due_at`."""
-    settings = {**DEFAULT_CHECK_IN, **(content.get("check_in") or {})}
+    ladder = ProtocolSettings.of(content).check_in
 
-    def after(key: str) -> datetime:
+    def after(minutes: int) -> datetime:
         # Durations, not clock times: 30 minutes is 30 minutes even across a DST change.
-        return due_at + timedelta(minutes=settings[key])
+        return due_at + timedelta(minutes=minutes)
 
-    return Ladder(after("reminder_after_minutes"), after("second_reminder_after_minutes"), after("window_minutes"))
+    return Ladder(
+        after(ladder.reminder_after_minutes), after(ladder.second_reminder_after_minutes), after(ladder.window_minutes)
+    )
 
 
 def planned_check_ins(
-    content: Mapping[str, Any], infused_at: datetime, tz: str, start: datetime, end: datetime
+    content: ProtocolSettings | Mapping[str, Any], infused_at: datetime, tz: str, start: datetime, end: datetime
 ) -> list[PlannedCheckIn]:
     """Every check-in due in [start, end), oldest first. Check-ins before the infusion are skipped."""
     for name, value in (("infused_at", infused_at), ("start", start), ("end", end)):
@@ -87,66 +85,61 @@ def planned_check_ins(
             raise ValueError(f"{name} must be timezone-aware")
     zone = ZoneInfo(tz)
     day0 = infused_at.astimezone(zone).date()
+    settings = ProtocolSettings.of(content)
     planned: list[PlannedCheckIn] = []
-    for local_date in _local_dates(start, end, zone, day0, content):
-        planned += [c for c in _day_check_ins(content, day0, local_date, zone, infused_at) if start <= c.due_at < end]
+    for local_date in _local_dates(start, end, zone, day0, settings):
+        planned += [c for c in _day_check_ins(settings, day0, local_date, zone, infused_at) if start <= c.due_at < end]
     return planned
 
 
 def next_planned_check_in(
-    content: Mapping[str, Any], infused_at: datetime, tz: str, after: datetime, max_days: int = 400
+    content: ProtocolSettings | Mapping[str, Any], infused_at: datetime, tz: str, after: datetime, max_days: int = 400
 ) -> PlannedCheckIn | None:
     """The first check-in due at or after `after`, looking at most `max_days` ahead (monthly late phases)."""
     step = timedelta(days=7)
     cursor = after
+    settings = ProtocolSettings.of(content)
     while cursor < after + timedelta(days=max_days):
-        found = planned_check_ins(content, infused_at, tz, cursor, cursor + step)
+        found = planned_check_ins(settings, infused_at, tz, cursor, cursor + step)
         if found:
             return found[0]
         cursor += step
     return None
 
 
-def _local_dates(start: datetime, end: datetime, zone: ZoneInfo, day0: date, content: Mapping[str, Any]) -> list[date]:
+def _local_dates(start: datetime, end: datetime, zone: ZoneInfo, day0: date, settings: ProtocolSettings) -> list[date]:
     # One spare day either side: a local day's check-ins can sit on the neighbouring UTC date.
     first = max(start.astimezone(zone).date() - timedelta(days=1), day0)
     last = end.astimezone(zone).date() + timedelta(days=1)
-    final_day = _last_day(content)
+    final_day = settings.last_day
     if final_day is not None:
         last = min(last, day0 + timedelta(days=final_day))
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _last_day(content: Mapping[str, Any]) -> int | None:
-    phases = content.get("phases") or []
-    return phases[-1].get("to_day") if phases else -1
-
-
 def _day_check_ins(
-    content: Mapping[str, Any], day0: date, local_date: date, zone: ZoneInfo, infused_at: datetime
+    settings: ProtocolSettings, day0: date, local_date: date, zone: ZoneInfo, infused_at: datetime
 ) -> list[PlannedCheckIn]:
     """All check-ins of one local day, before any horizon filter, so asks never depend on the horizon."""
     day = (local_date - day0).days
-    phase = phase_for_day(content, day)
-    if phase is None or not is_check_in_day(phase, day):
+    phase = settings.phase_for_day(day)
+    if phase is None or not phase.is_check_in_day(day):
         return []
-    window = timedelta(minutes=(content.get("check_in") or DEFAULT_CHECK_IN)["window_minutes"])
+    window = timedelta(minutes=settings.check_in.window_minutes)
     out: list[PlannedCheckIn] = []
-    for hhmm in _waking_times(content, phase):
+    for hhmm in _waking_times(settings, phase):
         due = _to_utc(local_date, hhmm, zone)
         if due <= infused_at:
             continue  # day 0 starts at the infusion, not at midnight
-        extra = _first_of_day_asks(content, phase, day) if not out else []
-        asks = _ordered([*phase.get("asks_at", {}).get(hhmm, phase["asks"]), *extra])
-        out.append(PlannedCheckIn(due, due + window, phase["name"], asks, phase["missed_level"], day))
+        extra = _first_of_day_asks(settings, phase, day) if not out else []
+        asks = _ordered([*phase.asks_for(hhmm), *extra])
+        out.append(PlannedCheckIn(due, due + window, phase.name, asks, phase.missed_level, day))
     return out
 
 
-def _waking_times(content: Mapping[str, Any], phase: Mapping[str, Any]) -> list[str]:
-    waking = content.get("waking_hours") or {}
-    start, end = parse_hhmm(waking.get("start", "00:00")), parse_hhmm(waking.get("end", "23:59"))
+def _waking_times(settings: ProtocolSettings, phase: Phase) -> list[str]:
     # Validation refuses times outside waking hours; this guards content stored before it did.
-    return [t for t in phase["times"] if start <= parse_hhmm(t) < end]
+    return [t for t in phase.times if (m := parse_hhmm(t)) is not None and settings.waking_hours.covers_minute(m)]
 
 
 def _to_utc(local_date: date, hhmm: str, zone: ZoneInfo) -> datetime:
@@ -156,12 +149,11 @@ def _to_utc(local_date: date, hhmm: str, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def _first_of_day_asks(content: Mapping[str, Any], phase: Mapping[str, Any], day: int) -> list[str]:
+def _first_of_day_asks(settings: ProtocolSettings, phase: Phase, day: int) -> list[str]:
     """Weekly items (every 7th day from the phase start) and restriction questions, once a day."""
-    extra = list(phase.get("weekly_asks", [])) if (day - phase["from_day"]) % 7 == 0 else []
-    restrictions = content.get("restrictions") or {}
+    extra = list(phase.weekly_asks) if (day - phase.from_day) % 7 == 0 else []
     # R17, R19: asked while the restriction lasts (day < its length), then never again.
-    extra += [ask for ask, key in RESTRICTION_ASKS.items() if day < restrictions.get(key, 0)]
+    extra += [ask for ask, key in RESTRICTION_ASKS.items() if day < getattr(settings.restrictions, key)]
     return extra
 
 

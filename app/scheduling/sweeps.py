@@ -21,8 +21,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 
-from app.clock import utcnow
 from app.extensions import db
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
 

@@ -16,9 +16,9 @@ import time
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from app.clock import utcnow
-from app.models import Notification
+from app.models import Notification, NotificationState
 from app.services.outbox import NOTIFY_CHANNEL
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
 
@@ -63,7 +63,7 @@ class Wakeup:
             return (
                 conn.execute(
                     select(Notification.id)
-                    .where(Notification.state == "pending", Notification.due_at <= utcnow())
+                    .where(Notification.state == NotificationState.PENDING, Notification.due_at <= utcnow())
                     .limit(1)
                 ).first()
                 is not None

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select
 
 from app.extensions import db
-from app.models import Alert, Notification
+from app.models import Alert, EscalationState, Notification, NotificationState
 from app.scheduling.sweeps import earliest
 from app.services import outbox
-from app.services.escalation import advance, centre_admins
+from app.services.escalation import advance, center_admins
 
 log = logging.getLogger("vigil.watchdog")
 
@@ -32,8 +32,8 @@ def run_watchdog(now: datetime) -> dict:
 
 
 # What each check reads. `watchdog_due`, the tick's probe, restates them: keep them together.
-ESCALATING = ("running", "waiting_daytime")
-UNSENT = ("pending", "sending")
+ESCALATING = (EscalationState.RUNNING, EscalationState.WAITING_DAYTIME)
+UNSENT = (NotificationState.PENDING, NotificationState.SENDING)
 
 
 def _overdue(now: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -41,7 +41,7 @@ def _overdue(now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 
 def _broken() -> tuple[ColumnElement[bool], ...]:
-    return Alert.escalation_state == "running", Alert.next_step_at.is_(None)
+    return Alert.escalation_state == EscalationState.RUNNING, Alert.next_step_at.is_(None)
 
 
 def _stuck(now: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -89,7 +89,7 @@ def _stuck_pages(now: datetime) -> int:
     for alert_id in dict.fromkeys(n.alert_id for n in stuck if n.alert_id):
         alert = db.session.get(Alert, alert_id)
         hour = now.strftime("%Y%m%d%H")
-        for admin in centre_admins(alert.center_id):
+        for admin in center_admins(alert.center_id):
             if admin.phone:
                 outbox.queue(
                     dedupe_key=f"watchdog:{alert_id}:{hour}:{admin.id}",

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from app.clock import utcnow
 from app.models import CHANNELS, CHECK_IN_STATES, LANGUAGES, LEVELS, PATIENT_STATUSES, PRODUCTS
 from app.schemas.common import AwareDateTime, Id, OneOf, Phone, QueryId, StrictSchema, page_fields, validate_timezone
 from app.schemas.fields import Flag
+from app.timesource import utcnow
 
 # Follow-up runs for years (15-year follow-up in the FDA 2025 labels), so enrolling someone infused long ago is allowed.
 MAX_PAST_INFUSION = timedelta(days=5 * 365)
@@ -112,7 +112,7 @@ class CheckInOutSchema(StrictSchema):
 
 
 class CheckInListArgs(StrictSchema):
-    state = fields.String(validate=validate.OneOf(("pending", "completed", "missed", "excused", "cancelled")))
+    state = fields.String(validate=validate.OneOf(CHECK_IN_STATES))
     locals().update(page_fields(200, 1000))
 
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from app.clock import utcnow
 from app.models import ALERT_STATUSES, LEVELS
 from app.rules.types import NOT_MEASURABLE
 from app.schemas.common import AwareDateTime, Id, OneOf, StrictSchema, page_fields
 from app.schemas.fields import Flag, Number, Score
+from app.timesource import utcnow
 
 SYMPTOMS = (
     "chills",

@@ -3,17 +3,15 @@ alert's pages, and who the staff named in them are. Reads only."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Alert, Notification, Patient, Report, StaffUser
-from app.rules import Level
+from app.models import Alert, AlertStatus, Notification, Patient, Report, StaffUser, most_serious_first
 from app.services.access import in_own_centre
 
 # The queue's order: emergencies first, then urgent, then same-day; oldest first within a level.
-# Most serious first is the highest Level first; anything else sorts with routine, last.
-LEVEL_ORDER = case({level.label: -level.value for level in Level}, value=Alert.level, else_=-Level.ROUTINE.value)
+LEVEL_ORDER = most_serious_first(Alert.level)
 
 
 def queue_query(staff: StaffUser, status: str = "active") -> Select:
@@ -21,7 +19,7 @@ def queue_query(staff: StaffUser, status: str = "active") -> Select:
     status, or every one not resolved ("active"), in the queue's order."""
     query = select(Alert)
     if status == "active":
-        query = query.where(Alert.status != "resolved")
+        query = query.where(Alert.status != AlertStatus.RESOLVED)
     else:
         query = query.where(Alert.status == status)
     return in_own_centre(staff, query, Alert.center_id).order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)

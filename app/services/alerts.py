@@ -16,11 +16,11 @@ from datetime import datetime
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import Alert, Patient, Protocol, Report, StaffUser
+from app.models import Alert, AlertStatus, Patient, Protocol, Report, StaffUser
+from app.rules import Level
 from app.services import alert_events, bulk, escalation
 from app.services.errors import ConflictError
 
-LEVEL_RANK = {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}
 ALERTING_LEVELS = ("same_day", "urgent", "emergency")
 
 
@@ -31,7 +31,7 @@ class AlertChange:
 
 
 def active_alert(patient_id: int, *, lock: bool = False) -> Alert | None:
-    query = select(Alert).where(Alert.patient_id == patient_id, Alert.status != "resolved")
+    query = select(Alert).where(Alert.patient_id == patient_id, Alert.status != AlertStatus.RESOLVED)
     if lock:
         query = query.with_for_update()
     return db.session.scalar(query)
@@ -55,7 +55,7 @@ def _pick_ack_code(is_taken: Callable[[str], bool]) -> str:
 def _new_ack_code() -> str:
     return _pick_ack_code(
         lambda code: db.session.scalar(
-            select(Alert.id).where(Alert.ack_code == code, Alert.status != "resolved").limit(1)
+            select(Alert.id).where(Alert.ack_code == code, Alert.status != AlertStatus.RESOLVED).limit(1)
         )
         is not None
     )
@@ -65,7 +65,7 @@ def _new_ack_codes(count: int, taken: set[str] | None = None) -> list[str]:
     """`count` codes with a single read of the codes in use (a burst); `taken` carries the codes
     already handed out in this burst."""
     if taken is None:
-        taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != "resolved")))
+        taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != AlertStatus.RESOLVED)))
     codes = []
     for _ in range(count):
         code = _pick_ack_code(taken.__contains__)
@@ -137,7 +137,7 @@ def _open(
         patient_id=patient.id,
         center_id=patient.center_id,
         kind=kind,
-        status="open",
+        status=AlertStatus.OPEN,
         level=level,
         findings=entries,
         assessment=assessment or {},
@@ -179,7 +179,9 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
     ids = {r.patient.id for r in requests}
     busy = set(
         db.session.scalars(
-            select(Alert.patient_id).where(Alert.patient_id.in_(ids), Alert.status != "resolved").with_for_update()
+            select(Alert.patient_id)
+            .where(Alert.patient_id.in_(ids), Alert.status != AlertStatus.RESOLVED)
+            .with_for_update()
         )
     )
     fresh: dict[int, AlertRequest] = {}
@@ -189,12 +191,12 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
             one_at_a_time.append(request)
         else:
             fresh[request.patient.id] = request
-    by_centre: dict[int, list[AlertRequest]] = defaultdict(list)
+    by_center: dict[int, list[AlertRequest]] = defaultdict(list)
     for request in fresh.values():
-        by_centre[request.patient.center_id].append(request)
+        by_center[request.patient.center_id].append(request)
     opened = []
-    taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != "resolved")))
-    for center_id, group in by_centre.items():
+    taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != AlertStatus.RESOLVED)))
+    for center_id, group in by_center.items():
         for request, code in zip(group, _new_ack_codes(len(group), taken), strict=True):
             protocol = request.protocol
             opened.append(
@@ -202,7 +204,7 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
                     patient_id=request.patient.id,
                     center_id=center_id,
                     kind=request.kind,
-                    status="open",
+                    status=AlertStatus.OPEN,
                     level=request.level,
                     findings=_finding_entries(_alerting(request.findings), None, now),
                     assessment={},
@@ -254,14 +256,14 @@ def _reserve_alert_ids(alerts: list[Alert]) -> bool:
 def _grow(alert: Alert, level: str, entries: list[dict], *, now: datetime, report: Report | None) -> AlertChange:
     alert.findings = [*alert.findings, *entries]  # a new list so the JSON column sees the change
     alert.updated_at = now
-    if LEVEL_RANK[level] <= LEVEL_RANK[alert.level]:
+    if Level.from_label(level) <= Level.from_label(alert.level):
         _event(alert, "findings_added", now, report=report, data={"count": len(entries)})
         return AlertChange(alert, "grown")
     previous = alert.level
     alert.level, alert.upgraded_at, alert.upgrade_count = level, now, alert.upgrade_count + 1
-    if alert.status == "acknowledged":
+    if alert.status == AlertStatus.ACKNOWLEDGED:
         # Worse news than what was acknowledged: it needs a person again.
-        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "open", None, None
+        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = AlertStatus.OPEN, None, None
     _event(alert, "upgraded", now, report=report, data={"from": previous, "to": level})
     escalation.start_or_restart(alert, "upgraded", now)
     return AlertChange(alert, "upgraded")
@@ -281,10 +283,10 @@ def _event(
 
 def acknowledge(alert: Alert, staff: StaffUser, now: datetime, *, via: str = "web") -> bool:
     """Acknowledge an open alert: the escalation stops. False when it was not open."""
-    if alert.status != "open":
+    if alert.status != AlertStatus.OPEN:
         return False
     alert.status, alert.acknowledged_at, alert.acknowledged_by_id, alert.updated_at = (
-        "acknowledged",
+        AlertStatus.ACKNOWLEDGED,
         now,
         staff.id,
         now,
@@ -295,11 +297,11 @@ def acknowledge(alert: Alert, staff: StaffUser, now: datetime, *, via: str = "we
 
 
 def resolve(alert: Alert, staff: StaffUser, disposition: str, note: str | None, now: datetime) -> None:
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         raise ConflictError("This alert is already resolved.", code="already_resolved")
-    if alert.status == "open":
+    if alert.status == AlertStatus.OPEN:
         acknowledge(alert, staff, now, via="resolve")
-    alert.status, alert.resolved_at, alert.resolved_by_id = "resolved", now, staff.id
+    alert.status, alert.resolved_at, alert.resolved_by_id = AlertStatus.RESOLVED, now, staff.id
     alert.disposition, alert.resolution_note, alert.updated_at = disposition, note, now
     _event(alert, "resolved", now, staff=staff, data={"disposition": disposition})
     escalation.stop_for_resolve(alert, now)

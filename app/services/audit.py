@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g, has_request_context, request
 from sqlalchemy import insert
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import AuditEvent
+from app.timesource import utcnow
 
 
 def record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.extensions import db
-from app.models import Alert, Notification, StaffUser
+from app.models import Alert, Notification, NotificationState, StaffUser
 
 # Twilio's call states in order (queued and initiated both mean "placed").
 CALL_STATUS_ORDER = {
@@ -27,7 +27,13 @@ CALL_STATUS_ORDER = {
     "failed": 4,
 }
 UNANSWERED = ("busy", "no-answer", "canceled")
-FINAL_CALL_STATES = ("answered", "unanswered", "failed", "cancelled", "unconfirmed")
+FINAL_CALL_STATES = (
+    NotificationState.ANSWERED,
+    NotificationState.UNANSWERED,
+    NotificationState.FAILED,
+    NotificationState.CANCELLED,
+    NotificationState.UNCONFIRMED,
+)
 
 
 def by_machine(answered_by: str | None) -> bool:
@@ -55,24 +61,24 @@ def apply_call_status(
         # placed it died before recording it (outbox.release_stale_leases will not place it again).
         row.provider_sid = call_sid
     if by_machine(answered_by):
-        state = "unanswered"  # voicemail: nobody heard the page
+        state = NotificationState.UNANSWERED  # voicemail: nobody heard the page
     elif rank < 4:
         if rank > CALL_STATUS_ORDER.get(row.provider_status or "", 0):
             row.provider_status = status
-        if answered_by == "human" and row.state in ("sending", "sent"):
+        if answered_by == "human" and row.state in (NotificationState.SENDING, NotificationState.SENT):
             row.extra = {**row.extra, "answered_by": "human"}
         return True
     elif status == "completed":
-        state = "answered"
+        state = NotificationState.ANSWERED
     elif status in UNANSWERED:
-        state = "unanswered"
+        state = NotificationState.UNANSWERED
     else:
-        state = "failed"
+        state = NotificationState.FAILED
     row.provider_status, row.state, row.final_at = status, state, now
     row.error_code = error_code or row.error_code
     if answered_by:
         row.extra = {**row.extra, "answered_by": answered_by}
-    if state != "answered":
+    if state != NotificationState.ANSWERED:
         page_not_reached(row, now)
     return True
 
@@ -88,7 +94,7 @@ def keypress(row: Notification, digits: str, now: datetime) -> str:
     person = db.session.get(StaffUser, row.staff_id) if row.staff_id else None
     if alert is None or person is None or not person.active:
         return "nothing_changed"
-    if row.state in ("sending", "sent"):
-        row.state, row.final_at = "answered", now  # a person is on the line
+    if row.state in (NotificationState.SENDING, NotificationState.SENT):
+        row.state, row.final_at = NotificationState.ANSWERED, now  # a person is on the line
         row.extra = {**row.extra, "keypress": "1"}
     return "acknowledged" if acknowledge_by_code([person], alert.ack_code, now, via="call") else "nothing_changed"

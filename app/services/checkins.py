@@ -9,7 +9,7 @@ due, not with the number of patients.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,17 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import CheckIn, Device, Notification, Patient, Report
+from app.models import (
+    AlertStatus,
+    CheckIn,
+    CheckInState,
+    Device,
+    Notification,
+    NotificationState,
+    Patient,
+    PatientStatus,
+    Report,
+)
 from app.notify.texts import check_in_reminder, push_check_in, second_reminder
 from app.scheduling.schedule import ladder_times, planned_check_ins
 from app.services import bulk, outbox, txcache
@@ -40,9 +50,9 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
     """Materialise the patient's check-ins up to now + HORIZON. Returns how many were added."""
     start = max(patient.schedule_until or now, now)
     end = now + HORIZON
-    if start >= end or patient.status != "active":
+    if start >= end or patient.status != PatientStatus.ACTIVE:
         return 0
-    content = patient.protocol.content
+    content = patient.protocol.settings
     planned = planned_check_ins(content, patient.infused_at, patient.timezone, start, end)
     existing = set(
         db.session.scalars(
@@ -65,7 +75,7 @@ def extend_schedule(patient: Patient, now: datetime) -> int:
                 window_ends_at=p.window_ends_at,
                 phase=p.phase,
                 asks=list(p.asks),
-                state="excused" if excused else "pending",
+                state=CheckInState.EXCUSED if excused else CheckInState.PENDING,
                 ladder_step=0,
                 next_action_at=None if excused else ladder_times(content, p.due_at).reminder_at,
                 missed_level=p.missed_level,
@@ -81,7 +91,9 @@ def regenerate_future(patient: Patient, now: datetime) -> int:
     the new ones excused too while an excusal lasts; past ones stay."""
     db.session.execute(
         delete(CheckIn).where(
-            CheckIn.patient_id == patient.id, CheckIn.state.in_(("pending", "excused")), CheckIn.due_at > now
+            CheckIn.patient_id == patient.id,
+            CheckIn.state.in_((CheckInState.PENDING, CheckInState.EXCUSED)),
+            CheckIn.due_at > now,
         )
     )
     patient.schedule_until = now
@@ -92,8 +104,8 @@ def cancel_future(patient: Patient, now: datetime) -> None:
     """A patient who completed or withdrew is asked nothing more."""
     db.session.execute(
         update(CheckIn)
-        .where(CheckIn.patient_id == patient.id, CheckIn.state == "pending")
-        .values(state="cancelled", next_action_at=None)
+        .where(CheckIn.patient_id == patient.id, CheckIn.state == CheckInState.PENDING)
+        .values(state=CheckInState.CANCELLED, next_action_at=None)
         .execution_options(synchronize_session=False)
     )
     patient.schedule_until = None
@@ -108,21 +120,21 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
         excused = list(
             db.session.scalars(
                 select(CheckIn).where(
-                    CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.due_at < until
+                    CheckIn.patient_id == patient.id, CheckIn.state == CheckInState.PENDING, CheckIn.due_at < until
                 )
             )
         )
         for check_in in excused:
-            check_in.state, check_in.next_action_at = "excused", None
+            check_in.state, check_in.next_action_at = CheckInState.EXCUSED, None
         _cancel_reminders(patient.id, [c.id for c in excused], now)
     given_back = select(CheckIn).where(
-        CheckIn.patient_id == patient.id, CheckIn.state == "excused", CheckIn.due_at > now
+        CheckIn.patient_id == patient.id, CheckIn.state == CheckInState.EXCUSED, CheckIn.due_at > now
     )
     if until is not None:
         given_back = given_back.where(CheckIn.due_at >= until)
     for check_in in db.session.scalars(given_back):
-        check_in.state, check_in.ladder_step = "pending", 0
-        check_in.next_action_at = ladder_times(patient.protocol.content, check_in.due_at).reminder_at
+        check_in.state, check_in.ladder_step = CheckInState.PENDING, 0
+        check_in.next_action_at = ladder_times(patient.protocol.settings, check_in.due_at).reminder_at
 
 
 def _cancel_reminders(patient_id: int, check_in_ids: list[int], now: datetime) -> None:
@@ -133,11 +145,11 @@ def _cancel_reminders(patient_id: int, check_in_ids: list[int], now: datetime) -
         update(Notification)
         .where(
             Notification.patient_id == patient_id,
-            Notification.state == "pending",
+            Notification.state == NotificationState.PENDING,
             Notification.purpose.in_(("reminder", "second_reminder")),
             or_(*(Notification.dedupe_key.like(f"ci:{i}:%") for i in check_in_ids)),
         )
-        .values(state="cancelled", final_at=now)
+        .values(state=NotificationState.CANCELLED, final_at=now)
         .execution_options(synchronize_session=False)
     )
 
@@ -147,7 +159,7 @@ def schedule_sweep(now: datetime, limit: int = 500) -> int:
     # range read on the (status, schedule_until) index, whatever the number of patients.
     due = db.session.scalars(
         select(Patient)
-        .where(Patient.status == "active", Patient.schedule_until < now + EXTEND_WHEN_LEFT)
+        .where(Patient.status == PatientStatus.ACTIVE, Patient.schedule_until < now + EXTEND_WHEN_LEFT)
         .order_by(Patient.schedule_until)
         .limit(limit)
     ).all()
@@ -159,7 +171,7 @@ def schedule_sweep(now: datetime, limit: int = 500) -> int:
 # Built once: a report looks for its check-in on every request.
 _CANDIDATES = select(CheckIn).where(
     CheckIn.patient_id == bindparam("patient_id"),
-    CheckIn.state.in_(("pending", "missed")),
+    CheckIn.state.in_((CheckInState.PENDING, CheckInState.MISSED)),
     CheckIn.due_at <= bindparam("due_by", type_=CheckIn.due_at.type),
     CheckIn.window_ends_at >= bindparam("open_after", type_=CheckIn.window_ends_at.type),
 )
@@ -177,7 +189,10 @@ def _candidate(patient_id: int, recorded_at: datetime) -> CheckIn | None:
     fitting = [
         c
         for c in rows
-        if c.state == "pending" and recorded_at <= c.window_ends_at or c.state == "missed" and recorded_at >= c.due_at
+        if c.state == CheckInState.PENDING
+        and recorded_at <= c.window_ends_at
+        or c.state == CheckInState.MISSED
+        and recorded_at >= c.due_at
     ]
     return min(fitting, key=lambda c: abs((c.due_at - recorded_at).total_seconds()), default=None)
 
@@ -186,12 +201,12 @@ def complete_for_report(patient: Patient, report: Report, now: datetime) -> Chec
     """Complete the check-in the report names, or the nearest open one in its window; stop its
     reminders. A missed one answered late closes its ladder and says so on its alert."""
     check_in = db.session.get(CheckIn, report.check_in_id) if report.check_in_id else None
-    if check_in is None or check_in.state not in ("pending", "missed"):
+    if check_in is None or check_in.state not in (CheckInState.PENDING, CheckInState.MISSED):
         check_in = _candidate(patient.id, report.recorded_at)
     if check_in is None:
         return None
-    was_missed = check_in.state == "missed"
-    check_in.state, check_in.completed_report_id, check_in.next_action_at = "completed", report.id, None
+    was_missed = check_in.state == CheckInState.MISSED
+    check_in.state, check_in.completed_report_id, check_in.next_action_at = CheckInState.COMPLETED, report.id, None
     report.check_in_id = check_in.id
     _cancel_reminders(patient.id, [check_in.id], now)
     if was_missed:
@@ -203,7 +218,9 @@ def _note_late_answer(patient: Patient, check_in: CheckIn, report: Report, now: 
     from app.models import Alert, AlertEvent
 
     alert = db.session.scalar(
-        select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved", Alert.kind == "missed_check_in")
+        select(Alert).where(
+            Alert.patient_id == patient.id, Alert.status != AlertStatus.RESOLVED, Alert.kind == "missed_check_in"
+        )
     )
     if alert is None:
         return
@@ -235,9 +252,7 @@ def _note_late_answer(patient: Patient, check_in: CheckIn, report: Report, now: 
 
 def _in_quiet_hours(patient: Patient, now: datetime) -> bool:
     """Reminders (only reminders) respect the protocol's waking hours in the patient's time."""
-    hours = patient.protocol.content.get("waking_hours") or {"start": "07:00", "end": "22:00"}
-    local = now.astimezone(ZoneInfo(patient.timezone)).time()
-    return not (time.fromisoformat(hours["start"]) <= local < time.fromisoformat(hours["end"]))
+    return not patient.protocol.settings.waking_hours.covers(now.astimezone(ZoneInfo(patient.timezone)).time())
 
 
 def _link(check_in: CheckIn) -> str | None:
@@ -304,7 +319,7 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
 
 
 def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
-    check_in.state, check_in.next_action_at = "missed", None
+    check_in.state, check_in.next_action_at = CheckInState.MISSED, None
     local_due = check_in.due_at.astimezone(ZoneInfo(patient.timezone)).strftime("%a %H:%M")
     finding = {
         "rule": "R12_missed_check_in",
@@ -319,9 +334,9 @@ def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
 def _step(check_in: CheckIn, now: datetime, misses: list[AlertRequest]) -> None:
     """One rung up the ladder. A miss is added to `misses`, whose alerts the sweep raises together."""
     patient = db.session.get(Patient, check_in.patient_id)
-    ladder = ladder_times(patient.protocol.content, check_in.due_at)
-    if patient.status != "active":
-        check_in.state, check_in.next_action_at = "cancelled", None
+    ladder = ladder_times(patient.protocol.settings, check_in.due_at)
+    if patient.status != PatientStatus.ACTIVE:
+        check_in.state, check_in.next_action_at = CheckInState.CANCELLED, None
     elif check_in.ladder_step == 0:
         if now < ladder.second_reminder_at:  # after a clock outage, a stale reminder is noise: skip it
             _remind(check_in, patient, now, second=False)
@@ -351,7 +366,7 @@ def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0
         with db.session.no_autoflush, bulk.buffered():
             for check_in in batch:
                 while (
-                    check_in.state == "pending"
+                    check_in.state == CheckInState.PENDING
                     and check_in.next_action_at is not None
                     and check_in.next_action_at <= now
                 ):
@@ -423,7 +438,7 @@ def _load_patients(batch: list[CheckIn]) -> list[Patient]:
 def _due_check_ins(now: datetime, limit: int) -> list[CheckIn]:
     query = (
         select(CheckIn)
-        .where(CheckIn.state == "pending", CheckIn.next_action_at <= now)
+        .where(CheckIn.state == CheckInState.PENDING, CheckIn.next_action_at <= now)
         .order_by(CheckIn.next_action_at)
         .limit(limit)
     )

@@ -18,10 +18,10 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import ApiToken, Center, EscalationPolicy, Notification, OnCallShift, StaffUser
+from app.models import ApiToken, Center, EscalationPolicy, Notification, NotificationState, OnCallShift, StaffUser
 from app.notify.gsm import to_gsm7
 from app.services import audit, outbox
-from app.services.escalation import _read_on_call, centre_admins
+from app.services.escalation import _read_on_call, center_admins
 
 
 class AlreadyInactiveError(ValueError):
@@ -39,8 +39,8 @@ def deactivate(user: StaffUser, now: datetime) -> list[str]:
     # Pages still waiting in the outbox for them would carry patients' details to someone who left.
     db.session.execute(
         update(Notification)
-        .where(Notification.staff_id == user.id, Notification.state == "pending")
-        .values(state="cancelled", final_at=now)
+        .where(Notification.staff_id == user.id, Notification.state == NotificationState.PENDING)
+        .values(state=NotificationState.CANCELLED, final_at=now)
         .execution_options(synchronize_session=False)
     )
     warnings = [*_leave_on_call(user, now), *_leave_policies(user, now)]
@@ -54,14 +54,14 @@ def _leave_on_call(user: StaffUser, now: datetime) -> list[str]:
             OnCallShift.staff_id == user.id, (OnCallShift.ends_at.is_(None)) | (OnCallShift.ends_at > now)
         )
     ).all()
-    centres = sorted({s.center_id for s in shifts})
+    centers = sorted({s.center_id for s in shifts})
     db.session.execute(delete(OnCallShift).where(OnCallShift.staff_id == user.id, OnCallShift.starts_at > now))
     for shift in shifts:
         if shift.starts_at <= now:
             shift.ends_at = now
     db.session.flush()
     warnings = []
-    for center_id in centres:
+    for center_id in centers:
         if not _read_on_call(center_id, now):
             warnings.append(
                 _warn(
@@ -106,7 +106,7 @@ def _warn(center_id: int, roster: str, now: datetime, what: str) -> str:
         f"VIGIL WARNING ({center.name}): a deactivated staff member left the {roster.replace('_', '-')} "
         f"roster: {what}. Check the rosters."
     )
-    for admin in centre_admins(center_id):
+    for admin in center_admins(center_id):
         if admin.phone and admin.active:
             outbox.queue(
                 dedupe_key=f"roster-empty:{center_id}:{roster}:{now.isoformat()}:{admin.id}",

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import ApiToken, EnrollmentCode, Patient
 from app.services import devices
 from app.services.errors import ForbiddenError, NotAuthenticatedError
 from app.services.tokens import issue_token
+from app.timesource import utcnow
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 LOOKUP_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"

@@ -14,10 +14,25 @@ from sqlalchemy import select, update
 from app.escalation.policy import ROLE_GROUPS, default_policy
 from app.escalation.steps import Decision, first_decision, next_decision, same_day_decision
 from app.extensions import db
-from app.models import Alert, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
+from app.models import (
+    ESCALATING,
+    Alert,
+    AlertStatus,
+    Center,
+    EscalationPolicy,
+    EscalationState,
+    Notification,
+    NotificationState,
+    OnCallShift,
+    Patient,
+    PatientStatus,
+    StaffUser,
+)
 from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_label
 from app.notify.pages import ack_notice, no_on_call_prefix, nobody_reachable_prefix, page_text, patient_label
 from app.notify.texts import team_not_reached, team_notified
+from app.protocols.settings import DEFAULTS
+from app.rules import Level
 from app.services import alert_events, outbox
 from app.services.baseline import relative_rules_are_off
 from app.services.reachability import pageable, phone_or_fallback
@@ -27,7 +42,12 @@ from app.services.txcache import cached
 log = logging.getLogger("vigil.escalation")
 
 PAGED_LEVELS = ("urgent", "emergency")
-NOT_REACHED = ("failed", "undelivered", "unconfirmed", "unanswered")
+NOT_REACHED = (
+    NotificationState.FAILED,
+    NotificationState.UNDELIVERED,
+    NotificationState.UNCONFIRMED,
+    NotificationState.UNANSWERED,
+)
 PAGING_PURPOSES = ("page", "call")  # a step texts (page), calls (call), or both
 
 
@@ -72,7 +92,7 @@ def _read_on_call(center_id: int, now: datetime) -> list[StaffUser]:
     return list(dict.fromkeys(db.session.scalars(query)))
 
 
-def centre_staff(center_id: int, role: str) -> list[StaffUser]:
+def center_staff(center_id: int, role: str) -> list[StaffUser]:
     return cached(
         ("staff", center_id, role),
         lambda: list(
@@ -85,9 +105,9 @@ def centre_staff(center_id: int, role: str) -> list[StaffUser]:
     )
 
 
-def centre_admins(center_id: int) -> list[StaffUser]:
+def center_admins(center_id: int) -> list[StaffUser]:
     """The centre's own admins, or every admin without a centre when it has none."""
-    admins = centre_staff(center_id, "admin")
+    admins = center_staff(center_id, "admin")
     if admins:
         return admins
     return cached(
@@ -112,7 +132,7 @@ def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[
             nobody_on_call = nobody_on_call or not found
             people += found
         elif target in ROLE_GROUPS:
-            people += centre_staff(center_id, ROLE_GROUPS[target])
+            people += center_staff(center_id, ROLE_GROUPS[target])
         else:
             user = db.session.get(StaffUser, target)
             if user is not None and user.active and user.center_id in (center_id, None):
@@ -145,7 +165,7 @@ def _page_body(alert: Alert, prefix: str = "") -> str:
 
 
 def _severity(finding: dict) -> int:
-    return {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}.get(finding.get("level"), 0)
+    return Level.rank(finding.get("level"))
 
 
 def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, prefix: str = "") -> list[str]:
@@ -232,7 +252,7 @@ def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> tup
     people, nobody_on_call = resolve_targets(step["notify"], alert.center_id, now)
     paged = _page(alert, people, now, step=step_index) if "sms" in channels else []
     called = _call(alert, people, now, step=step_index) if "call" in channels else []
-    admins = centre_admins(alert.center_id)
+    admins = center_admins(alert.center_id)
     prefix = None
     if nobody_on_call:
         center = db.session.get(Center, alert.center_id)
@@ -284,7 +304,7 @@ def _apply(alert: Alert, decision: Decision, now: datetime) -> list[str]:
         "state": decision.state,
     }
     _event(alert, "escalation", now, data | ({"called": called} if called else {}))
-    if decision.state == "exhausted":
+    if decision.state == EscalationState.EXHAUSTED:
         log.warning("alert %s unacknowledged after the full chain", alert.id)
     return paged
 
@@ -296,7 +316,7 @@ def _page_same_day(alert: Alert, now: datetime) -> list[str]:
     if not nurses:
         center = db.session.get(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": 1})
-        return _page(alert, centre_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
+        return _page(alert, center_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
     return _page(alert, nurses[:1], now, step=0)
 
 
@@ -328,7 +348,7 @@ def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
     """Tell the patient only what is true: "your team has been notified" when a page went out,
     else that Vigil could not reach them and whom to call."""
     patient = db.session.get(Patient, alert.patient_id)
-    if patient.sms_opted_out or patient.status != "active":
+    if patient.sms_opted_out or patient.status != PatientStatus.ACTIVE:
         return
     center = db.session.get(Center, patient.center_id)
     phone = phone_or_fallback(center, patient.language)
@@ -357,9 +377,9 @@ def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
         return False
     alert = db.session.get(Alert, alert_id)
     db.session.refresh(alert)
-    if alert.status != "open" or alert.escalation_state not in ("running", "waiting_daytime"):
+    if alert.status != AlertStatus.OPEN or alert.escalation_state not in ESCALATING:
         return False
-    if alert.escalation_state == "waiting_daytime":
+    if alert.escalation_state == EscalationState.WAITING_DAYTIME:
         center = db.session.get(Center, alert.center_id)
         decision = same_day_decision(now, center.timezone, center.day_starts, center.day_ends)
     else:
@@ -371,7 +391,10 @@ def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
 def due_alerts(now: datetime, limit: int = 200) -> list[tuple[int, int]]:
     query = (
         select(Alert.id, Alert.fence)
-        .where(Alert.escalation_state.in_(("running", "waiting_daytime")), Alert.next_step_at <= now)
+        .where(
+            Alert.escalation_state.in_((EscalationState.RUNNING, EscalationState.WAITING_DAYTIME)),
+            Alert.next_step_at <= now,
+        )
         .order_by(Alert.next_step_at)
         .limit(limit)
     )
@@ -397,14 +420,21 @@ def _stop(alert: Alert, now: datetime, state: str) -> None:
 
 
 def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
-    _stop(alert, now, "stopped")
+    _stop(alert, now, EscalationState.STOPPED)
     patient = db.session.get(Patient, alert.patient_id)
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     paged = db.session.scalars(
         select(Notification).where(
             Notification.alert_id == alert.id,
             Notification.purpose.in_(PAGING_PURPOSES),
-            Notification.state.in_(("sent", "delivered", "sending", "answered")),
+            Notification.state.in_(
+                (
+                    NotificationState.SENT,
+                    NotificationState.DELIVERED,
+                    NotificationState.SENDING,
+                    NotificationState.ANSWERED,
+                )
+            ),
         )
     ).all()
     for person_id, phone in dict.fromkeys((n.staff_id, n.to_phone) for n in paged if n.staff_id != staff.id):
@@ -420,7 +450,7 @@ def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
 
 
 def stop_for_resolve(alert: Alert, now: datetime) -> None:
-    _stop(alert, now, "stopped")
+    _stop(alert, now, EscalationState.STOPPED)
 
 
 # ---- pages that did not reach anyone -------------------------------------------------------
@@ -432,7 +462,7 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
     if notification.purpose not in PAGING_PURPOSES or notification.alert_id is None:
         return
     alert = db.session.get(Alert, notification.alert_id)
-    if alert.status != "open" or alert.escalation_state != "running":
+    if alert.status != AlertStatus.OPEN or alert.escalation_state != EscalationState.RUNNING:
         return
     # A call that is not answered (no answer, busy, voicemail, failed) moves the chain on as soon
     # as every call of the step is: a text that was delivered does not wake anyone.
@@ -447,18 +477,13 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
         advance(alert.id, alert.fence, now)
 
 
-DEFAULT_CONFIRM_MINUTES = 10  # No final status after 10 minutes counts as not reached
-
-
 def confirm_minutes(alert_id: int | None) -> int:
-    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else 10."""
+    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else the default."""
     from app.models import Protocol
 
     alert = db.session.get(Alert, alert_id) if alert_id else None
     protocol = db.session.get(Protocol, alert.protocol_id) if alert and alert.protocol_id else None
-    return int(
-        ((protocol.content if protocol else {}).get("paging") or {}).get("confirm_minutes", DEFAULT_CONFIRM_MINUTES)
-    )
+    return (protocol.settings if protocol else DEFAULTS).paging.confirm_minutes
 
 
 def unconfirmed_pages(now: datetime) -> int:
@@ -466,12 +491,12 @@ def unconfirmed_pages(now: datetime) -> int:
     candidates = db.session.scalars(
         select(Notification).where(
             Notification.purpose.in_(PAGING_PURPOSES),
-            Notification.state == "sent",
+            Notification.state == NotificationState.SENT,
             Notification.sent_at < now - timedelta(minutes=1),
         )
     ).all()
     stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
     for row in stale:
-        row.state, row.final_at = "unconfirmed", now
+        row.state, row.final_at = NotificationState.UNCONFIRMED, now
         page_not_reached(row, now)
     return len(stale)

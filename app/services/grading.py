@@ -54,7 +54,7 @@ def _thresholds_for(protocol_id: int, frozen_overrides: tuple) -> Thresholds:
 
 
 def thresholds_of(protocol: Protocol) -> Thresholds:
-    overrides = protocol.content.get("thresholds") or {}
+    overrides = protocol.settings.thresholds
     return _thresholds_for(protocol.id, tuple(sorted(overrides.items())))
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AckFailure, Alert, Center, Patient, StaffUser
+from app.models import AckFailure, Alert, AlertStatus, Center, Patient, StaffUser
 from app.services import audit
 from app.services.alerts import acknowledge
 from app.services.opt_out import caregiver_opted_in, caregiver_opted_out, patient_opted_out, staff_opted_out
@@ -91,7 +91,7 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
     phone = sender[0].phone
     if _recent_failures(phone, now) >= ACK_FAILURE_LIMIT:
         return False, TOO_MANY_WRONG
-    query = select(Alert).where(Alert.ack_code == code, Alert.status != "resolved").order_by(Alert.id)
+    query = select(Alert).where(Alert.ack_code == code, Alert.status != AlertStatus.RESOLVED).order_by(Alert.id)
     if not any(p.is_platform_admin for p in sender):
         query = query.where(Alert.center_id.in_({p.center_id for p in sender if p.center_id is not None}))
     active = db.session.scalars(query).all()
@@ -105,7 +105,7 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
         return False, AMBIGUOUS.format(code=code, count=len(active), centres=", ".join(names))
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
-    if alert.status == "acknowledged":
+    if alert.status == AlertStatus.ACKNOWLEDGED:
         return False, already_acknowledged(alert, person, code, via=via)
     acknowledge(alert, person, now, via=via)
     return True, f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."

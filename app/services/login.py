@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import ApiToken, LoginFailure, StaffUser
 from app.services.errors import ForbiddenError, NotAuthenticatedError
 from app.services.tokens import issue_token
+from app.timesource import utcnow
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)

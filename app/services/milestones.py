@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Patient
+from app.models import Patient, PatientStatus
 from app.notify.texts import milestone
 from app.services import outbox
 from app.services.checkins import cancel_future
@@ -21,7 +21,7 @@ TELL_AT = time(9, 0)  # local morning: a restriction's last day, told when the p
 
 
 def milestone_times(patient: Patient) -> dict[str, datetime]:
-    r = compute_restrictions(patient.infused_at, patient.timezone, patient.protocol.content["restrictions"])
+    r = compute_restrictions(patient.infused_at, patient.timezone, patient.protocol.settings.restrictions)
     zone = ZoneInfo(patient.timezone)
 
     def morning(day) -> datetime:
@@ -38,17 +38,17 @@ def milestone_times(patient: Patient) -> dict[str, datetime]:
 
 def _last_phase_ends_at(patient: Patient) -> datetime | None:
     """Local midnight after the last phase's last day; None when the last phase runs on."""
-    phases = patient.protocol.content.get("phases") or []
-    if not phases or any(p.get("to_day") is None for p in phases):
+    phases = patient.protocol.settings.phases
+    if not phases or any(p.to_day is None for p in phases):
         return None
     day0 = local_infusion_date(patient.infused_at, patient.timezone)
-    after_last = day0 + timedelta(days=max(p["to_day"] for p in phases) + 1)
+    after_last = day0 + timedelta(days=max(p.to_day for p in phases if p.to_day is not None) + 1)
     return datetime.combine(after_last, time(0), tzinfo=ZoneInfo(patient.timezone)).astimezone(UTC)
 
 
 def plan_next(patient: Patient) -> None:
     pending = [at for name, at in milestone_times(patient).items() if name not in (patient.milestones_done or [])]
-    patient.next_milestone_at = min(pending) if pending and patient.status == "active" else None
+    patient.next_milestone_at = min(pending) if pending and patient.status == PatientStatus.ACTIVE else None
 
 
 def _reach(patient: Patient, name: str, now: datetime) -> None:
@@ -63,7 +63,7 @@ def _reach(patient: Patient, name: str, now: datetime) -> None:
             patient_id=patient.id,
         )
     if name == "ended":
-        patient.status = "completed"
+        patient.status = PatientStatus.COMPLETED
         cancel_future(patient, now)
 
 

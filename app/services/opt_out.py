@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Center, Notification, Patient, StaffUser
+from app.models import Center, ConversationState, Notification, Patient, PatientStatus, StaffUser
 from app.notify.gsm import to_gsm7
 from app.services import audit, outbox
 from app.services.restrictions import day_after_infusion
@@ -34,8 +34,8 @@ def patient_opted_out(patient: Patient, now: datetime, *, how: str) -> None:
     conversation = active_conversation(patient.id, lock=True)
     if conversation is not None:
         finish_timed_out(conversation, now)
-        conversation.state = "stopped"
-    monitoring_days = patient.protocol.content["restrictions"]["monitoring_days"]
+        conversation.state = ConversationState.STOPPED
+    monitoring_days = patient.protocol.settings.restrictions.monitoring_days
     level = "urgent" if day_after_infusion(patient.infused_at, now, patient.timezone) <= monitoring_days else "same_day"
     summary = (
         "Patient replied STOP: Vigil can no longer text them; call the patient"
@@ -69,7 +69,7 @@ def caregiver_opted_in(phone: str) -> None:
 
 
 def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
-    from app.services.escalation import centre_admins
+    from app.services.escalation import center_admins
 
     for person in people:
         if person.sms_opted_out:
@@ -84,7 +84,7 @@ def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
             "Vigil can no longer page them by SMS and skips them in every chain until they text "
             "START. Check the on-call roster."
         )
-        for admin in centre_admins(person.center_id):
+        for admin in center_admins(person.center_id):
             if admin.id == person.id or not admin.phone or admin.sms_opted_out:
                 continue
             outbox.queue(
@@ -101,7 +101,7 @@ def recipient_unsubscribed(row: Notification, now: datetime) -> None:
     """Twilio refused a message with 21610: the number opted out without Vigil hearing the STOP
     (Advanced Opt-Out off, or the webhook lost). Treat it as that STOP."""
     patient = db.session.get(Patient, row.patient_id) if row.patient_id else None
-    if patient is not None and patient.status == "active" and row.to_phone == patient.phone:
+    if patient is not None and patient.status == PatientStatus.ACTIVE and row.to_phone == patient.phone:
         patient_opted_out(patient, now, how="21610")
     elif patient is not None and row.to_phone == patient.caregiver_phone:
         caregiver_opted_out(row.to_phone, now)

@@ -20,15 +20,15 @@ from flask import current_app
 from sqlalchemy import case, event, select, text, update
 from sqlalchemy.orm import Session
 
-from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert, DeliveryAttempt, Device, Notification
+from app.models import Alert, AttemptResult, DeliveryAttempt, Device, Notification, NotificationState
 from app.notify import build_sender
 from app.notify.base import PermanentSendError, SendError, SendResult, SmsSender
 from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sender
 from app.notify.voice import VoiceCaller, build_voice_caller
 from app.services import bulk
 from app.services.txcache import cached
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.outbox")
 
@@ -89,7 +89,7 @@ def queue(
                 "channel": channel,
                 "callback_token": secrets.token_urlsafe(24),
                 "created_at": now,
-                "state": "pending",
+                "state": NotificationState.PENDING,
                 "attempts": 0,
             },
         )
@@ -158,7 +158,7 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
     purpose = Notification.purpose.in_(URGENT_PURPOSES) if urgent else Notification.purpose.not_in(URGENT_PURPOSES)
     due = (
         select(Notification.id)
-        .where(Notification.state == "pending", Notification.due_at <= now, purpose)
+        .where(Notification.state == NotificationState.PENDING, Notification.due_at <= now, purpose)
         .order_by(Notification.due_at)
         .limit(limit)
     )
@@ -172,9 +172,12 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
     return list(
         db.session.execute(
             update(Notification)
-            .where(Notification.id.in_(ids), Notification.state == "pending")
+            .where(Notification.id.in_(ids), Notification.state == NotificationState.PENDING)
             .values(
-                state="sending", claim_token=token, lease_expires_at=now + LEASE, attempts=Notification.attempts + 1
+                state=NotificationState.SENDING,
+                claim_token=token,
+                lease_expires_at=now + LEASE,
+                attempts=Notification.attempts + 1,
             )
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
@@ -190,20 +193,20 @@ def release_stale_leases(now: datetime) -> int:
     placed = db.session.execute(
         update(Notification)
         .where(
-            Notification.state == "sending",
+            Notification.state == NotificationState.SENDING,
             Notification.lease_expires_at < now,
             Notification.channel == "call",
             Notification.provider_sid.is_not(None),
         )
-        .values(state="sent", sent_at=now, claim_token=None, lease_expires_at=None)
+        .values(state=NotificationState.SENT, sent_at=now, claim_token=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if placed:
         log.warning("%d call(s) whose sender died were placed (Twilio called back): not placed again", placed)
     released = db.session.execute(
         update(Notification)
-        .where(Notification.state == "sending", Notification.lease_expires_at < now)
-        .values(state="pending", claim_token=None, due_at=now)
+        .where(Notification.state == NotificationState.SENDING, Notification.lease_expires_at < now)
+        .values(state=NotificationState.PENDING, claim_token=None, due_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if released:
@@ -219,9 +222,16 @@ def unclaim(claims: list[tuple[int, str]]) -> int:
         released += db.session.execute(
             update(Notification)
             .where(
-                Notification.id == notification_id, Notification.claim_token == token, Notification.state == "sending"
+                Notification.id == notification_id,
+                Notification.claim_token == token,
+                Notification.state == NotificationState.SENDING,
             )
-            .values(state="pending", claim_token=None, lease_expires_at=None, attempts=Notification.attempts - 1)
+            .values(
+                state=NotificationState.PENDING,
+                claim_token=None,
+                lease_expires_at=None,
+                attempts=Notification.attempts - 1,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
     db.session.commit()
@@ -321,7 +331,7 @@ def send_claimed(
     """Send one claimed message (outside any lock) and record the outcome. Returns the outcome.
     `on_throttle`: told Twilio's Retry-After when it answers 429 (the concurrent sender slows)."""
     row = db.session.get(Notification, notification_id)
-    if row is None or row.state != "sending" or row.claim_token != token:
+    if row is None or row.state != NotificationState.SENDING or row.claim_token != token:
         return "skipped"
     to, body, callback, channel = row.to_phone, row.body, status_callback_url(row), row.channel
     validity = page_validity(row, now)
@@ -404,7 +414,9 @@ def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) 
                 notification_id=notification_id,
                 at=now,
                 channel="push",
-                result="permanent_error" if gone or isinstance(exc, PermanentSendError) else "transient_error",
+                result=AttemptResult.PERMANENT_ERROR
+                if gone or isinstance(exc, PermanentSendError)
+                else AttemptResult.TRANSIENT_ERROR,
                 error_message=str(exc)[:500],
             )
         )
@@ -437,17 +449,19 @@ def _record_sent(
     notification_id: int, token: str, sid: str | None, status: str, now: datetime, *, channel: str = "sms"
 ) -> str:
     db.session.add(
-        DeliveryAttempt(notification_id=notification_id, at=now, result="sent", provider_sid=sid, channel=channel)
+        DeliveryAttempt(
+            notification_id=notification_id, at=now, result=AttemptResult.SENT, provider_sid=sid, channel=channel
+        )
     )
     # A status callback may have landed before this commit (Twilio is fast); keep what it said.
-    still_sending = Notification.state == "sending"
+    still_sending = Notification.state == NotificationState.SENDING
     if _finish(
         notification_id,
         token,
         provider_sid=sid,
         sent_at=now,
         channel=channel,
-        state=case((still_sending, "sent"), else_=Notification.state),
+        state=case((still_sending, NotificationState.SENT), else_=Notification.state),
         provider_status=case((still_sending, status), else_=Notification.provider_status),
     ):
         db.session.commit()
@@ -469,7 +483,7 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
             notification_id=notification_id,
             at=now,
             channel=channel,
-            result="permanent_error" if permanent else "transient_error",
+            result=AttemptResult.PERMANENT_ERROR if permanent else AttemptResult.TRANSIENT_ERROR,
             error_code=code,
             error_message=str(exc)[:500],
         )
@@ -477,12 +491,14 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
     row = db.session.get(Notification, notification_id)
     gives_up = permanent or (row.purpose not in ("page", "call") and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
     if gives_up:
-        done = _finish(notification_id, token, state="failed", error_code=code, final_at=now, channel=channel)
+        done = _finish(
+            notification_id, token, state=NotificationState.FAILED, error_code=code, final_at=now, channel=channel
+        )
     else:
         done = _finish(
             notification_id,
             token,
-            state="pending",
+            state=NotificationState.PENDING,
             error_code=code,
             due_at=now + backoff(row.attempts),
             channel=row.channel,
@@ -514,13 +530,13 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
             notification_id=notification_id,
             at=now,
             channel=channel,
-            result="transient_error",
+            result=AttemptResult.TRANSIENT_ERROR,
             error_code=code,
             error_message=str(exc)[:500],
         )
     )
     if not _finish(
-        notification_id, token, state="pending", error_code=code, due_at=now + wait, channel=row.channel
+        notification_id, token, state=NotificationState.PENDING, error_code=code, due_at=now + wait, channel=row.channel
     ):  # a push that fell back to SMS tries the app again first
         db.session.rollback()
         return "skipped"
@@ -541,7 +557,12 @@ STATUS_ORDER = {
     "read": 5,
 }
 FINAL_FAILURES = ("undelivered", "failed")
-FINAL_STATES = ("delivered", "undelivered", "failed", "cancelled")
+FINAL_STATES = (
+    NotificationState.DELIVERED,
+    NotificationState.UNDELIVERED,
+    NotificationState.FAILED,
+    NotificationState.CANCELLED,
+)
 
 
 def apply_status(row: Notification, status: str, error_code: str | None, now: datetime) -> bool:
@@ -555,7 +576,7 @@ def apply_status(row: Notification, status: str, error_code: str | None, now: da
     status = status.lower()
     row.provider_status = status
     if status == "delivered":
-        row.state, row.final_at = "delivered", now
+        row.state, row.final_at = NotificationState.DELIVERED, now
     elif status in FINAL_FAILURES:
         row.state, row.final_at, row.error_code = status, now, error_code or row.error_code
         from app.services.escalation import page_not_reached
@@ -576,7 +597,11 @@ def _unsubscribed_if_21610(row: Notification, now: datetime) -> None:
 def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:
     return db.session.execute(
         update(Notification)
-        .where(Notification.alert_id == alert_id, Notification.state == "pending", Notification.purpose.in_(purposes))
-        .values(state="cancelled", final_at=now)
+        .where(
+            Notification.alert_id == alert_id,
+            Notification.state == NotificationState.PENDING,
+            Notification.purpose.in_(purposes),
+        )
+        .values(state=NotificationState.CANCELLED, final_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import CheckIn, Notification, Patient, Report, StaffUser
+from app.models import CheckIn, CheckInState, Notification, NotificationState, Patient, PatientStatus, Report, StaffUser
 from app.services.access import in_own_centre
 
 
@@ -29,7 +29,7 @@ def visible_patients(staff: StaffUser, *, active_only: bool = True) -> list[Pati
     they are in the riskiest days."""
     query = select(Patient).options(selectinload(Patient.protocol), selectinload(Patient.center))
     if active_only:
-        query = query.where(Patient.status == "active")
+        query = query.where(Patient.status == PatientStatus.ACTIVE)
     query = in_own_centre(staff, query, Patient.center_id)
     return list(db.session.scalars(query.order_by(Patient.infused_at.desc(), Patient.id)))
 
@@ -68,7 +68,7 @@ def messages_about(patient_id: int, alert_ids: list[int], limit: int) -> list[No
     return list(
         db.session.scalars(
             select(Notification)
-            .where(about, Notification.state != "cancelled")
+            .where(about, Notification.state != NotificationState.CANCELLED)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
         )
@@ -106,7 +106,7 @@ def next_check_ins(ids: list[int], now: datetime) -> dict[int, CheckIn]:
 
 def adherence_counts(ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
     """Per patient: (check-ins completed, check-ins whose window has closed plus those completed early)."""
-    completed = CheckIn.state == "completed"
+    completed = CheckIn.state == CheckInState.COMPLETED
     was_due = or_(completed, CheckIn.state == "missed", and_(CheckIn.state == "pending", CheckIn.window_ends_at <= now))
     rows = db.session.execute(
         select(CheckIn.patient_id, func.sum(case((completed, 1), else_=0)), func.sum(case((was_due, 1), else_=0)))

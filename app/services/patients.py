@@ -6,9 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
-from app.models import Center, CheckIn, Patient, Protocol
+from app.models import Center, CheckIn, CheckInState, Patient, PatientStatus, Protocol
 from app.scheduling.schedule import monitoring_phase_label
 from app.services import audit
 from app.services.baseline import baseline_missing, relative_rules_off
@@ -19,6 +18,7 @@ from app.services.milestones import plan_next
 from app.services.phones import check_phones_free
 from app.services.protocols import default_protocol_for, usable_at
 from app.services.restrictions import compute_restrictions, day_after_infusion
+from app.timesource import utcnow
 
 
 def protocol_that_fits(protocol_id: int, product: str, center: Center) -> Protocol:
@@ -97,9 +97,9 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
     if "check_ins_excused_until" in data and data["check_ins_excused_until"] is None:
         data = {**data, "check_ins_excused_reason": None}  # ending an excusal ends its reason too
     changed = {k: v for k, v in data.items() if getattr(patient, k) != v}
-    if (changed.get("status") == "active" or "caregiver_phone" in changed) and data.get(
+    if (changed.get("status") == PatientStatus.ACTIVE or "caregiver_phone" in changed) and data.get(
         "status", patient.status
-    ) == "active":
+    ) == PatientStatus.ACTIVE:
         check_phones_free(
             patient.phone if "status" in changed else None,
             data.get("caregiver_phone", patient.caregiver_phone),
@@ -115,9 +115,9 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
         db.session.flush()
         db.session.refresh(patient, ["protocol"])
         regenerate_future(patient, now)
-    if changed.get("status") in ("completed", "withdrawn"):
+    if changed.get("status") in (PatientStatus.COMPLETED, PatientStatus.WITHDRAWN):
         cancel_future(patient, now)
-    elif changed.get("status") == "active":
+    elif changed.get("status") == PatientStatus.ACTIVE:
         extend_schedule(patient, now)
     plan_next(patient)
     return changed
@@ -126,7 +126,7 @@ def update_patient(patient: Patient, data: dict, now: datetime) -> dict:
 def next_check_in(patient: Patient, now: datetime) -> CheckIn | None:
     return db.session.scalar(
         select(CheckIn)
-        .where(CheckIn.patient_id == patient.id, CheckIn.state == "pending", CheckIn.window_ends_at > now)
+        .where(CheckIn.patient_id == patient.id, CheckIn.state == CheckInState.PENDING, CheckIn.window_ends_at > now)
         .order_by(CheckIn.due_at)
         .limit(1)
     )
@@ -144,7 +144,7 @@ def check_in_view(check_in: CheckIn | None) -> dict | None:
 def patient_view(patient: Patient) -> dict:
     """The patient as the API shows it, with computed day and restriction dates."""
     protocol = patient.protocol
-    restrictions = compute_restrictions(patient.infused_at, patient.timezone, protocol.content["restrictions"])
+    restrictions = compute_restrictions(patient.infused_at, patient.timezone, protocol.settings.restrictions)
     now = utcnow()
     day = day_after_infusion(patient.infused_at, now, patient.timezone)
     return {
@@ -173,7 +173,7 @@ def patient_view(patient: Patient) -> dict:
         "day_after_infusion": day,
         "baseline_missing": baseline_missing(patient),
         "relative_rules_off": relative_rules_off(patient),
-        "phase": monitoring_phase_label(protocol.content, day),
+        "phase": monitoring_phase_label(protocol.settings, day),
         "next_check_in": check_in_view(next_check_in(patient, now)),
         "protocol": {"id": protocol.id, "family": protocol.family, "version": protocol.version, "name": protocol.name},
         **vars(restrictions),

@@ -8,14 +8,14 @@ from __future__ import annotations
 from sqlalchemy import or_, select, text
 
 from app.extensions import db
-from app.models import Notification, Patient, SmsConversation
+from app.models import ConversationState, Notification, Patient, PatientStatus, SmsConversation
 from app.services.errors import ConflictError
 
 TAKEN = "Already the phone of another active patient (one phone, one active patient)."
 
 
 def _active_other(exclude_id: int | None):
-    query = select(Patient.id).where(Patient.status == "active")
+    query = select(Patient.id).where(Patient.status == PatientStatus.ACTIVE)
     return query.where(Patient.id != exclude_id) if exclude_id is not None else query
 
 
@@ -61,13 +61,15 @@ def patient_for_inbound(phone: str) -> Patient | None:
     conversation = db.session.scalar(
         select(SmsConversation.patient_id)
         .join(Patient, Patient.id == SmsConversation.patient_id)
-        .where(SmsConversation.state == "active", Patient.status == "active", answers_for)
+        .where(SmsConversation.state == ConversationState.ACTIVE, Patient.status == PatientStatus.ACTIVE, answers_for)
         .order_by(SmsConversation.updated_at.desc(), SmsConversation.id.desc())
         .limit(1)
     )
     if conversation is not None:
         return db.session.get(Patient, conversation)
-    own = db.session.scalars(select(Patient).where(Patient.status == "active", Patient.phone == phone).limit(2)).all()
+    own = db.session.scalars(
+        select(Patient).where(Patient.status == PatientStatus.ACTIVE, Patient.phone == phone).limit(2)
+    ).all()
     if len(own) == 1:
         return own[0]
     if own:
@@ -75,14 +77,14 @@ def patient_for_inbound(phone: str) -> Patient | None:
     last_sent = db.session.scalar(
         select(Notification.patient_id)
         .join(Patient, Patient.id == Notification.patient_id)
-        .where(Notification.to_phone == phone, Patient.status == "active", answers_for)
+        .where(Notification.to_phone == phone, Patient.status == PatientStatus.ACTIVE, answers_for)
         .order_by(Notification.id.desc())
         .limit(1)
     )
     if last_sent is not None:
         return db.session.get(Patient, last_sent)
     cared_for = db.session.scalars(
-        select(Patient).where(Patient.status == "active", Patient.caregiver_phone == phone).limit(2)
+        select(Patient).where(Patient.status == PatientStatus.ACTIVE, Patient.caregiver_phone == phone).limit(2)
     ).all()
     return cared_for[0] if len(cared_for) == 1 else None
 
@@ -95,7 +97,9 @@ def is_known_patient_phone(phone: str) -> bool:
     return (
         db.session.scalar(
             select(Patient.id)
-            .where(Patient.status == "active", or_(Patient.phone == phone, Patient.caregiver_phone == phone))
+            .where(
+                Patient.status == PatientStatus.ACTIVE, or_(Patient.phone == phone, Patient.caregiver_phone == phone)
+            )
             .limit(1)
         )
         is not None

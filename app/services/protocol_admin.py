@@ -8,16 +8,17 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import PRODUCTS, Center, Patient, Protocol, Report, StaffUser
 from app.protocols.content import ProtocolContentSchema, validate_content
-from app.rules import Thresholds, assess
+from app.protocols.settings import ProtocolSettings
+from app.rules import Level, Thresholds, assess
 from app.services import audit
 from app.services.errors import ConflictError, InvalidError
 from app.services.grading import HISTORY_WINDOW, patient_context, report_input
+from app.timesource import utcnow
 
-LEVELS = ("routine", "same_day", "urgent", "emergency")
+LEVELS = Level.labels()
 EXAMPLES = 20
 
 
@@ -168,7 +169,7 @@ def _reports_in_scope(
 def dry_run(content: dict, *, center_id: int | None, patient_id: int | None, since: datetime, until: datetime) -> dict:
     """Replay stored reports through `content`'s thresholds; compare with what was raised.
     Read-only: nothing is stored, paged or changed."""
-    thresholds = Thresholds.from_dict(content.get("thresholds") or {})
+    thresholds = Thresholds.from_dict(dict(ProtocolSettings.parse(content).thresholds))
     current, proposed, examples, replayed = Counter(), Counter(), [], 0
     for pid, reports in _reports_in_scope(center_id, patient_id, since, until).items():
         patient = db.session.get(Patient, pid)

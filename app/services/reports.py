@@ -17,7 +17,6 @@ from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Patient, Protocol, Report, StaffUser
 from app.rules import Assessment, Finding, Level, fahrenheit_to_celsius
@@ -33,6 +32,7 @@ from app.services.grading import (
     instructions_for,
     thresholds_of,
 )
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.reports")
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from app.clock import utcnow
 from app.extensions import db
 from app.services import outbox
+from app.timesource import utcnow
 
 log = logging.getLogger("vigil.outbox")
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CheckIn, Patient, SmsConversation
+from app.models import CheckIn, ConversationState, Patient, SmsConversation
 from app.rules import Level
 from app.services import outbox
 from app.services.grading import grade
@@ -29,7 +29,7 @@ UNSCHEDULED_WINDOW = timedelta(hours=2)  # a patient who texts on their own gets
 def active_conversation(patient_id: int, *, lock: bool = False) -> SmsConversation | None:
     query = (
         select(SmsConversation)
-        .where(SmsConversation.patient_id == patient_id, SmsConversation.state == "active")
+        .where(SmsConversation.patient_id == patient_id, SmsConversation.state == ConversationState.ACTIVE)
         .order_by(SmsConversation.id.desc())
     )
     return db.session.scalar(query.with_for_update() if lock else query)
@@ -45,7 +45,7 @@ def start(
     conversation = SmsConversation(
         patient_id=patient.id,
         check_in_id=check_in.id if check_in else None,
-        state="active",
+        state=ConversationState.ACTIVE,
         questions=questions_for(check_in.asks if check_in else []),
         answers={},
         answered=[],
@@ -150,9 +150,9 @@ def handle_reply(patient: Patient, body: str, now: datetime) -> str:
     conversation.questions = [*follow_ups, *conversation.questions[1:]]
     # The side of a weak limb decides urgent or emergency (R9/R11), so it is asked before stopping.
     if conversation.questions[:1] != ["limb_side"] and _urgent_so_far(patient, conversation, now):
-        return prefix + _finish(patient, conversation, now, state="escalated")
+        return prefix + _finish(patient, conversation, now, state=ConversationState.ESCALATED)
     if not conversation.questions:
-        return prefix + _finish(patient, conversation, now, state="done")
+        return prefix + _finish(patient, conversation, now, state=ConversationState.DONE)
     return prefix + text(patient.language, conversation.questions[0])
 
 
@@ -197,7 +197,7 @@ def _finish(patient: Patient, conversation: SmsConversation, now: datetime, *, s
 
     recorded = record_report(patient, _body(conversation, now), source="sms", partial=bool(conversation.questions))
     conversation.state, conversation.report_id = state, recorded.body["report"]["id"]
-    lines = [] if state == "escalated" else [text(patient.language, "thanks")]
+    lines = [] if state == ConversationState.ESCALATED else [text(patient.language, "thanks")]
     lines.append(recorded.body["assessment"]["instructions"])
     if recorded.body["assessment"]["level"] in ("urgent", "emergency"):
         lines.append(text(patient.language, "paged"))
@@ -212,12 +212,14 @@ def finish_timed_out(conversation: SmsConversation, now: datetime) -> None:
 
         recorded = record_report(patient, _body(conversation, now), source="sms", partial=True)
         conversation.report_id = recorded.body["report"]["id"]
-    conversation.state, conversation.updated_at = "timed_out", now
+    conversation.state, conversation.updated_at = ConversationState.TIMED_OUT, now
 
 
 def timeout_sweep(now: datetime) -> int:
     expired = db.session.scalars(
-        select(SmsConversation).where(SmsConversation.state == "active", SmsConversation.expires_at <= now)
+        select(SmsConversation).where(
+            SmsConversation.state == ConversationState.ACTIVE, SmsConversation.expires_at <= now
+        )
     ).all()
     for conversation in expired:
         finish_timed_out(conversation, now)

@@ -9,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import ApiToken, Patient, StaffUser
+from app.timesource import utcnow
 
 PREFIX = "vg_"
 

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.models import AlertEvent, Notification
+from app.models import AlertEvent, Notification, NotificationState
 from app.web.formatting import LEVEL_LABELS, masked_phone
 from app.web.forms import DISPOSITION_LABELS
 
 PURPOSES = {"page": "Page", "call": "Call", "ack_notice": "Told: acknowledged", "patient_notice": "Patient told"}
 CHANNELS = {"sms": "SMS", "push": "app push", "call": "phone call"}
-REACHED = ("delivered", "answered")  # the states in which the channel reached the person
+REACHED = (
+    NotificationState.DELIVERED,
+    NotificationState.ANSWERED,
+)  # the states in which the channel reached the person
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.clock import utcnow
 from app.extensions import db
 from app.fhir.handoff import handoff_summary
 from app.fhir.record import load_record
@@ -14,6 +13,7 @@ from app.schemas.presenters import handoff_page, report_view
 from app.services import audit
 from app.services.alert_queue import notifications_of, opening_report, staff_names
 from app.services.restrictions import day_after_infusion
+from app.timesource import utcnow
 from app.web.alert_timeline import timeline
 from app.web.blueprints import staff_bp
 from app.web.forms import DISPOSITION_LABELS

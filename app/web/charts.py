@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.models import Alert, CheckIn, Patient, Report
+from app.models import Alert, CheckIn, CheckInState, Patient, Report
 from app.services.grading import thresholds_of
 from app.services.restrictions import local_infusion_date
 
@@ -25,7 +25,7 @@ SERIES = (
     ("spo2", "spo2", "SpO2", "%"),
     ("ice", "ice_score", "ICE score", "0–10"),
 )
-CHECK_IN_ROWS = ("completed", "missed", "excused", "pending")
+CHECK_IN_ROWS = (CheckInState.COMPLETED, CheckInState.MISSED, CheckInState.EXCUSED, CheckInState.PENDING)
 
 
 def day_position(at: datetime, patient: Patient) -> float:
@@ -57,7 +57,7 @@ def _points(patient: Patient, reports: list[Report], column: str) -> list[dict]:
 
 def _x_range(patient: Patient, now: datetime, xs: list[float]) -> dict:
     # Monitoring covers days 0..monitoring_days inclusive: the axis ends at the next local midnight.
-    window_end = patient.protocol.content["restrictions"]["monitoring_days"] + 1
+    window_end = patient.protocol.settings.restrictions.monitoring_days + 1
     # The monitoring window, widened to show any point outside it (a late report, day -1 baseline).
     return {
         "min": min([0, *[int(x // 1) for x in xs]]),

@@ -18,9 +18,8 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from app.clock import utcnow
 from app.extensions import db
-from app.models import CheckIn, Patient, Report
+from app.models import CheckIn, CheckInState, Patient, Report
 from app.schemas.common import flatten_messages
 from app.schemas.report import ReportSchema
 from app.services import audit
@@ -28,6 +27,7 @@ from app.services.checkin_links import CheckInLinkError, load_check_in
 from app.services.errors import DomainError
 from app.services.patient_records import report_by_client_id
 from app.services.reports import record_report, result_body
+from app.timesource import utcnow
 from app.web.blueprints import checkin_bp
 from app.web.checkin_questions import (
     CANT_MEASURE_AFTER,
@@ -86,7 +86,7 @@ def _open(token: str) -> CheckIn:
     """The check-in, or a CheckInLinkError; sets the actor so audit and locale name the patient."""
     # A link at the end of an SMS sentence may arrive with the full stop; tokens never end in one.
     check_in = load_check_in(token.rstrip("."), utcnow())
-    if check_in.state in ("cancelled", "excused"):
+    if check_in.state in (CheckInState.CANCELLED, CheckInState.EXCUSED):
         raise CheckInLinkError("closed", check_in)
     g.actor = LinkActor(db.session.get_one(Patient, check_in.patient_id))
     return check_in
@@ -157,7 +157,7 @@ def show(token: str):
         return _refusal(refused.reason, refused.check_in and db.session.get(Patient, refused.check_in.patient_id))
     audit.record("check_in.link_open", patient_id=check_in.patient_id, target_type="check_in", target_id=check_in.id)
     db.session.commit()
-    if check_in.state == "completed" and check_in.completed_report_id:
+    if check_in.state == CheckInState.COMPLETED and check_in.completed_report_id:
         return _result(check_in, result_body(db.session.get_one(Report, check_in.completed_report_id)), already=True)
     return _form(check_in)
 

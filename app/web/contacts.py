@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.models import Notification
+from app.models import Notification, NotificationState
 from app.services.alert_queue import staff_names
 from app.services.patient_records import messages_about
 from app.web.alert_timeline import CHANNELS, PURPOSES, REACHED
@@ -39,7 +39,7 @@ def contact_history(patient_id: int, alert_ids: list[int]) -> list[Contact]:
             reached_at=n.final_at
             if n.state in REACHED
             else n.sent_at
-            if n.channel == "push" and n.state == "sent"
+            if n.channel == "push" and n.state == NotificationState.SENT
             else None,
             alert_id=n.alert_id,
         )

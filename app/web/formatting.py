@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.rules import Level
+
 LEVEL_LABELS = {"emergency": "Emergency", "urgent": "Urgent", "same_day": "Same day", "routine": "Routine"}
-LEVEL_RANK = {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}
 
 
 def local_time(value: datetime | None, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
@@ -31,7 +32,7 @@ def duration(delta: timedelta) -> str:
 
 def top_findings(findings: list[dict], limit: int = 3) -> list[dict]:
     """The most serious findings first, each summary once; routine notes only if nothing else."""
-    ranked = sorted(findings, key=lambda f: LEVEL_RANK.get(f.get("level", ""), 0), reverse=True)
+    ranked = sorted(findings, key=lambda f: Level.rank(f.get("level")), reverse=True)
     serious = [f for f in ranked if f.get("level") != "routine"] or ranked
     seen: set[str | None] = set()
     unique = []

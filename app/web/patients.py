@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Patient
 from app.services import audit
@@ -12,6 +11,7 @@ from app.services.access import patient_for_staff
 from app.services.alert_queue import alerts_of
 from app.services.devices import reachability
 from app.services.patient_records import check_ins_of, recent_reports, visible_patients
+from app.timesource import utcnow
 from app.web.blueprints import staff_bp
 from app.web.charts import SERIES, chart_data
 from app.web.contacts import contact_history

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Protocol
 from app.protocols.content import RESTRICTION_KEYS
@@ -23,6 +22,7 @@ from app.services.protocol_catalogue import (
     family_versions,
     visible_protocols,
 )
+from app.timesource import utcnow
 from app.web.blueprints import staff_bp
 from app.web.protocol_form import (
     CHECK_IN_KEYS,
@@ -74,7 +74,7 @@ def protocol(protocol_id: int):
     )
 
 
-def _centre_choices(base: Protocol) -> list[Center]:
+def _center_choices(base: Protocol) -> list[Center]:
     """A platform administrator deriving from a template names the centre the version is for."""
     if base.center_id is not None or not current_staff().is_platform_admin:
         return []
@@ -92,11 +92,11 @@ def _form_page(base: Protocol, values, problems=None, result=None, digest=None, 
         specs=THRESHOLD_SPECS,
         restriction_keys=RESTRICTION_KEYS,
         check_in_keys=CHECK_IN_KEYS,
-        centres=_centre_choices(base),
+        centres=_center_choices(base),
     ), status
 
 
-def _chosen_centre(base: Protocol, form, problems: dict) -> int | None:
+def _chosen_center(base: Protocol, form, problems: dict) -> int | None:
     """The centre the new version is for: its base's, the caller's, or (platform administrator
     and a template) the one chosen in the form."""
     if base.center_id is not None or current_staff().center_id is not None:
@@ -129,7 +129,7 @@ def new_version(protocol_id: int):
     form = request.form
     content, problems = proposed_content(base.content, form, base.jurisdiction)
     period = dry_run_period(form, problems)
-    center_id = _chosen_centre(base, form, problems)
+    center_id = _chosen_center(base, form, problems)
     if problems:
         return _form_page(base, form, problems, status=422)
     digest = content_digest({"content": content, "center_id": center_id})

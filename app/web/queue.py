@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 
-from app.clock import utcnow
 from app.extensions import db
-from app.models import Alert
+from app.models import Alert, AlertStatus
 from app.services import audit
 from app.services.access import alert_for_staff
 from app.services.alert_queue import staff_names
 from app.services.alerts import acknowledge, resolve
+from app.timesource import utcnow
 from app.web.blueprints import staff_bp
 from app.web.forms import ActionForm, ResolveForm
 from app.web.queue_data import queue_rows
@@ -47,7 +47,7 @@ def queue_fragment():
 def ack(alert_id: int):
     form = ActionForm()
     alert = load_alert(alert_id)
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         flash("This alert was already resolved.", "info")
     elif acknowledge(alert, current_staff(), utcnow(), via="web"):
         audit.record("alert.ack", patient_id=alert.patient_id, target_type="alert", target_id=alert.id)
@@ -75,7 +75,7 @@ def resolve_alert(alert_id: int):
     if not form.validate():
         flash(" ".join(m for messages in form.errors.values() for m in messages), "error")
         return redirect(url_for("web.alert", alert_id=alert.id))
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         flash("This alert was already resolved.", "info")
         return redirect(safe_next(form.next.data))
     resolve(alert, current_staff(), form.disposition.data, form.note.data or None, utcnow())

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
+from app.timesource import utcnow
 from tests.personas import report_body
 
 

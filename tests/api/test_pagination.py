@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from tests.personas import report_body
 
 

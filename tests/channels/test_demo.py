@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from app.clock import utcnow
 from app.demo import load_demo
 from app.scheduling.sweeps import run_all_sweeps
+from app.timesource import utcnow
 
 
 def test_the_demo_prints_what_it_would_push_and_say_and_the_clock_logs_it(caplog):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from app import clock
+from app import timesource
 from app.models import Center
 from tests.personas import patient_body
 from tests.support.faults import WebWorkers, process_env, request
@@ -23,7 +23,7 @@ from tests.support.faults import WebWorkers, process_env, request
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[WebWorkers]:
     """`gunicorn wsgi:app` on the test database, its PUBLIC_BASE_URL its own address."""
-    clock.set_fixed(None)  # the server reads the wall clock, so the test does too
+    timesource.set_fixed(None)  # the server reads the wall clock, so the test does too
     web = WebWorkers({}, tmp_path / "web.log", workers=1)
     web.env = process_env(database_url, {"SMS_BACKEND": "log"}, PUBLIC_BASE_URL=web.url)
     web.start()

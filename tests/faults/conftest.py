@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from app import clock
+from app import timesource
 from tests.support.clock_process import REPO, start_clock
 from tests.support.faults import Postgres, WebWorkers, kill_group, process_env, stop_process_group
 
@@ -99,7 +99,7 @@ def _file(line: str, name: str) -> None:
 @pytest.fixture
 def real_time() -> Iterator[None]:
     """Web and clock processes read the wall clock, so the test process does too."""
-    clock.set_fixed(None)
+    timesource.set_fixed(None)
     yield
 
 

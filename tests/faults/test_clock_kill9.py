@@ -21,11 +21,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import DeliveryAttempt, Notification, Patient
 from app.services.outbox import LEASE
 from app.services.reports import record_report
+from app.timesource import utcnow
 from tests.support.faults import FEVER, make_phones, tally
 from tests.support.polling import wait_until
 

@@ -20,11 +20,11 @@ from flask import Flask
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import EscalationPolicy, Notification, Patient
 from app.services.outbox import LEASE
 from app.services.reports import record_report
+from app.timesource import utcnow
 from tests.support.faults import FEVER, make_phones
 from tests.support.fixtures import TEST_AUTH_TOKEN
 from tests.support.polling import wait_until

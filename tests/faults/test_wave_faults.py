@@ -16,11 +16,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.services import outbox
 from app.services.outbox import LEASE
+from app.timesource import utcnow
 from tests.support.polling import wait_until
 
 WAVE_ENV = {"SMS_MAX_PER_SECOND": "100", "SMS_CONCURRENCY": "20"}

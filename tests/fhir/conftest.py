@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Notification, OnCallShift, StaffUser
 from app.services.outbox import apply_status, dispatch_due
+from app.timesource import utcnow
 from tests.personas import EnrolledPatient
 
 ALL_ZERO_SYMPTOMS = {"chills": 0, "headache": 0, "dizziness": 0, "fatigue": 1}

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.fhir.common import vigil_cs
 from app.models import AuditEvent
 from app.schemas.report import NEURO_FLAGS, SIGNS, SYMPTOMS
 from app.services.alerts import raise_alert
+from app.timesource import utcnow
 from tests.fhir.r4 import assert_references_resolve, by_id, relative, validate, validate_bundle
 
 UCUM = "http://unitsofmeasure.org"

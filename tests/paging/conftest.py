@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from app.clock import utcnow
 from app.scheduling.sweeps import run_all_sweeps
+from app.timesource import utcnow
 from tests.support.fixtures import TEST_AUTH_TOKEN
 
 

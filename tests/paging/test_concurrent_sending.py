@@ -12,18 +12,18 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import clock
-from app.clock import utcnow
+from app import timesource
 from app.extensions import db
 from app.models import Notification
 from app.services import outbox
 from app.services.sending import Dispatcher, RateLimiter
+from app.timesource import utcnow
 from tests.support.polling import wait_until
 
 
 @pytest.fixture
 def wall_clock() -> Iterator[None]:
-    clock.set_fixed(None)  # the sender paces by the wall clock, and Retry-After is real seconds
+    timesource.set_fixed(None)  # the sender paces by the wall clock, and Retry-After is real seconds
     yield
 
 

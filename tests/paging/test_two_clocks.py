@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification, Patient
 from app.services.reports import record_report
+from app.timesource import utcnow
 from tests.support.clock_process import clock_env, start_clock
 from tests.support.polling import wait_until
 
@@ -50,9 +50,9 @@ def _patients(center, count: int) -> list[Patient]:
 def test_two_clock_processes_send_each_page_exactly_once(
     database_url, twilio_config, twilio_api, make_center, on_call, tmp_path
 ):
-    from app import clock
+    from app import timesource
 
-    clock.set_fixed(None)  # the clock processes use the real time, so the test does too
+    timesource.set_fixed(None)  # the clock processes use the real time, so the test does too
     center = make_center()
     nurse = on_call(center)
     patients = _patients(center, ALERTS)

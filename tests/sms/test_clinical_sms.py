@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Report
+from app.timesource import utcnow
 from tests.sms.test_conversation import conversation, reply
 
 

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, Notification, Patient
 from app.services.protocols import default_protocol_for
 from app.services.tokens import issue_token
+from app.timesource import utcnow
 from tests.support.clock_process import REPO
 from tests.support.polling import wait_until
 from tests.support.processes import HARNESS_SECRET_KEY

@@ -19,9 +19,9 @@ import pytest
 from flask import Flask, g, request_finished
 from werkzeug.serving import make_server
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import CheckIn, Patient
+from app.timesource import utcnow
 from tests.personas import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]

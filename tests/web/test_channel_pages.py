@@ -11,10 +11,10 @@ from flask import Flask
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.scheduling.sweeps import run_all_sweeps
+from app.timesource import utcnow
 from tests.personas import report_body
 from tests.support.fixtures import TEST_AUTH_TOKEN
 

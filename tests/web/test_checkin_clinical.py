@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.clock import utcnow
 from app.extensions import db
 from app.models import Report
+from app.timesource import utcnow
 from tests.web.conftest import unlabelled
 from tests.web.test_checkin_page import _form
 

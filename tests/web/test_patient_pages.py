@@ -6,7 +6,7 @@ import json
 import re
 from datetime import timedelta
 
-from app.clock import utcnow
+from app.timesource import utcnow
 from tests.personas import report_body
 from tests.web.conftest import unlabelled
 
