@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.clock import utcnow
+from app.demo_reports import add_demo_reports
 from app.extensions import db
-from app.models import Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.models import Alert, Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.notify.texts import push_check_in
+from app.services.devices import device_of, register
 from app.services.enrollment import _hash_secret
+from app.services.escalation import call_text_for
 from app.services.patients import create_patient
 from app.services.protocols import sync_default_protocols
 from app.services.staff import create_staff
@@ -132,8 +137,6 @@ def load_demo() -> list[str]:
     _on_call(center, staff["nurse"])
     patients = [_patient(center, i, spec) for i, spec in enumerate(PATIENTS)]
     db.session.commit()
-    from app.demo_reports import add_demo_reports
-
     add_demo_reports(patients)
     db.session.commit()
     lines = [
@@ -149,20 +152,12 @@ def load_demo() -> list[str]:
 
 def _demo_device(patient: Patient) -> None:
     """One patient's app registered for pushes, as PUT /api/v1/me/device would."""
-    from app.services.devices import device_of, register
-
     if device_of(patient.id) is None:
         register(patient, platform="android", token="demo-fcm-token-" + "0" * 48, app_version="demo", now=utcnow())
 
 
 def _channel_lines(patients: list[Patient]) -> list[str]:
     """What the demo would push and say on the phone (the log backends print each send)."""
-    from flask import current_app
-
-    from app.models import Alert
-    from app.notify.texts import push_check_in
-    from app.services.escalation import call_text_for
-
     pushed = next(p for p in patients if p.mrn == PUSH_PATIENT)
     _demo_device(pushed)
     db.session.commit()

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.db.dialect import partial_index_where
 from app.extensions import db
 from app.models.patient import Patient
 from app.models.types import UTCDateTime
@@ -32,8 +33,7 @@ class Alert(db.Model):
             "uq_alerts_one_active_per_patient",
             "patient_id",
             unique=True,
-            sqlite_where=text("status != 'resolved'"),
-            postgresql_where=text("status != 'resolved'"),
+            **partial_index_where("status != 'resolved'"),
         ),
     )
 

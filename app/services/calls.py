@@ -12,6 +12,8 @@ from datetime import datetime
 
 from app.extensions import db
 from app.models import Alert, Notification, StaffUser
+from app.services.escalation import page_not_reached
+from app.services.inbound import acknowledge_by_code
 
 # Twilio's call states in order (queued and initiated both mean "placed").
 CALL_STATUS_ORDER = {
@@ -44,8 +46,6 @@ def apply_call_status(
     error_code: str | None,
     now: datetime,
 ) -> bool:
-    from app.services.escalation import page_not_reached
-
     status = status.lower()
     rank = CALL_STATUS_ORDER.get(status)
     if rank is None or row.state in FINAL_CALL_STATES:
@@ -80,8 +80,6 @@ def apply_call_status(
 def keypress(row: Notification, digits: str, now: datetime) -> str:
     """The called person pressed a key: 1 acknowledges exactly as texting `ACK <code>` does.
     Returns what the call says back: acknowledged, nothing changed, or "again" (any other key)."""
-    from app.services.inbound import acknowledge_by_code
-
     if digits.strip() != "1":
         return "again"
     alert = db.session.get(Alert, row.alert_id) if row.alert_id else None

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.db.due import Due
+from app.db.memo import cached
 from app.escalation.policy import ROLE_GROUPS, default_policy
 from app.escalation.steps import Decision, first_decision, next_decision, same_day_decision
 from app.extensions import db
-from app.models import Alert, Center, EscalationPolicy, Notification, OnCallShift, Patient, StaffUser
+from app.models import Alert, Center, EscalationPolicy, Notification, OnCallShift, Patient, Protocol, StaffUser
 from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_label
 from app.notify.pages import ack_notice, no_on_call_prefix, nobody_reachable_prefix, page_text, patient_label
 from app.notify.texts import team_not_reached, team_notified
@@ -22,13 +24,13 @@ from app.services import alert_events, outbox
 from app.services.baseline import relative_rules_are_off
 from app.services.reachability import pageable, phone_or_fallback
 from app.services.restrictions import day_after_infusion
-from app.services.txcache import cached
 
 log = logging.getLogger("vigil.escalation")
 
 PAGED_LEVELS = ("urgent", "emergency")
 NOT_REACHED = ("failed", "undelivered", "unconfirmed", "unanswered")
 PAGING_PURPOSES = ("page", "call")  # a step texts (page), calls (call), or both
+ESCALATING = ("running", "waiting_daytime")  # an alert whose chain has a next step
 
 
 def opened_in_this_transaction() -> set[int]:
@@ -357,7 +359,7 @@ def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
         return False
     alert = db.session.get(Alert, alert_id)
     db.session.refresh(alert)
-    if alert.status != "open" or alert.escalation_state not in ("running", "waiting_daytime"):
+    if alert.status != "open" or alert.escalation_state not in ESCALATING:
         return False
     if alert.escalation_state == "waiting_daytime":
         center = db.session.get(Center, alert.center_id)
@@ -368,13 +370,13 @@ def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
     return True
 
 
+def steps_due(at: datetime, *, strictly: bool = False) -> Due:
+    """Alerts whose next step is due by `at` (the watchdog asks for those overdue)."""
+    return Due(Alert.next_step_at, at, Alert.escalation_state, ESCALATING, strictly=strictly)
+
+
 def due_alerts(now: datetime, limit: int = 200) -> list[tuple[int, int]]:
-    query = (
-        select(Alert.id, Alert.fence)
-        .where(Alert.escalation_state.in_(("running", "waiting_daytime")), Alert.next_step_at <= now)
-        .order_by(Alert.next_step_at)
-        .limit(limit)
-    )
+    query = select(Alert.id, Alert.fence).where(*steps_due(now).rows()).order_by(Alert.next_step_at).limit(limit)
     return [(row.id, row.fence) for row in db.session.execute(query)]
 
 
@@ -452,8 +454,6 @@ DEFAULT_CONFIRM_MINUTES = 10  # No final status after 10 minutes counts as not r
 
 def confirm_minutes(alert_id: int | None) -> int:
     """The protocol's `paging.confirm_minutes` for the alert's protocol version, else 10."""
-    from app.models import Protocol
-
     alert = db.session.get(Alert, alert_id) if alert_id else None
     protocol = db.session.get(Protocol, alert.protocol_id) if alert and alert.protocol_id else None
     return int(
@@ -461,15 +461,22 @@ def confirm_minutes(alert_id: int | None) -> int:
     )
 
 
+def unconfirmed_due(now: datetime) -> Due:
+    """Pages sent over a minute ago with no final status yet: the candidates `unconfirmed_pages`
+    then holds to each protocol's `confirm_minutes`."""
+    return Due(
+        Notification.sent_at,
+        now - timedelta(minutes=1),
+        Notification.state,
+        ("sent",),
+        where=(Notification.purpose.in_(PAGING_PURPOSES),),
+        strictly=True,
+    )
+
+
 def unconfirmed_pages(now: datetime) -> int:
     """Pages with no final delivery status after the protocol's minutes count as not reached."""
-    candidates = db.session.scalars(
-        select(Notification).where(
-            Notification.purpose.in_(PAGING_PURPOSES),
-            Notification.state == "sent",
-            Notification.sent_at < now - timedelta(minutes=1),
-        )
-    ).all()
+    candidates = db.session.scalars(select(Notification).where(*unconfirmed_due(now).rows())).all()
     stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
     for row in stale:
         row.state, row.final_at = "unconfirmed", now

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AckFailure, Alert, Center, Patient, StaffUser
-from app.services import audit
+from app.services import audit, sms_checkin
 from app.services.alerts import acknowledge
 from app.services.opt_out import caregiver_opted_in, caregiver_opted_out, patient_opted_out, staff_opted_out
 from app.services.phones import is_caregiver
 from app.services.reachability import phone_or_fallback
+from app.sms.questions import text
 
 ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4,8})\s*$", re.IGNORECASE)
 HELP_WORDS = {"help", "info"}  # answered only when Twilio did not (no OptOutType)
@@ -137,9 +138,6 @@ def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str
 def handle_patient_sms(
     patient: Patient, sender: str, body: str, now: datetime, keyword: str | None = None
 ) -> str | None:
-    from app.services import sms_checkin
-    from app.sms.questions import text
-
     if is_caregiver(patient, sender) and keyword in ("stop", "start"):
         # The caregiver's phone only: the patient's own texts go on.
         if keyword == "stop":

@@ -4,7 +4,8 @@ Claims are compare-and-set (`UPDATE ... WHERE state = 'pending'`, with `FOR UPDA
 on PostgreSQL) under a lease, so several dispatchers never send one row at once, and a
 dispatcher killed between claim and send loses nothing: the lease expires and the row is
 claimed again. Every attempt is recorded. Transient failures retry with exponential backoff and
-jitter; permanent ones stop the message and tell the escalation.
+jitter; permanent ones stop the message, and whoever the app factory named hears of it
+(`when_not_delivered`: the escalation, the opt-outs); the outbox itself knows nothing of them.
 """
 
 from __future__ import annotations
@@ -16,19 +17,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import case, event, select, text, update
-from sqlalchemy.orm import Session
+from flask import Flask, current_app
+from sqlalchemy import case, select, update
 
 from app.clock import utcnow
+from app.db import bulk
+from app.db.dialect import claim
+from app.db.due import Due
+from app.db.memo import cached
+from app.db.notify import notify_at_commit
 from app.extensions import db
-from app.models import Alert, DeliveryAttempt, Device, Notification
+from app.models import Alert, DeliveryAttempt, Device, Notification, Patient
 from app.notify import build_sender
 from app.notify.base import PermanentSendError, SendError, SendResult, SmsSender
 from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sender
 from app.notify.voice import VoiceCaller, build_voice_caller
-from app.services import bulk
-from app.services.txcache import cached
+from app.services.devices import device_of, drop
 
 log = logging.getLogger("vigil.outbox")
 
@@ -115,21 +119,7 @@ def queue(
 
 
 def _wake_dispatchers() -> None:
-    # PostgreSQL delivers NOTIFY at commit, so the clock wakes only once the rows are visible;
-    # one notification per transaction is enough however many messages it queued.
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_WOKEN):
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-        session.info[_WOKEN] = True
-
-
-_WOKEN = "vigil_outbox_woken"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _transaction_ended(session: Session) -> None:
-    session.info.pop(_WOKEN, None)
+    notify_at_commit(NOTIFY_CHANNEL)  # the clock's dispatcher LISTENs (PostgreSQL; SQLite polls)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -139,6 +129,16 @@ def backoff(attempts: int) -> timedelta:
 
 URGENT_PURPOSES = ("page", "call", "watchdog")  # people paged for a patient: never behind reminders
 ROUTINE_CLAIM = 50  # routine messages per claim: a page queued meanwhile waits ~1 s of sends, not 4
+
+
+def messages_due(now: datetime) -> Due:
+    """Pending messages whose time has come (a new one at once, a retry after its backoff)."""
+    return Due(Notification.due_at, now, Notification.state, ("pending",))
+
+
+def leases_due(now: datetime) -> Due:
+    """Messages being sent whose sender's lease ran out: it died mid-send."""
+    return Due(Notification.lease_expires_at, now, Notification.state, ("sending",), strictly=True)
 
 
 def claim_due(now: datetime, limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
@@ -156,14 +156,9 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
     if limit <= 0:
         return []
     purpose = Notification.purpose.in_(URGENT_PURPOSES) if urgent else Notification.purpose.not_in(URGENT_PURPOSES)
-    due = (
-        select(Notification.id)
-        .where(Notification.state == "pending", Notification.due_at <= now, purpose)
-        .order_by(Notification.due_at)
-        .limit(limit)
+    due = claim(
+        select(Notification.id).where(*messages_due(now).rows(), purpose).order_by(Notification.due_at).limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
     # Two statements, not UPDATE ... WHERE id IN (subquery): PostgreSQL may run that as a nested
     # loop that re-runs the LIMITed subquery per row and claims every due row, not `limit`.
     ids = list(db.session.scalars(due))
@@ -187,14 +182,10 @@ def release_stale_leases(now: datetime) -> int:
     duplicate is better than a lost one)."""
     # A call Twilio has already told us about (its status callback named the call) was placed:
     # placing it again would ring the person twice for one step, so it counts as sent.
+    expired = leases_due(now).rows()
     placed = db.session.execute(
         update(Notification)
-        .where(
-            Notification.state == "sending",
-            Notification.lease_expires_at < now,
-            Notification.channel == "call",
-            Notification.provider_sid.is_not(None),
-        )
+        .where(*expired, Notification.channel == "call", Notification.provider_sid.is_not(None))
         .values(state="sent", sent_at=now, claim_token=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -202,7 +193,7 @@ def release_stale_leases(now: datetime) -> int:
         log.warning("%d call(s) whose sender died were placed (Twilio called back): not placed again", placed)
     released = db.session.execute(
         update(Notification)
-        .where(Notification.state == "sending", Notification.lease_expires_at < now)
+        .where(*expired)
         .values(state="pending", claim_token=None, due_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -373,8 +364,6 @@ def _call_twiml(text: str, language: str, gather_url: str) -> str:
 
 
 def _push_for(row: Notification) -> Push | None:
-    from app.services.devices import device_of
-
     device = device_of(row.patient_id) if row.patient_id else None
     if device is None:
         return None
@@ -385,16 +374,12 @@ def _push_for(row: Notification) -> Push | None:
 
 
 def _patient_opted_out(patient_id: int | None) -> bool:
-    from app.models import Patient
-
     patient = db.session.get(Patient, patient_id) if patient_id else None
     return bool(patient and patient.sms_opted_out)
 
 
 def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) -> SendResult | None:
     """Push to the app; None (after recording why) when the message must go by SMS instead."""
-    from app.services.devices import drop
-
     try:
         result = push_sender().send(push)
     except SendError as exc:
@@ -492,11 +477,8 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
         return "skipped"
     log.warning("message %s %s: %s", notification_id, "failed" if gives_up else "will retry", exc)
     if gives_up:
-        from app.services.escalation import page_not_reached
-
         db.session.refresh(row)
-        _unsubscribed_if_21610(row, now)
-        page_not_reached(row, now)
+        _not_delivered(row, now)
     db.session.commit()
     return "failed" if gives_up else "retrying"
 
@@ -558,19 +540,25 @@ def apply_status(row: Notification, status: str, error_code: str | None, now: da
         row.state, row.final_at = "delivered", now
     elif status in FINAL_FAILURES:
         row.state, row.final_at, row.error_code = status, now, error_code or row.error_code
-        from app.services.escalation import page_not_reached
-
-        _unsubscribed_if_21610(row, now)
-        page_not_reached(row, now)
+        _not_delivered(row, now)
     return True
 
 
-def _unsubscribed_if_21610(row: Notification, now: datetime) -> None:
-    """Twilio refused the number because it opted out: as good as hearing its STOP."""
-    from app.services.opt_out import UNSUBSCRIBED, recipient_unsubscribed
+# ---- messages that reached nobody ----------------------------------------------------------
 
-    if row.error_code == UNSUBSCRIBED:
-        recipient_unsubscribed(row, now)
+NotDelivered = Callable[[Notification, datetime], None]
+_NOT_DELIVERED = "vigil_outbox_not_delivered"
+
+
+def when_not_delivered(app: Flask, *handlers: NotDelivered) -> None:
+    """Name who hears, in order and in the same transaction, of a message that failed for good
+    or was not delivered (the app factory: opt-outs for Twilio's 21610, then the escalation)."""
+    app.extensions[_NOT_DELIVERED] = handlers
+
+
+def _not_delivered(row: Notification, now: datetime) -> None:
+    for handler in current_app.extensions.get(_NOT_DELIVERED, ()):
+        handler(row, now)
 
 
 def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:

@@ -10,7 +10,7 @@ from app.api.errors import ApiError
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Center, CheckIn, Patient, Protocol
-from app.scheduling.schedule import monitoring_phase_label
+from app.protocols.schedule import monitoring_phase_label
 from app.services import audit
 from app.services.baseline import baseline_missing, relative_rules_off
 from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future

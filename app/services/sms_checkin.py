@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.db.due import Due
 from app.extensions import db
 from app.models import CheckIn, Patient, SmsConversation
 from app.rules import Level
 from app.services import outbox
 from app.services.grading import grade
 from app.services.reachability import phone_or_fallback
+from app.services.reports import new_report, record_report
 from app.sms import parse
 from app.sms.questions import DANGER_CHOICES, NEURO_CHOICES, questions_for, text
 
@@ -181,8 +183,6 @@ def _body(conversation: SmsConversation, now: datetime) -> dict:
 def _urgent_so_far(patient: Patient, conversation: SmsConversation, now: datetime) -> bool:
     if not conversation.answers:
         return False
-    from app.services.reports import new_report
-
     draft = new_report(patient, _body(conversation, now), "", "sms", None)  # never added to the session
     draft.received_at = now
     try:
@@ -193,8 +193,6 @@ def _urgent_so_far(patient: Patient, conversation: SmsConversation, now: datetim
 
 
 def _finish(patient: Patient, conversation: SmsConversation, now: datetime, *, state: str) -> str:
-    from app.services.reports import record_report
-
     recorded = record_report(patient, _body(conversation, now), source="sms", partial=bool(conversation.questions))
     conversation.state, conversation.report_id = state, recorded.body["report"]["id"]
     lines = [] if state == "escalated" else [text(patient.language, "thanks")]
@@ -208,17 +206,18 @@ def finish_timed_out(conversation: SmsConversation, now: datetime) -> None:
     """A half-finished conversation is stored as a partial report and still graded."""
     patient = db.session.get(Patient, conversation.patient_id)
     if conversation.answers:
-        from app.services.reports import record_report
-
         recorded = record_report(patient, _body(conversation, now), source="sms", partial=True)
         conversation.report_id = recorded.body["report"]["id"]
     conversation.state, conversation.updated_at = "timed_out", now
 
 
+def conversations_due(now: datetime) -> Due:
+    """Active conversations whose time is up (the check-in's window, or UNSCHEDULED_WINDOW)."""
+    return Due(SmsConversation.expires_at, now, SmsConversation.state, ("active",))
+
+
 def timeout_sweep(now: datetime) -> int:
-    expired = db.session.scalars(
-        select(SmsConversation).where(SmsConversation.state == "active", SmsConversation.expires_at <= now)
-    ).all()
+    expired = db.session.scalars(select(SmsConversation).where(*conversations_due(now).rows())).all()
     for conversation in expired:
         finish_timed_out(conversation, now)
     return len(expired)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import PRODUCT_DISPLAY, CheckIn, Patient, Report, StaffUser
-from app.scheduling.schedule import monitoring_phase_label
+from app.protocols.schedule import monitoring_phase_label
 from app.services.restrictions import Restrictions, compute_restrictions, day_after_infusion
 
 
