@@ -110,6 +110,7 @@ def _set_demo_code(patient: Patient, code: str) -> None:
     row = db.session.scalar(
         select(EnrollmentCode).where(EnrollmentCode.patient_id == patient.id, EnrollmentCode.used_at.is_(None))
     )
+    assert row is not None  # enrolling the patient issued it
     row.lookup, row.secret_hash = lookup, _hash_secret(lookup, secret)
 
 

@@ -13,10 +13,10 @@ Nothing here registers itself at import: the app factory calls `register(app)`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.orm import Session
 
 from app.db import bulk, memo, notify
@@ -33,6 +33,11 @@ SESSION_LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("after_commit", bulk.keep_inserted),
     ("after_soft_rollback", bulk.forget_inserted),
 )
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (its result is a CursorResult, typed as any Result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def register(app: Flask) -> None:

@@ -8,7 +8,7 @@ transaction as seen by it, so reading them once per transaction is exact, not a 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -30,7 +30,7 @@ def put(key: Hashable, value: T) -> T:
     return value
 
 
-def peek(key: Hashable) -> object | None:
+def peek(key: Hashable) -> Any:
     return db.session().info.get(_KEY, {}).get(key)
 
 

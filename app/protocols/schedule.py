@@ -144,13 +144,20 @@ def _day_check_ins(
 
 def _waking_times(content: Mapping[str, Any], phase: Mapping[str, Any]) -> list[str]:
     waking = content.get("waking_hours") or {}
-    start, end = parse_hhmm(waking.get("start", "00:00")), parse_hhmm(waking.get("end", "23:59"))
+    start, end = _minutes(waking.get("start", "00:00")), _minutes(waking.get("end", "23:59"))
     # Validation refuses times outside waking hours; this guards content stored before it did.
-    return [t for t in phase["times"] if start <= parse_hhmm(t) < end]
+    return [t for t in phase["times"] if start <= _minutes(t) < end]
+
+
+def _minutes(hhmm: str) -> int:
+    minutes = parse_hhmm(hhmm)
+    if minutes is None:  # validated content always has HH:MM times
+        raise ValueError(f"not a time of day: {hhmm!r}")
+    return minutes
 
 
 def _to_utc(local_date: date, hhmm: str, zone: ZoneInfo) -> datetime:
-    minutes = parse_hhmm(hhmm)
+    minutes = _minutes(hhmm)
     # fold=0: an ambiguous time is its first occurrence; a nonexistent one moves forward by the gap.
     local = datetime(local_date.year, local_date.month, local_date.day, minutes // 60, minutes % 60, tzinfo=zone)
     return local.astimezone(UTC)

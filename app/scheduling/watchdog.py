@@ -83,7 +83,7 @@ def _stuck_pages(now: datetime) -> int:
     ours can fix that, so the centre's admins hear about it, once per alert per hour."""
     stuck = db.session.scalars(select(Notification).where(*_stuck(now).rows())).all()
     for alert_id in dict.fromkeys(n.alert_id for n in stuck if n.alert_id):
-        alert = db.session.get(Alert, alert_id)
+        alert = db.session.get_one(Alert, alert_id)
         hour = now.strftime("%Y%m%d%H")
         for admin in centre_admins(alert.center_id):
             if admin.phone:

@@ -34,7 +34,9 @@ FINAL_CALL_STATES = ("answered", "unanswered", "failed", "cancelled", "unconfirm
 
 def by_machine(answered_by: str | None) -> bool:
     """Answering-machine detection: machine_start, machine_end_beep/silence/other, fax."""
-    return bool(answered_by) and (answered_by.startswith("machine") or answered_by == "fax")
+    if not answered_by:
+        return False
+    return answered_by.startswith("machine") or answered_by == "fax"
 
 
 def apply_call_status(

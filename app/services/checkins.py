@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 from time import monotonic
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -165,7 +166,7 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
         return
     link = None if patient.channel == "sms" else make_link(check_in)
     if not second:
-        push = {}
+        push: dict[str, Any] = {}
         if app_reachable:
             title, text = push_check_in(patient.language)
             # The SMS text stays the body: it is what goes out if the push cannot.
@@ -224,7 +225,7 @@ def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
 
 def _step(check_in: CheckIn, now: datetime, misses: list[AlertRequest]) -> None:
     """One rung up the ladder. A miss is added to `misses`, whose alerts the sweep raises together."""
-    patient = db.session.get(Patient, check_in.patient_id)
+    patient = db.session.get_one(Patient, check_in.patient_id)
     ladder = ladder_times(patient.protocol.content, check_in.due_at)
     if patient.status != "active":
         check_in.state, check_in.next_action_at = "cancelled", None

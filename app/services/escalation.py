@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.db import rowcount
 from app.db.due import Due
 from app.db.memo import cached
 from app.escalation.policy import ROLE_GROUPS, default_policy
@@ -126,7 +127,7 @@ def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[
 
 
 def _page_body(alert: Alert, prefix: str = "") -> str:
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     paged = [f for f in sorted(alert.findings, key=_severity, reverse=True) if f.get("level") != "routine"]
     findings = [f["summary"] for f in paged]
     late = max((f.get("late_by_minutes") or 0 for f in paged), default=0)
@@ -147,14 +148,14 @@ def _page_body(alert: Alert, prefix: str = "") -> str:
 
 
 def _severity(finding: dict) -> int:
-    return {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}.get(finding.get("level"), 0)
+    return {"routine": 0, "same_day": 1, "urgent": 2, "emergency": 3}.get(finding.get("level", "routine"), 0)
 
 
 def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, prefix: str = "") -> list[str]:
     body = _page_body(alert, prefix)
     paged = []
     for person in people:
-        if not pageable(person):
+        if not pageable(person) or person.phone is None:
             continue  # no phone, or texted STOP: Twilio would refuse (21610); the chain skips them
         queued = outbox.queue(
             dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}",
@@ -206,12 +207,12 @@ def call_language(alert: Alert) -> str:
     chosen = (alert.escalation_snapshot or {}).get("policy", {}).get("call_language")
     if chosen:
         return chosen
-    center = db.session.get(Center, alert.center_id)
+    center = db.session.get_one(Center, alert.center_id)
     return JURISDICTION_LANGUAGE.get(center.jurisdiction, "en-US")
 
 
 def call_text_for(alert: Alert) -> str:
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     top = sorted((f for f in alert.findings if f.get("level") != "routine"), key=_severity, reverse=True)
     label = spoken_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
@@ -237,7 +238,7 @@ def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> tup
     admins = centre_admins(alert.center_id)
     prefix = None
     if nobody_on_call:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": step_index + 1})
         prefix = no_on_call_prefix(center.name)
     elif not any(pageable(p) for p in people):
@@ -272,7 +273,7 @@ def _apply(alert: Alert, decision: Decision, now: datetime) -> list[str]:
     called: list[str] = []
     if alert.level in PAGED_LEVELS:
         chain = _chain(alert)
-        paged = []
+        paged: list[str] = []
         for i in decision.page_steps:
             step_paged, step_called = _page_step(alert, i, chain, now)
             paged, called = paged + step_paged, called + step_called
@@ -296,7 +297,7 @@ def _page_same_day(alert: Alert, now: datetime) -> list[str]:
     reachable = [p for p in on_call if pageable(p)]
     nurses = [p for p in reachable if p.role == "nurse"] or reachable
     if not nurses:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": 1})
         return _page(alert, centre_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
     return _page(alert, nurses[:1], now, step=0)
@@ -310,7 +311,7 @@ def start_or_restart(alert: Alert, change: str, now: datetime) -> None:
         paged = _apply(alert, first_decision(_chain(alert), alert.level, now), now)
         _tell_patient(alert, now, reached=bool(paged) or _paged_before(alert))
     else:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         _apply(alert, same_day_decision(now, center.timezone, center.day_starts, center.day_ends), now)
 
 
@@ -329,10 +330,10 @@ def _paged_before(alert: Alert) -> bool:
 def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
     """Tell the patient only what is true: "your team has been notified" when a page went out,
     else that Vigil could not reach them and whom to call."""
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     if patient.sms_opted_out or patient.status != "active":
         return
-    center = db.session.get(Center, patient.center_id)
+    center = db.session.get_one(Center, patient.center_id)
     phone = phone_or_fallback(center, patient.language)
     body = team_notified(patient.language, phone) if reached else team_not_reached(patient.language, phone)
     outbox.queue(
@@ -349,20 +350,22 @@ def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
 
 def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
     """Run the alert's next step if its fence is still `expected_fence` (compare-and-set)."""
-    claimed = db.session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.fence == expected_fence)
-        .values(fence=Alert.fence + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.fence == expected_fence)
+            .values(fence=Alert.fence + 1)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         return False
-    alert = db.session.get(Alert, alert_id)
+    alert = db.session.get_one(Alert, alert_id)
     db.session.refresh(alert)
     if alert.status != "open" or alert.escalation_state not in ESCALATING:
         return False
     if alert.escalation_state == "waiting_daytime":
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         decision = same_day_decision(now, center.timezone, center.day_starts, center.day_ends)
     else:
         decision = next_decision(_chain(alert), alert.escalation_step, alert.escalation_round, now)
@@ -400,7 +403,7 @@ def _stop(alert: Alert, now: datetime, state: str) -> None:
 
 def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
     _stop(alert, now, "stopped")
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     paged = db.session.scalars(
         select(Notification).where(
@@ -409,9 +412,10 @@ def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
             Notification.state.in_(("sent", "delivered", "sending", "answered")),
         )
     ).all()
+    acknowledged_at = alert.acknowledged_at or now  # set by `alerts.acknowledge` just before
     for person_id, phone in dict.fromkeys((n.staff_id, n.to_phone) for n in paged if n.staff_id != staff.id):
         outbox.queue(
-            dedupe_key=f"ack:{alert.id}:{alert.acknowledged_at.isoformat()}:{person_id}",
+            dedupe_key=f"ack:{alert.id}:{acknowledged_at.isoformat()}:{person_id}",
             purpose="ack_notice",
             to_phone=phone,
             body=ack_notice(alert.ack_code, label, staff.name or staff.email),
@@ -433,7 +437,7 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
     the chain's next step runs now instead of after the wait."""
     if notification.purpose not in PAGING_PURPOSES or notification.alert_id is None:
         return
-    alert = db.session.get(Alert, notification.alert_id)
+    alert = db.session.get_one(Alert, notification.alert_id)
     if alert.status != "open" or alert.escalation_state != "running":
         return
     # A call that is not answered (no answer, busy, voicemail, failed) moves the chain on as soon
@@ -477,7 +481,11 @@ def unconfirmed_due(now: datetime) -> Due:
 def unconfirmed_pages(now: datetime) -> int:
     """Pages with no final delivery status after the protocol's minutes count as not reached."""
     candidates = db.session.scalars(select(Notification).where(*unconfirmed_due(now).rows())).all()
-    stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
+    stale = [
+        n
+        for n in candidates
+        if n.sent_at is not None and n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))
+    ]
     for row in stale:
         row.state, row.final_at = "unconfirmed", now
         page_not_reached(row, now)

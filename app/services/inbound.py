@@ -112,12 +112,12 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
     return True, f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
 
 
-def _recent_failures(phone: str, now: datetime) -> int:
-    return db.session.scalar(
+def _recent_failures(phone: str | None, now: datetime) -> int:
+    return db.session.execute(
         select(func.count())
         .select_from(AckFailure)
         .where(AckFailure.phone == phone, AckFailure.at > now - ACK_FAILURE_WINDOW)
-    )
+    ).scalar_one()
 
 
 def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str) -> str:

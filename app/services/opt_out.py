@@ -76,7 +76,7 @@ def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
         audit.record("staff.sms_opt_out", target_type="staff", target_id=person.id)
         if person.center_id is None:
             continue
-        center = db.session.get(Center, person.center_id)
+        center = db.session.get_one(Center, person.center_id)
         warning = to_gsm7(
             f"VIGIL: {person.name or person.email} ({person.role}) at {center.name} replied STOP: "
             "Vigil can no longer page them by SMS and skips them in every chain until they text "

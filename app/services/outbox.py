@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import case, select, update
 
 from app.clock import utcnow
-from app.db import bulk
+from app.db import bulk, rowcount
 from app.db.dialect import claim
 from app.db.due import Due
 from app.db.memo import cached
@@ -183,20 +183,24 @@ def release_stale_leases(now: datetime) -> int:
     # A call Twilio has already told us about (its status callback named the call) was placed:
     # placing it again would ring the person twice for one step, so it counts as sent.
     expired = leases_due(now).rows()
-    placed = db.session.execute(
-        update(Notification)
-        .where(*expired, Notification.channel == "call", Notification.provider_sid.is_not(None))
-        .values(state="sent", sent_at=now, claim_token=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    placed = rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(*expired, Notification.channel == "call", Notification.provider_sid.is_not(None))
+            .values(state="sent", sent_at=now, claim_token=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if placed:
         log.warning("%d call(s) whose sender died were placed (Twilio called back): not placed again", placed)
-    released = db.session.execute(
-        update(Notification)
-        .where(*expired)
-        .values(state="pending", claim_token=None, due_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    released = rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(*expired)
+            .values(state="pending", claim_token=None, due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if released:
         log.warning("released %d message(s) whose lease expired", released)
     return released
@@ -207,14 +211,18 @@ def unclaim(claims: list[tuple[int, str]]) -> int:
     the claim's attempt is not counted. Only rows this claim still holds."""
     released = 0
     for notification_id, token in claims:
-        released += db.session.execute(
-            update(Notification)
-            .where(
-                Notification.id == notification_id, Notification.claim_token == token, Notification.state == "sending"
+        released += rowcount(
+            db.session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == notification_id,
+                    Notification.claim_token == token,
+                    Notification.state == "sending",
+                )
+                .values(state="pending", claim_token=None, lease_expires_at=None, attempts=Notification.attempts - 1)
+                .execution_options(synchronize_session=False)
             )
-            .values(state="pending", claim_token=None, lease_expires_at=None, attempts=Notification.attempts - 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     db.session.commit()
     return released
 
@@ -332,7 +340,11 @@ def send_claimed(
     )
     db.session.commit()  # hold no transaction open across the network call
     if channel == "push":
-        pushed = _try_push(notification_id, row.patient_id, push, now) if push is not None else None
+        pushed = (
+            _try_push(notification_id, row.patient_id, push, now)
+            if push is not None and row.patient_id is not None
+            else None
+        )
         if pushed is not None:
             return _record_sent(notification_id, token, pushed.sid, pushed.status, now, channel="push")
         # No device, or FCM refused it: the same message goes by SMS in this same tick.
@@ -409,12 +421,14 @@ def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) 
 
 def _finish(notification_id: int, token: str, **values) -> bool:
     """Store an attempt's outcome if this worker still holds the claim (its token matches)."""
-    changed = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.claim_token == token)
-        .values(claim_token=None, lease_expires_at=None, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.claim_token == token)
+            .values(claim_token=None, lease_expires_at=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return changed == 1
 
 
@@ -459,7 +473,7 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
             error_message=str(exc)[:500],
         )
     )
-    row = db.session.get(Notification, notification_id)
+    row = db.session.get_one(Notification, notification_id)
     gives_up = permanent or (row.purpose not in ("page", "call") and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
     if gives_up:
         done = _finish(notification_id, token, state="failed", error_code=code, final_at=now, channel=channel)
@@ -488,7 +502,7 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
     pending when Twilio said to retry (Retry-After; without one, the usual exponential backoff)
     and never gives up on a 429, whatever its attempts: a storm of 429s slows the wave down, it
     never drops a reminder."""
-    row = db.session.get(Notification, notification_id)
+    row = db.session.get_one(Notification, notification_id)
     wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(row.attempts)
     code = str(exc.code) if exc.code is not None else "20429"
     db.session.add(
@@ -562,9 +576,13 @@ def _not_delivered(row: Notification, now: datetime) -> None:
 
 
 def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:
-    return db.session.execute(
-        update(Notification)
-        .where(Notification.alert_id == alert_id, Notification.state == "pending", Notification.purpose.in_(purposes))
-        .values(state="cancelled", final_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.alert_id == alert_id, Notification.state == "pending", Notification.purpose.in_(purposes)
+            )
+            .values(state="cancelled", final_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
