@@ -5,7 +5,7 @@ on PostgreSQL) under a lease, so several dispatchers never send one row at once,
 dispatcher killed between claim and send loses nothing: the lease expires and the row is
 claimed again. Every attempt is recorded. Transient failures retry with exponential backoff and
 jitter; permanent ones stop the message, and whoever the app factory named hears of it
-(`when_not_delivered`: the escalation, the opt-outs); the outbox itself knows nothing of them.
+(`when_not_delivered`: the opt-outs, then the escalation); the outbox knows nothing of them.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def record_report(
     # there is one; a retry is answered from what is stored and never graded again.
     history, retry_of = history_and_retry(patient.id, data["recorded_at"], _look_back(patient), data["client_id"])
     if retry_of is not None:
-        return RecordedReport(_stored_answer(db.session.get(Report, retry_of), digest), created=False)
+        return RecordedReport(_stored_answer(db.session.get_one(Report, retry_of), digest), created=False)
     _check_recorded_at(patient, data["recorded_at"])
     _check_check_in(patient, data.get("check_in_id"))
     try:
