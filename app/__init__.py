@@ -34,6 +34,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_logging(app)
     register_extensions(app)
+    register_delivery_outcomes(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -67,9 +68,17 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    from app.db_events import register_db_events
+    from app import db as database
 
-    register_db_events(app)
+    database.register(app)  # per-connection settings and session listeners (app/db/)
+
+
+def register_delivery_outcomes(app: Flask) -> None:
+    """The outbox only reports a message that reached nobody for good; these act on it, in order:
+    a number Twilio refuses (21610) is an opt-out, and a page not delivered moves its chain on."""
+    from app.services import escalation, opt_out, outbox
+
+    outbox.when_not_delivered(app, opt_out.unsubscribed_if_21610, escalation.page_not_reached)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from app.demo import load_demo, welcome_lines
 from app.extensions import db
 from app.models import ROLES, Center, StaffUser
+from app.scheduling.cli import scheduler
 from app.schemas.common import normalise_phone
+from app.services.deactivation import AlreadyInactiveError, deactivate
+from app.services.staff import PasswordPolicyError, create_staff
+from app.timesource import utcnow
 
 users = AppGroup("users", help="Manage staff users.")
 
@@ -31,8 +36,6 @@ users = AppGroup("users", help="Manage staff users.")
 @click.option("--name", default="")
 def create_user(email: str, password: str, role: str, center_id: int | None, phone: str | None, name: str) -> None:
     """Create a staff user."""
-    from app.services.staff import PasswordPolicyError, create_staff
-
     if role != "admin" and center_id is None:
         raise click.BadParameter("clinicians and nurses belong to a centre", param_hint="--center")
     if center_id is not None and db.session.get(Center, center_id) is None:
@@ -58,9 +61,6 @@ def create_user(email: str, password: str, role: str, center_id: int | None, pho
 @click.option("--email", required=True)
 def deactivate_user(email: str) -> None:
     """Deactivate a staff user: tokens, web sessions and SMS ACK stop; they leave every roster."""
-    from app.services.deactivation import AlreadyInactiveError, deactivate
-    from app.timesource import utcnow
-
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
     if user is None:
         raise click.BadParameter(f"no user with email {email}", param_hint="--email")
@@ -77,8 +77,6 @@ def deactivate_user(email: str) -> None:
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo centre, staff, protocols, patients, reports and alerts (idempotent)."""
-    from app.demo import load_demo
-
     for line in load_demo():
         click.echo(line)
 
@@ -86,10 +84,6 @@ def demo_command() -> None:
 @click.command("welcome")
 def welcome_command() -> None:
     """Print where Vigil answers, the demo sign-ins and a phone's path with curl (`make run`)."""
-    from flask import current_app
-
-    from app.demo import welcome_lines
-
     for line in welcome_lines(current_app.config["PUBLIC_BASE_URL"]):
         click.echo(line)
 
@@ -98,6 +92,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
     app.cli.add_command(welcome_command)
-    from app.scheduling.cli import scheduler
-
     app.cli.add_command(scheduler)

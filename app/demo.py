@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
+from app.demo_reports import add_demo_reports
 from app.extensions import db
-from app.models import AlertStatus, Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.models import Alert, AlertStatus, Center, EnrollmentCode, OnCallShift, Patient, StaffUser
+from app.notify.texts import push_check_in
+from app.services.devices import device_of, register
 from app.services.enrollment import _hash_secret
+from app.services.escalation import call_text_for
 from app.services.patients import create_patient
 from app.services.protocols import sync_default_protocols
 from app.services.staff import create_staff
@@ -105,7 +110,7 @@ def _set_demo_code(patient: Patient, code: str) -> None:
     row = db.session.scalar(
         select(EnrollmentCode).where(EnrollmentCode.patient_id == patient.id, EnrollmentCode.used_at.is_(None))
     )
-    assert row is not None  # create_patient has just issued the patient's code
+    assert row is not None  # enrolling the patient issued it
     row.lookup, row.secret_hash = lookup, _hash_secret(lookup, secret)
 
 
@@ -133,8 +138,6 @@ def load_demo() -> list[str]:
     _on_call(center, staff["nurse"])
     patients = [_patient(center, i, spec) for i, spec in enumerate(PATIENTS)]
     db.session.commit()
-    from app.demo_reports import add_demo_reports
-
     add_demo_reports(patients)
     db.session.commit()
     lines = [
@@ -150,20 +153,12 @@ def load_demo() -> list[str]:
 
 def _demo_device(patient: Patient) -> None:
     """One patient's app registered for pushes, as PUT /api/v1/me/device would."""
-    from app.services.devices import device_of, register
-
     if device_of(patient.id) is None:
         register(patient, platform="android", token="demo-fcm-token-" + "0" * 48, app_version="demo", now=utcnow())
 
 
 def _channel_lines(patients: list[Patient]) -> list[str]:
     """What the demo would push and say on the phone (the log backends print each send)."""
-    from flask import current_app
-
-    from app.models import Alert
-    from app.notify.texts import push_check_in
-    from app.services.escalation import call_text_for
-
     pushed = next(p for p in patients if p.mrn == PUSH_PATIENT)
     _demo_device(pushed)
     db.session.commit()

@@ -25,7 +25,7 @@ from sqlalchemy import JSON, insert, select
 
 from app.extensions import db
 from app.models import ApiToken, Center, CheckIn, OnCallShift, Patient, Report, StaffUser
-from app.scheduling.schedule import ladder_times, planned_check_ins
+from app.protocols.schedule import ladder_times, planned_check_ins
 from app.services.protocols import default_protocol_for
 
 CHUNK = 5000

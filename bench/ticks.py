@@ -43,12 +43,12 @@ class SweepTimer:
 
     def __init__(self, engine) -> None:  # noqa: ANN001
         import app.scheduling.jobs  # noqa: F401 - registers the sweeps
-        from app.scheduling import sweeps
+        from app.scheduling import registry, sweeps
 
         self.times: dict[str, float] = {}
         self.queries = 0
-        for name, fn in list(sweeps.SWEEPS.items()):
-            sweeps.SWEEPS[name] = self._timed(name, getattr(fn, "__wrapped_sweep__", fn))
+        for name, fn in list(registry.SWEEPS.items()):
+            registry.SWEEPS[name] = self._timed(name, getattr(fn, "__wrapped_sweep__", fn))
         probe = sweeps.due_sweeps
         sweeps.due_sweeps = self._timed("probe", getattr(probe, "__wrapped_sweep__", probe))
         event.listen(engine, "before_cursor_execute", self._count)

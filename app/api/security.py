@@ -12,7 +12,7 @@ from functools import wraps
 from flask import g, request
 
 from app.api.errors import ApiError
-from app.extensions import db
+from app.db.dialect import is_postgres
 from app.models import Patient, PatientStatus, StaffUser
 from app.services import audit
 from app.services.access import patient_for_staff
@@ -28,7 +28,7 @@ def _bearer() -> str | None:
 
 def authenticate(*, lock_patient: bool = False) -> Actor:
     raw = _bearer()
-    if raw and lock_patient and db.session.get_bind().dialect.name == "postgresql":
+    if raw and lock_patient and is_postgres():
         locked = find_live_patient_token_locking(raw)
         if locked is not None and locked[1].status != PatientStatus.WITHDRAWN:
             return Actor(token=locked[0], patient=locked[1], patient_locked=True)

@@ -9,6 +9,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.states import EscalationState
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -16,7 +18,7 @@ class Decision:
     step: int
     round: int
     next_at: datetime | None
-    state: str  # running, exhausted, paged_once, waiting_daytime
+    state: EscalationState
     reason: str
 
 
@@ -27,8 +29,10 @@ def _wait(chain: dict[str, Any], step: int) -> timedelta:
 def first_decision(chain: dict[str, Any], level: str, now: datetime) -> Decision:
     """Start (or restart after an upgrade) at step 1; an emergency pages steps 1 and 2 together."""
     if level == "emergency" and len(chain["steps"]) > 1:
-        return Decision((0, 1), 1, 0, now + _wait(chain, 1), "running", "emergency: first two steps together")
-    return Decision((0,), 0, 0, now + _wait(chain, 0), "running", "first step")
+        return Decision(
+            (0, 1), 1, 0, now + _wait(chain, 1), EscalationState.RUNNING, "emergency: first two steps together"
+        )
+    return Decision((0,), 0, 0, now + _wait(chain, 0), EscalationState.RUNNING, "first step")
 
 
 def next_decision(chain: dict[str, Any], step: int, round_: int, now: datetime) -> Decision:
@@ -36,10 +40,14 @@ def next_decision(chain: dict[str, Any], step: int, round_: int, now: datetime) 
     `repeat` times; then page everyone once more and stop, loud on the queue."""
     steps = chain["steps"]
     if step + 1 < len(steps):
-        return Decision((step + 1,), step + 1, round_, now + _wait(chain, step + 1), "running", "next step")
+        return Decision(
+            (step + 1,), step + 1, round_, now + _wait(chain, step + 1), EscalationState.RUNNING, "next step"
+        )
     if round_ < chain.get("repeat", 0):
-        return Decision((0,), 0, round_ + 1, now + _wait(chain, 0), "running", "chain repeats")
-    return Decision(tuple(range(len(steps))), step, round_, None, "exhausted", "unacknowledged after full chain")
+        return Decision((0,), 0, round_ + 1, now + _wait(chain, 0), EscalationState.RUNNING, "chain repeats")
+    return Decision(
+        tuple(range(len(steps))), step, round_, None, EscalationState.EXHAUSTED, "unacknowledged after full chain"
+    )
 
 
 def _local(now: datetime, tz: str) -> datetime:
@@ -60,5 +68,5 @@ def same_day_decision(now: datetime, tz: str, day_starts: str, day_ends: str) ->
     """Same-day alerts page the on-call nurse once, in daytime, and never climb."""
     wait_until = next_daytime(now, tz, day_starts, day_ends)
     if wait_until is not None:
-        return Decision((), 0, 0, wait_until, "waiting_daytime", "same-day alert waits for daytime")
-    return Decision((0,), 0, 0, None, "paged_once", "same-day alert: on-call nurse paged once")
+        return Decision((), 0, 0, wait_until, EscalationState.WAITING_DAYTIME, "same-day alert waits for daytime")
+    return Decision((0,), 0, 0, None, EscalationState.PAGED_ONCE, "same-day alert: on-call nurse paged once")

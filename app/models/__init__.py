@@ -23,7 +23,8 @@ from app.models.patient import (
 from app.models.protocol import Protocol
 from app.models.report import Report
 from app.models.staff import ROLES, StaffUser
-from app.models.states import (
+from app.models.token import ApiToken
+from app.states import (
     ESCALATING,
     AlertStatus,
     AttemptResult,
@@ -33,7 +34,6 @@ from app.models.states import (
     NotificationState,
     PatientStatus,
 )
-from app.models.token import ApiToken
 
 __all__ = [
     "ALERT_KINDS",

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, SQLColumnExpression, String, Text, case, text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, SQLColumnExpression, String, Text, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.db.dialect import partial_index_where
 from app.models.base import Model
 from app.models.patient import Patient
-from app.models.states import AlertStatus, EscalationState, values
 from app.models.types import UTCDateTime
 from app.rules.types import Level
+from app.states import AlertStatus, EscalationState, values
 from app.timesource import utcnow
 
 ALERT_STATUSES = values(AlertStatus)
@@ -34,8 +35,7 @@ class Alert(Model):
             "uq_alerts_one_active_per_patient",
             "patient_id",
             unique=True,
-            sqlite_where=text("status != 'resolved'"),
-            postgresql_where=text("status != 'resolved'"),
+            **partial_index_where("status != 'resolved'"),
         ),
     )
 

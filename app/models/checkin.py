@@ -6,9 +6,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Model
-from app.models.states import CheckInState, values
 from app.models.types import UTCDateTime
 from app.rules.types import Level
+from app.states import CheckInState, values
 from app.timesource import utcnow
 
 CHECK_IN_STATES = values(CheckInState)

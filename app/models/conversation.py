@@ -6,8 +6,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Model
-from app.models.states import ConversationState
 from app.models.types import UTCDateTime
+from app.states import ConversationState
 from app.timesource import utcnow
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Model
-from app.models.states import NotificationState, values
 from app.models.types import UTCDateTime
+from app.states import NotificationState, values
 from app.timesource import utcnow
 
 # The states and their order are described on NotificationState.

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Model
 from app.models.center import Center
 from app.models.protocol import Protocol
-from app.models.states import PatientStatus, values
 from app.models.types import UTCDateTime
+from app.states import PatientStatus, values
 from app.timesource import utcnow
 
 PRODUCTS = ("kymriah", "yescarta", "tecartus", "breyanzi", "abecma", "carvykti", "aucatzyl")

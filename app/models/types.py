@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, TypeDecorator
 
+from app.db.dialect import is_sqlite
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC timestamps on every backend.
@@ -23,7 +25,7 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.replace(tzinfo=None) if is_sqlite(dialect) else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
         if value is None:

@@ -12,6 +12,7 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from app.notify.base import SendResult, TransientSendError, check_outgoing
+from app.notify.call_script import goodbye
 from app.notify.twilio_sms import DEFAULT_API_BASE_URL, BaseUrlHttpClient, to_send_error
 
 # Every state change comes back, so a placed call is known within seconds (a call is
@@ -56,8 +57,6 @@ class TwilioVoiceCaller:
 
 def call_twiml(text: str, language: str, gather_url: str) -> str:
     """Say the page twice inside one Gather (a keypress at any time counts), then hang up."""
-    from app.notify.call_script import goodbye
-
     response = VoiceResponse()
     gather = Gather(num_digits=1, action=gather_url, method="POST", timeout=GATHER_SECONDS)
     gather.say(text, language=language)

@@ -66,6 +66,7 @@ def build_voice_caller(config: Mapping[str, Any]) -> VoiceCaller:
     ]
     if missing:
         raise ValueError("VOICE_BACKEND=twilio needs " + ", ".join(missing) + " to be set")
+    # Imported here so that only a process that really places calls loads the SDK.
     from app.notify.twilio_sms import DEFAULT_API_BASE_URL
     from app.notify.twilio_voice import TwilioVoiceCaller
 

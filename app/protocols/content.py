@@ -34,7 +34,7 @@ phase's `missed_level`. The grace before a check-in counts as missed is therefor
 
 Questions about restrictions ("caregiver" present? "driving"?, R17, R19 in docs/clinical-rules.md) are not
 listed in phases: the schedule adds them while `restrictions` says they apply, so the question
-stops on exactly the day the restriction does (app.scheduling.schedule).
+stops on exactly the day the restriction does (app.protocols.schedule).
 
 Defaults live in app/protocols/settings.py, which also parses stored content into the typed
 `ProtocolSettings` the rest of the code reads.

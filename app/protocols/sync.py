@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from app.db.dialect import is_sqlite
 from app.protocols.defaults import SHIPPED
 
 protocols = sa.table(
@@ -66,7 +67,7 @@ def _family_state(connection: sa.Connection, family: str, has_owner: bool) -> tu
 def _now_for(connection: sa.Connection) -> datetime:
     now = datetime.now(UTC)
     # SQLite keeps naive UTC (see app.models.types.UTCDateTime); PostgreSQL keeps the zone.
-    return now.replace(tzinfo=None) if connection.dialect.name == "sqlite" else now
+    return now.replace(tzinfo=None) if is_sqlite(connection) else now
 
 
 def sync_shipped_protocols(

@@ -7,6 +7,9 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from app.scheduling.runner import run_forever
+from app.scheduling.sweeps import run_all_sweeps
+
 scheduler = AppGroup("scheduler", help="The clock process.")
 
 
@@ -29,8 +32,6 @@ def _parse_now(value: str | None) -> datetime | None:
 @click.option("--now", "now_text", default=None, help="Run the sweeps as of this ISO-8601 time.")
 def tick_command(now_text: str | None) -> None:
     """Run every sweep once and print what it did."""
-    from app.scheduling.sweeps import run_all_sweeps
-
     for name, result in run_all_sweeps(_parse_now(now_text)).items():
         click.echo(f"{name}: {result}")
 
@@ -38,6 +39,4 @@ def tick_command(now_text: str | None) -> None:
 @scheduler.command("run")
 def run_command() -> None:
     """Run the sweeps periodically until SIGTERM, then drain."""
-    from app.scheduling.runner import run_forever
-
     run_forever()

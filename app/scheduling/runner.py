@@ -18,9 +18,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from app.extensions import db
+from app.scheduling.jobs import CONCURRENT_SENDER
 from app.scheduling.sweeps import run_all_sweeps
 from app.scheduling.wakeup import Wakeup
-from app.services.outbox import CLAIM_BATCH, dispatch_due
+from app.services import sending
+from app.services.outbox import CLAIM_BATCH, DispatchResult, dispatch_due
 from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
@@ -66,9 +68,6 @@ def dispatch_loop(app: Flask, stop: threading.Event) -> None:
 def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
     """Claim (pages first, then routine messages while there is room in hand) and let the sender
     threads send; poll every 50 ms while anything is in hand, else wait for a wake-up."""
-    from app.scheduling.jobs import CONCURRENT_SENDER
-    from app.services import sending
-
     dispatcher = sending.build(app)
     app.extensions[CONCURRENT_SENDER] = dispatcher
     reported: dict[str, int] = {}
@@ -101,8 +100,6 @@ def concurrent_dispatch_loop(app: Flask, stop: threading.Event) -> None:
 
 def _report(dispatcher, before: dict[str, int]) -> dict[str, int]:  # noqa: ANN001
     """Log what was sent since the last line, as the one-at-a-time loop does (`dispatch: sent=...`)."""
-    from app.services.outbox import DispatchResult
-
     now = dict(dispatcher.outcomes)
     delta = {k: v - before.get(k, 0) for k, v in now.items() if k in DispatchResult.__dataclass_fields__}
     if any(delta.get(k) for k in ("sent", "failed", "retrying", "throttled")):
@@ -131,7 +128,7 @@ class Ticker:
 
 
 def run_forever() -> None:
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     stop = threading.Event()
     scheduler = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
 

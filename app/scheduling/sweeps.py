@@ -1,11 +1,13 @@
-"""The periodic sweeps. Each takes `now` and returns a small summary of what it did.
+"""The tick: every sweep once (app/scheduling/jobs.py registers them, in order, in
+app/scheduling/registry.py). Each takes `now` and returns a small summary of what it did.
 
 Sweeps read only what is due (rows with a due time and a state) and claim it with
 compare-and-set, so several clock processes may run them at once.
 
 Most ticks find nothing due. A sweep may therefore register a *probe*: a cheap indexed boolean
-(usually `earliest(...) <= now`, see there) that is true whenever the sweep could have anything
-to do (it may be true more often, never less). A tick asks every probe in one statement and skips
+(usually the probe of the `Due` rows its service reads, see app/db/due.py) that is true whenever
+the sweep could have anything to do (it may be true more often, never less). A tick asks every
+probe in one statement and skips
 the sweeps whose probe is false; a skipped sweep's result is the one it returns when it finds
 nothing. Whenever a sweep did run, what it did (an alert raised, a page queued) may have made a
 later sweep due, so the later sweeps are probed again before any of them is skipped. If the probe
@@ -16,60 +18,24 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 
 from app.extensions import db
+from app.scheduling import jobs, registry  # noqa: F401 - importing the jobs registers the sweeps
 from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
 
-Sweep = Callable[[datetime], object]
-Probe = Callable[[datetime], ColumnElement[bool]]
-SWEEPS: dict[str, Sweep] = {}
-PROBES: dict[str, Probe] = {}  # sweeps without a probe run on every tick
-IDLE: dict[str, object] = {}  # what a probed sweep returns when it finds nothing due
-
-
-def sweep(name: str, *, due: Probe | None = None, idle: object = 0) -> Callable[[Sweep], Sweep]:
-    """Register a sweep under `name`; order of registration is the order they run in a tick.
-
-    `due(now)` is the sweep's probe: a boolean SQL expression (on the index the sweep reads) that
-    must be true whenever the sweep would find anything to do. `idle` is the result
-    the sweep returns when it finds nothing, reported for a tick that skips it."""
-
-    def register(fn: Sweep) -> Sweep:
-        SWEEPS[name] = fn
-        PROBES.pop(name, None)
-        IDLE.pop(name, None)
-        if due is not None:
-            PROBES[name] = due
-            IDLE[name] = idle
-        return fn
-
-    return register
-
-
-def earliest(column: object, *where: ColumnElement[bool]) -> ColumnElement:
-    """The smallest `column` among the rows matching `where` (NULL when there are none), for a
-    probe such as `earliest(CheckIn.next_action_at, CheckIn.state == "pending") <= now`.
-
-    A probe is this rather than an EXISTS with the time inside it: the subquery has no parameter,
-    so PostgreSQL reads the first entry of the (state, time) index whatever plan it caches. (An
-    EXISTS over `next_action_at <= $1` got a generic plan that scans the whole table: it assumes
-    a third of the rows match, so a scan would find one at once; 130 ms at 100,000 patients.)
-    Keep `where` to equalities on the index's leading columns."""
-    return select(func.min(column)).where(*where).scalar_subquery()
-
 
 def due_sweeps(now: datetime, names: Iterable[str]) -> set[str]:
     """Which of the probed sweeps `names` may have anything due: all their probes in one SELECT."""
-    names = [name for name in names if name in PROBES]
+    names = [name for name in names if name in registry.PROBES]
     if not names:
         return set()
-    row = db.session.execute(select(*(PROBES[name](now).label(name) for name in names))).one()
+    row = db.session.execute(select(*(registry.probe(name, now).label(name) for name in names))).one()
     return {name for name, is_due in zip(names, row, strict=True) if is_due}
 
 
@@ -78,19 +44,17 @@ def run_all_sweeps(now: datetime | None = None, *, skip_idle: bool = True) -> di
     others: a broken reminder must never hold back a page. With `skip_idle` (the default), sweeps
     whose probe says nothing is due are skipped (see the module's docstring); without it, every
     sweep runs, as a full sweep."""
-    import app.scheduling.jobs  # noqa: F401 - registers the sweeps
-
     now = now or utcnow()
     results: dict[str, object] = {}
-    names = list(SWEEPS)
+    names = list(registry.SWEEPS)
     due: set[str] | None = None  # None: not probed since the last sweep that ran
     for position, name in enumerate(names):
-        fn = SWEEPS[name]
-        if skip_idle and name in PROBES:
+        fn = registry.SWEEPS[name]
+        if skip_idle and name in registry.PROBES:
             if due is None:
                 due = _probe(now, names[position:])
             if name not in due:
-                results[name] = copy.deepcopy(IDLE[name])
+                results[name] = copy.deepcopy(registry.IDLE[name])
                 continue
         try:
             results[name] = fn(now)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from app.models import Notification, NotificationState
-from app.services.outbox import NOTIFY_CHANNEL
+from app.db.dialect import is_postgres
+from app.db.notify import listen
+from app.models import Notification
+from app.services.outbox import NOTIFY_CHANNEL, messages_due
 from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
@@ -32,9 +35,8 @@ class Wakeup:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._url = engine.url
-        self._postgres = engine.dialect.name == "postgresql"
-        self._conn = None
+        self._postgres = is_postgres(engine)
+        self._conn: Any = None
 
     def wait(self, stop: threading.Event) -> None:
         if not self._postgres:
@@ -61,21 +63,12 @@ class Wakeup:
     def _message_due(self) -> bool:
         with self._engine.connect() as conn:
             return (
-                conn.execute(
-                    select(Notification.id)
-                    .where(Notification.state == NotificationState.PENDING, Notification.due_at <= utcnow())
-                    .limit(1)
-                ).first()
-                is not None
+                conn.execute(select(Notification.id).where(*messages_due(utcnow()).rows()).limit(1)).first() is not None
             )
 
-    def _connection(self):
+    def _connection(self) -> Any:
         if self._conn is None or self._conn.closed:
-            import psycopg
-
-            dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._conn = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            self._conn = listen(self._engine, NOTIFY_CHANNEL)
         return self._conn
 
     def close(self) -> None:

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
 
+from app.db.due import Due
 from app.extensions import db
 from app.models import Alert, EscalationState, Notification, NotificationState
-from app.scheduling.sweeps import earliest
 from app.services import outbox
-from app.services.escalation import advance, center_admins
+from app.services.escalation import PAGING_PURPOSES, advance, center_admins, steps_due
 
 log = logging.getLogger("vigil.watchdog")
 
@@ -31,41 +31,37 @@ def run_watchdog(now: datetime) -> dict:
     }
 
 
-# What each check reads. `watchdog_due`, the tick's probe, restates them: keep them together.
-ESCALATING = (EscalationState.RUNNING, EscalationState.WAITING_DAYTIME)
+# What each check reads; `watchdog_due`, the tick's probe, is built from the same parts.
 UNSENT = (NotificationState.PENDING, NotificationState.SENDING)
 
 
-def _overdue(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return Alert.escalation_state.in_(ESCALATING), Alert.next_step_at < now - OVERDUE
+def _overdue(now: datetime) -> Due:
+    return steps_due(now - OVERDUE, strictly=True)
 
 
 def _broken() -> tuple[ColumnElement[bool], ...]:
     return Alert.escalation_state == EscalationState.RUNNING, Alert.next_step_at.is_(None)
 
 
-def _stuck(now: datetime) -> tuple[ColumnElement[bool], ...]:
+def _stuck(now: datetime) -> Due:
     # Calls of pages too: a voice outage must reach the admins like an SMS one.
-    return (
-        Notification.purpose.in_(("page", "call")),
-        Notification.state.in_(UNSENT),
-        Notification.created_at < now - STUCK_PAGE,
+    return Due(
+        Notification.created_at,
+        now - STUCK_PAGE,
+        Notification.state,
+        UNSENT,
+        where=(Notification.purpose.in_(PAGING_PURPOSES),),
+        strictly=True,
     )
 
 
 def watchdog_due(now: datetime) -> ColumnElement[bool]:
-    """True when any of the three checks has something to look at (see `sweeps.earliest`)."""
-    overdue = [earliest(Alert.next_step_at, Alert.escalation_state == state) < now - OVERDUE for state in ESCALATING]
-    stuck = [
-        earliest(Notification.created_at, Notification.purpose.in_(("page", "call")), Notification.state == state)
-        < now - STUCK_PAGE
-        for state in UNSENT
-    ]
-    return or_(*overdue, select(Alert.id).where(*_broken()).exists(), *stuck)
+    """True when any of the three checks has something to look at (see app/db/due.py)."""
+    return or_(_overdue(now).probe(), select(Alert.id).where(*_broken()).exists(), _stuck(now).probe())
 
 
 def _overdue_steps(now: datetime) -> int:
-    overdue = db.session.execute(select(Alert.id, Alert.fence, Alert.next_step_at).where(*_overdue(now))).all()
+    overdue = db.session.execute(select(Alert.id, Alert.fence, Alert.next_step_at).where(*_overdue(now).rows())).all()
     for row in overdue:
         log.warning("watchdog: alert %s step overdue since %s; running it now", row.id, row.next_step_at)
         advance(row.id, row.fence, now)
@@ -85,9 +81,9 @@ def _broken_alerts(now: datetime) -> int:
 def _stuck_pages(now: datetime) -> int:
     """Pages still unsent long after they were queued (Twilio down, bad credentials): no retry of
     ours can fix that, so the centre's admins hear about it, once per alert per hour."""
-    stuck = db.session.scalars(select(Notification).where(*_stuck(now))).all()
+    stuck = db.session.scalars(select(Notification).where(*_stuck(now).rows())).all()
     for alert_id in dict.fromkeys(n.alert_id for n in stuck if n.alert_id):
-        alert = db.session.get(Alert, alert_id)
+        alert = db.session.get_one(Alert, alert_id)
         hour = now.strftime("%Y%m%d%H")
         for admin in center_admins(alert.center_id):
             if admin.phone:

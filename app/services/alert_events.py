@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.db import bulk
 from app.extensions import db
 from app.models import Alert, AlertEvent, Report, StaffUser
-from app.services import bulk
 
 
 def record(

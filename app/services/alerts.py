@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from app.db import bulk
+from app.db.dialect import reserve_ids
 from app.extensions import db
 from app.models import Alert, AlertStatus, Patient, Protocol, Report, StaffUser
 from app.rules import Level
-from app.services import alert_events, bulk, escalation
+from app.services import alert_events, escalation
 from app.services.errors import ConflictError
 
 ALERTING_LEVELS = ("same_day", "urgent", "emergency")
@@ -243,11 +245,9 @@ def _reserve_alert_ids(alerts: list[Alert]) -> bool:
     """On PostgreSQL, take the new alerts' ids from their sequence in one query, so they can be
     inserted whole by a pipelined executemany instead of a multi-row INSERT ... RETURNING (whose
     long text psycopg parses in Python, page by page) followed by an UPDATE of every alert."""
-    if not alerts or db.session.get_bind().dialect.name != "postgresql":
+    ids = reserve_ids("alerts", len(alerts)) if alerts else None
+    if ids is None:
         return False
-    ids = db.session.scalars(
-        text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, :n)"), {"n": len(alerts)}
-    ).all()
     for alert, alert_id in zip(alerts, ids, strict=True):
         alert.id = alert_id
     return True

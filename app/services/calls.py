@@ -12,6 +12,8 @@ from datetime import datetime
 
 from app.extensions import db
 from app.models import Alert, Notification, NotificationState, StaffUser
+from app.services.escalation import page_not_reached
+from app.services.inbound import acknowledge_by_code
 
 # Twilio's call states in order (queued and initiated both mean "placed").
 CALL_STATUS_ORDER = {
@@ -38,7 +40,9 @@ FINAL_CALL_STATES = (
 
 def by_machine(answered_by: str | None) -> bool:
     """Answering-machine detection: machine_start, machine_end_beep/silence/other, fax."""
-    return bool(answered_by) and (answered_by.startswith("machine") or answered_by == "fax")
+    if not answered_by:
+        return False
+    return answered_by.startswith("machine") or answered_by == "fax"
 
 
 def apply_call_status(
@@ -50,8 +54,6 @@ def apply_call_status(
     error_code: str | None,
     now: datetime,
 ) -> bool:
-    from app.services.escalation import page_not_reached
-
     status = status.lower()
     rank = CALL_STATUS_ORDER.get(status)
     if rank is None or row.state in FINAL_CALL_STATES:
@@ -86,8 +88,6 @@ def apply_call_status(
 def keypress(row: Notification, digits: str, now: datetime) -> str:
     """The called person pressed a key: 1 acknowledges exactly as texting `ACK <code>` does.
     Returns what the call says back: acknowledged, nothing changed, or "again" (any other key)."""
-    from app.services.inbound import acknowledge_by_code
-
     if digits.strip() != "1":
         return "again"
     alert = db.session.get(Alert, row.alert_id) if row.alert_id else None

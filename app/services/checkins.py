@@ -1,4 +1,5 @@
-"""Check-ins: the materialised schedule, completing them with reports, and the missed ladder.
+"""Check-ins: the materialised schedule and the missed ladder (completing them with reports is
+app/services/checkin_completion.py).
 
 Only a rolling horizon of check-ins exists as rows (HORIZON ahead), so the table stays small;
 the schedule sweep extends patients whose horizon runs short, and the ladder sweep reads only
@@ -11,35 +12,37 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from time import monotonic
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
+from app.db import bulk
+from app.db.dialect import claim
+from app.db.due import Due
+from app.db.memo import peek, put
 from app.extensions import db
 from app.models import (
-    AlertStatus,
     CheckIn,
     CheckInState,
     Device,
     Notification,
-    NotificationState,
     Patient,
     PatientStatus,
-    Report,
 )
 from app.notify.texts import check_in_reminder, push_check_in, second_reminder
-from app.scheduling.schedule import ladder_times, planned_check_ins
-from app.services import bulk, outbox, txcache
+from app.protocols.schedule import ladder_times, planned_check_ins
+from app.services import outbox, sms_checkin
 from app.services.alerts import AlertRequest, raise_many
+from app.services.checkin_completion import cancel_reminders
+from app.services.checkin_links import make_link
 from app.services.devices import device_of
 
 log = logging.getLogger("vigil.checkins")
 
 HORIZON = timedelta(hours=48)
 EXTEND_WHEN_LEFT = timedelta(hours=24)
-EARLY_COMPLETION = timedelta(minutes=60)  # a report up to an hour early still counts for the check-in
-LATE_COMPLETION = timedelta(hours=24)  # a report this long after a missed check-in closes its ladder
 BATCH = 1000
 
 
@@ -126,7 +129,7 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
         )
         for check_in in excused:
             check_in.state, check_in.next_action_at = CheckInState.EXCUSED, None
-        _cancel_reminders(patient.id, [c.id for c in excused], now)
+        cancel_reminders(patient.id, [c.id for c in excused], now)
     given_back = select(CheckIn).where(
         CheckIn.patient_id == patient.id, CheckIn.state == CheckInState.EXCUSED, CheckIn.due_at > now
     )
@@ -137,114 +140,18 @@ def excuse_until(patient: Patient, until: datetime | None, now: datetime) -> Non
         check_in.next_action_at = ladder_times(patient.protocol.settings, check_in.due_at).reminder_at
 
 
-def _cancel_reminders(patient_id: int, check_in_ids: list[int], now: datetime) -> None:
-    """Cancel the reminders still waiting for these check-ins, in one statement."""
-    if not check_in_ids:
-        return
-    db.session.execute(
-        update(Notification)
-        .where(
-            Notification.patient_id == patient_id,
-            Notification.state == NotificationState.PENDING,
-            Notification.purpose.in_(("reminder", "second_reminder")),
-            or_(*(Notification.dedupe_key.like(f"ci:{i}:%") for i in check_in_ids)),
-        )
-        .values(state=NotificationState.CANCELLED, final_at=now)
-        .execution_options(synchronize_session=False)
-    )
+def schedules_due(now: datetime) -> Due:
+    """Active patients whose horizon runs short. They always have one (set at enrollment and on
+    reactivation), so this is a range read on the (status, schedule_until) index, whatever the
+    number of patients."""
+    return Due(Patient.schedule_until, now + EXTEND_WHEN_LEFT, Patient.status, (PatientStatus.ACTIVE,), strictly=True)
 
 
 def schedule_sweep(now: datetime, limit: int = 500) -> int:
-    # Active patients always have a horizon (set at enrollment and on reactivation), so this is a
-    # range read on the (status, schedule_until) index, whatever the number of patients.
     due = db.session.scalars(
-        select(Patient)
-        .where(Patient.status == PatientStatus.ACTIVE, Patient.schedule_until < now + EXTEND_WHEN_LEFT)
-        .order_by(Patient.schedule_until)
-        .limit(limit)
+        select(Patient).where(*schedules_due(now).rows()).order_by(Patient.schedule_until).limit(limit)
     ).all()
     return sum(extend_schedule(p, now) for p in due)
-
-
-# ---- completing ----------------------------------------------------------------------------
-
-# Built once: a report looks for its check-in on every request.
-_CANDIDATES = select(CheckIn).where(
-    CheckIn.patient_id == bindparam("patient_id"),
-    CheckIn.state.in_((CheckInState.PENDING, CheckInState.MISSED)),
-    CheckIn.due_at <= bindparam("due_by", type_=CheckIn.due_at.type),
-    CheckIn.window_ends_at >= bindparam("open_after", type_=CheckIn.window_ends_at.type),
-)
-
-
-def _candidate(patient_id: int, recorded_at: datetime) -> CheckIn | None:
-    rows = db.session.scalars(
-        _CANDIDATES,
-        {
-            "patient_id": patient_id,
-            "due_by": recorded_at + EARLY_COMPLETION,
-            "open_after": recorded_at - LATE_COMPLETION,
-        },
-    ).all()
-    fitting = [
-        c
-        for c in rows
-        if c.state == CheckInState.PENDING
-        and recorded_at <= c.window_ends_at
-        or c.state == CheckInState.MISSED
-        and recorded_at >= c.due_at
-    ]
-    return min(fitting, key=lambda c: abs((c.due_at - recorded_at).total_seconds()), default=None)
-
-
-def complete_for_report(patient: Patient, report: Report, now: datetime) -> CheckIn | None:
-    """Complete the check-in the report names, or the nearest open one in its window; stop its
-    reminders. A missed one answered late closes its ladder and says so on its alert."""
-    check_in = db.session.get(CheckIn, report.check_in_id) if report.check_in_id else None
-    if check_in is None or check_in.state not in (CheckInState.PENDING, CheckInState.MISSED):
-        check_in = _candidate(patient.id, report.recorded_at)
-    if check_in is None:
-        return None
-    was_missed = check_in.state == CheckInState.MISSED
-    check_in.state, check_in.completed_report_id, check_in.next_action_at = CheckInState.COMPLETED, report.id, None
-    report.check_in_id = check_in.id
-    _cancel_reminders(patient.id, [check_in.id], now)
-    if was_missed:
-        _note_late_answer(patient, check_in, report, now)
-    return check_in
-
-
-def _note_late_answer(patient: Patient, check_in: CheckIn, report: Report, now: datetime) -> None:
-    from app.models import Alert, AlertEvent
-
-    alert = db.session.scalar(
-        select(Alert).where(
-            Alert.patient_id == patient.id, Alert.status != AlertStatus.RESOLVED, Alert.kind == "missed_check_in"
-        )
-    )
-    if alert is None:
-        return
-    local = report.recorded_at.astimezone(ZoneInfo(patient.timezone)).strftime("%H:%M")
-    alert.findings = [
-        *alert.findings,
-        {
-            "rule": "R12_check_in_answered_late",
-            "level": "routine",
-            "summary": f"The missed check-in was answered late, at {local} local time",
-            "thresholds": {},
-            "report_id": report.id,
-            "recorded_at": report.recorded_at.isoformat(),
-        },
-    ]
-    db.session.add(
-        AlertEvent(
-            alert_id=alert.id,
-            at=now,
-            kind="check_in_answered_late",
-            report_id=report.id,
-            data={"check_in_id": check_in.id},
-        )
-    )
 
 
 # ---- the missed ladder ---------------------------------------------------------------------
@@ -255,12 +162,6 @@ def _in_quiet_hours(patient: Patient, now: datetime) -> bool:
     return not patient.protocol.settings.waking_hours.covers(now.astimezone(ZoneInfo(patient.timezone)).time())
 
 
-def _link(check_in: CheckIn) -> str | None:
-    from app.services.checkin_links import make_link
-
-    return make_link(check_in)
-
-
 def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) -> None:
     # The first reminder goes to the app when it registered for pushes; the second, to the patient
     # and the caregiver together, stays SMS: the push went unanswered.
@@ -268,13 +169,11 @@ def _remind(check_in: CheckIn, patient: Patient, now: datetime, second: bool) ->
     if _in_quiet_hours(patient, now) or (patient.sms_opted_out and not second and not app_reachable):
         return
     if patient.channel == "sms" and not second:
-        from app.services.sms_checkin import start
-
-        start(patient, now, check_in)  # no smartphone: the check-in itself comes by SMS
+        sms_checkin.start(patient, now, check_in)  # no smartphone: the check-in itself comes by SMS
         return
-    link = None if patient.channel == "sms" else _link(check_in)
+    link = None if patient.channel == "sms" else make_link(check_in)
     if not second:
-        push = {}
+        push: dict[str, Any] = {}
         if app_reachable:
             title, text = push_check_in(patient.language)
             # The SMS text stays the body: it is what goes out if the push cannot.
@@ -333,7 +232,7 @@ def _missed(check_in: CheckIn, patient: Patient) -> AlertRequest:
 
 def _step(check_in: CheckIn, now: datetime, misses: list[AlertRequest]) -> None:
     """One rung up the ladder. A miss is added to `misses`, whose alerts the sweep raises together."""
-    patient = db.session.get(Patient, check_in.patient_id)
+    patient = db.session.get_one(Patient, check_in.patient_id)
     ladder = ladder_times(patient.protocol.settings, check_in.due_at)
     if patient.status != PatientStatus.ACTIVE:
         check_in.state, check_in.next_action_at = CheckInState.CANCELLED, None
@@ -357,7 +256,7 @@ def ladder_sweep(now: datetime, limit: int = BATCH, budget_seconds: float = 30.0
     started = monotonic()
     moved = 0
     while monotonic() - started < budget_seconds:
-        batch = _due_check_ins(now, limit)
+        batch = _claim_due_check_ins(now, limit)
         patients = _load_patients(batch)  # held: the identity map keeps only what is referenced
         _preload_reminders(batch, patients)
         misses: list[AlertRequest] = []
@@ -404,19 +303,19 @@ def _preload_reminders(batch: list[CheckIn], patients: list[Patient]) -> None:
                 select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys[start : start + 900]))
             )
         )
-    txcache.put(_DEVICES, devices)
-    txcache.put(_QUEUED, queued)
+    put(_DEVICES, devices)
+    put(_QUEUED, queued)
 
 
 def _has_device(patient_id: int) -> bool:
-    memo = txcache.peek(_DEVICES)
+    memo = peek(_DEVICES)
     return patient_id in memo if memo is not None else device_of(patient_id) is not None
 
 
 def _known_new(key: str) -> bool:
     """True when the batch's read showed the key is not queued: the outbox need not ask again
     (and, inside `bulk.buffered()`, writes the row with the batch's other reminders)."""
-    memo = txcache.peek(_QUEUED)
+    memo = peek(_QUEUED)
     return memo is not None and key not in memo
 
 
@@ -435,13 +334,11 @@ def _load_patients(batch: list[CheckIn]) -> list[Patient]:
     )
 
 
-def _due_check_ins(now: datetime, limit: int) -> list[CheckIn]:
-    query = (
-        select(CheckIn)
-        .where(CheckIn.state == CheckInState.PENDING, CheckIn.next_action_at <= now)
-        .order_by(CheckIn.next_action_at)
-        .limit(limit)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)  # two clocks split a burst between them
-    return list(db.session.scalars(query))
+def check_ins_due(now: datetime) -> Due:
+    """Pending check-ins whose next rung (reminder, second reminder, missed) is due."""
+    return Due(CheckIn.next_action_at, now, CheckIn.state, (CheckInState.PENDING,))
+
+
+def _claim_due_check_ins(now: datetime, limit: int) -> list[CheckIn]:
+    query = select(CheckIn).where(*check_ins_due(now).rows()).order_by(CheckIn.next_action_at).limit(limit)
+    return list(db.session.scalars(claim(query)))  # two clocks split a burst between them

@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.db import rowcount
+from app.db.due import Due
+from app.db.memo import cached
 from app.escalation.policy import ROLE_GROUPS, default_policy
 from app.escalation.steps import Decision, first_decision, next_decision, same_day_decision
 from app.extensions import db
@@ -26,6 +29,7 @@ from app.models import (
     OnCallShift,
     Patient,
     PatientStatus,
+    Protocol,
     StaffUser,
 )
 from app.notify.call_script import JURISDICTION_LANGUAGE, call_text, spoken_label
@@ -37,7 +41,6 @@ from app.services import alert_events, outbox
 from app.services.baseline import relative_rules_are_off
 from app.services.reachability import pageable, phone_or_fallback
 from app.services.restrictions import day_after_infusion
-from app.services.txcache import cached
 
 log = logging.getLogger("vigil.escalation")
 
@@ -144,7 +147,7 @@ def resolve_targets(targets: list, center_id: int, now: datetime) -> tuple[list[
 
 
 def _page_body(alert: Alert, prefix: str = "") -> str:
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     paged = [f for f in sorted(alert.findings, key=_severity, reverse=True) if f.get("level") != "routine"]
     findings = [f["summary"] for f in paged]
     late = max((f.get("late_by_minutes") or 0 for f in paged), default=0)
@@ -172,7 +175,7 @@ def _page(alert: Alert, people: list[StaffUser], now: datetime, *, step: int, pr
     body = _page_body(alert, prefix)
     paged = []
     for person in people:
-        if not pageable(person):
+        if not pageable(person) or person.phone is None:
             continue  # no phone, or texted STOP: Twilio would refuse (21610); the chain skips them
         queued = outbox.queue(
             dedupe_key=f"page:{alert.id}:{alert.fence}:{step}:{person.id}",
@@ -224,12 +227,12 @@ def call_language(alert: Alert) -> str:
     chosen = (alert.escalation_snapshot or {}).get("policy", {}).get("call_language")
     if chosen:
         return chosen
-    center = db.session.get(Center, alert.center_id)
+    center = db.session.get_one(Center, alert.center_id)
     return JURISDICTION_LANGUAGE.get(center.jurisdiction, "en-US")
 
 
 def call_text_for(alert: Alert) -> str:
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     top = sorted((f for f in alert.findings if f.get("level") != "routine"), key=_severity, reverse=True)
     label = spoken_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     day = day_after_infusion(patient.infused_at, alert.opened_at, patient.timezone)
@@ -255,7 +258,7 @@ def _page_step(alert: Alert, step_index: int, chain: dict, now: datetime) -> tup
     admins = center_admins(alert.center_id)
     prefix = None
     if nobody_on_call:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": step_index + 1})
         prefix = no_on_call_prefix(center.name)
     elif not any(pageable(p) for p in people):
@@ -290,7 +293,7 @@ def _apply(alert: Alert, decision: Decision, now: datetime) -> list[str]:
     called: list[str] = []
     if alert.level in PAGED_LEVELS:
         chain = _chain(alert)
-        paged = []
+        paged: list[str] = []
         for i in decision.page_steps:
             step_paged, step_called = _page_step(alert, i, chain, now)
             paged, called = paged + step_paged, called + step_called
@@ -314,7 +317,7 @@ def _page_same_day(alert: Alert, now: datetime) -> list[str]:
     reachable = [p for p in on_call if pageable(p)]
     nurses = [p for p in reachable if p.role == "nurse"] or reachable
     if not nurses:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         _event(alert, "no_one_on_call", now, {"step": 1})
         return _page(alert, center_admins(alert.center_id), now, step=0, prefix=no_on_call_prefix(center.name))
     return _page(alert, nurses[:1], now, step=0)
@@ -328,7 +331,7 @@ def start_or_restart(alert: Alert, change: str, now: datetime) -> None:
         paged = _apply(alert, first_decision(_chain(alert), alert.level, now), now)
         _tell_patient(alert, now, reached=bool(paged) or _paged_before(alert))
     else:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         _apply(alert, same_day_decision(now, center.timezone, center.day_starts, center.day_ends), now)
 
 
@@ -347,10 +350,10 @@ def _paged_before(alert: Alert) -> bool:
 def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
     """Tell the patient only what is true: "your team has been notified" when a page went out,
     else that Vigil could not reach them and whom to call."""
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     if patient.sms_opted_out or patient.status != PatientStatus.ACTIVE:
         return
-    center = db.session.get(Center, patient.center_id)
+    center = db.session.get_one(Center, patient.center_id)
     phone = phone_or_fallback(center, patient.language)
     body = team_notified(patient.language, phone) if reached else team_not_reached(patient.language, phone)
     outbox.queue(
@@ -367,20 +370,22 @@ def _tell_patient(alert: Alert, now: datetime, *, reached: bool) -> None:
 
 def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
     """Run the alert's next step if its fence is still `expected_fence` (compare-and-set)."""
-    claimed = db.session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.fence == expected_fence)
-        .values(fence=Alert.fence + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.fence == expected_fence)
+            .values(fence=Alert.fence + 1)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         return False
-    alert = db.session.get(Alert, alert_id)
+    alert = db.session.get_one(Alert, alert_id)
     db.session.refresh(alert)
     if alert.status != AlertStatus.OPEN or alert.escalation_state not in ESCALATING:
         return False
     if alert.escalation_state == EscalationState.WAITING_DAYTIME:
-        center = db.session.get(Center, alert.center_id)
+        center = db.session.get_one(Center, alert.center_id)
         decision = same_day_decision(now, center.timezone, center.day_starts, center.day_ends)
     else:
         decision = next_decision(_chain(alert), alert.escalation_step, alert.escalation_round, now)
@@ -388,16 +393,13 @@ def advance(alert_id: int, expected_fence: int, now: datetime) -> bool:
     return True
 
 
+def steps_due(at: datetime, *, strictly: bool = False) -> Due:
+    """Alerts whose next step is due by `at` (the watchdog asks for those overdue)."""
+    return Due(Alert.next_step_at, at, Alert.escalation_state, ESCALATING, strictly=strictly)
+
+
 def due_alerts(now: datetime, limit: int = 200) -> list[tuple[int, int]]:
-    query = (
-        select(Alert.id, Alert.fence)
-        .where(
-            Alert.escalation_state.in_((EscalationState.RUNNING, EscalationState.WAITING_DAYTIME)),
-            Alert.next_step_at <= now,
-        )
-        .order_by(Alert.next_step_at)
-        .limit(limit)
-    )
+    query = select(Alert.id, Alert.fence).where(*steps_due(now).rows()).order_by(Alert.next_step_at).limit(limit)
     return [(row.id, row.fence) for row in db.session.execute(query)]
 
 
@@ -421,7 +423,7 @@ def _stop(alert: Alert, now: datetime, state: str) -> None:
 
 def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
     _stop(alert, now, EscalationState.STOPPED)
-    patient = db.session.get(Patient, alert.patient_id)
+    patient = db.session.get_one(Patient, alert.patient_id)
     label = patient_label(patient.name, patient.mrn, current_app.config.get("PAGE_SHOW_INITIALS", True))
     paged = db.session.scalars(
         select(Notification).where(
@@ -437,9 +439,10 @@ def stop_for_ack(alert: Alert, staff: StaffUser, now: datetime) -> None:
             ),
         )
     ).all()
+    acknowledged_at = alert.acknowledged_at or now  # set by `alerts.acknowledge` just before
     for person_id, phone in dict.fromkeys((n.staff_id, n.to_phone) for n in paged if n.staff_id != staff.id):
         outbox.queue(
-            dedupe_key=f"ack:{alert.id}:{alert.acknowledged_at.isoformat()}:{person_id}",
+            dedupe_key=f"ack:{alert.id}:{acknowledged_at.isoformat()}:{person_id}",
             purpose="ack_notice",
             to_phone=phone,
             body=ack_notice(alert.ack_code, label, staff.name or staff.email),
@@ -461,7 +464,7 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
     the chain's next step runs now instead of after the wait."""
     if notification.purpose not in PAGING_PURPOSES or notification.alert_id is None:
         return
-    alert = db.session.get(Alert, notification.alert_id)
+    alert = db.session.get_one(Alert, notification.alert_id)
     if alert.status != AlertStatus.OPEN or alert.escalation_state != EscalationState.RUNNING:
         return
     # A call that is not answered (no answer, busy, voicemail, failed) moves the chain on as soon
@@ -478,24 +481,33 @@ def page_not_reached(notification: Notification, now: datetime) -> None:
 
 
 def confirm_minutes(alert_id: int | None) -> int:
-    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else the default."""
-    from app.models import Protocol
-
+    """The protocol's `paging.confirm_minutes` for the alert's protocol version, else 10."""
     alert = db.session.get(Alert, alert_id) if alert_id else None
     protocol = db.session.get(Protocol, alert.protocol_id) if alert and alert.protocol_id else None
     return (protocol.settings if protocol else DEFAULTS).paging.confirm_minutes
 
 
+def unconfirmed_due(now: datetime) -> Due:
+    """Pages sent over a minute ago with no final status yet: the candidates `unconfirmed_pages`
+    then holds to each protocol's `confirm_minutes`."""
+    return Due(
+        Notification.sent_at,
+        now - timedelta(minutes=1),
+        Notification.state,
+        (NotificationState.SENT,),
+        where=(Notification.purpose.in_(PAGING_PURPOSES),),
+        strictly=True,
+    )
+
+
 def unconfirmed_pages(now: datetime) -> int:
     """Pages with no final delivery status after the protocol's minutes count as not reached."""
-    candidates = db.session.scalars(
-        select(Notification).where(
-            Notification.purpose.in_(PAGING_PURPOSES),
-            Notification.state == NotificationState.SENT,
-            Notification.sent_at < now - timedelta(minutes=1),
-        )
-    ).all()
-    stale = [n for n in candidates if n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))]
+    candidates = db.session.scalars(select(Notification).where(*unconfirmed_due(now).rows())).all()
+    stale = [
+        n
+        for n in candidates
+        if n.sent_at is not None and n.sent_at < now - timedelta(minutes=confirm_minutes(n.alert_id))
+    ]
     for row in stale:
         row.state, row.final_at = NotificationState.UNCONFIRMED, now
         page_not_reached(row, now)

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AckFailure, Alert, AlertStatus, Center, Patient, StaffUser
-from app.services import audit
+from app.services import audit, sms_checkin
 from app.services.alerts import acknowledge
 from app.services.opt_out import caregiver_opted_in, caregiver_opted_out, patient_opted_out, staff_opted_out
 from app.services.phones import is_caregiver
 from app.services.reachability import phone_or_fallback
+from app.sms.questions import text
 
 ACK = re.compile(r"^\s*ack\s*#?\s*(\d{4,8})\s*$", re.IGNORECASE)
 HELP_WORDS = {"help", "info"}  # answered only when Twilio did not (no OptOutType)
@@ -111,12 +112,12 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
     return True, f"Acknowledged alert {code}. Thank you, {person.name or person.email}; the others paged are told."
 
 
-def _recent_failures(phone: str, now: datetime) -> int:
-    return db.session.scalar(
+def _recent_failures(phone: str | None, now: datetime) -> int:
+    return db.session.execute(
         select(func.count())
         .select_from(AckFailure)
         .where(AckFailure.phone == phone, AckFailure.at > now - ACK_FAILURE_WINDOW)
-    )
+    ).scalar_one()
 
 
 def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str) -> str:
@@ -137,9 +138,6 @@ def already_acknowledged(alert: Alert, person: StaffUser, code: str, *, via: str
 def handle_patient_sms(
     patient: Patient, sender: str, body: str, now: datetime, keyword: str | None = None
 ) -> str | None:
-    from app.services import sms_checkin
-    from app.sms.questions import text
-
     if is_caregiver(patient, sender) and keyword in ("stop", "start"):
         # The caregiver's phone only: the patient's own texts go on.
         if keyword == "stop":

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.db.due import Due
 from app.extensions import db
 from app.models import Patient, PatientStatus
 from app.notify.texts import milestone
@@ -67,9 +68,14 @@ def _reach(patient: Patient, name: str, now: datetime) -> None:
         cancel_future(patient, now)
 
 
+def milestones_due(now: datetime) -> Due:
+    """Patients with a milestone to tell (`next_milestone_at` is set only while one is ahead)."""
+    return Due(Patient.next_milestone_at, now)
+
+
 def milestone_sweep(now: datetime, limit: int = 500) -> int:
     due = db.session.scalars(
-        select(Patient).where(Patient.next_milestone_at <= now).order_by(Patient.next_milestone_at).limit(limit)
+        select(Patient).where(*milestones_due(now).rows()).order_by(Patient.next_milestone_at).limit(limit)
     ).all()
     told = 0
     for patient in due:

@@ -17,7 +17,10 @@ from app.extensions import db
 from app.models import Center, ConversationState, Notification, Patient, PatientStatus, StaffUser
 from app.notify.gsm import to_gsm7
 from app.services import audit, outbox
+from app.services.alerts import raise_alert
+from app.services.escalation import center_admins
 from app.services.restrictions import day_after_infusion
+from app.services.sms_checkin import active_conversation, finish_timed_out
 
 UNSUBSCRIBED = "21610"  # Twilio: the recipient replied STOP; sends to them are refused
 
@@ -25,9 +28,6 @@ UNSUBSCRIBED = "21610"  # Twilio: the recipient replied STOP; sends to them are 
 def patient_opted_out(patient: Patient, now: datetime, *, how: str) -> None:
     """Losing a patient's only channel is something the team must act on, so it is an alert:
     urgent within the monitoring window, same-day after it."""
-    from app.services.alerts import raise_alert
-    from app.services.sms_checkin import active_conversation, finish_timed_out
-
     if patient.sms_opted_out:
         return
     patient.sms_opted_out = True
@@ -69,8 +69,6 @@ def caregiver_opted_in(phone: str) -> None:
 
 
 def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
-    from app.services.escalation import center_admins
-
     for person in people:
         if person.sms_opted_out:
             continue
@@ -78,7 +76,7 @@ def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
         audit.record("staff.sms_opt_out", target_type="staff", target_id=person.id)
         if person.center_id is None:
             continue
-        center = db.session.get(Center, person.center_id)
+        center = db.session.get_one(Center, person.center_id)
         warning = to_gsm7(
             f"VIGIL: {person.name or person.email} ({person.role}) at {center.name} replied STOP: "
             "Vigil can no longer page them by SMS and skips them in every chain until they text "
@@ -95,6 +93,13 @@ def staff_opted_out(people: list[StaffUser], now: datetime) -> None:
                 now=now,
                 staff_id=admin.id,
             )
+
+
+def unsubscribed_if_21610(row: Notification, now: datetime) -> None:
+    """A message not delivered for good (the outbox tells, see `outbox.when_not_delivered`):
+    Twilio refused the number because it opted out, as good as hearing its STOP."""
+    if row.error_code == UNSUBSCRIBED:
+        recipient_unsubscribed(row, now)
 
 
 def recipient_unsubscribed(row: Notification, now: datetime) -> None:

@@ -4,7 +4,8 @@ Claims are compare-and-set (`UPDATE ... WHERE state = 'pending'`, with `FOR UPDA
 on PostgreSQL) under a lease, so several dispatchers never send one row at once, and a
 dispatcher killed between claim and send loses nothing: the lease expires and the row is
 claimed again. Every attempt is recorded. Transient failures retry with exponential backoff and
-jitter; permanent ones stop the message and tell the escalation.
+jitter; permanent ones stop the message, and whoever the app factory named hears of it
+(`when_not_delivered`: the opt-outs, then the escalation); the outbox knows nothing of them.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import case, event, select, text, update
-from sqlalchemy.orm import Session
+from flask import Flask, current_app
+from sqlalchemy import case, select, update
 
+from app.db import bulk, rowcount
+from app.db.dialect import claim
+from app.db.due import Due
+from app.db.memo import cached
+from app.db.notify import notify_at_commit
 from app.extensions import db
-from app.models import Alert, AttemptResult, DeliveryAttempt, Device, Notification, NotificationState
+from app.models import Alert, AttemptResult, DeliveryAttempt, Device, Notification, NotificationState, Patient
 from app.notify import build_sender
 from app.notify.base import PermanentSendError, SendError, SendResult, SmsSender
 from app.notify.push import Push, PushSender, PushTokenGoneError, build_push_sender
 from app.notify.voice import VoiceCaller, build_voice_caller
-from app.services import bulk
-from app.services.txcache import cached
+from app.services.devices import device_of, drop
 from app.timesource import utcnow
 
 log = logging.getLogger("vigil.outbox")
@@ -115,21 +119,7 @@ def queue(
 
 
 def _wake_dispatchers() -> None:
-    # PostgreSQL delivers NOTIFY at commit, so the clock wakes only once the rows are visible;
-    # one notification per transaction is enough however many messages it queued.
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql" and not session.info.get(_WOKEN):
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-        session.info[_WOKEN] = True
-
-
-_WOKEN = "vigil_outbox_woken"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _transaction_ended(session: Session) -> None:
-    session.info.pop(_WOKEN, None)
+    notify_at_commit(NOTIFY_CHANNEL)  # the clock's dispatcher LISTENs (PostgreSQL; SQLite polls)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -139,6 +129,16 @@ def backoff(attempts: int) -> timedelta:
 
 URGENT_PURPOSES = ("page", "call", "watchdog")  # people paged for a patient: never behind reminders
 ROUTINE_CLAIM = 50  # routine messages per claim: a page queued meanwhile waits ~1 s of sends, not 4
+
+
+def messages_due(now: datetime) -> Due:
+    """Pending messages whose time has come (a new one at once, a retry after its backoff)."""
+    return Due(Notification.due_at, now, Notification.state, (NotificationState.PENDING,))
+
+
+def leases_due(now: datetime) -> Due:
+    """Messages being sent whose sender's lease ran out: it died mid-send."""
+    return Due(Notification.lease_expires_at, now, Notification.state, (NotificationState.SENDING,), strictly=True)
 
 
 def claim_due(now: datetime, limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
@@ -156,14 +156,9 @@ def _claim(now: datetime, token: str, limit: int, *, urgent: bool) -> list[int]:
     if limit <= 0:
         return []
     purpose = Notification.purpose.in_(URGENT_PURPOSES) if urgent else Notification.purpose.not_in(URGENT_PURPOSES)
-    due = (
-        select(Notification.id)
-        .where(Notification.state == NotificationState.PENDING, Notification.due_at <= now, purpose)
-        .order_by(Notification.due_at)
-        .limit(limit)
+    due = claim(
+        select(Notification.id).where(*messages_due(now).rows(), purpose).order_by(Notification.due_at).limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
     # Two statements, not UPDATE ... WHERE id IN (subquery): PostgreSQL may run that as a nested
     # loop that re-runs the LIMITed subquery per row and claims every due row, not `limit`.
     ids = list(db.session.scalars(due))
@@ -190,25 +185,25 @@ def release_stale_leases(now: datetime) -> int:
     duplicate is better than a lost one)."""
     # A call Twilio has already told us about (its status callback named the call) was placed:
     # placing it again would ring the person twice for one step, so it counts as sent.
-    placed = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.state == NotificationState.SENDING,
-            Notification.lease_expires_at < now,
-            Notification.channel == "call",
-            Notification.provider_sid.is_not(None),
+    expired = leases_due(now).rows()
+    placed = rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(*expired, Notification.channel == "call", Notification.provider_sid.is_not(None))
+            .values(state=NotificationState.SENT, sent_at=now, claim_token=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
         )
-        .values(state=NotificationState.SENT, sent_at=now, claim_token=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if placed:
         log.warning("%d call(s) whose sender died were placed (Twilio called back): not placed again", placed)
-    released = db.session.execute(
-        update(Notification)
-        .where(Notification.state == NotificationState.SENDING, Notification.lease_expires_at < now)
-        .values(state=NotificationState.PENDING, claim_token=None, due_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    released = rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(*expired)
+            .values(state=NotificationState.PENDING, claim_token=None, due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if released:
         log.warning("released %d message(s) whose lease expired", released)
     return released
@@ -219,21 +214,23 @@ def unclaim(claims: list[tuple[int, str]]) -> int:
     the claim's attempt is not counted. Only rows this claim still holds."""
     released = 0
     for notification_id, token in claims:
-        released += db.session.execute(
-            update(Notification)
-            .where(
-                Notification.id == notification_id,
-                Notification.claim_token == token,
-                Notification.state == NotificationState.SENDING,
+        released += rowcount(
+            db.session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == notification_id,
+                    Notification.claim_token == token,
+                    Notification.state == NotificationState.SENDING,
+                )
+                .values(
+                    state=NotificationState.PENDING,
+                    claim_token=None,
+                    lease_expires_at=None,
+                    attempts=Notification.attempts - 1,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .values(
-                state=NotificationState.PENDING,
-                claim_token=None,
-                lease_expires_at=None,
-                attempts=Notification.attempts - 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     db.session.commit()
     return released
 
@@ -351,7 +348,11 @@ def send_claimed(
     )
     db.session.commit()  # hold no transaction open across the network call
     if channel == "push":
-        pushed = _try_push(notification_id, row.patient_id, push, now) if push is not None else None
+        pushed = (
+            _try_push(notification_id, row.patient_id, push, now)
+            if push is not None and row.patient_id is not None
+            else None
+        )
         if pushed is not None:
             return _record_sent(notification_id, token, pushed.sid, pushed.status, now, channel="push")
         # No device, or FCM refused it: the same message goes by SMS in this same tick.
@@ -383,8 +384,6 @@ def _call_twiml(text: str, language: str, gather_url: str) -> str:
 
 
 def _push_for(row: Notification) -> Push | None:
-    from app.services.devices import device_of
-
     device = device_of(row.patient_id) if row.patient_id else None
     if device is None:
         return None
@@ -395,16 +394,12 @@ def _push_for(row: Notification) -> Push | None:
 
 
 def _patient_opted_out(patient_id: int | None) -> bool:
-    from app.models import Patient
-
     patient = db.session.get(Patient, patient_id) if patient_id else None
     return bool(patient and patient.sms_opted_out)
 
 
 def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) -> SendResult | None:
     """Push to the app; None (after recording why) when the message must go by SMS instead."""
-    from app.services.devices import drop
-
     try:
         result = push_sender().send(push)
     except SendError as exc:
@@ -436,12 +431,14 @@ def _try_push(notification_id: int, patient_id: int, push: Push, now: datetime) 
 
 def _finish(notification_id: int, token: str, **values) -> bool:
     """Store an attempt's outcome if this worker still holds the claim (its token matches)."""
-    changed = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.claim_token == token)
-        .values(claim_token=None, lease_expires_at=None, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.claim_token == token)
+            .values(claim_token=None, lease_expires_at=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return changed == 1
 
 
@@ -488,7 +485,7 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
             error_message=str(exc)[:500],
         )
     )
-    row = db.session.get(Notification, notification_id)
+    row = db.session.get_one(Notification, notification_id)
     gives_up = permanent or (row.purpose not in ("page", "call") and row.attempts >= MAX_ATTEMPTS_NON_PAGE)
     if gives_up:
         done = _finish(
@@ -508,11 +505,8 @@ def _record_failure(notification_id: int, token: str, exc: SendError, now: datet
         return "skipped"
     log.warning("message %s %s: %s", notification_id, "failed" if gives_up else "will retry", exc)
     if gives_up:
-        from app.services.escalation import page_not_reached
-
         db.session.refresh(row)
-        _unsubscribed_if_21610(row, now)
-        page_not_reached(row, now)
+        _not_delivered(row, now)
     db.session.commit()
     return "failed" if gives_up else "retrying"
 
@@ -522,7 +516,7 @@ def _record_throttled(notification_id: int, token: str, exc: SendError, now: dat
     pending when Twilio said to retry (Retry-After; without one, the usual exponential backoff)
     and never gives up on a 429, whatever its attempts: a storm of 429s slows the wave down, it
     never drops a reminder."""
-    row = db.session.get(Notification, notification_id)
+    row = db.session.get_one(Notification, notification_id)
     wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(row.attempts)
     code = str(exc.code) if exc.code is not None else "20429"
     db.session.add(
@@ -579,29 +573,35 @@ def apply_status(row: Notification, status: str, error_code: str | None, now: da
         row.state, row.final_at = NotificationState.DELIVERED, now
     elif status in FINAL_FAILURES:
         row.state, row.final_at, row.error_code = status, now, error_code or row.error_code
-        from app.services.escalation import page_not_reached
-
-        _unsubscribed_if_21610(row, now)
-        page_not_reached(row, now)
+        _not_delivered(row, now)
     return True
 
 
-def _unsubscribed_if_21610(row: Notification, now: datetime) -> None:
-    """Twilio refused the number because it opted out: as good as hearing its STOP."""
-    from app.services.opt_out import UNSUBSCRIBED, recipient_unsubscribed
+# ---- messages that reached nobody ----------------------------------------------------------
 
-    if row.error_code == UNSUBSCRIBED:
-        recipient_unsubscribed(row, now)
+NotDelivered = Callable[[Notification, datetime], None]
+_NOT_DELIVERED = "vigil_outbox_not_delivered"
+
+
+def when_not_delivered(app: Flask, *handlers: NotDelivered) -> None:
+    """Name who hears, in order and in the same transaction, of a message that failed for good
+    or was not delivered (the app factory: opt-outs for Twilio's 21610, then the escalation)."""
+    app.extensions[_NOT_DELIVERED] = handlers
+
+
+def _not_delivered(row: Notification, now: datetime) -> None:
+    for handler in current_app.extensions.get(_NOT_DELIVERED, ()):
+        handler(row, now)
 
 
 def cancel_pending(alert_id: int, now: datetime, purposes: tuple[str, ...] = ("page",)) -> int:
-    return db.session.execute(
-        update(Notification)
-        .where(
-            Notification.alert_id == alert_id,
-            Notification.state == NotificationState.PENDING,
-            Notification.purpose.in_(purposes),
+    return rowcount(
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.alert_id == alert_id, Notification.state == "pending", Notification.purpose.in_(purposes)
+            )
+            .values(state=NotificationState.CANCELLED, final_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(state=NotificationState.CANCELLED, final_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Center, CheckIn, CheckInState, Patient, PatientStatus, Protocol
-from app.scheduling.schedule import monitoring_phase_label
+from app.protocols.schedule import monitoring_phase_label
 from app.services import audit
 from app.services.baseline import baseline_missing, relative_rules_off
 from app.services.checkins import cancel_future, excuse_until, extend_schedule, regenerate_future

@@ -5,8 +5,9 @@ conversation Vigil opened, never to "the newest patient with this number"."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 
+from app.db.dialect import advisory_lock
 from app.extensions import db
 from app.models import ConversationState, Notification, Patient, PatientStatus, SmsConversation
 from app.services.errors import ConflictError
@@ -22,10 +23,8 @@ def _active_other(exclude_id: int | None):
 def _serialise_on(phones: list[str]) -> None:
     """Two enrolments of one number at the same moment must not both pass the check: on
     PostgreSQL each takes a transaction lock on the number first (SQLite has one writer anyway)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
     for phone in sorted(set(phones)):
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"vigil-phone:{phone}"})
+        advisory_lock(f"vigil-phone:{phone}")
 
 
 def check_phones_free(phone: str | None, caregiver_phone: str | None, *, exclude_id: int | None = None) -> None:

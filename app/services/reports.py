@@ -13,16 +13,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
 
+from app.db.bulk import insert_as_loaded
+from app.db.dialect import is_postgres
 from app.extensions import db
-from app.models import Patient, Protocol, Report, StaffUser
+from app.models import Alert, CheckIn, Patient, Protocol, Report, StaffUser
 from app.rules import Assessment, Finding, Level, fahrenheit_to_celsius
 from app.services import audit
 from app.services.alerts import ALERTING_LEVELS, raise_alert
-from app.services.checkins import complete_for_report
+from app.services.checkin_completion import complete_for_report
 from app.services.errors import ConflictError, InvalidError
 from app.services.grading import (
     HISTORY_WINDOW,
@@ -69,7 +70,7 @@ def record_report(
     # there is one; a retry is answered from what is stored and never graded again.
     history, retry_of = history_and_retry(patient.id, data["recorded_at"], _look_back(patient), data["client_id"])
     if retry_of is not None:
-        return RecordedReport(_stored_answer(db.session.get(Report, retry_of), digest), created=False)
+        return RecordedReport(_stored_answer(db.session.get_one(Report, retry_of), digest), created=False)
     _check_recorded_at(patient, data["recorded_at"])
     _check_check_in(patient, data.get("check_in_id"))
     try:
@@ -93,7 +94,7 @@ def _look_back(patient: Patient) -> timedelta:
 
 
 def _lock_patient(patient: Patient) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgres():
         # Serialise one patient's reports so two at once cannot both open "the" alert, and a retry
         # racing its original finds it. SQLite serialises writers by itself.
         db.session.execute(_LOCK_PATIENT, {"patient_id": patient.id}).scalar()
@@ -170,8 +171,6 @@ def new_report(patient: Patient, data: dict, digest: str, source: str, staff: St
 
 
 def _check_check_in(patient: Patient, check_in_id: int | None) -> None:
-    from app.models import CheckIn
-
     if check_in_id is None:
         return
     check_in = db.session.get(CheckIn, check_in_id)
@@ -215,7 +214,7 @@ def _store_and_grade(
         "ruleset": {"protocol_id": protocol.id, "version": protocol.version},
     }
     report.level, report.graded, report.assessment = assessment.level.label, graded, stored
-    _insert(report)
+    insert_as_loaded(report)
     # Only an alert keeps the thresholds (a routine report opens none); asdict is not free.
     thresholds = (
         {
@@ -245,51 +244,7 @@ def _store_and_grade(
     return result_body(report)
 
 
-_REPORTS = Report.__table__
-_INSERT_REPORT = insert(_REPORTS).returning(_REPORTS.c.id)
-
-
-def _insert(report: Report) -> None:
-    """Write the new report in one INSERT and make it a persistent object, as `add` and `flush`
-    would, without the unit of work's cost for one row. Every column is given,
-    defaults included, so the object holds exactly what the row holds and loads nothing later."""
-    values = {}
-    for column in _REPORTS.columns:
-        if column.primary_key:
-            continue
-        if column.key not in report.__dict__:
-            default = column.default
-            if default is not None and not default.is_scalar:  # a callable default: the ORM's way
-                db.session.add(report)
-                db.session.flush()
-                return
-            setattr(report, column.key, default.arg if default is not None else None)
-        values[column.key] = report.__dict__[column.key]
-    report.id = db.session.execute(_INSERT_REPORT, values).scalar_one()
-    make_transient_to_detached(report)
-    db.session.add(report)
-    # Attached as if loaded, the session would keep it after a rollback that took its row away.
-    db.session().info.setdefault(_INSERTED, []).append(report)
-
-
-_INSERTED = "vigil_reports_inserted_by_core"
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_inserted(session: Session) -> None:
-    session.info.pop(_INSERTED, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_inserted(session: Session, _previous_transaction) -> None:  # noqa: ANN001
-    for report in session.info.pop(_INSERTED, []):
-        if report in session:
-            session.expunge(report)
-
-
 def result_body(report: Report) -> dict:
-    from app.models import Alert
-
     alert = db.session.get(Alert, report.alert_id) if report.alert_id else None
     return {
         "report": {

@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.db.due import Due
 from app.extensions import db
 from app.models import CheckIn, ConversationState, Patient, SmsConversation
 from app.rules import Level
 from app.services import outbox
 from app.services.grading import grade
 from app.services.reachability import phone_or_fallback
+from app.services.reports import new_report, record_report
 from app.sms import parse
 from app.sms.questions import DANGER_CHOICES, NEURO_CHOICES, questions_for, text
 
@@ -83,19 +85,23 @@ def _apply(key: str, reply: str, answers: dict) -> tuple[dict, list[str]] | None
         # Stored as the app's not_measured answer: R12 and every page show it as "can't measure".
         return {**answers, "not_measured": sorted({*answers.get("not_measured", []), key})}, []
     if key == "temperature":
-        parsed = parse.temperature(reply)
-        field = "temperature_c" if parsed and parsed[1] == "C" else "temperature_f"
-        return (_put(answers, "vitals", {field: parsed[0]}), []) if parsed else None
+        temperature = parse.temperature(reply)
+        field = "temperature_c" if temperature and temperature[1] == "C" else "temperature_f"
+        return (_put(answers, "vitals", {field: temperature[0]}), []) if temperature else None
     if key == "blood_pressure":
-        parsed = parse.blood_pressure(reply)
-        return (_put(answers, "vitals", {"systolic_bp": parsed[0], "diastolic_bp": parsed[1]}), []) if parsed else None
+        pressure = parse.blood_pressure(reply)
+        return (
+            (_put(answers, "vitals", {"systolic_bp": pressure[0], "diastolic_bp": pressure[1]}), [])
+            if pressure
+            else None
+        )
     if key in ("heart_rate", "spo2"):
         low, high = (20, 250) if key == "heart_rate" else (50, 100)
-        parsed = parse.whole_number(reply, low, high)
-        return (_put(answers, "vitals", {key: parsed}), []) if parsed is not None else None
+        number = parse.whole_number(reply, low, high)
+        return (_put(answers, "vitals", {key: number}), []) if number is not None else None
     if key in ("headache", "diarrhea", "abdominal_pain"):  # 0-4 PRO-CTCAE answers (S2)
-        parsed = parse.whole_number(reply, 0, 4)
-        return (_put(answers, "symptoms", {key: parsed}), []) if parsed is not None else None
+        score = parse.whole_number(reply, 0, 4)
+        return (_put(answers, "symptoms", {key: score}), []) if score is not None else None
     if key == "limb_side":
         if parse.is_unknown(reply):
             return answers, []  # not known: the rules count it as urgent (R9), never as "both sides"
@@ -181,8 +187,6 @@ def _body(conversation: SmsConversation, now: datetime) -> dict:
 def _urgent_so_far(patient: Patient, conversation: SmsConversation, now: datetime) -> bool:
     if not conversation.answers:
         return False
-    from app.services.reports import new_report
-
     draft = new_report(patient, _body(conversation, now), "", "sms", None)  # never added to the session
     draft.received_at = now
     try:
@@ -193,8 +197,6 @@ def _urgent_so_far(patient: Patient, conversation: SmsConversation, now: datetim
 
 
 def _finish(patient: Patient, conversation: SmsConversation, now: datetime, *, state: str) -> str:
-    from app.services.reports import record_report
-
     recorded = record_report(patient, _body(conversation, now), source="sms", partial=bool(conversation.questions))
     conversation.state, conversation.report_id = state, recorded.body["report"]["id"]
     lines = [] if state == ConversationState.ESCALATED else [text(patient.language, "thanks")]
@@ -206,21 +208,20 @@ def _finish(patient: Patient, conversation: SmsConversation, now: datetime, *, s
 
 def finish_timed_out(conversation: SmsConversation, now: datetime) -> None:
     """A half-finished conversation is stored as a partial report and still graded."""
-    patient = db.session.get(Patient, conversation.patient_id)
+    patient = db.session.get_one(Patient, conversation.patient_id)
     if conversation.answers:
-        from app.services.reports import record_report
-
         recorded = record_report(patient, _body(conversation, now), source="sms", partial=True)
         conversation.report_id = recorded.body["report"]["id"]
     conversation.state, conversation.updated_at = ConversationState.TIMED_OUT, now
 
 
+def conversations_due(now: datetime) -> Due:
+    """Active conversations whose time is up (the check-in's window, or UNSCHEDULED_WINDOW)."""
+    return Due(SmsConversation.expires_at, now, SmsConversation.state, (ConversationState.ACTIVE,))
+
+
 def timeout_sweep(now: datetime) -> int:
-    expired = db.session.scalars(
-        select(SmsConversation).where(
-            SmsConversation.state == ConversationState.ACTIVE, SmsConversation.expires_at <= now
-        )
-    ).all()
+    expired = db.session.scalars(select(SmsConversation).where(*conversations_due(now).rows())).all()
     for conversation in expired:
         finish_timed_out(conversation, now)
     return len(expired)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ApiToken, Patient, StaffUser
+from app.services.devices import drop
 from app.timesource import utcnow
 
 PREFIX = "vg_"
@@ -93,7 +94,5 @@ def find_live_patient_token_locking(raw: str) -> tuple[ApiToken, Patient] | None
 def revoke(row: ApiToken) -> None:
     row.revoked_at = row.revoked_at or utcnow()
     if row.patient_id is not None:
-        from app.services.devices import drop
-
         # The app signed in with this token can no longer answer a push: stop sending to it.
         drop(row.patient_id, "token_revoked")

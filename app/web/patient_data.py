@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.models import PRODUCT_DISPLAY, CheckIn, Patient, Report
-from app.scheduling.schedule import monitoring_phase_label
+from app.protocols.schedule import monitoring_phase_label
 from app.services.patient_records import adherence_counts, latest_reports, next_check_ins
 from app.services.restrictions import Restrictions, compute_restrictions, day_after_infusion
 

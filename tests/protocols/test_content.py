@@ -11,7 +11,7 @@ import pytest
 
 from app.protocols import SHIPPED, ProtocolContentSchema, validate_content
 from app.protocols.defaults import ALL_PRODUCTS
-from app.scheduling.schedule import phase_for_day
+from app.protocols.schedule import phase_for_day
 
 BY_FAMILY = {p["family"]: p for p in SHIPPED}
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.protocols.defaults import SHIPPED
-from app.scheduling.schedule import (
+from app.protocols.schedule import (
     PlannedCheckIn,
     ladder_times,
     monitoring_phase_label,
@@ -353,5 +353,5 @@ def test_next_check_in_finds_a_monthly_one_weeks_ahead_and_none_after_the_last_p
 
 
 def test_the_schedule_module_is_pure() -> None:
-    source = Path(__file__).resolve().parents[2] / "app" / "scheduling" / "schedule.py"
+    source = Path(__file__).resolve().parents[2] / "app" / "protocols" / "schedule.py"
     assert violations(source.read_text(encoding="utf-8")) == []

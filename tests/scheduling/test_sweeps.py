@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import event, func, insert, select, update
 
 import app.scheduling.jobs  # noqa: F401 - registers the real sweeps before any test patches the registry
+from app.db.due import earliest
 from app.extensions import db
 from app.models import Alert, CheckIn, Notification, Patient, SmsConversation
-from app.scheduling import sweeps
-from app.scheduling.sweeps import due_sweeps, earliest, run_all_sweeps
+from app.scheduling import registry as sweeps  # the registry the tick reads (was part of app.scheduling.sweeps)
+from app.scheduling.sweeps import due_sweeps, run_all_sweeps
 
 T = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # the frozen clock's start
 FAR = T + timedelta(days=365)

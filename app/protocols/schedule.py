@@ -142,8 +142,15 @@ def _waking_times(settings: ProtocolSettings, phase: Phase) -> list[str]:
     return [t for t in phase.times if (m := parse_hhmm(t)) is not None and settings.waking_hours.covers_minute(m)]
 
 
-def _to_utc(local_date: date, hhmm: str, zone: ZoneInfo) -> datetime:
+def _minutes(hhmm: str) -> int:
     minutes = parse_hhmm(hhmm)
+    if minutes is None:  # validated content always has HH:MM times
+        raise ValueError(f"not a time of day: {hhmm!r}")
+    return minutes
+
+
+def _to_utc(local_date: date, hhmm: str, zone: ZoneInfo) -> datetime:
+    minutes = _minutes(hhmm)
     # fold=0: an ambiguous time is its first occurrence; a nonexistent one moves forward by the gap.
     local = datetime(local_date.year, local_date.month, local_date.day, minutes // 60, minutes % 60, tzinfo=zone)
     return local.astimezone(UTC)

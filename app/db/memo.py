@@ -8,10 +8,9 @@ transaction as seen by it, so reading them once per transaction is exact, not a 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 
@@ -31,18 +30,19 @@ def put(key: Hashable, value: T) -> T:
     return value
 
 
-def peek(key: Hashable) -> object | None:
+def peek(key: Hashable) -> Any:
     return db.session().info.get(_KEY, {}).get(key)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+# Session listeners, registered by `app.db.register` (after_commit, after_rollback,
+# after_transaction_end): the memo ends with its transaction.
+
+
+def forget(session: Session) -> None:
     session.info.pop(_KEY, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_after_savepoint(session: Session, transaction) -> None:  # noqa: ANN001
+def forget_after_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # A savepoint rolled back may have taken rows this memo remembers; forgetting is always safe.
     if transaction.nested:
         session.info.pop(_KEY, None)
