@@ -60,6 +60,7 @@ bench: venv prism
 lint: venv
 	.venv/bin/ruff format --check app tests bench config.py wsgi.py
 	.venv/bin/ruff check app tests bench config.py wsgi.py
+	.venv/bin/mypy
 
 clean:
 	rm -rf .venv .cache instance .pytest_cache

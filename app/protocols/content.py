@@ -360,9 +360,9 @@ def _phase_problems(
 
 
 def _times_problems(times: list, bounds: tuple[int, int] | None, window: int | None) -> list[str]:
-    minutes = [(t, parse_hhmm(t)) for t in times]
-    minutes = [(t, m) for t, m in minutes if m is not None]
-    out = []
+    parsed = [(t, parse_hhmm(t)) for t in times]
+    minutes = [(t, m) for t, m in parsed if m is not None]
+    out: list[str] = []
     if bounds is not None:
         start, end = bounds
         out += [

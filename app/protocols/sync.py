@@ -14,6 +14,7 @@ defaults are never touched here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -42,7 +43,7 @@ def _templates(has_owner: bool):
     return protocols.c.center_id.is_(None) if has_owner else sa.true()
 
 
-def _latest_shipped(connection: sa.Connection, family: str, has_owner: bool):
+def _latest_shipped(connection: sa.Connection, family: str, has_owner: bool) -> sa.Row[*tuple[Any, ...]] | None:
     query = (
         sa.select(protocols.c.id, protocols.c.version, protocols.c.products, protocols.c.content)
         .where(protocols.c.family == family, protocols.c.created_by_id.is_(None), _templates(has_owner))
@@ -52,7 +53,9 @@ def _latest_shipped(connection: sa.Connection, family: str, has_owner: bool):
     return connection.execute(query).first()
 
 
-def _family_state(connection: sa.Connection, family: str, has_owner: bool) -> tuple[int, object]:
+def _family_state(
+    connection: sa.Connection, family: str, has_owner: bool
+) -> tuple[int, sa.Row[*tuple[Any, ...]] | None]:
     """The family's highest version number (version numbers are unique across owners) and its
     current template default row (id, created_by_id)."""
     top = connection.execute(sa.select(sa.func.max(protocols.c.version)).where(protocols.c.family == family)).scalar()

@@ -101,7 +101,7 @@ def _leave_policies(user: StaffUser, now: datetime) -> list[str]:
 
 
 def _warn(center_id: int, roster: str, now: datetime, what: str) -> str:
-    center = db.session.get(Center, center_id)
+    center = db.session.get_one(Center, center_id)
     text = to_gsm7(
         f"VIGIL WARNING ({center.name}): a deactivated staff member left the {roster.replace('_', '-')} "
         f"roster: {what}. Check the rosters."

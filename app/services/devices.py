@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from app.db import rowcount
 from app.extensions import db
 from app.models import Device, Patient
 from app.services import audit
@@ -41,7 +42,7 @@ def drop(patient_id: int, reason: str, *, token: str | None = None) -> bool:
     query = delete(Device).where(Device.patient_id == patient_id)
     if token is not None:
         query = query.where(Device.token == token)
-    dropped = db.session.execute(query.execution_options(synchronize_session="fetch")).rowcount == 1
+    dropped = rowcount(db.session.execute(query.execution_options(synchronize_session="fetch"))) == 1
     if dropped:
         audit.record(
             "device.drop",

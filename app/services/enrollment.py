@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.db import rowcount
 from app.extensions import db
 from app.models import ApiToken, EnrollmentCode, Patient
 from app.services import devices
@@ -79,11 +80,13 @@ def redeem(code: str) -> tuple[Patient, str, datetime]:
             "This enrollment code has expired or was used: ask your care team for a new one.", code="code_expired"
         )
     # Compare-and-set so two phones racing with one code cannot both enroll.
-    claimed = db.session.execute(
-        update(EnrollmentCode)
-        .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            update(EnrollmentCode)
+            .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+    )
     if claimed != 1:
         raise NotAuthenticatedError("This enrollment code was already used.", code="code_expired")
     # A new code is issued when a phone is lost or replaced: once it is used, no earlier phone

@@ -6,9 +6,10 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, literal_column, select, union_all
+from sqlalchemy import Row, bindparam, func, literal_column, select, union_all
 
 from app.extensions import db
 from app.models import PRODUCT_DISPLAY, PRODUCT_TARGET, Patient, Protocol, Report
@@ -76,7 +77,7 @@ def history_window(thresholds: Thresholds, product: str) -> timedelta:
     return window
 
 
-def report_input(report: Report) -> ReportInput:
+def report_input(report: Report | Row[*tuple[Any, ...]]) -> ReportInput:
     neuro = dict(report.neuro or {})
     ice = neuro.pop("ice", None)
     return ReportInput(
@@ -133,10 +134,12 @@ def history_and_retry(patient_id: int, before: datetime, window: timedelta, clie
     """The rows `recent_inputs` reads, for a report not stored yet, and, in the same statement,
     the id of the patient's report already stored under `client_id` (a retry) if there is one
     (the idempotency check was a statement of its own). The rows go to `grade`."""
-    rows = db.session.execute(
-        _HISTORY_AND_RETRY,
-        {"patient_id": patient_id, "before": before, "since": before - window, "client_id": client_id},
-    ).all()
+    rows = list(
+        db.session.execute(
+            _HISTORY_AND_RETRY,
+            {"patient_id": patient_id, "before": before, "since": before - window, "client_id": client_id},
+        )
+    )
     retry_of = next((row.id for row in rows if row.retry_of), None)
     if retry_of is not None:
         return [], retry_of

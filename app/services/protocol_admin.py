@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -170,9 +171,12 @@ def dry_run(content: dict, *, center_id: int | None, patient_id: int | None, sin
     """Replay stored reports through `content`'s thresholds; compare with what was raised.
     Read-only: nothing is stored, paged or changed."""
     thresholds = Thresholds.from_dict(dict(ProtocolSettings.parse(content).thresholds))
-    current, proposed, examples, replayed = Counter(), Counter(), [], 0
+    current: Counter[str] = Counter()
+    proposed: Counter[str] = Counter()
+    examples: list[dict[str, Any]] = []
+    replayed = 0
     for pid, reports in _reports_in_scope(center_id, patient_id, since, until).items():
-        patient = db.session.get(Patient, pid)
+        patient = db.session.get_one(Patient, pid)
         inputs = [report_input(r) for r in reports]
         for i, report in enumerate(reports):
             if report.recorded_at < since:

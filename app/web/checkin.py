@@ -149,12 +149,16 @@ def _stored(patient_id: int, client_id: str | None) -> Report | None:
     return report_by_client_id(patient_id, client_id)
 
 
+def _patient_of(check_in: CheckIn | None) -> Patient | None:
+    return db.session.get(Patient, check_in.patient_id) if check_in is not None else None
+
+
 @checkin_bp.route("/c/<token>", methods=["GET"])
 def show(token: str):
     try:
         check_in = _open(token)
     except CheckInLinkError as refused:
-        return _refusal(refused.reason, refused.check_in and db.session.get(Patient, refused.check_in.patient_id))
+        return _refusal(refused.reason, _patient_of(refused.check_in))
     audit.record("check_in.link_open", patient_id=check_in.patient_id, target_type="check_in", target_id=check_in.id)
     db.session.commit()
     if check_in.state == CheckInState.COMPLETED and check_in.completed_report_id:
@@ -167,7 +171,7 @@ def submit(token: str):
     try:
         check_in = _open(token)
     except CheckInLinkError as refused:
-        return _refusal(refused.reason, refused.check_in and db.session.get(Patient, refused.check_in.patient_id))
+        return _refusal(refused.reason, _patient_of(refused.check_in))
     patient, form = g.actor.patient, request.form
     stored = _stored(patient.id, form.get("client_id"))
     if stored is not None:  # the same form sent twice (a double tap, a reload): show what was recorded
