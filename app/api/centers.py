@@ -14,7 +14,7 @@ from app.fhir.common import mrn_system
 from app.models import Center
 from app.schemas.center import CenterCreateSchema, CenterListArgs, CenterOutSchema, CenterPatchSchema
 from app.services import audit
-from app.services.access import center_for_staff, in_own_centre
+from app.services.access import center_for_staff, in_own_center
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers", description="Care centres")
 
@@ -30,7 +30,7 @@ class Centers(MethodView):
     @blp.response(200, CenterOutSchema(many=True))
     def get(self, args):
         """Centres the caller may see."""
-        query = in_own_centre(current_staff(), select(Center).order_by(Center.id), Center.id)
+        query = in_own_center(current_staff(), select(Center).order_by(Center.id), Center.id)
         return [_out(c) for c in page(query, args)]
 
     @requires("admin")

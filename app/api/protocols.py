@@ -22,7 +22,7 @@ from app.schemas.protocol import (
 )
 from app.services.access import protocol_for_staff
 from app.services.protocol_admin import create_version, dry_run, set_default
-from app.services.protocol_catalogue import centre_exists, visible_query
+from app.services.protocol_catalogue import center_exists, visible_query
 
 blp = Blueprint("protocols", __name__, url_prefix="/api/v1/protocols", description="Monitoring protocols")
 
@@ -120,6 +120,6 @@ def _scope(data: dict) -> tuple[int | None, int | None]:
     if "patient_id" in data:
         return None, load_patient_for_staff(data["patient_id"]).id
     center_id = data.get("center_id", staff.center_id)
-    if center_id is None or not centre_exists(center_id) or not staff.can_see_center(center_id):
+    if center_id is None or not center_exists(center_id) or not staff.can_see_center(center_id):
         raise ApiError(422, "Not valid: center_id", fields={"center_id": ["No such centre, or not yours."]})
     return center_id, None

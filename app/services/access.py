@@ -19,7 +19,7 @@ from app.services.protocols import staff_may_see
 Query = TypeVar("Query", bound=Select[Any])
 
 
-def in_own_centre(staff: StaffUser, query: Query, center_column: Any) -> Query:  # noqa: ANN401 - a column
+def in_own_center(staff: StaffUser, query: Query, center_column: Any) -> Query:  # noqa: ANN401 - a column
     """`query` narrowed to the staff member's centre (a platform administrator's: untouched)."""
     return query if staff.is_platform_admin else query.where(center_column == staff.center_id)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Alert, AlertStatus, Notification, Patient, Report, StaffUser, most_serious_first
-from app.services.access import in_own_centre
+from app.services.access import in_own_center
 
 # The queue's order: emergencies first, then urgent, then same-day; oldest first within a level.
 LEVEL_ORDER = most_serious_first(Alert.level)
@@ -22,7 +22,7 @@ def queue_query(staff: StaffUser, status: str = "active") -> Select:
         query = query.where(Alert.status != AlertStatus.RESOLVED)
     else:
         query = query.where(Alert.status == status)
-    return in_own_centre(staff, query, Alert.center_id).order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)
+    return in_own_center(staff, query, Alert.center_id).order_by(LEVEL_ORDER, Alert.opened_at, Alert.id)
 
 
 def active_queue(staff: StaffUser, limit: int) -> list[Alert]:

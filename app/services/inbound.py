@@ -68,7 +68,7 @@ NOTHING_ACKNOWLEDGED = (
 )
 TOO_MANY_WRONG = "Too many wrong ACK codes from this phone. Acknowledge from the link in the page."
 AMBIGUOUS = (
-    "ACK {code} matches {count} open alerts ({centres}). Nothing was acknowledged: acknowledge from the "
+    "ACK {code} matches {count} open alerts ({centers}). Nothing was acknowledged: acknowledge from the "
     "link in the page you got."
 )
 
@@ -103,7 +103,7 @@ def _ack_outcome(sender: list[StaffUser], code: str, now: datetime, via: str) ->
         names = db.session.scalars(
             select(Center.name).where(Center.id.in_({a.center_id for a in active})).order_by(Center.name)
         ).all()
-        return False, AMBIGUOUS.format(code=code, count=len(active), centres=", ".join(names))
+        return False, AMBIGUOUS.format(code=code, count=len(active), centers=", ".join(names))
     alert = active[0]
     person = next((p for p in sender if p.center_id == alert.center_id), sender[0])
     if alert.status == AlertStatus.ACKNOWLEDGED:

@@ -11,12 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import CheckIn, CheckInState, Notification, NotificationState, Patient, PatientStatus, Report, StaffUser
-from app.services.access import in_own_centre
+from app.services.access import in_own_center
 
 
 def patients_query(staff: StaffUser, *, center_id: int | None = None, status: str | None = None) -> Select:
     """The patients a staff member may list, by id, optionally of one centre and one status."""
-    query = in_own_centre(staff, select(Patient).order_by(Patient.id), Patient.center_id)
+    query = in_own_center(staff, select(Patient).order_by(Patient.id), Patient.center_id)
     if center_id is not None:
         query = query.where(Patient.center_id == center_id)
     if status is not None:
@@ -30,7 +30,7 @@ def visible_patients(staff: StaffUser, *, active_only: bool = True) -> list[Pati
     query = select(Patient).options(selectinload(Patient.protocol), selectinload(Patient.center))
     if active_only:
         query = query.where(Patient.status == PatientStatus.ACTIVE)
-    query = in_own_centre(staff, query, Patient.center_id)
+    query = in_own_center(staff, query, Patient.center_id)
     return list(db.session.scalars(query.order_by(Patient.infused_at.desc(), Patient.id)))
 
 

@@ -32,7 +32,7 @@ def family_versions(staff: StaffUser, protocol: Protocol) -> list[Protocol]:
     return list(db.session.scalars(visible_query(staff, family=protocol.family)))
 
 
-def centre_names(ids: Iterable[int | None]) -> dict[int, str]:
+def center_names(ids: Iterable[int | None]) -> dict[int, str]:
     """The names of the centres that own these versions (templates own none)."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -40,12 +40,12 @@ def centre_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {i: name for i, name in db.session.execute(select(Center.id, Center.name).where(Center.id.in_(wanted)))}
 
 
-def all_centres() -> list[Center]:
+def all_centers() -> list[Center]:
     """Every centre, by name: a platform administrator names the one a new version is for."""
     return list(db.session.scalars(select(Center).order_by(Center.name)))
 
 
-def centre_exists(center_id: int) -> bool:
+def center_exists(center_id: int) -> bool:
     return db.session.get(Center, center_id) is not None
 
 

@@ -15,10 +15,10 @@ from app.services.access import protocol_for_staff
 from app.services.errors import DomainError
 from app.services.protocol_admin import create_version, dry_run
 from app.services.protocol_catalogue import (
-    all_centres,
+    all_centers,
     author_of,
-    centre_exists,
-    centre_names,
+    center_exists,
+    center_names,
     family_versions,
     visible_protocols,
 )
@@ -42,7 +42,7 @@ def load_protocol(protocol_id: int) -> Protocol:
 
 
 def _owners(rows: Sequence[Protocol]) -> dict[int, str]:
-    return centre_names(p.center_id for p in rows)
+    return center_names(p.center_id for p in rows)
 
 
 @staff_bp.route("/protocols")
@@ -78,7 +78,7 @@ def _center_choices(base: Protocol) -> list[Center]:
     """A platform administrator deriving from a template names the centre the version is for."""
     if base.center_id is not None or not current_staff().is_platform_admin:
         return []
-    return all_centres()
+    return all_centers()
 
 
 def _form_page(base: Protocol, values, problems=None, result=None, digest=None, status=200):
@@ -92,7 +92,7 @@ def _form_page(base: Protocol, values, problems=None, result=None, digest=None, 
         specs=THRESHOLD_SPECS,
         restriction_keys=RESTRICTION_KEYS,
         check_in_keys=CHECK_IN_KEYS,
-        centres=_center_choices(base),
+        centers=_center_choices(base),
     ), status
 
 
@@ -105,7 +105,7 @@ def _chosen_center(base: Protocol, form, problems: dict) -> int | None:
         chosen = int(form.get("center_id") or "")
     except ValueError:
         chosen = None
-    if chosen is None or not centre_exists(chosen):
+    if chosen is None or not center_exists(chosen):
         problems.setdefault("center_id", []).append("Choose the centre this version is for.")
     return chosen
 
