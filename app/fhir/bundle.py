@@ -15,7 +15,7 @@ from app.fhir.observations import report_observations
 from app.fhir.patient import organization_id, organization_resource, patient_resource
 from app.fhir.questionnaire import questionnaire, questionnaire_response
 from app.fhir.record import PatientRecord
-from app.models import Alert, Report
+from app.models import Alert, Center, Report
 
 XHTML = "http://www.w3.org/1999/xhtml"
 
@@ -246,6 +246,32 @@ def _composition_narrative(summary: dict, title: str) -> dict:
     )
 
 
+def _handoff_composition(
+    alert_id: int, patient_id: int, center: Center, summary: dict, sections: list[dict], now: datetime
+) -> dict:
+    title = f"CAR T-cell therapy: emergency hand-off ({summary['therapy']['product']}, day {summary['therapy']['day']})"
+    return {
+        "resourceType": "Composition",
+        "id": f"handoff-{alert_id}",
+        "meta": meta(now),
+        # What a reader sees first, whatever system shows the document (R4 dom-6: a narrative).
+        "text": _composition_narrative(summary, title),
+        # Same identifier for every version of this alert's hand-off; the Bundle's is per instance.
+        "identifier": {"system": sid("handoff"), "value": f"alert-{alert_id}"},
+        "status": "final",
+        "type": concept(
+            {"system": LOINC, "code": "18761-7", "display": "Transfer summary note"},
+            text="CAR T emergency department hand-off",
+        ),
+        "subject": patient_ref(patient_id),
+        "date": instant(now),
+        "author": [ref("Organization", organization_id(center.id), center.name)],
+        "title": title,
+        "custodian": ref("Organization", organization_id(center.id)),
+        "section": sections,
+    }
+
+
 def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, now: datetime) -> dict:
     patient, center = record.patient, record.center
     organization, flag = organization_resource(center), monitoring_flag(patient, record.protocol, now)
@@ -256,34 +282,15 @@ def handoff_document(record: PatientRecord, alert: Alert, summary: dict, *, now:
     everything = _by_id([o for r in record.reports for o in report_observations(r)])
     latest = [everything[v["observation"]] for v in summary["vitals"] if v["observation"] in everything]
     communications = [page_communication(n, patient.id, record.staff_names) for n in record.pages_of(alert)]
-    title = f"CAR T-cell therapy: emergency hand-off ({summary['therapy']['product']}, day {summary['therapy']['day']})"
-    composition = {
-        "resourceType": "Composition",
-        "id": f"handoff-{alert.id}",
-        "meta": meta(now),
-        # What a reader sees first, whatever system shows the document (R4 dom-6: a narrative).
-        "text": _composition_narrative(summary, title),
-        # Same identifier for every version of this alert's hand-off; the Bundle's is per instance.
-        "identifier": {"system": sid("handoff"), "value": f"alert-{alert.id}"},
-        "status": "final",
-        "type": concept(
-            {"system": LOINC, "code": "18761-7", "display": "Transfer summary note"},
-            text="CAR T emergency department hand-off",
-        ),
-        "subject": patient_ref(patient.id),
-        "date": instant(now),
-        "author": [ref("Organization", organization_id(center.id), center.name)],
-        "title": title,
-        "custodian": ref("Organization", organization_id(center.id)),
-        "section": [
-            _therapy_section(summary, flag, baseline),
-            _alert_section(summary, issue),
-            _vitals_section(summary, latest),
-            _timeline_section(summary),
-            _pages_section(summary, communications),
-            _contact_section(summary, organization),
-        ],
-    }
+    sections = [
+        _therapy_section(summary, flag, baseline),
+        _alert_section(summary, issue),
+        _vitals_section(summary, latest),
+        _timeline_section(summary),
+        _pages_section(summary, communications),
+        _contact_section(summary, organization),
+    ]
+    composition = _handoff_composition(alert.id, patient.id, center, summary, sections, now)
     resources = _unique(
         [
             composition,

@@ -53,6 +53,28 @@ def _owner(base: Protocol | None, staff: StaffUser, center_id: int | None) -> in
     return owner
 
 
+def _refuse_existing_family(family: str | None, owner: int | None) -> None:
+    """A new family may not take the name of one the centre already sees (its own or a template)."""
+    if db.session.scalar(
+        select(Protocol.id)
+        .where(Protocol.family == family, or_(Protocol.center_id.is_(None), Protocol.center_id == owner))
+        .limit(1)
+    ):
+        raise ConflictError(
+            "This family exists; derive a version from it with base_id.",
+            code="family_exists",
+            fields={"family": ["Already exists."]},
+        )
+
+
+def _next_version(family: str | None) -> int:
+    # Version numbers are unique in a family across owners, so "us-cd19 v4" names one row.
+    top = db.session.scalar(
+        select(Protocol.version).where(Protocol.family == family).order_by(Protocol.version.desc()).limit(1)
+    )
+    return (top or 0) + 1
+
+
 def create_version(
     base: Protocol | None,
     content: dict,
@@ -72,26 +94,11 @@ def create_version(
     products = list(products if products is not None else (base.products if base else []))
     loaded = _check(content, products, jurisdiction)
     owner = _owner(base, staff, center_id)
-    if base is None and db.session.scalar(
-        select(Protocol.id)
-        .where(Protocol.family == family, or_(Protocol.center_id.is_(None), Protocol.center_id == owner))
-        .limit(1)
-    ):
-        raise ConflictError(
-            "This family exists; derive a version from it with base_id.",
-            code="family_exists",
-            fields={"family": ["Already exists."]},
-        )
-    # Version numbers are unique in a family across owners, so "us-cd19 v4" names one row.
-    top = (
-        db.session.scalar(
-            select(Protocol.version).where(Protocol.family == family).order_by(Protocol.version.desc()).limit(1)
-        )
-        or 0
-    )
+    if base is None:
+        _refuse_existing_family(family, owner)
     new = Protocol(
         family=family,
-        version=top + 1,
+        version=_next_version(family),
         name=name or (base.name if base else family),
         jurisdiction=jurisdiction,
         products=products,
