@@ -178,6 +178,31 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
     requests = [r for r in requests if r.level in ALERTING_LEVELS]
     if not requests:
         return
+    fresh, one_at_a_time = _split_fresh(requests)
+    opened = _new_alerts(fresh, now)
+    ids_reserved = _reserve_alert_ids(opened)
+    db.session.add_all(opened)
+    if not ids_reserved:
+        db.session.flush()  # one multi-row INSERT ... RETURNING for the ids the pages need
+    escalation.opened_in_this_transaction().update(alert.id for alert in opened)
+    # The escalation reads only cached rosters and rows already loaded; its events and pages
+    # are written in one go when the block ends.
+    with db.session.no_autoflush, bulk.buffered():
+        for alert in opened:
+            _event(alert, "opened", now, data={"level": alert.level, "kind": alert.kind})
+            escalation.start_or_restart(alert, "opened", now)
+        # With reserved ids the alerts go in complete, escalation state included: one pipelined
+        # executemany, before the events and pages that refer to them, and no UPDATE after.
+        db.session.flush()
+    for request in one_at_a_time:
+        raise_alert(
+            request.patient, request.level, request.findings, now=now, kind=request.kind, protocol=request.protocol
+        )
+
+
+def _split_fresh(requests: list[AlertRequest]) -> tuple[list[AlertRequest], list[AlertRequest]]:
+    """Requests for patients with no active alert, once each (locked until commit), and the rest,
+    which take the one-at-a-time path."""
     ids = {r.patient.id for r in requests}
     busy = set(
         db.session.scalars(
@@ -193,8 +218,13 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
             one_at_a_time.append(request)
         else:
             fresh[request.patient.id] = request
+    return list(fresh.values()), one_at_a_time
+
+
+def _new_alerts(fresh: list[AlertRequest], now: datetime) -> list[Alert]:
+    """Unsaved alerts for `fresh`, with acknowledgement codes unique among open alerts."""
     by_center: dict[int, list[AlertRequest]] = defaultdict(list)
-    for request in fresh.values():
+    for request in fresh:
         by_center[request.patient.center_id].append(request)
     opened = []
     taken = set(db.session.scalars(select(Alert.ack_code).where(Alert.status != AlertStatus.RESOLVED)))
@@ -221,24 +251,7 @@ def raise_many(requests: list[AlertRequest], now: datetime) -> None:
                     escalation_snapshot={},
                 )
             )  # set: escalated before the INSERT
-    ids_reserved = _reserve_alert_ids(opened)
-    db.session.add_all(opened)
-    if not ids_reserved:
-        db.session.flush()  # one multi-row INSERT ... RETURNING for the ids the pages need
-    escalation.opened_in_this_transaction().update(alert.id for alert in opened)
-    # The escalation reads only cached rosters and rows already loaded; its events and pages
-    # are written in one go when the block ends.
-    with db.session.no_autoflush, bulk.buffered():
-        for alert in opened:
-            _event(alert, "opened", now, data={"level": alert.level, "kind": alert.kind})
-            escalation.start_or_restart(alert, "opened", now)
-        # With reserved ids the alerts go in complete, escalation state included: one pipelined
-        # executemany, before the events and pages that refer to them, and no UPDATE after.
-        db.session.flush()
-    for request in one_at_a_time:
-        raise_alert(
-            request.patient, request.level, request.findings, now=now, kind=request.kind, protocol=request.protocol
-        )
+    return opened
 
 
 def _reserve_alert_ids(alerts: list[Alert]) -> bool:
