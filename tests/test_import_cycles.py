@@ -144,3 +144,30 @@ def test_no_import_cycles_in_app() -> None:
         for component in tangles(graph)
     ]
     assert not report, "import cycles in app/:\n" + "\n".join(report)
+
+
+# Where a function may import a module of app/, and why; anywhere else such an import would be
+# hiding a cycle or a layering breach (this test and test_layers.py would then see it as an edge).
+LAZY_APP_IMPORTS = {
+    # The factory builds the app inside create_app: importing any app module builds nothing.
+    "app",
+    # These load a provider's SDK (twilio), which only a process that really sends needs.
+    "app.notify",
+    "app.notify.voice",
+    "app.services.outbox",
+}
+
+
+def test_only_the_factory_and_the_sdk_seams_import_app_modules_inside_functions():
+    modules = _modules()
+    found = set()
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom) and _targets(
+                        node, name, path.name == "__init__.py", modules
+                    ):
+                        found.add(name)
+    assert found - LAZY_APP_IMPORTS == set(), f"function-level imports of app modules in {found - LAZY_APP_IMPORTS}"

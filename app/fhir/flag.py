@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from app.fhir.common import concept, instant, meta, patient_ref, ref, vigil_coding
 from app.fhir.patient import organization_id
 from app.models import PRODUCT_DISPLAY, Patient, PatientStatus, Protocol
+from app.services.baseline import baseline_notice
 from app.services.restrictions import Restrictions, compute_restrictions, local_infusion_date
 
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
@@ -59,8 +60,6 @@ def monitoring_flag(patient: Patient, protocol: Protocol, now: datetime) -> dict
 
 def baseline_flag(patient: Patient) -> dict | None:
     """R20: a banner when relative rules are off for want of a day-0 baseline."""
-    from app.services.baseline import baseline_notice
-
     notice = baseline_notice(patient)
     if notice is None:
         return None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from app.protocols.defaults import SHIPPED
 from app.rules.types import Level
 
 LEVELS = Level.labels()
@@ -32,8 +33,6 @@ def _level_on(phases: list[Mapping], day: int) -> str:
 @lru_cache(maxsize=8)
 def floors(jurisdiction: str | None) -> tuple[str, ...]:
     """Floor level per day 0..LAST_DAY (every jurisdiction's when None or unknown)."""
-    from app.protocols.defaults import SHIPPED  # defaults imports the content module
-
     shipped = [p for p in SHIPPED if p["jurisdiction"] == jurisdiction] or SHIPPED
     return tuple(
         min((_level_on(p["content"]["phases"], day) for p in shipped), key=LEVELS.index) for day in range(LAST_DAY + 1)
