@@ -11,12 +11,7 @@ from werkzeug.exceptions import HTTPException
 from app.fhir.outcome import operation_outcome
 from app.schemas.common import flatten_messages
 from app.services.errors import (
-    ConflictError,
     DomainError,
-    ForbiddenError,
-    InvalidError,
-    NotAuthenticatedError,
-    NotFoundError,
 )
 
 log = logging.getLogger("vigil.errors")
@@ -77,20 +72,9 @@ class ApiError(HTTPException):
         self.extra_headers = headers or {}
 
 
-# How the API answers each refusal of a service (app/services/errors.py).
-DOMAIN_STATUS: dict[type[DomainError], int] = {
-    NotAuthenticatedError: 401,
-    ForbiddenError: 403,
-    NotFoundError: 404,
-    ConflictError: 409,
-    InvalidError: 422,
-}
-
-
 def from_domain(error: DomainError) -> ApiError:
     """A service's refusal as the API's error: its kind's status, its message, code and fields."""
-    status = next((DOMAIN_STATUS[kind] for kind in type(error).__mro__ if kind in DOMAIN_STATUS), 400)
-    return ApiError(status, error.message, code=error.code, fields=error.fields)
+    return ApiError(error.status, error.message, code=error.code, fields=error.fields)
 
 
 def domain_error_response(error: DomainError) -> Response:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 from app.services.baseline import baseline_notice
 from app.services.errors import DomainError
-from app.web.errors import page_message, status_of
+from app.web.errors import page_message
 from app.web.formatting import delivery_label, local_time
 from app.web.forms import DISPOSITION_LABELS
 from app.web.security import add_security_headers
@@ -59,7 +59,7 @@ def _http_error(error: HTTPException):
 
 def _refused(error: DomainError):
     db.session.rollback()
-    return _page(status_of(error), page_message(error))
+    return _page(error.status, page_message(error))
 
 
 def _unexpected(error: Exception):

@@ -4,31 +4,16 @@ status the API would answer, worded for the care team."""
 from __future__ import annotations
 
 from app.services.errors import (
-    ConflictError,
     DomainError,
-    ForbiddenError,
-    InvalidError,
-    NotAuthenticatedError,
     NotFoundError,
 )
 
-STATUS: dict[type[DomainError], int] = {
-    NotAuthenticatedError: 401,
-    ForbiddenError: 403,
-    NotFoundError: 404,
-    ConflictError: 409,
-    InvalidError: 422,
-}
 # The pages say where the thing was looked for.
 NOT_FOUND = {
     "patient": "There is no such patient in your centre.",
     "alert": "There is no such alert in your centre.",
     "protocol": "There is no such protocol.",
 }
-
-
-def status_of(error: DomainError) -> int:
-    return next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 400)
 
 
 def page_message(error: DomainError) -> str:
