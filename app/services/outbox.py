@@ -74,47 +74,28 @@ def queue(
     ):
         return None
     queued_here.add(dedupe_key)
-    if known_new and bulk.active():
-        _wake_dispatchers()
-        return bulk.add(
-            Notification,
-            {
-                "dedupe_key": dedupe_key,
-                "purpose": purpose,
-                "to_phone": to_phone,
-                "body": body,
-                "due_at": now,
-                "alert_id": alert_id,
-                "patient_id": patient_id,
-                "staff_id": staff_id,
-                "extra": extra or {},
-                "escalation_step": escalation_step,
-                "escalation_round": escalation_round,
-                "channel": channel,
-                "callback_token": secrets.token_urlsafe(24),
-                "created_at": now,
-                "state": NotificationState.PENDING,
-                "attempts": 0,
-            },
-        )
-    row = Notification(
-        dedupe_key=dedupe_key,
-        purpose=purpose,
-        to_phone=to_phone,
-        body=body,
-        due_at=now,
-        alert_id=alert_id,
-        patient_id=patient_id,
-        staff_id=staff_id,
-        extra=extra or {},
-        escalation_step=escalation_step,
-        escalation_round=escalation_round,
-        channel=channel,
-        callback_token=secrets.token_urlsafe(24),
-        created_at=now,
-    )
-    db.session.add(row)
     _wake_dispatchers()
+    columns = {
+        "dedupe_key": dedupe_key,
+        "purpose": purpose,
+        "to_phone": to_phone,
+        "body": body,
+        "due_at": now,
+        "alert_id": alert_id,
+        "patient_id": patient_id,
+        "staff_id": staff_id,
+        "extra": extra or {},
+        "escalation_step": escalation_step,
+        "escalation_round": escalation_round,
+        "channel": channel,
+        "callback_token": secrets.token_urlsafe(24),
+        "created_at": now,
+    }
+    if known_new and bulk.active():
+        # Written by one executemany when the block ends, so the model's defaults are spelled out.
+        return bulk.add(Notification, {**columns, "state": NotificationState.PENDING, "attempts": 0})
+    row = Notification(**columns)
+    db.session.add(row)
     return row
 
 
