@@ -6,9 +6,12 @@ module only decides when and on which thread a claimed message is sent. A messag
 only between its claim and its send, at most `2 x concurrency` routine ones at a time, far less
 than the lease: a kill -9 leaves them `sending`, and `release_stale_leases` gives them back.
 
-- Pages first: every loop claims the due pages (and calls, watchdog texts) before topping up
-  the routine messages in hand; a sender thread that got a slot picks the most urgent message
-  waiting at that moment, so a page queued mid-wave waits for one free slot, not for the wave.
+- Pages first, in their own lane: claimed pages (and calls, watchdog texts) wait in a queue of
+  their own, sent by `PAGE_LANE_THREADS` threads that never send a routine message, so a page
+  never waits for a routine send to finish. A page's send slot is taken ahead of every routine
+  slot not yet reached (`RateLimiter.reserve(urgent=True)`), and pushes the routine schedule
+  back by one slot, so pages and reminders share one SMS_MAX_PER_SECOND budget. A routine thread
+  whose slot came while a page waits sends the page instead.
 - The rate: sends are spaced 1/rate apart across the threads (a pacing limiter, no bursts).
 - 429: Twilio did not process the request. The message goes back to pending at Retry-After
   (outbox._record_throttled), the whole sender pauses that long and halves its rate; each
@@ -35,6 +38,7 @@ log = logging.getLogger("vigil.outbox")
 
 URGENT, ROUTINE = 0, 1
 MIN_RATE = 1.0
+PAGE_LANE_THREADS = 4  # pages in flight at once beside the routine threads (a burst queues thousands)
 
 
 class RateLimiter:
@@ -44,25 +48,34 @@ class RateLimiter:
     def __init__(self, rate: float, monotonic=time.monotonic) -> None:  # noqa: ANN001
         self.ceiling = max(MIN_RATE, float(rate))
         self.rate = self.ceiling
-        self._next = 0.0
+        self._next = 0.0  # the next routine slot
+        self._next_urgent = 0.0  # the next page slot
+        self._paused_until = 0.0  # Twilio's Retry-After: pages wait it out too
         self._lock = threading.Lock()
         self._monotonic = monotonic
 
-    def reserve(self) -> float:
-        """The monotonic time of this caller's slot (the caller waits until then)."""
+    def reserve(self, urgent: bool = False) -> float:
+        """The monotonic time of this caller's slot (the caller waits until then). An urgent slot
+        comes ahead of the routine slots not yet reached, which move back by one interval: pages
+        and routine messages together stay within the rate."""
         with self._lock:
             now = self._monotonic()
+            step = 1.0 / self.rate
+            if urgent:
+                slot = max(now, self._paused_until, self._next_urgent)
+                self._next_urgent = slot + step
+                self._next = max(self._next, slot) + step
+                return slot
             slot = max(now, self._next)
-            self._next = slot + 1.0 / self.rate
+            self._next = slot + step
             return slot
 
     def throttled(self, retry_after: float | None) -> None:
         with self._lock:
             self.rate = max(MIN_RATE, self.rate / 2)
-            self._next = max(
-                self._next,
-                self._monotonic() + (retry_after if retry_after is not None else outbox.THROTTLE_WAIT_SECONDS),
-            )
+            until = self._monotonic() + (retry_after if retry_after is not None else outbox.THROTTLE_WAIT_SECONDS)
+            self._next = max(self._next, until)
+            self._paused_until = max(self._paused_until, until)
         log.warning("Twilio asked us to slow down: %.0f messages/s for now", self.rate)
 
     def succeeded(self) -> None:
@@ -80,14 +93,16 @@ class _Item:
 
 
 class Dispatcher:
-    """`concurrency` sender threads fed by `feed()`, which the clock's dispatcher thread calls in
-    its loop: it claims, the threads send."""
+    """`concurrency` routine sender threads and `page_threads` page threads, fed by `feed()`
+    (the dispatcher loop: pages and routine messages) and `feed_pages()` (the page lane's own
+    claimer, woken at once when a page is queued): they claim, the threads send."""
 
-    def __init__(self, app: Flask, *, concurrency: int, rate: float) -> None:
+    def __init__(self, app: Flask, *, concurrency: int, rate: float, page_threads: int = PAGE_LANE_THREADS) -> None:
         self.app = app
         self.concurrency = max(1, concurrency)
         self.limiter = RateLimiter(rate)
-        self.waiting: queue.PriorityQueue[_Item] = queue.PriorityQueue()
+        self.waiting: queue.PriorityQueue[_Item] = queue.PriorityQueue()  # routine messages
+        self.pages: queue.PriorityQueue[_Item] = queue.PriorityQueue()  # the page lane
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self._routine_in_hand = 0
@@ -98,10 +113,14 @@ class Dispatcher:
         self._threads = [
             threading.Thread(target=self._work, name=f"sender-{i}", daemon=True) for i in range(self.concurrency)
         ]
-        for thread in self._threads:
+        self._page_threads = [
+            threading.Thread(target=self._work_pages, name=f"pager-{i}", daemon=True)
+            for i in range(max(1, page_threads))
+        ]
+        for thread in [*self._threads, *self._page_threads]:
             thread.start()
 
-    # ---- the feeding side (the dispatcher thread) ---------------------------------------------
+    # ---- the feeding side (the dispatcher loop, the page lane) ------------------------------------
 
     @property
     def routine_room(self) -> int:
@@ -113,25 +132,36 @@ class Dispatcher:
         with self._lock:
             return self._in_hand
 
-    def feed(self) -> int:
-        """Claim what is due (pages first, routine messages up to the room in hand) and hand it to
-        the sender threads. Returns how many were claimed."""
+    def feed(self, pages: bool = True) -> int:
+        """Claim what is due (pages first unless the page lane claims them, routine messages up to
+        the room in hand) and hand it to the sender threads. Returns how many were claimed."""
         now = utcnow()
         token = secrets.token_hex(16)
-        pages = outbox._claim(now, token, outbox.CLAIM_BATCH, urgent=True)
+        urgent = outbox._claim(now, token, outbox.CLAIM_BATCH, urgent=True) if pages else []
         room = self.routine_room
         rest = outbox._claim(now, token, min(room, outbox.CLAIM_BATCH), urgent=False) if room else []
         db.session.commit()
-        for priority, ids in ((URGENT, sorted(pages)), (ROUTINE, sorted(rest))):
+        self._hand_over(urgent, rest, token)
+        return len(urgent) + len(rest)
+
+    def feed_pages(self) -> int:
+        """Claim the due pages (calls, watchdog texts) only: the page lane's claimer."""
+        token = secrets.token_hex(16)
+        urgent = outbox._claim(utcnow(), token, outbox.CLAIM_BATCH, urgent=True)
+        db.session.commit()
+        self._hand_over(urgent, [], token)
+        return len(urgent)
+
+    def _hand_over(self, urgent: list[int], rest: list[int], token: str) -> None:
+        for priority, ids in ((URGENT, sorted(urgent)), (ROUTINE, sorted(rest))):
             for notification_id in ids:
                 self._put(_Item(priority, next(self._seq), notification_id, token))
-        return len(pages) + len(rest)
 
     def _put(self, item: _Item) -> None:
         with self._lock:
             self._in_hand += 1
             self._routine_in_hand += item.priority == ROUTINE
-        self.waiting.put(item)
+        (self.pages if item.priority == URGENT else self.waiting).put(item)
 
     def wait_idle(self, timeout: float) -> bool:
         """Until every message handed over has been sent (or timeout); for tests and stopping."""
@@ -150,16 +180,20 @@ class Dispatcher:
         self._stop.set()
         for _ in self._threads:
             self.waiting.put(_Item(-1, -1, 0, ""))  # wake each thread
-        for thread in self._threads:
-            thread.join(timeout)
+        for _ in self._page_threads:
+            self.pages.put(_Item(-1, -1, 0, ""))
+        deadline = time.monotonic() + timeout
+        for thread in [*self._threads, *self._page_threads]:
+            thread.join(max(0.0, deadline - time.monotonic()))
         left = []
-        while True:
-            try:
-                item = self.waiting.get_nowait()
-            except queue.Empty:
-                break
-            if item.priority >= 0:
-                left.append(item)
+        for waiting in (self.pages, self.waiting):
+            while True:
+                try:
+                    item = waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if item.priority >= 0:
+                    left.append(item)
         if left:
             with self.app.app_context():
                 try:
@@ -170,51 +204,68 @@ class Dispatcher:
     # ---- the sending side ------------------------------------------------------------------
 
     def _work(self) -> None:
+        """A routine thread: the next routine message at the next routine slot, unless a page is
+        waiting when the slot comes (then the page goes, and the routine message waits again)."""
         while not self._stop.is_set():
             item = self.waiting.get()
             if self._stop.is_set() or item.priority < 0:
                 self._hand_back(item)
                 return
-            slot = self.limiter.reserve()
-            delay = slot - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
+            if not self._wait_for(self.limiter.reserve()):
                 self._hand_back(item)  # stopping before its slot came: `stop` gives it back to the outbox
                 return
-            item = self._most_urgent(item)
-            outcome = "skipped"
-            try:
-                with self.app.app_context():
-                    try:
-                        outcome = outbox.send_claimed(
-                            item.notification_id, item.token, utcnow(), on_throttle=self.limiter.throttled
-                        )
-                    except Exception:  # noqa: BLE001 - one message's failure must not stop the sender
-                        db.session.rollback()
-                        log.exception("sending message %s failed; its lease will give it back", item.notification_id)
-                    finally:
-                        db.session.remove()
-            finally:
-                if outcome == "sent":
-                    self.limiter.succeeded()
-                self._done(item, outcome)
+            self._send(self._most_urgent(item))
+
+    def _work_pages(self) -> None:
+        """A page-lane thread: pages only, each at the next urgent slot (ahead of routine slots)."""
+        while not self._stop.is_set():
+            item = self.pages.get()
+            if self._stop.is_set() or item.priority < 0:
+                self._hand_back(item)
+                return
+            if not self._wait_for(self.limiter.reserve(urgent=True)):
+                self._hand_back(item)
+                return
+            self._send(item)
+
+    def _wait_for(self, slot: float) -> bool:
+        """Until the monotonic time `slot`; False when stopping meanwhile."""
+        delay = slot - time.monotonic()
+        return not (delay > 0 and self._stop.wait(delay))
+
+    def _send(self, item: _Item) -> None:
+        outcome = "skipped"
+        try:
+            with self.app.app_context():
+                try:
+                    outcome = outbox.send_claimed(
+                        item.notification_id, item.token, utcnow(), on_throttle=self.limiter.throttled
+                    )
+                except Exception:  # noqa: BLE001 - one message's failure must not stop the sender
+                    db.session.rollback()
+                    log.exception("sending message %s failed; its lease will give it back", item.notification_id)
+                finally:
+                    db.session.remove()
+        finally:
+            if outcome == "sent":
+                self.limiter.succeeded()
+            self._done(item, outcome)
 
     def _hand_back(self, item: _Item) -> None:
         if item.priority >= 0:
-            self.waiting.put(item)
+            (self.pages if item.priority == URGENT else self.waiting).put(item)
 
     def _most_urgent(self, item: _Item) -> _Item:
-        """A page that arrived while this thread waited for its slot takes the slot."""
-        if item.priority == URGENT:
-            return item
+        """A page still waiting for the page lane when this routine slot came takes the slot."""
         try:
-            head = self.waiting.get_nowait()
+            page = self.pages.get_nowait()
         except queue.Empty:
             return item
-        if head < item and head.priority >= 0:
-            self.waiting.put(item)
-            return head
-        self.waiting.put(head)
-        return item
+        if page.priority < 0:
+            self.pages.put(page)
+            return item
+        self.waiting.put(item)
+        return page
 
     def _done(self, item: _Item, outcome: str) -> None:
         with self._idle:
