@@ -200,9 +200,9 @@ def start_gunicorn(
 
 
 def children(pid: int) -> list[int]:
+    # Every thread's children: the clock starts its sender child from a thread of its own.
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(p) for p in text.split()]
+        return [int(p) for task in Path(f"/proc/{pid}/task").iterdir() for p in (task / "children").read_text().split()]
     except OSError:
         found = []
         for entry in Path("/proc").iterdir():
@@ -225,6 +225,11 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def sender_peak_rss_mb(clock_pid: int) -> float | None:
+    """The clock's sender child's peak RSS (SMS_CONCURRENCY > 1), or None when it has none."""
+    return workers_peak_rss_mb(clock_pid)
 
 
 def workers_peak_rss_mb(master_pid: int) -> float | None:

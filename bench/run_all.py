@@ -552,6 +552,22 @@ def render(results: dict) -> str:
             ),
         )
     )
+    sq_sender = rss(sq, "sender_rss_mb", ("pages",))
+    pg_sender = rss(pg, "sender_rss_mb", ("pages", "burst_clock", "wave"))
+    rows.append(
+        (
+            "Peak RSS, the clock's sender child",
+            _n(sq_sender, "{:.0f} MB"),
+            _n(pg_sender, "{:.0f} MB"),
+            f"<= {T['clock_mb']} MB",
+            _both(
+                [
+                    ("SQLite", None if sq_sender is None else sq_sender <= T["clock_mb"]),
+                    ("PG", None if pg_sender is None else pg_sender <= T["clock_mb"]),
+                ]
+            ),
+        )
+    )
     rules = results.get("rules") or {}
     rows.append(
         (

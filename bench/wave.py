@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, percentile, twilio_env
+from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, percentile, sender_peak_rss_mb, twilio_env
 from bench.page_latency import ALERT_LINK, TimedProxy
 from bench.seed import seed_population, seed_wave, utc_now
 
@@ -62,7 +62,7 @@ def wave_clock(
         started = time.perf_counter()
         clock = procs.start(flask_cmd("scheduler", "run"), env=env, log_path=workdir / "clock-wave.log")
         queued_s = handed_s = None
-        rss, progress = 0.0, []
+        rss, sender_rss, progress = 0.0, 0.0, []
         reminder_phones = {f"+1202{n:07d}" for n in range(count)}
         while time.perf_counter() - started < timeout:
             time.sleep(0.25)
@@ -77,6 +77,7 @@ def wave_clock(
                         reporter.start()
             handed = sum(1 for r in proxy.messages(accepted=True) if r.form.get("To") in reminder_phones)
             rss = max(rss, peak_rss_mb(clock.pid) or 0)
+            sender_rss = max(sender_rss, sender_peak_rss_mb(clock.pid) or 0)
             progress.append((round(elapsed, 1), handed))
             if handed >= count:
                 handed_s = elapsed
@@ -84,6 +85,7 @@ def wave_clock(
         if reporter is not None:
             reporter.join(timeout=60)
         rss = max(rss, peak_rss_mb(clock.pid) or 0)
+        sender_rss = max(sender_rss, sender_peak_rss_mb(clock.pid) or 0)
         refused = sum(1 for r in proxy.messages() if r.status == 429)
     finally:
         procs.stop_all()
@@ -101,6 +103,7 @@ def wave_clock(
         "waited": time.perf_counter() - started,
         "handed": progress[-1][1] if progress else 0,
         "clock_rss_mb": rss,
+        "sender_rss_mb": sender_rss or None,
         "refused_429": refused,
         "progress": progress[:: max(1, len(progress) // 20)],
         "pages_expected": len(page_ids),
