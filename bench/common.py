@@ -129,6 +129,9 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+BENCH_SECRET_KEY = "bench-secret-key-not-the-development-key"
+
+
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     """Environment for Vigil's own processes (web, clock, flask commands)."""
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI")}
@@ -139,7 +142,7 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
             "VIGIL_BENCH": "1",
             "SMS_BACKEND": "log",
             "PYTHONUNBUFFERED": "1",
-            "SECRET_KEY": "bench-secret-key-not-the-development-key",
+            "SECRET_KEY": BENCH_SECRET_KEY,
             "PATH": f"{VENV_BIN}:{env.get('PATH', '')}",
         }
     )

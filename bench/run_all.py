@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402 - after the sys.path line on purpose
     ARTIFACTS,
     BENCH,
+    BENCH_SECRET_KEY,
     PYTHON,
     REPO,
     Processes,
@@ -93,7 +94,10 @@ def upgrade(database_url: str) -> None:
 def make_app(database_url: str):  # noqa: ANN201
     from app import create_app
 
-    return create_app(SQLALCHEMY_DATABASE_URI=database_url, SMS_BACKEND="log", BENCH_ENDPOINTS=True)
+    # A key of the bench's own: a database that is not SQLite refuses the development key.
+    return create_app(
+        SQLALCHEMY_DATABASE_URI=database_url, SMS_BACKEND="log", BENCH_ENDPOINTS=True, SECRET_KEY=BENCH_SECRET_KEY
+    )
 
 
 def in_app(database_url: str, fn: Callable):  # noqa: ANN201
