@@ -13,6 +13,12 @@ than the lease: a kill -9 leaves them `sending`, and `release_stale_leases` give
   back by one slot, so pages and reminders share one SMS_MAX_PER_SECOND budget. A routine thread
   whose slot came while a page waits sends the page instead.
 - The rate: sends are spaced 1/rate apart across the threads (a pacing limiter, no bursts).
+- Outcomes in batches: a routine text Twilio accepted is recorded by one recorder thread
+  together with the others accepted meanwhile (`outbox.record_sent_many`: one transaction,
+  one commit, for all of them), so a sender thread is free for its next send as soon as Twilio
+  answers instead of after a commit of its own. A kill -9 before that commit leaves those few
+  claimed, and their lease gives them back: a reminder goes out at most twice, as when a kill cut
+  a request short. Pages, calls, failures and 429s are recorded by the sending thread, at once.
 - 429: Twilio did not process the request. The message goes back to pending at Retry-After
   (outbox._record_throttled), the whole sender pauses that long and halves its rate; each
   success afterwards adds back 1/s up to the configured rate (additive increase, as TCP).
@@ -110,6 +116,11 @@ class Dispatcher:
         self._idle = threading.Condition(self._lock)
         self.outcomes: dict[str, int] = {}
         self._stop = threading.Event()
+        self._accepted: list[tuple[_Item, outbox.Sent]] = []  # for the recorder
+        self._recording = threading.Condition()
+        self._recorder_stop = False
+        self._recorder = threading.Thread(target=self._record_accepted, name="recorder", daemon=True)
+        self._recorder.start()
         self._threads = [
             threading.Thread(target=self._work, name=f"sender-{i}", daemon=True) for i in range(self.concurrency)
         ]
@@ -185,6 +196,10 @@ class Dispatcher:
         deadline = time.monotonic() + timeout
         for thread in [*self._threads, *self._page_threads]:
             thread.join(max(0.0, deadline - time.monotonic()))
+        with self._recording:  # what Twilio accepted is recorded before stopping
+            self._recorder_stop = True
+            self._recording.notify()
+        self._recorder.join(max(1.0, deadline - time.monotonic()))
         left = []
         for waiting in (self.pages, self.waiting):
             while True:
@@ -239,7 +254,11 @@ class Dispatcher:
             with self.app.app_context():
                 try:
                     outcome = outbox.send_claimed(
-                        item.notification_id, item.token, utcnow(), on_throttle=self.limiter.throttled
+                        item.notification_id,
+                        item.token,
+                        utcnow(),
+                        on_throttle=self.limiter.throttled,
+                        defer_sent=lambda sent: self._defer(item, sent),
                     )
                 except Exception:  # noqa: BLE001 - one message's failure must not stop the sender
                     db.session.rollback()
@@ -247,9 +266,40 @@ class Dispatcher:
                 finally:
                     db.session.remove()
         finally:
-            if outcome == "sent":
-                self.limiter.succeeded()
-            self._done(item, outcome)
+            if outcome != outbox.DEFERRED:  # else the recorder finishes it
+                self._finished(item, outcome)
+
+    def _finished(self, item: _Item, outcome: str) -> None:
+        if outcome == "sent":
+            self.limiter.succeeded()
+        self._done(item, outcome)
+
+    def _defer(self, item: _Item, sent: outbox.Sent) -> None:
+        with self._recording:
+            self._accepted.append((item, sent))
+            self._recording.notify()
+
+    def _record_accepted(self) -> None:
+        """The recorder: everything accepted since its last commit, in one transaction; while it
+        commits, the next batch gathers (no timer: batches are as large as the commits are slow)."""
+        while True:
+            with self._recording:
+                while not self._accepted and not self._recorder_stop:
+                    self._recording.wait()
+                batch, self._accepted = self._accepted, []
+                if not batch and self._recorder_stop:
+                    return
+            outcomes = ["skipped"] * len(batch)
+            with self.app.app_context():
+                try:
+                    outcomes = outbox.record_sent_many([sent for _, sent in batch])
+                except Exception:  # noqa: BLE001 - the sender goes on; their leases give these back
+                    db.session.rollback()
+                    log.exception("recording %d sent messages failed; their leases will give them back", len(batch))
+                finally:
+                    db.session.remove()
+            for (item, _), outcome in zip(batch, outcomes, strict=True):
+                self._finished(item, outcome)
 
     def _hand_back(self, item: _Item) -> None:
         if item.priority >= 0:

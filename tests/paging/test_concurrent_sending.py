@@ -202,3 +202,26 @@ def test_the_page_lane_sends_a_page_while_every_routine_thread_is_busy(twilio_ap
     assert order.index(page_phone) <= 6 and took < 0.45, (order.index(page_phone), took)
     _drive(sender, timeout=30)
     assert len(twilio_api.messages(accepted=True, to=page_phone)) == 1
+
+
+def test_accepted_texts_are_recorded_together_only_where_the_claim_still_holds(app):
+    from app.models import DeliveryAttempt
+
+    _queue(3)
+    claimed = outbox.claim_due(utcnow())
+    (a, token), (b, _), (c, _) = claimed
+    lost = db.session.get(Notification, b)
+    lost.claim_token = "another-sender"  # its lease ran out and another sender claimed it
+    db.session.commit()
+    at = utcnow()
+    outcomes = outbox.record_sent_many(
+        [outbox.Sent(a, token, "SMa", "queued", at), outbox.Sent(b, token, "SMb", "queued", at)]
+    )
+    assert outcomes == ["sent", "skipped"]
+    db.session.expire_all()
+    rows = {n.id: n for n in db.session.scalars(select(Notification))}
+    assert (rows[a].state, rows[a].provider_sid, rows[a].claim_token) == ("sent", "SMa", None)
+    assert (rows[b].state, rows[b].provider_sid, rows[b].claim_token) == ("sending", None, "another-sender")
+    assert rows[c].state == "sending", "not in the batch: untouched"
+    attempts = list(db.session.scalars(select(DeliveryAttempt)))
+    assert [(x.notification_id, x.provider_sid, x.result) for x in attempts] == [(a, "SMa", "sent")]
