@@ -111,6 +111,7 @@ def wave_clock(
         "p50_ms": percentile(latencies, 50) if latencies else None,
         "p99_ms": percentile(latencies, 99) if latencies else None,
         "max_ms": max(latencies) if latencies else None,
+        "latencies_ms": [round(v) for v in latencies],  # in the order the pages were reported
         "latency_s": LATENCY_S,
         "rate": RATE,
         "concurrency": CONCURRENCY,
@@ -165,4 +166,5 @@ class PageReports(threading.Thread):
         return seen
 
     def latencies_ms(self) -> list[float]:
-        return [1000 * (at - self.committed[alert_id]) for alert_id, at in self._arrivals().items()]
+        arrivals = self._arrivals()
+        return [1000 * (arrivals[alert_id] - at) for alert_id, at in self.committed.items() if alert_id in arrivals]
