@@ -73,8 +73,15 @@ class SenderChild:
             with self._lock:
                 if self._stop.is_set():
                     break
-                # stdout and stderr are the clock's: the child's log lines go where the clock's go.
-                self.process = subprocess.Popen(self._command(os.getpid()))  # noqa: S603 - our own command line
+                try:
+                    # stdout and stderr are the clock's: the child's log lines go where the clock's go.
+                    self.process = subprocess.Popen(self._command(os.getpid()))  # noqa: S603 - our own command line
+                except OSError:
+                    log.exception("the sender child could not be started; trying again")
+                    self.process = None
+            if self.process is None:
+                self._stop.wait(RESTART_SECONDS)
+                continue
             log.info("sender child %s started", self.process.pid)
             self.started.set()
             code = self.process.wait()
