@@ -123,7 +123,9 @@ def page_lane_loop(app: Flask, dispatcher: sending.Dispatcher, stop: threading.E
                     stop.wait(1.0)
                 finally:
                     db.session.remove()
-                if not claimed:
+                if not dispatcher.page_room:
+                    stop.wait(BUSY_POLL_SECONDS)  # a burst's pages: claim more as these go out
+                elif not claimed:
                     wakeup.wait(stop)
         finally:
             wakeup.close()

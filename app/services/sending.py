@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import itertools
 import logging
-import queue
 import secrets
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -107,8 +107,15 @@ class Dispatcher:
         self.app = app
         self.concurrency = max(1, concurrency)
         self.limiter = RateLimiter(rate)
-        self.waiting: queue.PriorityQueue[_Item] = queue.PriorityQueue()  # routine messages
-        self.pages: queue.PriorityQueue[_Item] = queue.PriorityQueue()  # the page lane
+        # Claimed messages waiting for a thread, each queue in claim order. A routine thread takes
+        # a page first when one waits (a burst queues thousands of pages and few routine messages).
+        self.pages: deque[_Item] = deque()
+        self.waiting: deque[_Item] = deque()
+        # One lock, two conditions: a page thread is woken only for a page, a routine thread for
+        # either (a wake-up a page thread took for a routine message would be lost).
+        queues = threading.Lock()
+        self._work_ready = threading.Condition(queues)  # routine threads wait here
+        self._page_ready = threading.Condition(queues)  # page threads wait here
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self._routine_in_hand = 0
@@ -139,6 +146,14 @@ class Dispatcher:
             return max(0, 2 * self.concurrency - self._routine_in_hand)
 
     @property
+    def page_room(self) -> int:
+        """How many more pages may be claimed: a burst's thousands of pages are claimed as they can
+        be sent, not all at once (a claim held longer than the lease would be sent twice)."""
+        with self._lock:
+            held = self._in_hand - self._routine_in_hand
+        return max(0, 2 * (self.concurrency + len(self._page_threads)) - held)
+
+    @property
     def in_hand(self) -> int:
         with self._lock:
             return self._in_hand
@@ -148,7 +163,7 @@ class Dispatcher:
         the room in hand) and hand it to the sender threads. Returns how many were claimed."""
         now = utcnow()
         token = secrets.token_hex(16)
-        urgent = outbox._claim(now, token, outbox.CLAIM_BATCH, urgent=True) if pages else []
+        urgent = outbox._claim(now, token, min(self.page_room, outbox.CLAIM_BATCH), urgent=True) if pages else []
         room = self.routine_room
         rest = outbox._claim(now, token, min(room, outbox.CLAIM_BATCH), urgent=False) if room else []
         db.session.commit()
@@ -158,7 +173,7 @@ class Dispatcher:
     def feed_pages(self) -> int:
         """Claim the due pages (calls, watchdog texts) only: the page lane's claimer."""
         token = secrets.token_hex(16)
-        urgent = outbox._claim(utcnow(), token, outbox.CLAIM_BATCH, urgent=True)
+        urgent = outbox._claim(utcnow(), token, min(self.page_room, outbox.CLAIM_BATCH), urgent=True)
         db.session.commit()
         self._hand_over(urgent, [], token)
         return len(urgent)
@@ -172,7 +187,11 @@ class Dispatcher:
         with self._lock:
             self._in_hand += 1
             self._routine_in_hand += item.priority == ROUTINE
-        (self.pages if item.priority == URGENT else self.waiting).put(item)
+        with self._work_ready:
+            (self.pages if item.priority == URGENT else self.waiting).append(item)
+            if item.priority == URGENT:
+                self._page_ready.notify()  # a page thread, or a routine thread whose slot came first
+            self._work_ready.notify()
 
     def wait_idle(self, timeout: float) -> bool:
         """Until every message handed over has been sent (or timeout); for tests and stopping."""
@@ -189,10 +208,9 @@ class Dispatcher:
         """Let the threads finish their current send, and give what is still waiting back to the
         outbox at once (a stopped clock's claims would otherwise wait out their lease)."""
         self._stop.set()
-        for _ in self._threads:
-            self.waiting.put(_Item(-1, -1, 0, ""))  # wake each thread
-        for _ in self._page_threads:
-            self.pages.put(_Item(-1, -1, 0, ""))
+        with self._work_ready:
+            self._work_ready.notify_all()  # wake each thread
+            self._page_ready.notify_all()
         deadline = time.monotonic() + timeout
         for thread in [*self._threads, *self._page_threads]:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -200,15 +218,10 @@ class Dispatcher:
             self._recorder_stop = True
             self._recording.notify()
         self._recorder.join(max(1.0, deadline - time.monotonic()))
-        left = []
-        for waiting in (self.pages, self.waiting):
-            while True:
-                try:
-                    item = waiting.get_nowait()
-                except queue.Empty:
-                    break
-                if item.priority >= 0:
-                    left.append(item)
+        with self._work_ready:
+            left = [*self.pages, *self.waiting]
+            self.pages.clear()
+            self.waiting.clear()
         if left:
             with self.app.app_context():
                 try:
@@ -219,29 +232,33 @@ class Dispatcher:
     # ---- the sending side ------------------------------------------------------------------
 
     def _work(self) -> None:
-        """A routine thread: the next routine message at the next routine slot, unless a page is
-        waiting when the slot comes (then the page goes, and the routine message waits again)."""
-        while not self._stop.is_set():
-            item = self.waiting.get()
-            if self._stop.is_set() or item.priority < 0:
-                self._hand_back(item)
-                return
-            if not self._wait_for(self.limiter.reserve()):
+        """A routine thread: the next message (a waiting page first) at the next routine slot; a
+        page that arrives while it waits for the slot takes the slot, and the routine message
+        waits again."""
+        while (item := self._next(pages_only=False)) is not None:
+            if not self._wait_for(self.limiter.reserve(urgent=item.priority == URGENT)):
                 self._hand_back(item)  # stopping before its slot came: `stop` gives it back to the outbox
                 return
             self._send(self._most_urgent(item))
 
     def _work_pages(self) -> None:
         """A page-lane thread: pages only, each at the next urgent slot (ahead of routine slots)."""
-        while not self._stop.is_set():
-            item = self.pages.get()
-            if self._stop.is_set() or item.priority < 0:
-                self._hand_back(item)
-                return
+        while (item := self._next(pages_only=True)) is not None:
             if not self._wait_for(self.limiter.reserve(urgent=True)):
                 self._hand_back(item)
                 return
             self._send(item)
+
+    def _next(self, *, pages_only: bool) -> _Item | None:
+        """The next claimed message for this thread, waiting for one; None when stopping."""
+        with self._work_ready:
+            while not self._stop.is_set():
+                if self.pages:
+                    return self.pages.popleft()
+                if self.waiting and not pages_only:
+                    return self.waiting.popleft()
+                (self._page_ready if pages_only else self._work_ready).wait()
+        return None
 
     def _wait_for(self, slot: float) -> bool:
         """Until the monotonic time `slot`; False when stopping meanwhile."""
@@ -302,20 +319,18 @@ class Dispatcher:
                 self._finished(item, outcome)
 
     def _hand_back(self, item: _Item) -> None:
-        if item.priority >= 0:
-            (self.pages if item.priority == URGENT else self.waiting).put(item)
+        with self._work_ready:
+            (self.pages if item.priority == URGENT else self.waiting).appendleft(item)
 
     def _most_urgent(self, item: _Item) -> _Item:
-        """A page still waiting for the page lane when this routine slot came takes the slot."""
-        try:
-            page = self.pages.get_nowait()
-        except queue.Empty:
+        """A page still waiting when this routine slot came takes the slot."""
+        if item.priority == URGENT:
             return item
-        if page.priority < 0:
-            self.pages.put(page)
-            return item
-        self.waiting.put(item)
-        return page
+        with self._work_ready:
+            if not self.pages:
+                return item
+            self.waiting.appendleft(item)
+            return self.pages.popleft()
 
     def _done(self, item: _Item, outcome: str) -> None:
         with self._idle:

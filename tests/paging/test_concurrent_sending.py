@@ -225,3 +225,20 @@ def test_accepted_texts_are_recorded_together_only_where_the_claim_still_holds(a
     assert rows[c].state == "sending", "not in the batch: untouched"
     attempts = list(db.session.scalars(select(DeliveryAttempt)))
     assert [(x.notification_id, x.provider_sid, x.result) for x in attempts] == [(a, "SMa", "sent")]
+
+
+def test_a_burst_of_pages_uses_every_sender_thread_not_only_the_page_lane(twilio_app, twilio_api, wall_clock):
+    twilio_api.latency = 0.2
+    phones = _queue(40, purpose="page", start=7000)
+    sender = Dispatcher(twilio_app, concurrency=8, rate=100, page_threads=1)
+    try:
+        started = time.monotonic()
+        _drive(sender, timeout=30)
+        took = time.monotonic() - started
+    finally:
+        sender.stop()
+    accepted = Counter(r.form["To"] for r in twilio_api.messages(accepted=True))
+    assert accepted == Counter(phones), "each page once"
+    # The page lane alone (one thread, 200 ms a page) would take 8 s; with the routine threads, ~1 s.
+    assert took < 4, f"{took:.1f} s for 40 pages: only the page lane sent them"
+    assert sender.page_room <= 2 * (8 + 1)
