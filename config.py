@@ -59,14 +59,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     # Multi-row INSERTs in pages of 25 rows: psycopg parses each statement's text in Python, and
     # a burst's 1,000-row statements cost more to parse than 40 small ones cost to send.
-    # max_overflow: the clock's sender child runs SMS_CONCURRENCY routine threads, 4 page threads,
-    # a recorder and two claimers, each holding a connection for a moment; a page thread must not
-    # wait for one held by a routine send. Connections open only when used (a web worker uses one).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {
-        "pool_pre_ping": True,
-        "insertmanyvalues_page_size": 25,
-        "max_overflow": max(10, _int("SMS_CONCURRENCY", 25) + 10),
-    }
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "insertmanyvalues_page_size": 25}
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
 
     # SMS
