@@ -129,6 +129,9 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+BENCH_SECRET_KEY = "bench-secret-key-not-the-development-key"
+
+
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     """Environment for Vigil's own processes (web, clock, flask commands)."""
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "FLASK_RUN_FROM_CLI")}
@@ -139,7 +142,7 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
             "VIGIL_BENCH": "1",
             "SMS_BACKEND": "log",
             "PYTHONUNBUFFERED": "1",
-            "SECRET_KEY": "bench-secret-key-not-the-development-key",
+            "SECRET_KEY": BENCH_SECRET_KEY,
             "PATH": f"{VENV_BIN}:{env.get('PATH', '')}",
         }
     )
@@ -200,9 +203,9 @@ def start_gunicorn(
 
 
 def children(pid: int) -> list[int]:
+    # Every thread's children: the clock starts its sender child from a thread of its own.
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(p) for p in text.split()]
+        return [int(p) for task in Path(f"/proc/{pid}/task").iterdir() for p in (task / "children").read_text().split()]
     except OSError:
         found = []
         for entry in Path("/proc").iterdir():
@@ -225,6 +228,11 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def sender_peak_rss_mb(clock_pid: int) -> float | None:
+    """The clock's sender child's peak RSS (SMS_CONCURRENCY > 1), or None when it has none."""
+    return workers_peak_rss_mb(clock_pid)
 
 
 def workers_peak_rss_mb(master_pid: int) -> float | None:

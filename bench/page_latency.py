@@ -28,6 +28,7 @@ from bench.common import (
     log,
     peak_rss_mb,
     percentile,
+    sender_peak_rss_mb,
     start_gunicorn,
     twilio_env,
     workers_peak_rss_mb,
@@ -155,6 +156,7 @@ def run_page_latency(
                 break
             time.sleep(0.25)
         web_rss, clock_rss = workers_peak_rss_mb(web.pid), peak_rss_mb(clock.pid)
+        sender_rss = sender_peak_rss_mb(clock.pid)
     finally:
         procs.stop_all()
         proxy.stop()
@@ -177,6 +179,7 @@ def run_page_latency(
         "answer_p99_ms": percentile(answer_ms, 99) if answer_ms else None,
         "web_rss_mb": web_rss,
         "clock_rss_mb": clock_rss,
+        "sender_rss_mb": sender_rss,
     }
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, delete, event, insert, select, text, update
 
-from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, twilio_env
+from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, sender_peak_rss_mb, twilio_env
 from bench.seed import Population, seed_missed, seed_population, utc_now
 
 DONE_SQL = text(
@@ -243,7 +243,7 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
         env = app_env(database_url, **twilio_env(proxy.url), SMS_MAX_PER_SECOND="100", SMS_CONCURRENCY="25")
         started = time.monotonic()
         clock = procs.start(flask_cmd("scheduler", "run"), env=env, log_path=workdir / "clock-burst.log")
-        done, rss = 0, 0.0
+        done, rss, sender_rss = 0, 0.0, 0.0
         while time.monotonic() - started < timeout:
             time.sleep(0.5)
             if clock.poll() is not None:
@@ -252,6 +252,7 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
                 done = conn.execute(DONE_SQL).scalar_one()
                 pages = conn.execute(PAGES_SQL).scalar_one()
             rss = max(rss, peak_rss_mb(clock.pid) or 0)
+            sender_rss = max(sender_rss, sender_peak_rss_mb(clock.pid) or 0)
             if not progress or progress[-1][1] != done:
                 progress.append((round(time.monotonic() - started, 1), done))
             if done >= count and queued_s is None:
@@ -262,6 +263,7 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
                 break
         seconds = time.monotonic() - started
         rss = max(rss, peak_rss_mb(clock.pid) or 0)
+        sender_rss = max(sender_rss, sender_peak_rss_mb(clock.pid) or 0)
         with engine.connect() as conn:
             outbox = dict(conn.execute(SENT_SQL).all())
             pages = conn.execute(PAGES_SQL).scalar_one()
@@ -283,6 +285,7 @@ def burst_clock(database_url: str, prism_url: str, workdir: Path, count: int = 1
         "pages": pages,
         "pages_handed": handed,
         "clock_rss_mb": rss,
+        "sender_rss_mb": sender_rss or None,
         "progress": progress,
         "outbox": outbox,
     }

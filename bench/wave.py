@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
-from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, percentile, twilio_env
+from bench.common import Processes, app_env, flask_cmd, log, peak_rss_mb, percentile, sender_peak_rss_mb, twilio_env
 from bench.page_latency import ALERT_LINK, TimedProxy
 from bench.seed import seed_population, seed_wave, utc_now
 
@@ -62,7 +62,7 @@ def wave_clock(
         started = time.perf_counter()
         clock = procs.start(flask_cmd("scheduler", "run"), env=env, log_path=workdir / "clock-wave.log")
         queued_s = handed_s = None
-        rss, progress = 0.0, []
+        rss, sender_rss, progress = 0.0, 0.0, []
         reminder_phones = {f"+1202{n:07d}" for n in range(count)}
         while time.perf_counter() - started < timeout:
             time.sleep(0.25)
@@ -77,6 +77,7 @@ def wave_clock(
                         reporter.start()
             handed = sum(1 for r in proxy.messages(accepted=True) if r.form.get("To") in reminder_phones)
             rss = max(rss, peak_rss_mb(clock.pid) or 0)
+            sender_rss = max(sender_rss, sender_peak_rss_mb(clock.pid) or 0)
             progress.append((round(elapsed, 1), handed))
             if handed >= count:
                 handed_s = elapsed
@@ -84,6 +85,7 @@ def wave_clock(
         if reporter is not None:
             reporter.join(timeout=60)
         rss = max(rss, peak_rss_mb(clock.pid) or 0)
+        sender_rss = max(sender_rss, sender_peak_rss_mb(clock.pid) or 0)
         refused = sum(1 for r in proxy.messages() if r.status == 429)
     finally:
         procs.stop_all()
@@ -101,6 +103,7 @@ def wave_clock(
         "waited": time.perf_counter() - started,
         "handed": progress[-1][1] if progress else 0,
         "clock_rss_mb": rss,
+        "sender_rss_mb": sender_rss or None,
         "refused_429": refused,
         "progress": progress[:: max(1, len(progress) // 20)],
         "pages_expected": len(page_ids),
@@ -108,6 +111,7 @@ def wave_clock(
         "p50_ms": percentile(latencies, 50) if latencies else None,
         "p99_ms": percentile(latencies, 99) if latencies else None,
         "max_ms": max(latencies) if latencies else None,
+        "latencies_ms": [round(v) for v in latencies],  # in the order the pages were reported
         "latency_s": LATENCY_S,
         "rate": RATE,
         "concurrency": CONCURRENCY,
@@ -162,4 +166,5 @@ class PageReports(threading.Thread):
         return seen
 
     def latencies_ms(self) -> list[float]:
-        return [1000 * (at - self.committed[alert_id]) for alert_id, at in self._arrivals().items()]
+        arrivals = self._arrivals()
+        return [1000 * (arrivals[alert_id] - at) for alert_id, at in self.committed.items() if alert_id in arrivals]

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from app.scheduling.runner import run_forever
+from app.scheduling.runner import run_forever, run_sender
 from app.scheduling.sweeps import run_all_sweeps
 
 scheduler = AppGroup("scheduler", help="The clock process.")
@@ -40,3 +40,10 @@ def tick_command(now_text: str | None) -> None:
 def run_command() -> None:
     """Run the sweeps periodically until SIGTERM, then drain."""
     run_forever()
+
+
+@scheduler.command("send", hidden=True)
+@click.option("--parent", "parent_pid", type=int, required=True, help="The clock process that owns this sender.")
+def send_command(parent_pid: int) -> None:
+    """The clock's sender child (started by `scheduler run`; stops when that clock is gone)."""
+    run_sender(parent_pid)

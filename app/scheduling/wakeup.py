@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from app.db.dialect import is_postgres
 from app.db.notify import listen
 from app.models import Notification
-from app.services.outbox import NOTIFY_CHANNEL, messages_due
+from app.services.outbox import NOTIFY_CHANNEL, URGENT_PURPOSES, messages_due
 from app.timesource import utcnow
 
 log = logging.getLogger("vigil.clock")
@@ -33,8 +33,10 @@ POSTGRES_POLL_SECONDS = 2.0
 class Wakeup:
     """wait(stop) returns when a page may be due, after the poll interval, or when stopping."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, urgent_only: bool = False) -> None:
         self._engine = engine
+        # The page lane's wake-up: on SQLite, probe for a due page (call, watchdog text) only.
+        self._only = (Notification.purpose.in_(URGENT_PURPOSES),) if urgent_only else ()
         self._postgres = is_postgres(engine)
         self._conn: Any = None
 
@@ -63,7 +65,10 @@ class Wakeup:
     def _message_due(self) -> bool:
         with self._engine.connect() as conn:
             return (
-                conn.execute(select(Notification.id).where(*messages_due(utcnow()).rows()).limit(1)).first() is not None
+                conn.execute(
+                    select(Notification.id).where(*messages_due(utcnow()).rows(), *self._only).limit(1)
+                ).first()
+                is not None
             )
 
     def _connection(self) -> Any:

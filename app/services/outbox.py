@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 
 from app.db import bulk, rowcount
 from app.db.dialect import claim
@@ -303,15 +303,38 @@ def validity_seconds(next_step_at: datetime | None, now: datetime) -> int | None
     return max(VALIDITY_MIN, min(VALIDITY_MAX, int((next_step_at - now).total_seconds())))
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A routine text Twilio accepted, whose outcome the concurrent sender records in a batch
+    with others (`record_sent_many`)."""
+
+    notification_id: int
+    token: str
+    sid: str
+    status: str
+    at: datetime
+
+
+DEFERRED = "deferred"  # send_claimed's outcome when the caller records the success itself
+
+
 def send_claimed(
-    notification_id: int, token: str, now: datetime, on_throttle: Callable[[float | None], None] | None = None
+    notification_id: int,
+    token: str,
+    now: datetime,
+    on_throttle: Callable[[float | None], None] | None = None,
+    defer_sent: Callable[[Sent], None] | None = None,
 ) -> str:
     """Send one claimed message (outside any lock) and record the outcome. Returns the outcome.
-    `on_throttle`: told Twilio's Retry-After when it answers 429 (the concurrent sender slows)."""
+    `on_throttle`: told Twilio's Retry-After when it answers 429 (the concurrent sender slows).
+    `defer_sent`: a routine text that Twilio accepted is handed to it instead of being recorded
+    here (the concurrent sender records several in one transaction); the outcome is DEFERRED.
+    Pages, calls, watchdog texts and pushes are always recorded here, at once."""
     row = db.session.get(Notification, notification_id)
     if row is None or row.state != NotificationState.SENDING or row.claim_token != token:
         return "skipped"
     to, body, callback, channel = row.to_phone, row.body, status_callback_url(row), row.channel
+    batchable = defer_sent is not None and channel == "sms" and row.purpose not in URGENT_PURPOSES
     validity = page_validity(row, now)
     if channel == "call" and row.provider_sid:
         # An earlier attempt's outcome was lost (a timeout, a dead process), but Twilio's status
@@ -355,6 +378,9 @@ def send_claimed(
         if exc.throttled and on_throttle is not None:
             on_throttle(exc.retry_after)
         return _record_failure(notification_id, token, exc, now, channel=channel)
+    if batchable and defer_sent is not None and sent.sid:
+        defer_sent(Sent(notification_id, token, sent.sid, sent.status, now))
+        return DEFERRED
     return _record_sent(notification_id, token, sent.sid, sent.status, now, channel=channel)
 
 
@@ -446,6 +472,66 @@ def _record_sent(
         return "sent"
     db.session.rollback()
     return "skipped"
+
+
+_SENT_MANY = (
+    update(Notification.__table__)
+    .where(Notification.id == bindparam("b_id"), Notification.claim_token == bindparam("b_token"))
+    .values(
+        claim_token=None,
+        lease_expires_at=None,
+        provider_sid=bindparam("b_sid"),
+        sent_at=bindparam("b_at"),
+        channel="sms",
+        # A status callback may have landed before this commit; keep what it said.
+        state=case((Notification.state == NotificationState.SENDING, NotificationState.SENT), else_=Notification.state),
+        provider_status=case(
+            (Notification.state == NotificationState.SENDING, bindparam("b_status")), else_=Notification.provider_status
+        ),
+    )
+)
+
+
+def record_sent_many(sent: list[Sent]) -> list[str]:
+    """Record several accepted texts in one transaction (one UPDATE executemany, one read, one
+    INSERT executemany of their attempts, one commit), as `_record_sent` does one at a time:
+    only where the claim is still this sender's. Twilio's SID, unique per accepted message, tells
+    which updates landed. Returns each one's outcome, "sent" or "skipped"."""
+    if not sent:
+        return []
+    db.session.execute(
+        _SENT_MANY,
+        [
+            {"b_id": s.notification_id, "b_token": s.token, "b_sid": s.sid, "b_at": s.at, "b_status": s.status}
+            for s in sent
+        ],
+    )
+    landed = {
+        (notification_id, sid)
+        for notification_id, sid in db.session.execute(
+            select(Notification.id, Notification.provider_sid).where(
+                Notification.id.in_([s.notification_id for s in sent])
+            )
+        )
+    }
+    mine = [s for s in sent if (s.notification_id, s.sid) in landed]
+    if mine:
+        db.session.execute(
+            insert(DeliveryAttempt.__table__),
+            [
+                {
+                    "notification_id": s.notification_id,
+                    "at": s.at,
+                    "result": AttemptResult.SENT,
+                    "provider_sid": s.sid,
+                    "channel": "sms",
+                }
+                for s in mine
+            ],
+        )
+    db.session.commit()
+    recorded = {s.notification_id for s in mine}
+    return ["sent" if s.notification_id in recorded else "skipped" for s in sent]
 
 
 THROTTLE_WAIT_SECONDS = 1.0  # a 429 without Retry-After

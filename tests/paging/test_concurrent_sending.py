@@ -172,3 +172,73 @@ def test_the_limiter_halves_on_429_waits_retry_after_and_creeps_back():
     for _ in range(10):
         limiter.throttled(None)
     assert limiter.rate == 1, "never below one a second"
+
+
+def test_a_page_slot_comes_ahead_of_the_routine_slots_within_the_same_rate():
+    now = [100.0]
+    limiter = RateLimiter(10, monotonic=lambda: now[0])
+    routine = [limiter.reserve() for _ in range(5)]  # 100.0 ... 100.4, handed to waiting threads
+    assert limiter.reserve(urgent=True) == pytest.approx(100.0), "the page does not wait for the routine slots"
+    assert limiter.reserve() == pytest.approx(100.6), "the routine schedule gave way by one slot"
+    assert routine[-1] == pytest.approx(100.4)
+    assert limiter.reserve(urgent=True) == pytest.approx(100.1), "pages among themselves keep the rate"
+    limiter.throttled(2.0)
+    assert limiter.reserve(urgent=True) == pytest.approx(102.0), "a page waits out Twilio's Retry-After too"
+
+
+def test_the_page_lane_sends_a_page_while_every_routine_thread_is_busy(twilio_api, dispatcher):
+    twilio_api.latency = 0.5  # every routine thread is mid-request when the page comes
+    _queue(60)
+    sender = dispatcher(3, 100)
+    sender.feed()  # 6 routine messages in hand, 3 of them in flight
+    wait_until(lambda: sender.in_hand and len(twilio_api.requests) >= 3, timeout=10, interval=0.01, what="sends")
+    [page_phone] = _queue(1, purpose="page", start=9000)
+    queued = time.monotonic()
+    assert sender.feed_pages() == 1, "the page lane claims pages only"
+    wait_until(lambda: twilio_api.messages(to=page_phone), timeout=5, interval=0.01, what="the page to be sent")
+    took = time.monotonic() - queued
+    order = [r.form["To"] for r in twilio_api.requests]
+    # The routine threads were all waiting on Twilio's 500 ms: the page did not wait for one of them.
+    assert order.index(page_phone) <= 6 and took < 0.45, (order.index(page_phone), took)
+    _drive(sender, timeout=30)
+    assert len(twilio_api.messages(accepted=True, to=page_phone)) == 1
+
+
+def test_accepted_texts_are_recorded_together_only_where_the_claim_still_holds(app):
+    from app.models import DeliveryAttempt
+
+    _queue(3)
+    claimed = outbox.claim_due(utcnow())
+    (a, token), (b, _), (c, _) = claimed
+    lost = db.session.get(Notification, b)
+    lost.claim_token = "another-sender"  # its lease ran out and another sender claimed it
+    db.session.commit()
+    at = utcnow()
+    outcomes = outbox.record_sent_many(
+        [outbox.Sent(a, token, "SMa", "queued", at), outbox.Sent(b, token, "SMb", "queued", at)]
+    )
+    assert outcomes == ["sent", "skipped"]
+    db.session.expire_all()
+    rows = {n.id: n for n in db.session.scalars(select(Notification))}
+    assert (rows[a].state, rows[a].provider_sid, rows[a].claim_token) == ("sent", "SMa", None)
+    assert (rows[b].state, rows[b].provider_sid, rows[b].claim_token) == ("sending", None, "another-sender")
+    assert rows[c].state == "sending", "not in the batch: untouched"
+    attempts = list(db.session.scalars(select(DeliveryAttempt)))
+    assert [(x.notification_id, x.provider_sid, x.result) for x in attempts] == [(a, "SMa", "sent")]
+
+
+def test_a_burst_of_pages_uses_every_sender_thread_not_only_the_page_lane(twilio_app, twilio_api, wall_clock):
+    twilio_api.latency = 0.2
+    phones = _queue(40, purpose="page", start=7000)
+    sender = Dispatcher(twilio_app, concurrency=8, rate=100, page_threads=1)
+    try:
+        started = time.monotonic()
+        _drive(sender, timeout=30)
+        took = time.monotonic() - started
+    finally:
+        sender.stop()
+    accepted = Counter(r.form["To"] for r in twilio_api.messages(accepted=True))
+    assert accepted == Counter(phones), "each page once"
+    # The page lane alone (one thread, 200 ms a page) would take 8 s; with the routine threads, ~1 s.
+    assert took < 4, f"{took:.1f} s for 40 pages: only the page lane sent them"
+    assert sender.page_room <= 2 * (8 + 1)
