@@ -62,7 +62,7 @@ def _accepted(twilio_api) -> Counter:  # noqa: ANN001
 def test_kill_9_during_a_concurrent_batch_loses_nothing(clocks, twilio_api, figures):
     twilio_api.latency = 0.2
     pages = _queue(20, "page", start=5000)
-    reminders = _queue(600, "reminder")
+    reminders = _queue(1200, "reminder")  # 12 s at 100/s: still sending when the pages are done
     clocks.env.update(WAVE_ENV)
     proc = clocks.start()
     wait_until(
@@ -73,11 +73,13 @@ def test_kill_9_during_a_concurrent_batch_loses_nothing(clocks, twilio_api, figu
     )
     # The pages went out first; the kill is to land among reminders, so wait until every page's
     # outcome is recorded (a page still in flight at a kill may go out twice: at-least-once, by design).
+    # ...and the kill must find reminders claimed, or it tests nothing (on a slow machine the pages'
+    # outcomes can be recorded after a short wave has drained).
     wait_until(
-        lambda: _count_purpose("page", "sent") == len(pages),
+        lambda: _count_purpose("page", "sent") == len(pages) and _count("sending") > 0,
         timeout=60,
         interval=0.05,
-        what="every page to be recorded as sent",
+        what="every page to be recorded as sent while reminders are in flight",
     )
     in_flight = _count("sending")
     clocks.kill9(proc)  # lands with up to 2 x SMS_CONCURRENCY messages claimed, 20 of them mid-request
